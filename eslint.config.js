@@ -1,0 +1,41 @@
+import tseslint from 'typescript-eslint';
+
+// The core decides; it must not do I/O, read the clock or roll dice.
+const coreRestrictions = {
+  paths: ['express', 'prom-client', '@kubernetes/client-node', 'openid-client', 'node-cron', 'winston'].map((name) => ({
+    name,
+    message: 'src/core is pure: adapters live at the edges.',
+  })),
+  patterns: [
+    { group: ['node:*', 'fs', 'http', 'https', 'net', 'child_process', 'dgram', 'os'], message: 'src/core is pure: no I/O.' },
+    { group: ['../*', '!../core/*'], message: 'src/core imports only from src/core.' },
+  ],
+};
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '*.js', 'scripts/*.mjs'] },
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['src/core/**/*.ts'],
+    ignores: ['src/core/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', coreRestrictions],
+      'no-restricted-globals': ['error', { name: 'process', message: 'src/core is pure.' }, { name: 'fetch', message: 'src/core is pure.' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'Date', property: 'now', message: 'src/core takes the time as an argument.' },
+        { object: 'Math', property: 'random', message: 'src/core is deterministic.' },
+      ],
+      'no-restricted-syntax': ['error', { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'src/core takes the time as an argument.' }],
+    },
+  },
+);

@@ -1,0 +1,86 @@
+import type { AlertPolicy } from './alert-policy.js';
+
+/** Looks up nodes by name and by address. Build it once per pass. */
+export interface NodeIndex {
+  readonly byName: ReadonlyMap<string, string>;
+  readonly byAddress: ReadonlyMap<string, string>;
+}
+
+export function buildNodeIndex(nodes: ReadonlyArray<{ readonly name: string; readonly addresses: readonly string[] }>): NodeIndex {
+  const byName = new Map<string, string>();
+  const byAddress = new Map<string, string>();
+  for (const node of nodes) {
+    byName.set(node.name.toLowerCase(), node.name);
+    for (const address of node.addresses) byAddress.set(normaliseAddress(address), node.name);
+  }
+  return { byName, byAddress };
+}
+
+/**
+ * Cuts the port off an `instance` label: `host:9100` → `host`, `[2001:db8::1]:9100` → `2001:db8::1`.
+ * A bare IPv6 address (several colons, no brackets) has no port to cut.
+ */
+export function stripPort(instance: string): string {
+  const value = instance.trim();
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(value);
+  if (bracketed?.[1] !== undefined) return bracketed[1];
+  const colons = value.split(':').length - 1;
+  if (colons === 1) return value.slice(0, value.lastIndexOf(':'));
+  return value;
+}
+
+function normaliseAddress(address: string): string {
+  return address.trim().toLowerCase();
+}
+
+/** A name or address as written in a label, resolved to a node name; a FQDN also matches by its first label. */
+function resolve(value: string, index: NodeIndex): string | undefined {
+  const lower = value.trim().toLowerCase();
+  if (lower === '') return undefined;
+  const hit = index.byName.get(lower) ?? index.byAddress.get(lower);
+  if (hit !== undefined) return hit;
+  const dot = lower.indexOf('.');
+  if (dot > 0 && !/^[0-9.]+$/.test(lower)) return index.byName.get(lower.slice(0, dot));
+  return undefined;
+}
+
+/**
+ * The node an alert is about, or null when it names none we know:
+ * 1. label `node`;
+ * 2. label `instance` with the port cut off, matched against names and addresses, except for
+ *    `job="kube-state-metrics"` (its `instance` is the exporter's pod, not the node);
+ * 3. the labels the policy names, in order;
+ * 4. the policy's FailoverIP label: the alert is about whoever holds that FailoverIP now.
+ * `holders` maps a FailoverIP's `namespace/name`, its `name` and each of its addresses to its holder.
+ */
+export function alertNode(
+  labels: Readonly<Record<string, string>>,
+  index: NodeIndex,
+  policy: AlertPolicy,
+  holders: ReadonlyMap<string, string> = new Map(),
+): string | null {
+  const byNode = labels['node'];
+  if (byNode !== undefined) {
+    const hit = resolve(byNode, index);
+    if (hit !== undefined) return hit;
+  }
+  const instance = labels['instance'];
+  if (instance !== undefined && labels['job'] !== 'kube-state-metrics') {
+    const hit = resolve(stripPort(instance), index);
+    if (hit !== undefined) return hit;
+  }
+  for (const label of policy.nodeLabels) {
+    const value = labels[label];
+    if (value === undefined) continue;
+    const hit = resolve(value, index) ?? resolve(stripPort(value), index);
+    if (hit !== undefined) return hit;
+  }
+  if (policy.failoverIpLabel !== undefined) {
+    const fip = labels[policy.failoverIpLabel];
+    if (fip !== undefined) {
+      const holder = holders.get(fip) ?? holders.get(fip.replace(/\/(32|128)$/, ''));
+      if (holder !== undefined) return holder;
+    }
+  }
+  return null;
+}

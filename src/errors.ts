@@ -1,0 +1,59 @@
+/**
+ * Errors are data. Every adapter classifies a failure once, at its boundary, into one of
+ * three kinds; everything above the adapter only looks at `kind`.
+ * - transient: worth retrying with backoff (5xx, timeouts, dropped connections).
+ * - terminal: retrying cannot help until someone changes something (auth, not found, validation).
+ * - rate-limited: the other side said "not now"; `retryAfterMs` says when.
+ * Messages must never contain a secret: adapters build them from safe parts only.
+ */
+export type ErrorKind = 'transient' | 'terminal' | 'rate-limited';
+
+export interface IpshiftErrorOptions {
+  /** A stable machine-readable code, e.g. `auth`, `not-found`, `same-site`, `http-503`. */
+  readonly code: string;
+  readonly retryAfterMs?: number;
+  readonly cause?: unknown;
+}
+
+export class IpshiftError extends Error {
+  readonly kind: ErrorKind;
+  readonly code: string;
+  readonly retryAfterMs: number | undefined;
+
+  constructor(kind: ErrorKind, message: string, options: IpshiftErrorOptions) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'IpshiftError';
+    this.kind = kind;
+    this.code = options.code;
+    this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
+export const transientError = (message: string, code: string, cause?: unknown): IpshiftError =>
+  new IpshiftError('transient', message, { code, cause });
+
+export const terminalError = (message: string, code: string, cause?: unknown): IpshiftError =>
+  new IpshiftError('terminal', message, { code, cause });
+
+export const rateLimitedError = (message: string, retryAfterMs: number, code = 'rate-limited'): IpshiftError =>
+  new IpshiftError('rate-limited', message, { code, retryAfterMs });
+
+/** Anything that is not already classified is treated as transient: the safe default for a retry loop. */
+export function classify(error: unknown): IpshiftError {
+  if (error instanceof IpshiftError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return transientError(message, 'unclassified', error);
+}
+
+/**
+ * Parses an HTTP Retry-After header (delta-seconds or HTTP-date) into milliseconds from `nowMs`.
+ * Returns undefined when absent or unparseable.
+ */
+export function parseRetryAfter(value: string | null | undefined, nowMs: number): number | undefined {
+  if (value === null || value === undefined || value.trim() === '') return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const date = Date.parse(trimmed);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - nowMs);
+}
