@@ -1,0 +1,36 @@
+/**
+ * The closed vocabulary of decisions. The same strings appear in status.lastDecision, the
+ * structured log line, the Kubernetes Event and the metric labels, so a user can follow one
+ * decision everywhere. Adding a value is an API change: update the dashboard and rules too.
+ */
+
+/** What the controller does with a FailoverIP. */
+export const OUTCOMES = ['keep', 'move', 'wait-cooldown', 'wait-grace', 'no-eligible-node', 'paused'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+/** Why. */
+export const REASONS = [
+  /** No eligible node is strictly healthier than the holder. */
+  'holder-healthiest',
+  /** The holder has a `down` issue (NotReady, unreachable, NetworkUnavailable, a down alert). */
+  'holder-down',
+  /** The holder is cordoned or has a `drain` alert. */
+  'holder-draining',
+  /** The holder is degraded (pressure, a degraded alert). */
+  'holder-degraded',
+  /** The holder is deleted, no longer selected, lacks the required pod or a server id. */
+  'holder-ineligible',
+  /** The provider routes the IP nowhere, or to a server that is no node of ours. */
+  'unrouted',
+  /** The ipshift.dev/move-to annotation asked for this node. */
+  'manual-move',
+  /** The ipshift.dev/move-to annotation names a node that is not eligible. */
+  'manual-target-ineligible',
+  /** spec.paused is true. */
+  'paused',
+] as const;
+export type Reason = (typeof REASONS)[number];
+
+/** The result of applying a move (ipshift_moves_total{result}). */
+export const MOVE_RESULTS = ['success', 'failure', 'rate-limited', 'adopted'] as const;
+export type MoveResult = (typeof MOVE_RESULTS)[number];
