@@ -1,0 +1,198 @@
+import type { Candidate } from './eligibility.js';
+import { issuesOf, tierOf } from './health.js';
+import type { Outcome, Reason } from './reasons.js';
+import { failoverIPSeed, tieBreakHash } from './stable-hash.js';
+
+/** Everything the decision for one FailoverIP depends on. Times are epoch milliseconds. */
+export interface DecisionInput {
+  readonly now: number;
+  /** `namespace/name`. */
+  readonly failoverIP: string;
+  /** The node the provider routes the IP to (the truth), or null when routed nowhere we know. */
+  readonly assignedNode: string | null;
+  /** Every node as a candidate for this FailoverIP, in any order. */
+  readonly candidates: readonly Candidate[];
+  /** How many OTHER FailoverIPs each node holds (for spread). */
+  readonly holdings: ReadonlyMap<string, number>;
+  readonly cooldownMs: number;
+  readonly gracePeriodMs: number;
+  readonly spread: boolean;
+  readonly paused: boolean;
+  /** The ipshift.dev/move-to annotation, if present. */
+  readonly moveTo: string | null;
+  readonly lastMoveAt: number | null;
+  /** A provider-imposed block (rate limit retry-after, persisted nextMoveAllowedAt). */
+  readonly blockedUntil: number | null;
+  /** Since when the holder has been degraded; null when it is not (see `degradedSince`). */
+  readonly holderDegradedSince: number | null;
+}
+
+export interface Decision {
+  readonly outcome: Outcome;
+  readonly reason: Reason;
+  /** Where the IP should be: the move target, the node waited for, or the holder when staying. */
+  readonly target: string | null;
+  readonly message: string;
+  /** When a waiting decision should be looked at again. */
+  readonly retryAt: number | null;
+  /** When the cooldown ends (null when none is running). */
+  readonly cooldownEndsAt: number | null;
+}
+
+/**
+ * Ranks candidates: healthier first (smaller mask), then fewer info alerts, then (with spread)
+ * fewer other FailoverIPs held, then a stable hash of (FailoverIP, node) so ties spread evenly
+ * and never depend on input order. Name last only guards against hash collisions.
+ */
+export function bestCandidate(
+  candidates: readonly Candidate[],
+  input: Pick<DecisionInput, 'failoverIP' | 'holdings' | 'spread'>,
+  exclude: string | null,
+): Candidate | null {
+  const seed = failoverIPSeed(input.failoverIP);
+  let best: Candidate | null = null;
+  let bestHash = 0;
+  for (const c of candidates) {
+    if (!c.eligible || c.name === exclude) continue;
+    if (best === null) {
+      best = c;
+      bestHash = tieBreakHash(seed, c.name);
+      continue;
+    }
+    let diff = c.mask - best.mask || c.infoWeight - best.infoWeight;
+    if (diff === 0 && input.spread) diff = (input.holdings.get(c.name) ?? 0) - (input.holdings.get(best.name) ?? 0);
+    if (diff > 0) continue;
+    const hash = tieBreakHash(seed, c.name);
+    if (diff === 0) diff = hash - bestHash || (c.name < best.name ? -1 : 1);
+    if (diff < 0) {
+      best = c;
+      bestHash = hash;
+    }
+  }
+  return best;
+}
+
+/**
+ * Tracks since when the holder is degraded: kept while it stays degraded, started now when it
+ * becomes degraded, cleared otherwise. The caller stores the result for the next decision.
+ */
+export function degradedSince(previous: number | null, holderIsDegraded: boolean, now: number): number | null {
+  if (!holderIsDegraded) return null;
+  return previous ?? now;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+interface Wanted {
+  readonly reason: Reason;
+  readonly target: string;
+  readonly message: string;
+  /** A degraded holder leaves only after the grace period. */
+  readonly graceEndsAt: number | null;
+}
+
+type Verdict = { kind: 'move'; wanted: Wanted } | { kind: 'stay'; decision: Decision };
+
+const stay = (outcome: Outcome, reason: Reason, target: string | null, message: string, retryAt: number | null = null): Verdict => ({
+  kind: 'stay',
+  decision: { outcome, reason, target, message, retryAt, cooldownEndsAt: null },
+});
+
+function describe(c: Candidate): string {
+  const issues = issuesOf(c.mask);
+  return issues.length === 0 ? `${c.name} (healthy)` : `${c.name} (${issues.join(', ')})`;
+}
+
+/** What the health rules alone want, before cooldown and pause are applied. */
+function healthVerdict(input: DecisionInput, holder: Candidate | undefined): Verdict {
+  const best = bestCandidate(input.candidates, input, input.assignedNode);
+  if (input.assignedNode === null || holder === undefined) {
+    const why = input.assignedNode === null ? 'the IP is routed to no known node' : `holder ${input.assignedNode} is not a node of this cluster`;
+    if (best === null) return stay('no-eligible-node', 'unrouted', input.assignedNode, `${why} and no node is eligible`);
+    return { kind: 'move', wanted: { reason: 'unrouted', target: best.name, message: `${why}: routing it to ${describe(best)}`, graceEndsAt: null } };
+  }
+  if (!holder.eligible) {
+    const reason: Reason = holder.ineligibility === 'down' ? 'holder-down' : 'holder-ineligible';
+    const why = holder.ineligibility === 'down' ? `holder ${describe(holder)} is down` : `holder ${holder.name} is not eligible (${holder.ineligibility ?? ''})`;
+    if (best === null) return stay('no-eligible-node', reason, holder.name, `${why} and no other node is eligible: keeping it`);
+    return { kind: 'move', wanted: { reason, target: best.name, message: `${why}: moving to ${describe(best)}`, graceEndsAt: null } };
+  }
+  if (best === null || best.mask >= holder.mask) {
+    return stay('keep', 'holder-healthiest', holder.name, `no eligible node is healthier than holder ${describe(holder)}`);
+  }
+  const tier = tierOf(holder.mask);
+  if (tier === 'drain') {
+    return { kind: 'move', wanted: { reason: 'holder-draining', target: best.name, message: `holder ${describe(holder)} is draining: moving to ${describe(best)}`, graceEndsAt: null } };
+  }
+  const since = input.holderDegradedSince ?? input.now;
+  return {
+    kind: 'move',
+    wanted: {
+      reason: 'holder-degraded',
+      target: best.name,
+      message: `holder ${describe(holder)} is degraded; ${describe(best)} is healthier`,
+      graceEndsAt: since + input.gracePeriodMs,
+    },
+  };
+}
+
+function manualVerdict(input: DecisionInput): Verdict | null {
+  const wanted = input.moveTo;
+  if (wanted === null) return null;
+  if (wanted === input.assignedNode) return stay('keep', 'manual-move', wanted, `manual move done: ${wanted} holds the IP`);
+  const target = input.candidates.find((c) => c.name === wanted);
+  if (target === undefined || !target.eligible) return null;
+  return { kind: 'move', wanted: { reason: 'manual-move', target: wanted, message: `manual move to ${describe(target)} requested`, graceEndsAt: null } };
+}
+
+/**
+ * The decision for one FailoverIP. Pure: the same input always gives the same decision.
+ * Rules: move only to a strictly healthier eligible node; a down or ineligible holder moves at
+ * once; a draining holder moves at once; a degraded holder after the grace period; never inside
+ * the cooldown (a blocked move is retried the moment the cooldown ends); no eligible node keeps
+ * the holder; a manual move to an eligible node is honoured under the same cooldown.
+ */
+export function decide(input: DecisionInput): Decision {
+  const holder = input.assignedNode === null ? undefined : input.candidates.find((c) => c.name === input.assignedNode);
+  let verdict = manualVerdict(input) ?? healthVerdict(input, holder);
+  if (input.moveTo !== null && verdict.kind === 'stay' && verdict.decision.outcome === 'keep' && verdict.decision.reason !== 'manual-move') {
+    verdict = stay('keep', 'manual-target-ineligible', verdict.decision.target, `manual move to ${input.moveTo} ignored: it is not an eligible node`);
+  }
+  const decision = verdict.kind === 'stay' ? verdict.decision : timed(input, verdict.wanted);
+  if (!input.paused || decision.outcome === 'keep') return decision;
+  return {
+    outcome: 'paused',
+    reason: 'paused',
+    target: decision.target,
+    message: `paused; otherwise: ${decision.outcome} (${decision.reason}): ${decision.message}`,
+    retryAt: null,
+    cooldownEndsAt: decision.cooldownEndsAt,
+  };
+}
+
+/** Applies the grace period and the cooldown to a wanted move. */
+function timed(input: DecisionInput, wanted: Wanted): Decision {
+  const cooldownEnd = Math.max(input.lastMoveAt === null ? 0 : input.lastMoveAt + input.cooldownMs, input.blockedUntil ?? 0);
+  const cooldownEndsAt = cooldownEnd > input.now ? cooldownEnd : null;
+  if (wanted.graceEndsAt !== null && input.now < wanted.graceEndsAt) {
+    return {
+      outcome: 'wait-grace',
+      reason: wanted.reason,
+      target: wanted.target,
+      message: `${wanted.message}; grace period ends ${iso(wanted.graceEndsAt)}`,
+      retryAt: Math.max(wanted.graceEndsAt, cooldownEnd),
+      cooldownEndsAt,
+    };
+  }
+  if (cooldownEndsAt !== null) {
+    return {
+      outcome: 'wait-cooldown',
+      reason: wanted.reason,
+      target: wanted.target,
+      message: `${wanted.message}; cooldown until ${iso(cooldownEndsAt)}`,
+      retryAt: cooldownEndsAt,
+      cooldownEndsAt,
+    };
+  }
+  return { outcome: 'move', reason: wanted.reason, target: wanted.target, message: wanted.message, retryAt: null, cooldownEndsAt: null };
+}

@@ -1,0 +1,42 @@
+import { hasDownIssue, issueBit, type HealthMask, type NodeHealth } from './health.js';
+import type { Ineligibility } from './issues.js';
+import { matchesSelector } from './label-selector.js';
+import type { LabelSelector, NodeFacts } from './model.js';
+
+/** What decides, for one FailoverIP, whether a node may hold it. */
+export interface EligibilityRules {
+  readonly nodeSelector?: LabelSelector;
+  /** Nodes running a Ready pod that matches spec.podSelector; undefined when there is no podSelector. */
+  readonly readyPodNodes?: ReadonlySet<string>;
+  /** Nodes whose provider server is known; undefined when the provider needs none (dry-run). */
+  readonly nodesWithServer?: ReadonlySet<string>;
+}
+
+/** One node as a candidate for one FailoverIP. */
+export interface Candidate {
+  readonly name: string;
+  /** The node's health mask, plus the `not-eligible` bit when a per-FailoverIP rule excludes it. */
+  readonly mask: HealthMask;
+  readonly eligible: boolean;
+  readonly ineligibility: Ineligibility | null;
+  readonly infoWeight: number;
+}
+
+/** The first rule a node breaks, or null. Order matters: it is the reason shown to the user. */
+export function ineligibility(node: NodeFacts, health: NodeHealth, rules: EligibilityRules, selected?: boolean): Ineligibility | null {
+  if (node.deleting) return 'deleted';
+  if (!(selected ?? matchesSelector(node.labels, rules.nodeSelector))) return 'not-selected';
+  if (rules.readyPodNodes !== undefined && !rules.readyPodNodes.has(node.name)) return 'no-ready-pod';
+  if (rules.nodesWithServer !== undefined && !rules.nodesWithServer.has(node.name)) return 'no-server-id';
+  if (hasDownIssue(health.mask)) return 'down';
+  return null;
+}
+
+const NOT_ELIGIBLE = issueBit('not-eligible');
+
+export function candidate(node: NodeFacts, health: NodeHealth, rules: EligibilityRules, selected?: boolean): Candidate {
+  const reason = ineligibility(node, health, rules, selected);
+  // A down node is ineligible for its health alone: its mask already says so.
+  const mask = reason === null || reason === 'down' ? health.mask : health.mask | NOT_ELIGIBLE;
+  return { name: node.name, mask, eligible: reason === null, ineligibility: reason, infoWeight: health.infoWeight };
+}

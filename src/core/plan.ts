@@ -1,0 +1,139 @@
+import { alertNode, buildNodeIndex } from './alert-mapping.js';
+import { classifyAlert, type AlertClass, type AlertPolicy } from './alert-policy.js';
+import { decide, degradedSince, type Decision } from './decide.js';
+import { candidate, type Candidate, type EligibilityRules } from './eligibility.js';
+import { nodeHealth, tierOf, type NodeHealth } from './health.js';
+import { matchesSelector, selectorKey } from './label-selector.js';
+import type { LabelSelector, NodeFacts } from './model.js';
+
+export interface PassAlert {
+  readonly fingerprint: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+export interface PassFailoverIP extends Omit<EligibilityRules, 'nodeSelector'> {
+  /** `namespace/name`. */
+  readonly key: string;
+  readonly addresses: readonly string[];
+  readonly nodeSelector?: LabelSelector;
+  readonly assignedNode: string | null;
+  readonly cooldownMs: number;
+  readonly gracePeriodMs: number;
+  readonly spread: boolean;
+  readonly paused: boolean;
+  readonly moveTo: string | null;
+  readonly lastMoveAt: number | null;
+  readonly blockedUntil: number | null;
+  readonly holderDegradedSince: number | null;
+}
+
+export interface PassInput {
+  readonly now: number;
+  readonly nodes: readonly NodeFacts[];
+  readonly alerts: readonly PassAlert[];
+  readonly policy: AlertPolicy;
+  readonly failoverIPs: readonly PassFailoverIP[];
+}
+
+export interface MappedAlert {
+  readonly fingerprint: string;
+  readonly alertname: string;
+  readonly cls: AlertClass;
+}
+
+export interface FailoverIPPlan {
+  readonly key: string;
+  readonly decision: Decision;
+  readonly candidates: readonly Candidate[];
+  /** To store for the next pass (see decide.ts `degradedSince`). */
+  readonly holderDegradedSince: number | null;
+}
+
+export interface PassResult {
+  readonly nodes: ReadonlyMap<string, NodeHealth>;
+  readonly alertsByNode: ReadonlyMap<string, readonly MappedAlert[]>;
+  /** Alerts with a health class that name no node we know. */
+  readonly unmapped: readonly MappedAlert[];
+  readonly plans: readonly FailoverIPPlan[];
+}
+
+/**
+ * One full decision pass: alerts → nodes, node health, then one decision per FailoverIP in
+ * key order. Later FailoverIPs see the earlier ones' targets, so spread holds within a pass.
+ */
+export function planPass(input: PassInput): PassResult {
+  const index = buildNodeIndex(input.nodes);
+  const holders = new Map<string, string>();
+  for (const fip of input.failoverIPs) {
+    if (fip.assignedNode === null) continue;
+    holders.set(fip.key, fip.assignedNode);
+    holders.set(fip.key.slice(fip.key.indexOf('/') + 1), fip.assignedNode);
+    for (const address of fip.addresses) holders.set(address, fip.assignedNode);
+  }
+
+  const alertsByNode = new Map<string, MappedAlert[]>();
+  const unmapped: MappedAlert[] = [];
+  for (const alert of input.alerts) {
+    const cls = classifyAlert(alert.labels, input.policy);
+    if (cls === 'ignore') continue;
+    const mapped: MappedAlert = { fingerprint: alert.fingerprint, alertname: alert.labels['alertname'] ?? '', cls };
+    const node = alertNode(alert.labels, index, input.policy, holders);
+    if (node === null) unmapped.push(mapped);
+    else {
+      const list = alertsByNode.get(node);
+      if (list === undefined) alertsByNode.set(node, [mapped]);
+      else list.push(mapped);
+    }
+  }
+
+  const health = new Map<string, NodeHealth>();
+  for (const node of input.nodes) {
+    health.set(node.name, nodeHealth(node, (alertsByNode.get(node.name) ?? []).map((a) => a.cls)));
+  }
+
+  const holdings = new Map<string, number>();
+  const bump = (node: string | null, by: number): void => {
+    if (node !== null) holdings.set(node, (holdings.get(node) ?? 0) + by);
+  };
+  for (const fip of input.failoverIPs) bump(fip.assignedNode, 1);
+
+  const selections = new Map<string, ReadonlySet<string>>();
+  const selected = (selector: LabelSelector | undefined): ReadonlySet<string> => {
+    const key = selectorKey(selector);
+    let set = selections.get(key);
+    if (set === undefined) {
+      set = new Set(input.nodes.filter((n) => matchesSelector(n.labels, selector)).map((n) => n.name));
+      selections.set(key, set);
+    }
+    return set;
+  };
+
+  const plans: FailoverIPPlan[] = [];
+  const ordered = [...input.failoverIPs].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  for (const fip of ordered) {
+    const inSelection = selected(fip.nodeSelector);
+    const candidates = input.nodes.map((node) => candidate(node, health.get(node.name) as NodeHealth, fip, inSelection.has(node.name)));
+    bump(fip.assignedNode, -1);
+    const holder = candidates.find((c) => c.name === fip.assignedNode);
+    const holderDegraded = holder !== undefined && holder.eligible && tierOf(holder.mask) === 'degraded';
+    const since = degradedSince(fip.holderDegradedSince, holderDegraded, input.now);
+    const decision = decide({
+      now: input.now,
+      failoverIP: fip.key,
+      assignedNode: fip.assignedNode,
+      candidates,
+      holdings,
+      cooldownMs: fip.cooldownMs,
+      gracePeriodMs: fip.gracePeriodMs,
+      spread: fip.spread,
+      paused: fip.paused,
+      moveTo: fip.moveTo,
+      lastMoveAt: fip.lastMoveAt,
+      blockedUntil: fip.blockedUntil,
+      holderDegradedSince: since,
+    });
+    bump(decision.target, 1);
+    plans.push({ key: fip.key, decision, candidates, holderDegradedSince: since });
+  }
+  return { nodes: health, alertsByNode, unmapped, plans };
+}
