@@ -1,0 +1,251 @@
+import cron, { type ScheduledTask } from 'node-cron';
+import { z } from 'zod';
+import { Secret } from '../config/secret.js';
+import { classify, IpshiftError, parseRetryAfter, rateLimitedError, terminalError, transientError } from '../errors.js';
+import type { AlertMetrics, SyncResult } from '../metrics/alert-metrics.js';
+import type { Clock } from '../ports/clock.js';
+import type { Logger } from '../ports/logger.js';
+import { labelFingerprint, parseRfc3339 } from './alertmanager-payload.js';
+import type { AlertStore, ApiAlert } from './alert-store.js';
+
+export const DEFAULT_SYNC_SCHEDULE = '* * * * *';
+
+export interface AlertmanagerApiAuth {
+  readonly bearerToken?: Secret;
+  readonly basic?: { readonly username: string; readonly password: Secret };
+}
+
+export interface AlertmanagerSyncOptions {
+  /** Alertmanager's base URL, with its route prefix if any (e.g. http://alertmanager:9093). */
+  readonly url: string;
+  readonly auth?: AlertmanagerApiAuth;
+  /** Regex on receiver names (Alertmanager anchors it): only alerts routed to ipshift's receiver. */
+  readonly receiver?: string;
+  /** node-cron expression (5 fields, or 6 with seconds). Default every minute. */
+  readonly schedule?: string;
+  /** Also take silenced / inhibited alerts (default false, like the webhook, which never sees them). */
+  readonly includeSilenced?: boolean;
+  readonly includeInhibited?: boolean;
+  readonly fetch?: typeof globalThis.fetch;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metrics: Pick<AlertMetrics, 'syncFinished'>;
+  readonly store: Pick<AlertStore, 'replaceFromApi'>;
+  /** Per request. Default 10 s. */
+  readonly timeoutMs?: number;
+  /** Exponential backoff after a failed sync: initial delay, doubled per failure up to max. Defaults 2 s and 5 min. */
+  readonly backoff?: { readonly initialMs?: number; readonly maxMs?: number };
+  /** For jitter (±20 %). Default Math.random. */
+  readonly random?: () => number;
+}
+
+export interface SyncOutcome {
+  readonly result: SyncResult | 'skipped';
+  readonly alerts?: number;
+  readonly error?: IpshiftError;
+}
+
+const labelSet = z.record(z.string(), z.string());
+const apiTimestamp = z.string().refine((value) => parseRfc3339(value) !== undefined, 'must be an RFC 3339 timestamp');
+const gettableAlertsSchema = z.array(
+  z.looseObject({
+    fingerprint: z.string().min(1).optional(),
+    labels: labelSet,
+    annotations: labelSet.default({}),
+    startsAt: apiTimestamp,
+  }),
+);
+
+/**
+ * Reads Alertmanager's full alert list (API v2) and hands it to the store, which replaces its
+ * view with it: the webhook is fast but lossy, this is the truth. Runs at start, on a cron
+ * schedule, and on demand (`syncNow`: becoming leader, truncated payloads). It never blocks the
+ * webhook: concurrent requests coalesce into at most one follow-up run.
+ */
+export class AlertmanagerSync {
+  readonly #options: AlertmanagerSyncOptions;
+  readonly #endpoint: string;
+  readonly #safeUrl: string;
+  readonly #authorization: Secret | undefined;
+  readonly #doFetch: typeof globalThis.fetch;
+  readonly #logger: Logger;
+  #task: ScheduledTask | undefined;
+  #running: Promise<SyncOutcome> | undefined;
+  #queued: Promise<SyncOutcome> | undefined;
+  #failures = 0;
+  #blockedUntil = 0;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  #stopped = false;
+
+  constructor(options: AlertmanagerSyncOptions) {
+    this.#options = options;
+    let base: URL;
+    try {
+      base = new URL(options.url);
+    } catch {
+      throw new Error('Alertmanager URL is not a valid URL (IPSHIFT_ALERTMANAGER_URL)');
+    }
+    if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new Error('Alertmanager URL must be http(s) (IPSHIFT_ALERTMANAGER_URL)');
+    let auth = options.auth;
+    // fetch refuses URLs with credentials: move them to a header (and out of every log line).
+    if (base.username !== '' || base.password !== '') {
+      if (auth === undefined) auth = { basic: { username: decodeURIComponent(base.username), password: new Secret(decodeURIComponent(base.password)) } };
+      base.username = '';
+      base.password = '';
+    }
+    const schedule = options.schedule ?? DEFAULT_SYNC_SCHEDULE;
+    if (!cron.validate(schedule)) throw new Error(`Alertmanager sync schedule "${schedule}" is not a valid cron expression (IPSHIFT_ALERTMANAGER_SYNC_SCHEDULE)`);
+    const prefix = base.pathname.replace(/\/+$/, '');
+    const query = new URLSearchParams({
+      active: 'true',
+      silenced: String(options.includeSilenced ?? false),
+      inhibited: String(options.includeInhibited ?? false),
+    });
+    if (options.receiver !== undefined && options.receiver !== '') query.set('receiver', options.receiver);
+    this.#endpoint = `${base.origin}${prefix}/api/v2/alerts?${query.toString()}`;
+    this.#safeUrl = `${base.origin}${prefix}`;
+    this.#authorization = authorizationHeader(auth);
+    this.#doFetch = options.fetch ?? globalThis.fetch;
+    this.#logger = options.logger.child({ component: 'alertmanager-sync', alertmanager: this.#safeUrl });
+  }
+
+  /** Schedules the periodic sync and runs the first one now (not awaited). */
+  start(): void {
+    if (this.#task !== undefined || this.#stopped) return;
+    const schedule = this.#options.schedule ?? DEFAULT_SYNC_SCHEDULE;
+    this.#task = cron.schedule(schedule, () => this.syncNow('schedule'), { name: 'alertmanager-sync', noOverlap: true, unref: true });
+    void this.syncNow('start');
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    const task = this.#task;
+    this.#task = undefined;
+    if (task !== undefined) await task.destroy();
+    await this.#queued?.catch(() => undefined);
+    await this.#running?.catch(() => undefined);
+  }
+
+  /** Syncs now unless backing off after errors. Never rejects. */
+  syncNow(reason: string): Promise<SyncOutcome> {
+    if (this.#running !== undefined) {
+      this.#queued ??= this.#running.then(() => {
+        this.#queued = undefined;
+        return this.#runOnce(reason);
+      });
+      return this.#queued;
+    }
+    return this.#runOnce(reason);
+  }
+
+  #runOnce(reason: string): Promise<SyncOutcome> {
+    if (this.#stopped) return Promise.resolve({ result: 'skipped' });
+    if (reason !== 'retry' && this.#options.clock.now() < this.#blockedUntil) {
+      this.#logger.debug('sync skipped: backing off after errors', { reason });
+      return Promise.resolve({ result: 'skipped' });
+    }
+    const running = this.#sync(reason).finally(() => {
+      this.#running = undefined;
+    });
+    this.#running = running;
+    return running;
+  }
+
+  async #sync(reason: string): Promise<SyncOutcome> {
+    const requestedAt = this.#options.clock.now();
+    let alerts: ApiAlert[];
+    try {
+      alerts = await this.#fetchAlerts();
+    } catch (caught) {
+      const error = classify(caught);
+      const result = resultOf(error);
+      this.#options.metrics.syncFinished(result, this.#options.clock.now());
+      this.#scheduleRetry(error, reason);
+      return { result, error };
+    }
+    const now = this.#options.clock.now();
+    if (this.#stopped) return { result: 'skipped' };
+    const outcome = this.#options.store.replaceFromApi(alerts, now, requestedAt);
+    this.#options.metrics.syncFinished('success', now);
+    if (this.#failures > 0) this.#logger.info('Alertmanager sync recovered', { failures: this.#failures });
+    this.#failures = 0;
+    this.#blockedUntil = 0;
+    this.#logger.debug('Alertmanager sync done', { reason, alerts: alerts.length, resolved: outcome.resolved });
+    return { result: 'success', alerts: alerts.length };
+  }
+
+  async #fetchAlerts(): Promise<ApiAlert[]> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.#authorization !== undefined) headers['authorization'] = this.#authorization.reveal();
+    let response: Response;
+    try {
+      response = await this.#doFetch(this.#endpoint, { headers, signal: AbortSignal.timeout(this.#options.timeoutMs ?? 10_000) });
+    } catch (error) {
+      const name = error instanceof Error ? error.name : 'Error';
+      throw transientError(`cannot reach Alertmanager (${name === 'TimeoutError' ? 'timeout' : 'network error'})`, 'network', error);
+    }
+    const text = await response.text().catch(() => '');
+    if (response.status === 401 || response.status === 403) throw terminalError(`Alertmanager refused the credentials (HTTP ${response.status})`, 'auth');
+    if (response.status === 429) {
+      const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), this.#options.clock.now()) ?? 60_000;
+      throw rateLimitedError('Alertmanager rate-limited the sync (HTTP 429)', retryAfterMs);
+    }
+    if (!response.ok) {
+      const error = response.status >= 500 ? transientError : terminalError;
+      throw error(`Alertmanager answered HTTP ${response.status}`, `http-${response.status}`);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw terminalError('Alertmanager answered with invalid JSON', 'invalid-response');
+    }
+    const parsed = gettableAlertsSchema.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw terminalError(`Alertmanager's alert list is malformed at ${issue?.path.join('.') ?? '?'}: ${issue?.message ?? ''}`, 'invalid-response');
+    }
+    return parsed.data.map((alert) => ({
+      fingerprint: alert.fingerprint ?? labelFingerprint(alert.labels),
+      labels: alert.labels,
+      annotations: alert.annotations,
+      startsAt: parseRfc3339(alert.startsAt) ?? 0,
+    }));
+  }
+
+  #scheduleRetry(error: IpshiftError, reason: string): void {
+    this.#failures++;
+    const initial = this.#options.backoff?.initialMs ?? 2000;
+    const max = this.#options.backoff?.maxMs ?? 300_000;
+    const exponential = Math.min(max, initial * 2 ** Math.min(this.#failures - 1, 30));
+    const jitter = 0.8 + 0.4 * (this.#options.random ?? Math.random)();
+    const delay = Math.max(Math.round(exponential * jitter), error.retryAfterMs ?? 0);
+    this.#blockedUntil = this.#options.clock.now() + delay;
+    this.#logger.warn('Alertmanager sync failed: backing off', { reason, error: error.message, kind: error.kind, failures: this.#failures, retryInMs: delay });
+    if (this.#stopped) return;
+    if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      void this.syncNow('retry');
+    }, delay);
+    this.#retryTimer.unref();
+  }
+}
+
+function authorizationHeader(auth: AlertmanagerApiAuth | undefined): Secret | undefined {
+  if (auth?.bearerToken !== undefined) return new Secret(`Bearer ${auth.bearerToken.reveal()}`);
+  if (auth?.basic !== undefined) {
+    const encoded = Buffer.from(`${auth.basic.username}:${auth.basic.password.reveal()}`, 'utf8').toString('base64');
+    return new Secret(`Basic ${encoded}`);
+  }
+  return undefined;
+}
+
+function resultOf(error: IpshiftError): SyncResult {
+  if (error.code === 'auth') return 'auth_error';
+  if (error.code === 'network') return 'network_error';
+  if (error.code === 'invalid-response') return 'invalid_response';
+  return 'http_error';
+}

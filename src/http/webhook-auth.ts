@@ -1,0 +1,71 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { Secret } from '../config/secret.js';
+
+export interface BasicCredentials {
+  readonly username: string;
+  readonly password: Secret;
+}
+
+/**
+ * How webhook callers authenticate. Either or both credentials may be set; `'none'` must be
+ * chosen on purpose (the composition root refuses to start without auth outside the sandbox).
+ */
+export type WebhookAuth = 'none' | { readonly bearerToken?: Secret; readonly basic?: BasicCredentials };
+
+/** Parses `user:password` (IPSHIFT_WEBHOOK_BASIC_AUTH). The error never echoes the value. */
+export function parseBasicAuthSetting(value: string | Secret, settingName = 'IPSHIFT_WEBHOOK_BASIC_AUTH'): BasicCredentials {
+  const raw = typeof value === 'string' ? value : value.reveal();
+  const colon = raw.indexOf(':');
+  if (colon <= 0 || colon === raw.length - 1) throw new Error(`${settingName} must have the form user:password (both non-empty)`);
+  return { username: raw.slice(0, colon), password: new Secret(raw.slice(colon + 1)) };
+}
+
+/** Compares in constant time whatever the lengths: both sides are hashed to the same size first. */
+export function constantTimeEquals(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given, 'utf8').digest();
+  const b = createHash('sha256').update(expected, 'utf8').digest();
+  return timingSafeEqual(a, b);
+}
+
+export interface AuthChecker {
+  /** True when the Authorization header carries one of the configured credentials. */
+  check(authorization: string | undefined): boolean;
+  /** WWW-Authenticate challenges for a 401, one per accepted scheme. */
+  readonly challenges: readonly string[];
+}
+
+const REALM = 'ipshift';
+
+export function createAuthChecker(auth: WebhookAuth): AuthChecker {
+  if (auth === 'none') return { check: () => true, challenges: [] };
+  const { bearerToken, basic } = auth;
+  if (bearerToken === undefined && basic === undefined) {
+    throw new Error("webhook auth: configure a bearer token and/or basic auth, or choose 'none' explicitly");
+  }
+  if (bearerToken !== undefined && bearerToken.length === 0) throw new Error('webhook auth: the bearer token is empty');
+  const challenges: string[] = [];
+  if (bearerToken !== undefined) challenges.push(`Bearer realm="${REALM}"`);
+  if (basic !== undefined) challenges.push(`Basic realm="${REALM}", charset="UTF-8"`);
+
+  return {
+    challenges,
+    check(authorization) {
+      if (authorization === undefined) return false;
+      const space = authorization.indexOf(' ');
+      if (space <= 0) return false;
+      const scheme = authorization.slice(0, space).toLowerCase();
+      const credentials = authorization.slice(space + 1).trim();
+      if (scheme === 'bearer' && bearerToken !== undefined) return constantTimeEquals(credentials, bearerToken.reveal());
+      if (scheme === 'basic' && basic !== undefined) {
+        const decoded = Buffer.from(credentials, 'base64').toString('utf8');
+        const colon = decoded.indexOf(':');
+        if (colon < 0) return false;
+        // Both halves are always compared, so timing does not tell which one was wrong.
+        const userOk = constantTimeEquals(decoded.slice(0, colon), basic.username);
+        const passwordOk = constantTimeEquals(decoded.slice(colon + 1), basic.password.reveal());
+        return userOk && passwordOk;
+      }
+      return false;
+    },
+  };
+}
