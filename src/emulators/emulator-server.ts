@@ -1,0 +1,170 @@
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { FaultQueue, type EmulatorControl } from './fault-injector.js';
+
+/**
+ * The HTTP plumbing shared by the provider emulators: listen on 127.0.0.1 (ephemeral port by
+ * default), parse JSON and form bodies, record what arrived, and apply planned faults before the
+ * emulator's own handler runs. Each emulator only supplies its routes and its error shapes.
+ */
+
+export interface EmulatorRequest {
+  readonly method: string;
+  /** Decoded path without the query string. */
+  readonly path: string;
+  readonly query: URLSearchParams;
+  readonly headers: IncomingHttpHeaders;
+  /** Parsed JSON, or a record for form bodies, or undefined. */
+  readonly body: unknown;
+}
+
+export interface EmulatorReply {
+  readonly status: number;
+  readonly json?: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Answer only after this many ms (e.g. Robot routes synchronously). */
+  readonly delayMs?: number;
+}
+
+export interface RecordedRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly at: number;
+  readonly mutation: boolean;
+}
+
+export interface EmulatorServerOptions {
+  readonly name: string;
+  readonly handle: (request: EmulatorRequest) => EmulatorReply | Promise<EmulatorReply>;
+  /** The provider's own answer for an injected failure status. */
+  readonly failReply: (status: number) => EmulatorReply;
+  /** The provider's own rate-limit answer, asking to wait `retryAfterSeconds`. */
+  readonly rateLimitReply: (retryAfterSeconds: number, nowMs: number) => EmulatorReply;
+  readonly isMutation: (method: string, path: string) => boolean;
+  readonly host?: string;
+  readonly port?: number;
+}
+
+export interface RunningEmulator {
+  readonly url: string;
+  readonly control: EmulatorControl;
+  readonly requests: readonly RecordedRequest[];
+  close(): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 1_000_000;
+
+export async function startEmulatorServer(options: EmulatorServerOptions): Promise<RunningEmulator> {
+  const faults = new FaultQueue();
+  const requests: RecordedRequest[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+
+  const later = (ms: number, response: ServerResponse, fn: () => void): void => {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      if (!response.destroyed) fn();
+    }, ms);
+    timers.add(timer);
+  };
+
+  const send = (response: ServerResponse, reply: EmulatorReply): void => {
+    const write = (): void => {
+      const text = reply.json === undefined ? '' : JSON.stringify(reply.json);
+      response.writeHead(reply.status, { ...(text ? { 'content-type': 'application/json' } : {}), ...reply.headers });
+      response.end(text);
+    };
+    if (reply.delayMs && reply.delayMs > 0) later(reply.delayMs, response, write);
+    else write();
+  };
+
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://emulator');
+      const method = req.method ?? 'GET';
+      const path = decodeURIComponent(url.pathname);
+      requests.push({ method, path, at: Date.now(), mutation: options.isMutation(method, path) });
+
+      const fault = faults.take();
+      if (fault?.kind === 'drop') {
+        req.socket.destroy();
+        return;
+      }
+      if (fault?.kind === 'fail') return send(res, options.failReply(fault.status));
+      if (fault?.kind === 'rate-limit') return send(res, options.rateLimitReply(fault.retryAfterSeconds, Date.now()));
+
+      const body = await readBody(req);
+      const handle = async (): Promise<void> => {
+        try {
+          send(res, await options.handle({ method, path, query: url.searchParams, headers: req.headers, body }));
+        } catch {
+          send(res, options.failReply(500));
+        }
+      };
+      if (fault?.kind === 'slow') later(fault.ms, res, () => void handle());
+      else await handle();
+    })();
+  });
+  server.keepAliveTimeout = 1_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+
+  const control: EmulatorControl = {
+    failNext: (n, status) => faults.plan({ kind: 'fail', status }, n),
+    rateLimitNext: (retryAfterSeconds) => faults.plan({ kind: 'rate-limit', retryAfterSeconds }),
+    slowNext: (ms) => faults.plan({ kind: 'slow', ms }),
+    dropNext: (n) => faults.plan({ kind: 'drop' }, n),
+    clear: () => faults.clear(),
+    requestCount: () => requests.length,
+    mutationCount: () => requests.filter((r) => r.mutation).length,
+  };
+
+  return {
+    url: `http://${host}:${address.port}`,
+    control,
+    requests,
+    close: async () => {
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text === '') return undefined;
+  const type = req.headers['content-type'] ?? '';
+  if (type.includes('application/x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(text));
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+/** The bearer token or basic-auth pair of a request, for the emulators' own auth checks. */
+export function bearerToken(headers: IncomingHttpHeaders): string | undefined {
+  const value = headers.authorization;
+  return value?.startsWith('Bearer ') ? value.slice('Bearer '.length) : undefined;
+}
+
+export function basicAuth(headers: IncomingHttpHeaders): { user: string; password: string } | undefined {
+  const value = headers.authorization;
+  if (!value?.startsWith('Basic ')) return undefined;
+  const decoded = Buffer.from(value.slice('Basic '.length), 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon < 0 ? undefined : { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}

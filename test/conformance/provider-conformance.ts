@@ -1,0 +1,244 @@
+import { inspect } from 'node:util';
+import { IpshiftError } from '../../src/errors.js';
+import type { FailoverIpProvider } from '../../src/ports/provider.js';
+
+/**
+ * The one contract every FailoverIpProvider meets, run against each adapter wired to its
+ * emulator (issue 5, point 5). A target file does:
+ *
+ *   runProviderConformance({ name: 'hetzner-cloud', setup: async () => ({ ... }) });
+ *
+ * Requirements on `setup()` (called before every test, `teardown()` after it):
+ * - a fresh emulator and a fresh provider; every address in `addresses` routed to `servers[0]`;
+ * - the provider wired with a short retry policy: deadline between 3 s and 10 s, at least 4
+ *   attempts, backoff base of tens of ms; a per-request timeout of at least 1 s and at most 2 s;
+ *   task/action polling every few tens of ms;
+ * - `logs` fed by a logger that captures every level (see capturing-logger.ts);
+ * - `faults` acting on the provider API requests in arrival order (a token endpoint on another
+ *   server is not counted and not faulted).
+ */
+export interface ConformanceTarget {
+  readonly name: string;
+  setup(): Promise<ConformanceContext>;
+}
+
+export interface ConformanceFaults {
+  /** The next `n` API requests answer `status` with the provider's own error body. */
+  failNext(n: number, status: number): void;
+  /** The next API request answers the provider's rate-limit response, asking to wait this long. */
+  rateLimitNext(retryAfterSeconds: number): void;
+  /** The next API request is answered normally, but only after `ms`. */
+  slowNext(ms: number): void;
+  /** The next `n` API requests get their connection destroyed without an answer. */
+  dropNext(n: number): void;
+  /** Forgets every fault not yet used. */
+  clear(): void;
+  /** API requests received so far, faulted ones included. */
+  requestCount(): number;
+  /** Received requests that would change routing (assign, route, PATCH), faulted ones included. */
+  mutationCount(): number;
+}
+
+export interface ConformanceContext {
+  readonly provider: FailoverIpProvider;
+  /** The addresses of one FailoverIP known to the emulator, all routed to servers[0] at setup. */
+  readonly addresses: readonly string[];
+  /** Two servers that may both receive the addresses. */
+  readonly servers: readonly [string, string];
+  readonly faults: ConformanceFaults;
+  /** Every log line the provider wrote, as text. */
+  readonly logs: string[];
+  /** Values (tokens, passwords) that must never appear in an error or a log line. */
+  readonly secrets: readonly string[];
+  /** The retry deadline the provider was built with, in ms. */
+  readonly retryDeadlineMs: number;
+  /** The per-request timeout the provider was built with, in ms. */
+  readonly requestTimeoutMs: number;
+  teardown(): Promise<void>;
+}
+
+/** TEST-NET-1: never configured in an emulator. */
+const UNKNOWN_ADDRESS = '192.0.2.254';
+
+export function runProviderConformance(target: ConformanceTarget): void {
+  describe(`provider conformance: ${target.name}`, () => {
+    let ctx: ConformanceContext;
+
+    beforeEach(async () => {
+      ctx = await target.setup();
+    });
+    afterEach(async () => {
+      await ctx.teardown();
+    });
+
+    const expectRoutedTo = async (serverId: string): Promise<void> => {
+      const routing = await ctx.provider.getRouting(ctx.addresses);
+      expect(routing).toEqual(ctx.addresses.map((address) => ({ address, serverId })));
+    };
+    const cleanReadCost = async (): Promise<number> => {
+      const before = ctx.faults.requestCount();
+      await ctx.provider.getRouting(ctx.addresses);
+      return ctx.faults.requestCount() - before;
+    };
+    const rejection = async (promise: Promise<unknown>): Promise<IpshiftError> => {
+      try {
+        await promise;
+      } catch (error) {
+        expect(error).toBeInstanceOf(IpshiftError);
+        return error as IpshiftError;
+      }
+      throw new Error('expected the call to reject');
+    };
+
+    it('has a sane minimum interval between moves', () => {
+      expect(Number.isInteger(ctx.provider.minMoveIntervalMs)).toBe(true);
+      expect(ctx.provider.minMoveIntervalMs).toBeGreaterThanOrEqual(0);
+    });
+
+    it('reads where every address is routed, in the order given', async () => {
+      await expectRoutedTo(ctx.servers[0]);
+      const reversed = [...ctx.addresses].reverse();
+      const routing = await ctx.provider.getRouting(reversed);
+      expect(routing.map((r) => r.address)).toEqual(reversed);
+    });
+
+    it('reports an address the provider does not know as a terminal error', async () => {
+      const error = await rejection(ctx.provider.getRouting([UNKNOWN_ADDRESS]));
+      expect(error.kind).toBe('terminal');
+    });
+
+    it('routes every address to another server and reads it back', async () => {
+      const before = ctx.faults.mutationCount();
+      await ctx.provider.route(ctx.addresses, ctx.servers[1]);
+      expect(ctx.faults.mutationCount()).toBeGreaterThan(before);
+      await expectRoutedTo(ctx.servers[1]);
+      await ctx.provider.route(ctx.addresses, ctx.servers[0]);
+      await expectRoutedTo(ctx.servers[0]);
+    });
+
+    it('treats routing to the current server as a no-op: no mutating request is sent', async () => {
+      const before = ctx.faults.mutationCount();
+      await ctx.provider.route(ctx.addresses, ctx.servers[0]);
+      expect(ctx.faults.mutationCount()).toBe(before);
+      await expectRoutedTo(ctx.servers[0]);
+    });
+
+    it('returns a rate limit beyond the deadline as rate-limited with its retry time, without retrying', async () => {
+      const before = ctx.faults.requestCount();
+      ctx.faults.rateLimitNext(120);
+      const error = await rejection(ctx.provider.getRouting(ctx.addresses));
+      expect(error.kind).toBe('rate-limited');
+      expect(error.retryAfterMs).toBeGreaterThanOrEqual(110_000);
+      expect(error.retryAfterMs).toBeLessThanOrEqual(122_000);
+      expect(ctx.faults.requestCount() - before).toBe(1);
+    });
+
+    it('waits out a rate limit that fits the deadline, then succeeds', async () => {
+      const clean = await cleanReadCost();
+      const before = ctx.faults.requestCount();
+      ctx.faults.rateLimitNext(1);
+      const started = Date.now();
+      await expectRoutedTo(ctx.servers[0]);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+      expect(ctx.faults.requestCount() - before).toBe(clean + 1);
+    });
+
+    it.each([500, 502, 503, 504])('retries HTTP %i with backoff and succeeds', async (status) => {
+      const clean = await cleanReadCost();
+      const before = ctx.faults.requestCount();
+      ctx.faults.failNext(2, status);
+      await expectRoutedTo(ctx.servers[0]);
+      expect(ctx.faults.requestCount() - before).toBe(clean + 2);
+    });
+
+    it('retries dropped connections and succeeds', async () => {
+      const clean = await cleanReadCost();
+      const before = ctx.faults.requestCount();
+      ctx.faults.dropNext(2);
+      await expectRoutedTo(ctx.servers[0]);
+      expect(ctx.faults.requestCount() - before).toBe(clean + 2);
+    });
+
+    it('gives up on an answer slower than the request timeout and retries', async () => {
+      const clean = await cleanReadCost();
+      const before = ctx.faults.requestCount();
+      ctx.faults.slowNext(ctx.requestTimeoutMs + 3_000);
+      const started = Date.now();
+      await expectRoutedTo(ctx.servers[0]);
+      expect(Date.now() - started).toBeLessThan(ctx.requestTimeoutMs + 2_000);
+      expect(ctx.faults.requestCount() - before).toBe(clean + 1);
+    });
+
+    it('completes a move despite transient faults on the way', async () => {
+      ctx.faults.failNext(1, 503);
+      ctx.faults.dropNext(1);
+      await ctx.provider.route(ctx.addresses, ctx.servers[1]);
+      await expectRoutedTo(ctx.servers[1]);
+    });
+
+    it('surfaces persistent transient faults as transient, within the deadline', async () => {
+      const before = ctx.faults.requestCount();
+      ctx.faults.failNext(1_000, 503);
+      const started = Date.now();
+      const error = await rejection(ctx.provider.route(ctx.addresses, ctx.servers[1]));
+      expect(error.kind).toBe('transient');
+      expect(Date.now() - started).toBeLessThanOrEqual(ctx.retryDeadlineMs + 2_000);
+      expect(ctx.faults.requestCount() - before).toBeGreaterThan(1);
+    });
+
+    it.each([400, 401, 403, 404])('does not retry the terminal HTTP %i', async (status) => {
+      const before = ctx.faults.requestCount();
+      const mutationsBefore = ctx.faults.mutationCount();
+      ctx.faults.failNext(1, status);
+      const error = await rejection(ctx.provider.route(ctx.addresses, ctx.servers[1]));
+      expect(error.kind).toBe('terminal');
+      expect(ctx.faults.requestCount() - before).toBe(1);
+      expect(ctx.faults.mutationCount()).toBe(mutationsBefore);
+    });
+
+    it('rejects promptly when cancelled mid-request, without retrying', async () => {
+      const controller = new AbortController();
+      ctx.faults.slowNext(10_000);
+      const before = ctx.faults.requestCount();
+      const started = Date.now();
+      const pending = ctx.provider.getRouting(ctx.addresses, controller.signal);
+      setTimeout(() => controller.abort(), 100);
+      await rejection(pending);
+      expect(Date.now() - started).toBeLessThan(900);
+      expect(ctx.faults.requestCount() - before).toBe(1);
+    });
+
+    it('sends nothing when the signal is already aborted', async () => {
+      const before = ctx.faults.requestCount();
+      await rejection(ctx.provider.route(ctx.addresses, ctx.servers[1], AbortSignal.abort()));
+      expect(ctx.faults.requestCount()).toBe(before);
+    });
+
+    it('never puts a token or password into an error or a log line', async () => {
+      expect(ctx.secrets.length).toBeGreaterThan(0);
+      const errors: IpshiftError[] = [];
+      for (const status of [400, 401, 403, 404]) {
+        ctx.faults.failNext(1, status);
+        errors.push(await rejection(ctx.provider.getRouting(ctx.addresses)));
+      }
+      ctx.faults.failNext(1_000, 500);
+      errors.push(await rejection(ctx.provider.getRouting(ctx.addresses)));
+      ctx.faults.clear();
+      await ctx.provider.route(ctx.addresses, ctx.servers[1]);
+      ctx.faults.rateLimitNext(120);
+      errors.push(await rejection(ctx.provider.getRouting(ctx.addresses)));
+      ctx.faults.dropNext(1_000);
+      errors.push(await rejection(ctx.provider.getRouting(ctx.addresses)));
+      expect(ctx.logs.length).toBeGreaterThan(0);
+
+      const texts = [
+        ...errors.flatMap((e) => [e.message, e.stack ?? '', inspect(e, { depth: 8 }), JSON.stringify(e)]),
+        ...ctx.logs,
+      ];
+      for (const value of ctx.secrets) {
+        expect(value.length).toBeGreaterThanOrEqual(6);
+        for (const text of texts) expect(text).not.toContain(value);
+      }
+    });
+  });
+}
