@@ -1,0 +1,104 @@
+import { AGENT_MODES, type AgentMode } from './desired-addresses.js';
+import { canonicalAddress, parseCidr, type Cidr } from './ip-address.js';
+
+export interface AgentRuntimeOptions {
+  readonly nodeName: string;
+  readonly mode: AgentMode;
+  readonly fallbackInterface?: string;
+  readonly port: number;
+  readonly bindAddress: string;
+  readonly stateDir: string;
+  readonly nativeIPv6Prefix?: Cidr;
+  readonly resyncIntervalMs: number;
+}
+
+export const AGENT_DEFAULTS = {
+  mode: 'all-eligible' as AgentMode,
+  port: 9101,
+  bindAddress: '0.0.0.0',
+  stateDir: '/var/lib/ipshift-agent',
+  resyncSeconds: 30,
+};
+
+export class AgentOptionsError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid agent settings:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'AgentOptionsError';
+  }
+}
+
+// Kubernetes node names are DNS subdomains (RFC 1123), at most 253 characters.
+const NODE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+// Linux IFNAMSIZ is 16 including the terminating NUL; no slash, no whitespace.
+const IFACE_NAME = /^[^\s/:]{1,15}$/;
+
+/**
+ * Reads the agent's settings from the environment (the composition root passes process.env).
+ * Every problem is collected and reported at once, naming the setting, the value and the rule.
+ */
+export function agentOptionsFromEnv(env: Readonly<Record<string, string | undefined>>): AgentRuntimeOptions {
+  const problems: string[] = [];
+  const get = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  };
+
+  const nodeName = get('NODE_NAME');
+  if (nodeName === undefined) {
+    problems.push('NODE_NAME is required (set it from the downward API: fieldRef spec.nodeName)');
+  } else if (nodeName.length > 253 || !NODE_NAME.test(nodeName)) {
+    problems.push(`NODE_NAME="${nodeName}" is not a Kubernetes node name (lower-case RFC 1123 subdomain, at most 253 characters)`);
+  }
+
+  const modeText = get('IPSHIFT_AGENT_MODE') ?? AGENT_DEFAULTS.mode;
+  const mode = (AGENT_MODES as readonly string[]).includes(modeText) ? (modeText as AgentMode) : undefined;
+  if (mode === undefined) problems.push(`IPSHIFT_AGENT_MODE="${modeText}" must be one of ${AGENT_MODES.join(', ')}`);
+
+  const fallbackInterface = get('IPSHIFT_AGENT_INTERFACE');
+  if (fallbackInterface !== undefined && !IFACE_NAME.test(fallbackInterface)) {
+    problems.push(`IPSHIFT_AGENT_INTERFACE="${fallbackInterface}" is not an interface name (1-15 characters, no whitespace, "/" or ":")`);
+  }
+
+  const port = integerSetting(get('IPSHIFT_AGENT_PORT'), 'IPSHIFT_AGENT_PORT', AGENT_DEFAULTS.port, 0, 65535, problems);
+
+  const bindText = get('IPSHIFT_AGENT_BIND') ?? AGENT_DEFAULTS.bindAddress;
+  const bindAddress = canonicalAddress(bindText);
+  if (bindAddress === null) problems.push(`IPSHIFT_AGENT_BIND="${bindText}" must be an IPv4 or IPv6 address, e.g. 0.0.0.0 or 127.0.0.1`);
+
+  const stateDir = get('IPSHIFT_AGENT_STATE_DIR') ?? AGENT_DEFAULTS.stateDir;
+  if (!stateDir.startsWith('/')) problems.push(`IPSHIFT_AGENT_STATE_DIR="${stateDir}" must be an absolute path`);
+
+  const prefixText = get('IPSHIFT_AGENT_IPV6_PREFIX');
+  let nativeIPv6Prefix: Cidr | undefined;
+  if (prefixText !== undefined) {
+    const parsed = parseCidr(prefixText, () => -1);
+    if (parsed === null || parsed.family !== 6 || parsed.prefixLength !== 64) {
+      problems.push(`IPSHIFT_AGENT_IPV6_PREFIX="${prefixText}" must be the node's native IPv6 /64, e.g. 2001:db8:5:6::/64`);
+    } else {
+      nativeIPv6Prefix = parsed;
+    }
+  }
+
+  const resyncSeconds = integerSetting(get('IPSHIFT_AGENT_RESYNC_SECONDS'), 'IPSHIFT_AGENT_RESYNC_SECONDS', AGENT_DEFAULTS.resyncSeconds, 1, 86_400, problems);
+
+  if (problems.length > 0 || nodeName === undefined || mode === undefined || bindAddress === null) throw new AgentOptionsError(problems);
+  return {
+    nodeName,
+    mode,
+    ...(fallbackInterface === undefined ? {} : { fallbackInterface }),
+    port,
+    bindAddress,
+    stateDir,
+    ...(nativeIPv6Prefix === undefined ? {} : { nativeIPv6Prefix }),
+    resyncIntervalMs: resyncSeconds * 1000,
+  };
+}
+
+function integerSetting(text: string | undefined, name: string, fallback: number, min: number, max: number, problems: string[]): number {
+  if (text === undefined) return fallback;
+  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
+    problems.push(`${name}="${text}" must be a whole number from ${min} to ${max}`);
+    return fallback;
+  }
+  return Number(text);
+}

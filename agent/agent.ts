@@ -1,0 +1,287 @@
+import { classify, type IpshiftError } from '../src/errors.js';
+import type { AgentMetrics, AddressPresence } from '../src/metrics/agent-metrics.js';
+import type { Clock } from '../src/ports/clock.js';
+import type { ClusterChange, ClusterView } from '../src/ports/cluster.js';
+import type { Logger } from '../src/ports/logger.js';
+import { chooseInterface } from './choose-interface.js';
+import { desiredAddresses, type AgentMode, type DesiredAddress } from './desired-addresses.js';
+import { parseCidr, type Cidr } from './ip-address.js';
+import type { Iface, IpLink } from './ip-link.js';
+import type { LedgerStore } from './ledger.js';
+import { reconcileAddresses, type AddressOnInterface } from './reconcile-addresses.js';
+
+export interface NodeAgentOptions {
+  readonly nodeName: string;
+  readonly mode: AgentMode;
+  /** Interface to use when neither the primary-mac annotation nor the node's addresses name one. */
+  readonly fallbackInterface?: string;
+  /** The node's native IPv6 /64 (for the EUI-64 next hop) when it cannot be read off the interface. */
+  readonly nativeIPv6Prefix?: Cidr;
+  /** Full resync period, besides every change of the Node or the FailoverIPs. */
+  readonly resyncIntervalMs: number;
+}
+
+export interface NodeAgentDeps {
+  /** Must already hold the initial list: an empty view would look like "every FailoverIP deleted". */
+  readonly cluster: ClusterView;
+  readonly link: IpLink;
+  readonly ledger: LedgerStore;
+  readonly metrics: AgentMetrics;
+  readonly logger: Logger;
+  readonly clock: Clock;
+}
+
+export interface SyncReport {
+  /** False when the sync stopped early (own Node not visible, interfaces unreadable, no interface). */
+  readonly completed: boolean;
+  readonly iface: string | null;
+  readonly added: readonly AddressOnInterface[];
+  readonly removed: readonly AddressOnInterface[];
+  readonly failed: readonly (AddressOnInterface & { readonly op: 'add' | 'del'; readonly error: string })[];
+}
+
+const sameEntry = (a: AddressOnInterface, b: AddressOnInterface): boolean => a.iface === b.iface && a.cidr === b.cidr;
+const RELEVANT: ReadonlySet<ClusterChange> = new Set(['node', 'failover-ip', 'resync']);
+
+/**
+ * Keeps this node's interface holding exactly the addresses it must: on every change of its
+ * Node or the FailoverIPs, and every resync period. One sync at a time; requests arriving
+ * meanwhile coalesce into one more sync.
+ */
+export class NodeAgent {
+  private ledger: AddressOnInterface[] = [];
+  private running: Promise<void> | null = null;
+  private pending = false;
+  private unsubscribe: (() => void) | null = null;
+  private readonly abort = new AbortController();
+  private timerLoop: Promise<void> | null = null;
+  private lastSyncFinishedMs: number;
+  private readonly log: Logger;
+
+  constructor(
+    private readonly options: NodeAgentOptions,
+    private readonly deps: NodeAgentDeps,
+  ) {
+    this.log = deps.logger.child({ node: options.nodeName, component: 'agent' });
+    this.lastSyncFinishedMs = deps.clock.now();
+  }
+
+  /** Loads the ledger, subscribes to changes, runs the first sync and starts the resync timer. */
+  async start(): Promise<void> {
+    await this.loadLedger();
+    this.unsubscribe = this.deps.cluster.onChange((change) => {
+      if (RELEVANT.has(change)) this.request();
+    });
+    this.request();
+    this.timerLoop = this.runTimer();
+    await this.idle();
+  }
+
+  async stop(): Promise<void> {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    this.abort.abort(new Error('agent stopped'));
+    await this.timerLoop;
+    await this.idle();
+  }
+
+  /** Asks for a sync; returns at once. */
+  request(): void {
+    if (this.abort.signal.aborted) return;
+    if (this.running !== null) {
+      this.pending = true;
+      return;
+    }
+    this.running = this.drain().finally(() => {
+      this.running = null;
+    });
+  }
+
+  /** Resolves once no sync is running or pending. */
+  async idle(): Promise<void> {
+    while (this.running !== null) await this.running;
+  }
+
+  /** Milliseconds since the last sync finished (successfully or not): the liveness signal. */
+  millisSinceLastSync(): number {
+    return this.deps.clock.now() - this.lastSyncFinishedMs;
+  }
+
+  ledgerEntries(): readonly AddressOnInterface[] {
+    return this.ledger;
+  }
+
+  private async drain(): Promise<void> {
+    do {
+      this.pending = false;
+      try {
+        await this.syncOnce();
+      } catch (error) {
+        this.log.error('sync failed unexpectedly', { error: classify(error).message });
+      }
+    } while (this.pending && !this.abort.signal.aborted);
+  }
+
+  private async runTimer(): Promise<void> {
+    while (!this.abort.signal.aborted) {
+      try {
+        await this.deps.clock.sleep(this.options.resyncIntervalMs, this.abort.signal);
+      } catch {
+        return;
+      }
+      this.request();
+    }
+  }
+
+  private async loadLedger(): Promise<void> {
+    try {
+      this.ledger = await this.deps.ledger.load();
+    } catch (error) {
+      const e = classify(error);
+      this.deps.metrics.error('ledger-read');
+      // Starting empty is the safe direction: the agent then owns nothing and removes nothing
+      // it added before; those addresses stay until someone removes them by hand.
+      this.log.error('ledger unreadable, starting with an empty one: addresses added earlier will not be removed', {
+        error: e.message,
+        code: e.code,
+      });
+      this.ledger = [];
+    }
+  }
+
+  private async saveLedger(): Promise<boolean> {
+    try {
+      await this.deps.ledger.save(this.ledger);
+      return true;
+    } catch (error) {
+      this.deps.metrics.error('ledger-write');
+      this.log.error('cannot write the ledger', { error: classify(error).message });
+      return false;
+    }
+  }
+
+  /** One full pass: read, decide, apply (adds before removals), report. */
+  async syncOnce(): Promise<SyncReport> {
+    const { cluster, link, metrics, clock } = this.deps;
+    const report = { completed: false, iface: null as string | null, added: [] as AddressOnInterface[], removed: [] as AddressOnInterface[], failed: [] as SyncReport['failed'][number][] };
+    const finish = (): SyncReport => {
+      this.lastSyncFinishedMs = clock.now();
+      return report;
+    };
+
+    const node = cluster.nodes().find((n) => n.name === this.options.nodeName);
+    if (node === undefined) {
+      metrics.error('node-missing');
+      this.log.warn('own Node not visible (yet): changing nothing');
+      return finish();
+    }
+
+    let interfaces: Iface[];
+    try {
+      interfaces = await link.listInterfaces();
+    } catch (error) {
+      metrics.error('list-interfaces');
+      this.log.error('cannot list interfaces', { error: classify(error).message });
+      return finish();
+    }
+
+    const choice = chooseInterface(node, interfaces, this.options.fallbackInterface, this.ledger);
+    for (const warning of choice.warnings) this.log.warn(warning);
+    if (choice.iface === null) {
+      // Without an interface the desired set is unknown: removing anything now could cut traffic.
+      metrics.error('choose-interface');
+      return finish();
+    }
+    const iface = choice.iface;
+    report.iface = iface.name;
+
+    const failoverIPs = cluster.failoverIPs();
+    const desired = desiredAddresses({
+      node,
+      failoverIPs,
+      mode: this.options.mode,
+      iface,
+      nativePrefix: this.options.nativeIPv6Prefix,
+      ledger: this.ledger,
+    });
+    for (const bad of desired.invalid) {
+      metrics.error('invalid-address');
+      this.log.warn('FailoverIP address skipped', { failoverIP: bad.failoverIP, address: bad.address, reason: bad.reason });
+    }
+    for (const warning of desired.warnings) this.log.warn(warning);
+
+    const want = desired.addresses.map((d) => ({ iface: iface.name, cidr: d.cidr }));
+    const plan = reconcileAddresses({ desired: want, actual: interfaces, ledger: this.ledger });
+
+    // Write-ahead: the ledger names an address before it exists, so a crash between the two
+    // steps leaves an entry the next pass either re-adds or forgets, never an orphan.
+    const ahead = plan.add.filter((a) => !this.ledger.some((e) => sameEntry(e, a)));
+    if (ahead.length > 0) {
+      this.ledger = [...this.ledger, ...ahead];
+      if (!(await this.saveLedger())) {
+        this.ledger = this.ledger.filter((e) => !ahead.some((a) => sameEntry(a, e)));
+        return finish();
+      }
+    }
+
+    for (const entry of plan.add) {
+      try {
+        await link.addAddress(entry.iface, entry.cidr);
+        report.added.push(entry);
+        this.log.info('address added', { interface: entry.iface, address: entry.cidr });
+        if (this.options.mode === 'holder-only') await link.announce?.(entry.iface, entry.cidr);
+      } catch (error) {
+        const e: IpshiftError = classify(error);
+        metrics.error('add-address');
+        report.failed.push({ ...entry, op: 'add', error: e.message });
+        this.log.error('cannot add address', { interface: entry.iface, address: entry.cidr, error: e.message, code: e.code });
+        // Appeared between listing and adding: not ours after all.
+        if (e.code === 'exists') this.ledger = this.ledger.filter((l) => !sameEntry(l, entry));
+      }
+    }
+
+    for (const entry of plan.remove) {
+      try {
+        await link.delAddress(entry.iface, entry.cidr);
+        report.removed.push(entry);
+        this.ledger = this.ledger.filter((l) => !sameEntry(l, entry));
+        this.log.info('address removed', { interface: entry.iface, address: entry.cidr });
+      } catch (error) {
+        const e = classify(error);
+        metrics.error('del-address');
+        report.failed.push({ ...entry, op: 'del', error: e.message });
+        this.log.error('cannot remove address', { interface: entry.iface, address: entry.cidr, error: e.message, code: e.code });
+      }
+    }
+    for (const entry of plan.forget) {
+      this.ledger = this.ledger.filter((l) => !sameEntry(l, entry));
+      this.log.info('owned address gone from the interface, forgotten', { interface: entry.iface, address: entry.cidr });
+    }
+    const ledgerChanged = report.removed.length > 0 || plan.forget.length > 0 || report.failed.some((f) => f.op === 'add');
+    if (ledgerChanged) await this.saveLedger();
+
+    let after = interfaces;
+    if (report.added.length > 0 || report.removed.length > 0) {
+      try {
+        after = await link.listInterfaces();
+      } catch (error) {
+        metrics.error('list-interfaces');
+        this.log.error('cannot list interfaces', { error: classify(error).message });
+      }
+    }
+    metrics.setAddresses(presence(desired.addresses, after.find((i) => i.name === iface.name), iface.name));
+    metrics.syncFinished(clock.now());
+    report.completed = true;
+    return finish();
+  }
+}
+
+function presence(desired: readonly DesiredAddress[], iface: Iface | undefined, name: string): AddressPresence[] {
+  const held = new Set((iface?.addresses ?? []).map((a) => a.address));
+  const out: AddressPresence[] = [];
+  for (const d of desired) {
+    const address = parseCidr(d.cidr)?.address ?? d.cidr;
+    for (const failoverIP of d.failoverIPs) out.push({ failoverIP, address: d.cidr, iface: name, present: held.has(address) });
+  }
+  return out;
+}

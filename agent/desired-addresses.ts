@@ -1,0 +1,159 @@
+import { matchesSelector } from '../src/core/label-selector.js';
+import { failoverIPKey, type FailoverIPObject, type NodeFacts } from '../src/core/model.js';
+import {
+  eui64Address,
+  formatCidr,
+  ipv6FirstHost,
+  ipv6InPrefix,
+  ipv6IsNetworkOnly,
+  ipv6ToBigInt,
+  parseCidr,
+  type Cidr,
+  type Family,
+} from './ip-address.js';
+import type { Iface } from './ip-link.js';
+import type { AddressOnInterface } from './reconcile-addresses.js';
+
+export const AGENT_MODES = ['all-eligible', 'holder-only'] as const;
+export type AgentMode = (typeof AGENT_MODES)[number];
+
+export interface DesiredAddress {
+  /** Canonical CIDR as it is configured on the interface. */
+  readonly cidr: string;
+  readonly family: Family;
+  /** `failover`: an address of a FailoverIP; `next-hop`: the node's EUI-64 address netcup routes a /64 to. */
+  readonly kind: 'failover' | 'next-hop';
+  /** `namespace/name` of every FailoverIP that needs this address. */
+  readonly failoverIPs: readonly string[];
+}
+
+export interface InvalidAddress {
+  readonly failoverIP: string;
+  readonly address: string;
+  readonly reason: string;
+}
+
+/**
+ * How a FailoverIP's spec address is configured on the interface:
+ * - IPv4 always as /32 (`198.51.100.1` and `198.51.100.1/32` are the same; any other prefix
+ *   length is refused: a failover IPv4 is a single address);
+ * - IPv6 with its prefix length (default /64: netcup and Hetzner route whole /64s). A bare
+ *   prefix (`2001:db8:1::/64`, host bits zero) is configured as its first address
+ *   (`2001:db8:1::1/64`): the subnet-router anycast address `2001:db8:1::` itself is
+ *   reserved (RFC 4291 2.6.1). An address with host bits (`2001:db8:1::10/64`) is used as given.
+ */
+export function failoverAddressCidr(address: string): Cidr | string {
+  const cidr = parseCidr(address, (family) => (family === 4 ? 32 : 64));
+  if (cidr === null) return 'not an IPv4 address or IPv6 prefix';
+  if (cidr.family === 4) return cidr.prefixLength === 32 ? cidr : `an IPv4 failover address is a single address (/32), got /${cidr.prefixLength}`;
+  if (ipv6IsNetworkOnly(cidr) && cidr.prefixLength < 128) return { ...cidr, address: ipv6FirstHost(cidr) };
+  return cidr;
+}
+
+/**
+ * Whether this node must hold the FailoverIP's addresses.
+ * - all-eligible: every node the nodeSelector selects, plus the desired and assigned node
+ *   (a holder that stops being selected still receives the traffic until the move is done).
+ * - holder-only: only the desired node (it adds as soon as it is chosen, before the provider
+ *   routes there) and the assigned node (it keeps the addresses until the provider moved away).
+ */
+export function mustHold(fip: FailoverIPObject, node: NodeFacts, mode: AgentMode): boolean {
+  const holder = fip.status.desiredNode === node.name || fip.status.assignedNode === node.name;
+  if (holder) return true;
+  return mode === 'all-eligible' && matchesSelector(node.labels, fip.spec.nodeSelector);
+}
+
+export interface DesiredInput {
+  readonly node: NodeFacts;
+  readonly failoverIPs: readonly FailoverIPObject[];
+  readonly mode: AgentMode;
+  /** The interface chosen for the addresses (chooseInterface). */
+  readonly iface: Iface;
+  /** The node's native IPv6 /64 from configuration, when given. */
+  readonly nativePrefix?: Cidr;
+  /** Addresses the agent added itself: never taken for the node's native prefix. */
+  readonly ledger: readonly AddressOnInterface[];
+}
+
+export interface DesiredResult {
+  readonly addresses: readonly DesiredAddress[];
+  readonly invalid: readonly InvalidAddress[];
+  readonly warnings: readonly string[];
+}
+
+/** Unique local (fc00::/7) and link-local (fe80::/10) addresses are no provider's native prefix. */
+const isPublicIPv6 = (address: string): boolean => {
+  const top = (ipv6ToBigInt(address) ?? 0n) >> 112n;
+  return (top & 0xfe00n) !== 0xfc00n && (top & 0xffc0n) !== 0xfe80n;
+};
+
+/**
+ * The node's native /64: the configured one, else the first (lowest) global IPv6 /64 on the
+ * interface that is neither inside a FailoverIP prefix nor an address the agent added.
+ */
+export function nativeIPv6Prefix(input: Pick<DesiredInput, 'failoverIPs' | 'iface' | 'nativePrefix' | 'ledger'>): Cidr | null {
+  if (input.nativePrefix !== undefined) return input.nativePrefix;
+  const failoverPrefixes: Cidr[] = [];
+  for (const fip of input.failoverIPs) {
+    for (const address of fip.spec.addresses) {
+      const cidr = failoverAddressCidr(address);
+      if (typeof cidr !== 'string' && cidr.family === 6) failoverPrefixes.push(cidr);
+    }
+  }
+  const owned = new Set(input.ledger.filter((e) => e.iface === input.iface.name).map((e) => e.cidr.split('/')[0]));
+  const candidates = input.iface.addresses
+    .filter((a) => a.family === 6 && a.prefixLength === 64 && a.scope === 'global' && isPublicIPv6(a.address))
+    .filter((a) => !owned.has(a.address) && !failoverPrefixes.some((p) => ipv6InPrefix(a.address, p)))
+    .map((a) => ({ family: 6 as const, address: a.address, prefixLength: 64 }))
+    .sort((a, b) => ((ipv6ToBigInt(a.address) ?? 0n) < (ipv6ToBigInt(b.address) ?? 0n) ? -1 : 1));
+  return candidates[0] ?? null;
+}
+
+/**
+ * Everything this node's interface must hold, from the FailoverIPs and this node's facts.
+ * Pure: the same input always gives the same output, in a stable order (failover addresses in
+ * FailoverIP order, then the next-hop address).
+ */
+export function desiredAddresses(input: DesiredInput): DesiredResult {
+  const byCidr = new Map<string, { family: Family; kind: DesiredAddress['kind']; failoverIPs: string[] }>();
+  const invalid: InvalidAddress[] = [];
+  const warnings: string[] = [];
+  const needsNextHop: string[] = [];
+
+  for (const fip of input.failoverIPs) {
+    if (!mustHold(fip, input.node, input.mode)) continue;
+    const key = failoverIPKey(fip);
+    for (const address of fip.spec.addresses) {
+      const cidr = failoverAddressCidr(address);
+      if (typeof cidr === 'string') {
+        invalid.push({ failoverIP: key, address, reason: cidr });
+        continue;
+      }
+      const text = formatCidr(cidr);
+      const entry = byCidr.get(text) ?? { family: cidr.family, kind: 'failover' as const, failoverIPs: [] };
+      if (!entry.failoverIPs.includes(key)) entry.failoverIPs.push(key);
+      byCidr.set(text, entry);
+      if (cidr.family === 6 && !needsNextHop.includes(key)) needsNextHop.push(key);
+    }
+  }
+
+  if (needsNextHop.length > 0) {
+    const native = nativeIPv6Prefix(input);
+    const nextHop = native === null ? null : eui64Address(native, input.iface.mac);
+    if (native === null) {
+      warnings.push(
+        `no native IPv6 /64 on ${input.iface.name} and IPSHIFT_AGENT_IPV6_PREFIX is unset: the EUI-64 next-hop address cannot be derived`,
+      );
+    } else if (nextHop === null) {
+      warnings.push(`interface ${input.iface.name} has no usable MAC ("${input.iface.mac}"): the EUI-64 next-hop address cannot be derived`);
+    } else {
+      const text = formatCidr(nextHop);
+      const existing = byCidr.get(text);
+      if (existing === undefined) byCidr.set(text, { family: 6, kind: 'next-hop', failoverIPs: [...needsNextHop] });
+      else for (const key of needsNextHop) if (!existing.failoverIPs.includes(key)) existing.failoverIPs.push(key);
+    }
+  }
+
+  const addresses = [...byCidr].map(([cidr, e]) => ({ cidr, family: e.family, kind: e.kind, failoverIPs: e.failoverIPs }));
+  return { addresses, invalid, warnings };
+}

@@ -1,0 +1,35 @@
+import type { Family } from './ip-address.js';
+
+/** One address as the kernel reports it. `address` is canonical (see ip-address.ts). */
+export interface IfaceAddress {
+  readonly family: Family;
+  readonly address: string;
+  readonly prefixLength: number;
+  /** `global`, `link`, `host`, ... as iproute2 names it. */
+  readonly scope: string;
+}
+
+export interface Iface {
+  readonly name: string;
+  /** Lower-case colon form; empty for interfaces without a link-layer address. */
+  readonly mac: string;
+  readonly addresses: readonly IfaceAddress[];
+}
+
+/**
+ * The node's network interfaces as the agent sees them. Every method rejects only with an
+ * IpshiftError (code `exists` when an address is already there, `permission` without
+ * NET_ADMIN, `ip-missing` without iproute2).
+ */
+export interface IpLink {
+  listInterfaces(): Promise<Iface[]>;
+  /** `cidr` like `198.51.100.1/32` or `2001:db8:1::1/64`. */
+  addAddress(iface: string, cidr: string): Promise<void>;
+  /** Removing an address that is already gone succeeds. */
+  delAddress(iface: string, cidr: string): Promise<void>;
+  /**
+   * Tells the neighbours (gratuitous ARP / unsolicited neighbour advertisement) where the
+   * address now lives. Best effort: never rejects.
+   */
+  announce?(iface: string, cidr: string): Promise<void>;
+}

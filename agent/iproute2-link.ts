@@ -1,0 +1,188 @@
+import { execFile } from 'node:child_process';
+import { access, constants } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
+import { terminalError, transientError, type IpshiftError } from '../src/errors.js';
+import type { Logger } from '../src/ports/logger.js';
+import { canonicalAddress, normaliseMac, parseCidr } from './ip-address.js';
+import type { Iface, IfaceAddress, IpLink } from './ip-link.js';
+
+export interface Iproute2LinkOptions {
+  /** Run every command inside this network namespace (`ip netns exec <ns> ...`); tests only. */
+  readonly netns?: string;
+  /** Path or name of the ip binary. Default `ip`. */
+  readonly ipBinary?: string;
+  /** Per-command timeout. Default 10 s. */
+  readonly timeoutMs?: number;
+  /** Search path for the optional arping / ndsend binaries. Default: $PATH as given by the caller. */
+  readonly searchPath?: string;
+}
+
+export interface Iproute2LinkDeps {
+  readonly logger: Logger;
+}
+
+interface IpJsonAddr {
+  family?: string;
+  local?: string;
+  prefixlen?: number;
+  scope?: string;
+}
+
+interface IpJsonLink {
+  ifname?: string;
+  address?: string;
+  addr_info?: IpJsonAddr[];
+}
+
+interface RunResult {
+  readonly stdout: string;
+}
+
+class CommandFailure extends Error {
+  constructor(
+    message: string,
+    readonly stderr: string,
+    readonly code: string | number | null,
+  ) {
+    super(message);
+  }
+}
+
+/** Maps iproute2's complaints onto the error kinds the agent acts on. */
+function classifyIpFailure(what: string, failure: CommandFailure): IpshiftError {
+  const text = failure.stderr.trim() || failure.message;
+  if (failure.code === 'ENOENT') return terminalError(`${what}: the ip binary (iproute2) is not installed`, 'ip-missing', failure);
+  if (/File exists/i.test(text)) return terminalError(`${what}: address already present`, 'exists', failure);
+  if (/Operation not permitted|Permission denied/i.test(text)) {
+    return terminalError(`${what}: not permitted (the agent needs root with NET_ADMIN in the host network namespace)`, 'permission', failure);
+  }
+  if (/Cannot find device|does not exist/i.test(text)) return terminalError(`${what}: ${text}`, 'no-device', failure);
+  if (/Error: .*(invalid|Invalid|inet prefix is expected)/.test(text)) return terminalError(`${what}: ${text}`, 'invalid', failure);
+  return transientError(`${what}: ${text}`, 'ip-failed', failure);
+}
+
+/**
+ * IpLink on top of iproute2: `ip -j addr show` to read, `ip addr add/del` to write.
+ * IPv6 addresses are added with `nodad`: in all-eligible mode the same failover address sits
+ * on several nodes by design, and duplicate address detection would only mark it `dadfailed`
+ * (or leave it `tentative` for a second) without protecting anything.
+ */
+export class Iproute2Link implements IpLink {
+  private readonly binaries = new Map<string, Promise<boolean>>();
+
+  constructor(
+    private readonly options: Iproute2LinkOptions,
+    private readonly deps: Iproute2LinkDeps,
+  ) {}
+
+  async listInterfaces(): Promise<Iface[]> {
+    let stdout: string;
+    try {
+      ({ stdout } = await this.run(this.ipBinary(), ['-j', 'addr', 'show']));
+    } catch (error) {
+      throw error instanceof CommandFailure ? classifyIpFailure('ip addr show', error) : error;
+    }
+    let links: IpJsonLink[];
+    try {
+      links = JSON.parse(stdout) as IpJsonLink[];
+    } catch (error) {
+      throw transientError('ip -j addr show printed something that is not JSON', 'ip-output', error);
+    }
+    if (!Array.isArray(links)) throw transientError('ip -j addr show did not print a list', 'ip-output');
+    return links
+      .filter((l) => typeof l.ifname === 'string')
+      .map((l) => ({
+        name: l.ifname ?? '',
+        mac: normaliseMac(l.address ?? '') ?? '',
+        addresses: (l.addr_info ?? []).flatMap((a): IfaceAddress[] => {
+          const address = typeof a.local === 'string' ? canonicalAddress(a.local) : null;
+          if (address === null || typeof a.prefixlen !== 'number') return [];
+          const family = a.family === 'inet6' ? 6 : a.family === 'inet' ? 4 : null;
+          if (family === null) return [];
+          return [{ family, address, prefixLength: a.prefixlen, scope: a.scope ?? 'global' }];
+        }),
+      }));
+  }
+
+  async addAddress(iface: string, cidr: string): Promise<void> {
+    const parsed = parseCidr(cidr);
+    if (parsed === null) throw terminalError(`not a CIDR: ${cidr}`, 'invalid');
+    const args = ['addr', 'add', cidr, 'dev', iface];
+    if (parsed.family === 6) args.push('nodad');
+    try {
+      await this.run(this.ipBinary(), args);
+    } catch (error) {
+      throw error instanceof CommandFailure ? classifyIpFailure(`ip addr add ${cidr} dev ${iface}`, error) : error;
+    }
+  }
+
+  async delAddress(iface: string, cidr: string): Promise<void> {
+    try {
+      await this.run(this.ipBinary(), ['addr', 'del', cidr, 'dev', iface]);
+    } catch (error) {
+      if (!(error instanceof CommandFailure)) throw error;
+      // EADDRNOTAVAIL: already gone, which is what we wanted.
+      if (/Cannot assign requested address/i.test(error.stderr)) return;
+      throw classifyIpFailure(`ip addr del ${cidr} dev ${iface}`, error);
+    }
+  }
+
+  /**
+   * IPv4: `arping -U` (iputils) sends one gratuitous ARP. IPv6: `ndsend` sends an unsolicited
+   * neighbour advertisement (the ndisc6 tools only solicit). Missing binaries are skipped.
+   */
+  async announce(iface: string, cidr: string): Promise<void> {
+    const parsed = parseCidr(cidr);
+    if (parsed === null) return;
+    const [binary, args] =
+      parsed.family === 4 ? ['arping', ['-q', '-U', '-c', '1', '-I', iface, parsed.address]] : ['ndsend', [parsed.address, iface]];
+    if (!(await this.hasBinary(binary))) {
+      this.deps.logger.debug(`${binary} not installed: no announcement after adding`, { interface: iface, address: cidr });
+      return;
+    }
+    try {
+      await this.run(binary, args as string[]);
+      this.deps.logger.debug('address announced', { interface: iface, address: cidr, tool: binary });
+    } catch (error) {
+      this.deps.logger.debug('announcement failed', { interface: iface, address: cidr, tool: binary, error: (error as Error).message });
+    }
+  }
+
+  private ipBinary(): string {
+    return this.options.ipBinary ?? 'ip';
+  }
+
+  private hasBinary(name: string): Promise<boolean> {
+    let found = this.binaries.get(name);
+    if (found === undefined) {
+      const dirs = (this.options.searchPath ?? '').split(delimiter).filter((d) => d !== '');
+      found = (async () => {
+        for (const dir of dirs) {
+          try {
+            await access(join(dir, name), constants.X_OK);
+            return true;
+          } catch {
+            // not in this directory
+          }
+        }
+        return false;
+      })();
+      this.binaries.set(name, found);
+    }
+    return found;
+  }
+
+  private run(binary: string, args: readonly string[]): Promise<RunResult> {
+    const [file, argv] = this.options.netns === undefined ? [binary, [...args]] : ['ip', ['netns', 'exec', this.options.netns, binary, ...args]];
+    return new Promise((resolve, reject) => {
+      execFile(file, argv, { timeout: this.options.timeoutMs ?? 10_000, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+        if (error === null) {
+          resolve({ stdout });
+          return;
+        }
+        const code = (error as NodeJS.ErrnoException).code ?? null;
+        reject(new CommandFailure(`${file} ${argv.join(' ')} failed: ${error.message}`, stderr, code));
+      });
+    });
+  }
+}

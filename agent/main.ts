@@ -1,0 +1,86 @@
+import { Registry } from 'prom-client';
+import { createAgentMetrics } from '../src/metrics/agent-metrics.js';
+import { systemClock, type Clock } from '../src/ports/clock.js';
+import type { ClusterView } from '../src/ports/cluster.js';
+import type { Logger } from '../src/ports/logger.js';
+import { NodeAgent } from './agent.js';
+import { startAgentHttp } from './agent-http.js';
+import type { AgentRuntimeOptions } from './agent-options.js';
+import { Iproute2Link } from './iproute2-link.js';
+import type { IpLink } from './ip-link.js';
+import { FileLedgerStore, type LedgerStore } from './ledger.js';
+
+export { agentOptionsFromEnv, AgentOptionsError, type AgentRuntimeOptions } from './agent-options.js';
+
+export interface RunAgentDeps {
+  /**
+   * The cluster view for this node (the Kubernetes adapter with its `nodeName` option), with
+   * its initial list already loaded: an empty FailoverIP list would read as "all deleted".
+   */
+  readonly cluster: ClusterView;
+  readonly logger: Logger;
+  /** Default: a fresh Registry. */
+  readonly registry?: Registry;
+  readonly clock?: Clock;
+  /** Default: iproute2 in the current network namespace. */
+  readonly link?: IpLink;
+  /** Default: `<stateDir>/ledger.json`. */
+  readonly ledger?: LedgerStore;
+  /** Where to look for the optional arping / ndsend binaries (default: $PATH). */
+  readonly searchPath?: string;
+}
+
+export interface RunningAgent {
+  /** The port /metrics and /healthz listen on (useful with port 0). */
+  readonly port: number;
+  readonly agent: NodeAgent;
+  readonly registry: Registry;
+  /** Stops the loop and the HTTP server. Addresses stay where they are: traffic keeps flowing. */
+  stop(): Promise<void>;
+}
+
+/** Starts `ipshift agent`: HTTP first (so probes answer), then the first sync and the loop. */
+export async function runAgent(options: AgentRuntimeOptions, deps: RunAgentDeps): Promise<RunningAgent> {
+  const clock = deps.clock ?? systemClock;
+  const registry = deps.registry ?? new Registry();
+  const logger = deps.logger;
+  const metrics = createAgentMetrics(registry);
+  const link = deps.link ?? new Iproute2Link({ searchPath: deps.searchPath ?? process.env.PATH ?? '' }, { logger });
+  const ledger = deps.ledger ?? new FileLedgerStore({ stateDir: options.stateDir });
+  const agent = new NodeAgent(
+    {
+      nodeName: options.nodeName,
+      mode: options.mode,
+      fallbackInterface: options.fallbackInterface,
+      nativeIPv6Prefix: options.nativeIPv6Prefix,
+      resyncIntervalMs: options.resyncIntervalMs,
+    },
+    { cluster: deps.cluster, link, ledger, metrics, logger, clock },
+  );
+  const http = await startAgentHttp(
+    { port: options.port, bindAddress: options.bindAddress, maxSyncAgeMs: Math.max(3 * options.resyncIntervalMs, 60_000) },
+    { registry, millisSinceLastSync: () => agent.millisSinceLastSync() },
+  );
+  try {
+    await agent.start();
+  } catch (error) {
+    await http.close();
+    throw error;
+  }
+  logger.info('agent started', {
+    node: options.nodeName,
+    mode: options.mode,
+    port: http.port,
+    stateDir: options.stateDir,
+    fallbackInterface: options.fallbackInterface ?? null,
+  });
+  return {
+    port: http.port,
+    agent,
+    registry,
+    stop: async () => {
+      await agent.stop();
+      await http.close();
+    },
+  };
+}
