@@ -1,0 +1,47 @@
+import { secret } from '../../src/config/secret.js';
+import { startHetznerCloudEmulator } from '../../src/emulators/hetzner-cloud/hetzner-cloud-emulator.js';
+import { systemClock } from '../../src/ports/clock.js';
+import { staticCredentials } from '../../src/providers/credentials.js';
+import { createHetznerCloudProvider } from '../../src/providers/hetzner-cloud/hetzner-cloud-provider.js';
+import { createCapturingLogger } from './capturing-logger.js';
+import { CONFORMANCE_RETRY, CONFORMANCE_TIMEOUT_MS } from './conformance-settings.js';
+import { runProviderConformance } from './provider-conformance.js';
+
+const TOKEN = 'hcloud-test-token-4f9a2c7e1b';
+
+runProviderConformance({
+  name: 'hetzner-cloud',
+  async setup() {
+    const emulator = await startHetznerCloudEmulator({
+      token: TOKEN,
+      floatingIps: [
+        { id: 11, ip: '203.0.113.10', server: 1001 },
+        { id: 12, ip: '2001:db8:10::/64', server: 1001 },
+        { id: 13, ip: '203.0.113.99', server: null },
+      ],
+      servers: [1001, 1002],
+      actionDurationMs: 30,
+    });
+    const logger = createCapturingLogger();
+    const provider = createHetznerCloudProvider({
+      apiUrl: `${emulator.url}/v1`,
+      credentials: staticCredentials({ token: secret(TOKEN) }),
+      logger,
+      clock: systemClock,
+      retry: CONFORMANCE_RETRY,
+      requestTimeoutMs: CONFORMANCE_TIMEOUT_MS,
+      actionPollIntervalMs: 10,
+    });
+    return {
+      provider,
+      addresses: ['203.0.113.10', '2001:db8:10::/64'],
+      servers: ['1001', '1002'],
+      faults: emulator.control,
+      logs: logger.lines,
+      secrets: [TOKEN],
+      retryDeadlineMs: CONFORMANCE_RETRY.deadlineMs,
+      requestTimeoutMs: CONFORMANCE_TIMEOUT_MS,
+      teardown: () => emulator.close(),
+    };
+  },
+});
