@@ -183,7 +183,8 @@ export class AlertmanagerSync {
     try {
       response = await this.#doFetch(this.#endpoint, { headers, signal: AbortSignal.timeout(this.#options.timeoutMs ?? 10_000) });
     } catch (error) {
-      const name = error instanceof Error ? error.name : 'Error';
+      // DOMException (TimeoutError) is not always an Error instance across realms: read the name directly.
+      const name = typeof error === 'object' && error !== null ? (error as { name?: unknown }).name : undefined;
       throw transientError(`cannot reach Alertmanager (${name === 'TimeoutError' ? 'timeout' : 'network error'})`, 'network', error);
     }
     const text = await response.text().catch(() => '');

@@ -180,7 +180,7 @@ export function createAlertmanagerWebhook(options: AlertmanagerWebhookOptions): 
         answer(res, 503, { error: 'leader unavailable: retry' });
       }
     } catch (error) {
-      logger.warn('cannot reach the leader: asking Alertmanager to retry', { error: error instanceof Error ? error.name : 'unknown' });
+      logger.warn('cannot reach the leader: asking Alertmanager to retry', { error: typeof error === 'object' && error !== null ? String((error as { name?: unknown }).name) : 'unknown' });
       answer(res, 503, { error: 'leader unreachable: retry' });
     }
   }
