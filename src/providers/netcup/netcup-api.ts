@@ -1,50 +1,35 @@
-/** The parts of netcup's SCP REST shapes (OpenAPI 2026.0204) the adapter and the emulator use. */
+import { z } from 'zod';
 
-export interface ServerMinimal {
-  readonly id: number;
-  readonly name: string;
-}
+/**
+ * The parts of netcup's SCP REST shapes (OpenAPI 2026.0204) the adapter reads. Unknown fields
+ * are ignored, so the live API's extras (serverActionId, user, ...) do not break parsing.
+ */
 
-export interface Site {
-  readonly id: number;
-  readonly city: string;
-}
+const serverMinimal = z.object({ id: z.number().int(), name: z.string().optional() });
 
-export interface FailoverIPv4 {
-  readonly id: number;
-  readonly ip: string;
-  readonly cidrSuffix: number;
-  readonly editable: boolean;
-  readonly site: Site;
-  readonly server?: ServerMinimal | null;
-}
+export const failoverIPv4ListSchema = z.array(
+  z.object({ id: z.number().int(), ip: z.string(), server: serverMinimal.nullable().optional() }),
+);
 
-export interface FailoverIPv6 {
-  readonly id: number;
-  readonly networkPrefix: string;
-  readonly networkPrefixLength: number;
-  readonly editable: boolean;
-  readonly site: Site;
-  readonly server?: ServerMinimal | null;
-}
+export const failoverIPv6ListSchema = z.array(
+  z.object({
+    id: z.number().int(),
+    networkPrefix: z.string(),
+    networkPrefixLength: z.number().int(),
+    server: serverMinimal.nullable().optional(),
+  }),
+);
 
-export type TaskState = 'PENDING' | 'RUNNING' | 'FINISHED' | 'ERROR' | 'WAITING_FOR_CANCEL' | 'CANCELED' | 'ROLLBACK';
+export const TASK_STATES = ['PENDING', 'RUNNING', 'FINISHED', 'ERROR', 'WAITING_FOR_CANCEL', 'CANCELED', 'ROLLBACK'] as const;
 
-export interface TaskInfo {
-  readonly uuid: string;
-  readonly name: string;
-  readonly state: TaskState;
-  readonly message?: string | null;
-  readonly responseError?: { readonly code: string; readonly message: string } | null;
-}
+export const taskInfoSchema = z.object({
+  uuid: z.string().min(1),
+  state: z.enum(TASK_STATES),
+  message: z.string().nullable().optional(),
+  responseError: z.object({ message: z.string().optional() }).nullable().optional(),
+});
+export type TaskInfo = z.infer<typeof taskInfoSchema>;
 
-export interface ServerListMinimal {
-  readonly id: number;
-  readonly name: string;
-  readonly hostname?: string | null;
-  readonly nickname?: string | null;
-  readonly disabled: boolean;
-}
+export const serverListSchema = z.array(z.object({ id: z.number().int(), name: z.string().optional() }));
 
-export const TASK_DONE: ReadonlySet<string> = new Set(['FINISHED']);
 export const TASK_FAILED: ReadonlySet<string> = new Set(['ERROR', 'CANCELED', 'ROLLBACK', 'WAITING_FOR_CANCEL']);

@@ -1,15 +1,16 @@
 import * as oidc from 'openid-client';
+import { performance } from 'node:perf_hooks';
 import type { Clock } from '../../ports/clock.js';
 import type { Logger } from '../../ports/logger.js';
 import type { CredentialStore } from '../../ports/provider.js';
 import { Secret } from '../../config/secret.js';
 import { IpshiftError, rateLimitedError, terminalError, transientError } from '../../errors.js';
-import { PROVIDER_LABEL, type ProviderMetricsSink } from './provider-metrics-sink.js';
-import { cancelledError } from './retry-policy.js';
+import type { ProviderMetrics } from '../../metrics/provider-metrics.js';
+import { abortedError } from '../http.js';
 
 export const NETCUP_SECRET_KEYS = { refreshToken: 'refreshToken', userId: 'userId' } as const;
 
-const RELOGIN_HINT =
+export const RELOGIN_HINT =
   'Run `ipshift netcup-login` to get a new offline token and update the Secret (key refreshToken).';
 
 export interface NetcupAuthOptions {
@@ -18,28 +19,39 @@ export interface NetcupAuthOptions {
   readonly credentials: CredentialStore;
   readonly clock: Clock;
   readonly logger: Logger;
-  readonly metrics: ProviderMetricsSink | undefined;
+  readonly metrics: ProviderMetrics;
   readonly fetch: typeof fetch;
-  /** Access tokens are refreshed this long before they expire (netcup's live 300 s). */
+  /** Access tokens are refreshed this long before they expire (netcup's live for 300 s). */
   readonly refreshMarginMs: number;
   readonly requestTimeoutMs: number;
 }
 
 export interface NetcupAuth {
   accessToken(signal?: AbortSignal): Promise<string>;
+  /** Drops the cached access token so the next call refreshes (after a 401). */
   invalidateAccessToken(): void;
-  /** The numeric SCP user id: the Secret's userId, else the `id` claim of the access token or userinfo. */
+  /** The numeric SCP user id: the Secret's userId, else the `id` claim of the access token, else userinfo's `id`. */
   userId(signal?: AbortSignal): Promise<number>;
 }
 
 interface CachedToken {
   readonly value: string;
   readonly expiresAt: number;
+  readonly userId: number | undefined;
 }
 
 /** openid-client refuses http:// unless told; only loopback issuers (emulators, tests) get that. */
 export function isLoopbackUrl(url: URL): boolean {
   return url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+}
+
+/** The options openid-client's discovery() takes for a netcup-like issuer: public client, custom fetch, http only on loopback. */
+export function discoveryOptions(issuer: URL, fetchImpl: typeof fetch, timeoutMs: number): oidc.DiscoveryRequestOptions {
+  return {
+    [oidc.customFetch]: fetchImpl as oidc.CustomFetch,
+    execute: isLoopbackUrl(issuer) ? [oidc.allowInsecureRequests] : [],
+    timeout: Math.max(1, Math.ceil(timeoutMs / 1000)),
+  };
 }
 
 /**
@@ -50,86 +62,99 @@ export function isLoopbackUrl(url: URL): boolean {
  */
 export function createNetcupAuth(options: NetcupAuthOptions): NetcupAuth {
   const issuer = new URL(options.issuerUrl);
+  const { metrics } = options;
   let configuration: Promise<oidc.Configuration> | undefined;
   let cached: CachedToken | undefined;
   let inFlight: Promise<CachedToken> | undefined;
   let unsavedRefreshToken: string | undefined;
-  let userIdFromToken: number | undefined;
-  let lastAccessToken: string | undefined;
+
+  // Token endpoint traffic is counted like API traffic, under operation token_refresh.
+  const observedFetch: typeof fetch = async (input, init) => {
+    const started = performance.now();
+    const seconds = (): number => (performance.now() - started) / 1000;
+    try {
+      const response = await options.fetch(input, init);
+      metrics.request('netcup', 'token_refresh', response.status, seconds());
+      return response;
+    } catch (error) {
+      const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+      metrics.request('netcup', 'token_refresh', timedOut ? 'timeout' : 'network_error', seconds());
+      throw error;
+    }
+  };
 
   function discover(): Promise<oidc.Configuration> {
     configuration ??= oidc
-      .discovery(issuer, options.clientId, { token_endpoint_auth_method: 'none' }, oidc.None(), {
-        [oidc.customFetch]: options.fetch as oidc.CustomFetch,
-        execute: isLoopbackUrl(issuer) ? [oidc.allowInsecureRequests] : [],
-        timeout: Math.ceil(options.requestTimeoutMs / 1000),
-      })
+      .discovery(issuer, options.clientId, { token_endpoint_auth_method: 'none' }, oidc.None(), discoveryOptions(issuer, observedFetch, options.requestTimeoutMs))
       .catch((error: unknown) => {
         configuration = undefined;
-        throw classifyOidcError(error, 'discovery');
+        throw classifyOidcError(error, 'OIDC discovery');
       });
     return configuration;
   }
 
   async function persist(all: Record<string, Secret>, refreshToken: string): Promise<void> {
-    await options.credentials.write({ ...all, [NETCUP_SECRET_KEYS.refreshToken]: new Secret(refreshToken) });
+    try {
+      await options.credentials.write({ ...all, [NETCUP_SECRET_KEYS.refreshToken]: new Secret(refreshToken) });
+    } catch {
+      throw transientError('netcup issued a new refresh token but storing it in the Secret failed; will retry', 'credential-write');
+    }
     unsavedRefreshToken = undefined;
-    options.logger.info('netcup returned a new refresh token; stored it in the Secret', { provider: PROVIDER_LABEL });
+    options.logger.info('netcup returned a new refresh token; stored it in the Secret');
   }
 
   async function refresh(): Promise<CachedToken> {
     const stored = await readCredentials(options.credentials);
-    if (unsavedRefreshToken !== undefined) await persistOrThrow(stored.all, unsavedRefreshToken);
-    const refreshToken = unsavedRefreshToken ?? stored.refreshToken;
+    let refreshToken = stored.refreshToken;
+    if (unsavedRefreshToken !== undefined) {
+      const pending = unsavedRefreshToken;
+      await persist(stored.all, pending);
+      refreshToken = pending;
+    }
     const config = await discover();
     let response: oidc.TokenEndpointResponse;
     try {
       response = await oidc.refreshTokenGrant(config, refreshToken);
     } catch (error) {
-      options.metrics?.tokenRefresh(PROVIDER_LABEL, 'failure');
-      throw classifyOidcError(error, 'token refresh');
+      const classified = classifyOidcError(error, 'token refresh');
+      metrics.tokenRefresh('netcup', classified.code === 'auth' ? 'auth_error' : 'error');
+      throw classified;
     }
-    if (response.refresh_token !== undefined && response.refresh_token !== refreshToken) {
+    const rotated = response.refresh_token !== undefined && response.refresh_token !== refreshToken;
+    if (rotated && response.refresh_token !== undefined) {
       unsavedRefreshToken = response.refresh_token;
-      await persistOrThrow(stored.all, response.refresh_token);
+      await persist(stored.all, response.refresh_token);
     }
-    options.metrics?.tokenRefresh(PROVIDER_LABEL, 'success');
+    metrics.tokenRefresh('netcup', rotated ? 'rotated' : 'success');
     const now = options.clock.now();
-    options.metrics?.tokenRefreshedAt(PROVIDER_LABEL, Math.floor(now / 1000));
+    metrics.tokenRefreshedAt('netcup', Math.floor(now / 1000));
     const lifetimeMs = (response.expires_in ?? 300) * 1000;
     const margin = Math.min(options.refreshMarginMs, lifetimeMs / 2);
-    lastAccessToken = response.access_token;
-    userIdFromToken = stored.userId ?? idClaim(response.access_token);
-    return { value: response.access_token, expiresAt: now + lifetimeMs - margin };
+    return {
+      value: response.access_token,
+      expiresAt: now + lifetimeMs - margin,
+      userId: stored.userId ?? idClaim(response.access_token),
+    };
   }
 
-  async function persistOrThrow(all: Record<string, Secret>, refreshToken: string): Promise<void> {
-    try {
-      await persist(all, refreshToken);
-    } catch (error) {
-      const reason = error instanceof IpshiftError ? error.message : 'write failed';
-      throw transientError(`netcup issued a new refresh token but storing it in the Secret failed (${reason}); will retry`, 'credential-write');
-    }
-  }
-
-  async function accessToken(signal?: AbortSignal): Promise<string> {
-    if (signal?.aborted) throw cancelledError('netcup token refresh', signal.reason);
-    if (cached && options.clock.now() < cached.expiresAt) return cached.value;
+  async function current(signal?: AbortSignal): Promise<CachedToken> {
+    if (signal?.aborted) throw abortedError('netcup token refresh');
+    if (cached && options.clock.now() < cached.expiresAt) return cached;
     inFlight ??= refresh().finally(() => {
       inFlight = undefined;
     });
     cached = await inFlight;
-    return cached.value;
+    return cached;
   }
 
   async function userId(signal?: AbortSignal): Promise<number> {
-    const token = await accessToken(signal);
-    if (userIdFromToken !== undefined) return userIdFromToken;
-    // Opaque access token and no userId in the Secret: ask userinfo, whose `id` is the SCP user id.
+    const token = await current(signal);
+    if (token.userId !== undefined) return token.userId;
+    // Opaque access token and no userId in the Secret: userinfo's `id` is the SCP user id.
     const config = await discover();
     let info: oidc.UserInfoResponse;
     try {
-      info = await oidc.fetchUserInfo(config, token, oidc.skipSubjectCheck);
+      info = await oidc.fetchUserInfo(config, token.value, oidc.skipSubjectCheck);
     } catch (error) {
       throw classifyOidcError(error, 'userinfo');
     }
@@ -141,12 +166,12 @@ export function createNetcupAuth(options: NetcupAuthOptions): NetcupAuth {
         'no-user-id',
       );
     }
-    if (lastAccessToken === token) userIdFromToken = id;
+    if (cached === token) cached = { ...token, userId: id };
     return id;
   }
 
   return {
-    accessToken,
+    accessToken: async (signal) => (await current(signal)).value,
     invalidateAccessToken: () => {
       cached = undefined;
     },
@@ -160,22 +185,20 @@ async function readCredentials(store: CredentialStore): Promise<{ all: Record<st
     all = await store.read();
   } catch (error) {
     if (error instanceof IpshiftError) throw error;
-    throw transientError('reading the netcup credentials Secret failed', 'credential-read');
+    throw transientError('netcup: reading the credentials Secret failed', 'credentials-unreadable');
   }
   const refreshToken = all[NETCUP_SECRET_KEYS.refreshToken]?.reveal().trim();
-  if (!refreshToken) {
-    throw terminalError(`the netcup credentials Secret has no key refreshToken. ${RELOGIN_HINT}`, 'auth');
-  }
+  if (!refreshToken) throw terminalError(`netcup: the credentials Secret has no key refreshToken. ${RELOGIN_HINT}`, 'credentials-missing');
   const userIdText = all[NETCUP_SECRET_KEYS.userId]?.reveal().trim();
   if (userIdText === undefined || userIdText === '') return { all, refreshToken };
   const userId = numericId(userIdText);
   if (userId === undefined) {
-    throw terminalError('the netcup credentials Secret key userId must be the numeric SCP user id (not the customer number or sub)', 'validation');
+    throw terminalError('netcup: the Secret key userId must be the numeric SCP user id (not the customer number, not `sub`)', 'validation');
   }
   return { all, refreshToken, userId };
 }
 
-/** Reads the `id` claim (netcup's SCP user id) from a JWT access token without trusting it for anything else. */
+/** Reads the `id` claim (netcup's SCP user id) from a JWT access token; trusts it for nothing else. */
 export function idClaim(accessToken: string): number | undefined {
   const parts = accessToken.split('.');
   if (parts.length !== 3 || parts[1] === undefined) return undefined;
@@ -187,7 +210,7 @@ export function idClaim(accessToken: string): number | undefined {
   }
 }
 
-function numericId(value: unknown): number | undefined {
+export function numericId(value: unknown): number | undefined {
   const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
   return /^\d{1,15}$/.test(text) ? Number(text) : undefined;
 }
@@ -195,8 +218,9 @@ function numericId(value: unknown): number | undefined {
 const AUTH_ERRORS = new Set(['invalid_grant', 'invalid_client', 'unauthorized_client', 'invalid_token', 'access_denied']);
 
 /**
- * Classifies an openid-client failure. Only safe parts reach the message: the OAuth error code
- * and HTTP status, never a description, body or token.
+ * Classifies an openid-client failure once. Only safe parts reach the message (the OAuth error
+ * code and the HTTP status), never a description, a body or a token; no cause is attached
+ * because openid-client's errors hold the response.
  */
 export function classifyOidcError(error: unknown, step: string): IpshiftError {
   if (error instanceof IpshiftError) return error;
@@ -208,23 +232,24 @@ export function classifyOidcError(error: unknown, step: string): IpshiftError {
         'auth',
       );
     }
-    return statusError(error.status, `netcup ${step} failed (${code}, HTTP ${error.status})`, error.response);
+    return statusError(error.status, `netcup ${step} failed (${code}, HTTP ${error.status})`, error.response.headers);
   }
   if (error instanceof oidc.ClientError) {
     const cause = error.cause;
-    if (cause instanceof Response) return statusError(cause.status, `netcup ${step} failed (HTTP ${cause.status})`, cause);
-    return transientError(`netcup ${step} failed (${error.code ?? error.message})`, 'oidc');
+    if (cause instanceof Response) return statusError(cause.status, `netcup ${step} failed (HTTP ${cause.status})`, cause.headers);
+    return transientError(`netcup ${step} failed (${error.code ?? 'client error'})`, 'oidc');
   }
   if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
-    return transientError(`netcup ${step} timed out`, 'timeout');
+    return transientError(`netcup ${step}: no answer within the request timeout`, 'timeout');
   }
-  const code = error instanceof Error ? ((error.cause as { code?: unknown } | undefined)?.code ?? error.name) : 'error';
-  return transientError(`netcup ${step} failed (${String(code)})`, 'connection');
+  const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
+  const reason = typeof cause?.code === 'string' ? cause.code : error instanceof Error ? error.name : 'unknown';
+  return transientError(`netcup ${step}: connection failed (${reason})`, 'network-error');
 }
 
-function statusError(status: number, message: string, response: Response): IpshiftError {
+function statusError(status: number, message: string, headers: Headers): IpshiftError {
   if (status === 429) {
-    const seconds = Number(response.headers.get('retry-after'));
+    const seconds = Number(headers.get('retry-after'));
     return rateLimitedError(message, Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 60_000);
   }
   if (status >= 500 || status === 408) return transientError(message, `http-${status}`);

@@ -1,35 +1,44 @@
 import type { Clock } from '../../ports/clock.js';
 import type { Logger } from '../../ports/logger.js';
 import type { CredentialStore, FailoverIpProvider, NodeIdentityHint, Routing } from '../../ports/provider.js';
-import { terminalError, transientError } from '../../errors.js';
-import { type FailoverAddress, canonicalIPv6, parseFailoverAddress } from './failover-address.js';
-import { type FailoverIPv4, type FailoverIPv6, type ServerListMinimal, type TaskInfo, TASK_DONE, TASK_FAILED } from './netcup-api.js';
-import { createNetcupAuth } from './netcup-auth.js';
-import { createNetcupHttp } from './netcup-http.js';
-import type { ProviderMetricsSink } from './provider-metrics-sink.js';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy, cancelledError } from './retry-policy.js';
+import { rateLimitedError, terminalError, transientError, parseRetryAfter } from '../../errors.js';
+import { noProviderMetrics, type ProviderMetrics } from '../../metrics/provider-metrics.js';
+import { abortedError, createProviderHttp, type HttpFailure, type HttpRequest } from '../http.js';
+import { parseAnswer } from '../parse.js';
+import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from '../retry.js';
+import { type FailoverAddress, parseFailoverAddress } from './failover-address.js';
+import {
+  type TaskInfo,
+  TASK_FAILED,
+  failoverIPv4ListSchema,
+  failoverIPv6ListSchema,
+  serverListSchema,
+  taskInfoSchema,
+} from './netcup-api.js';
+import { RELOGIN_HINT, createNetcupAuth } from './netcup-auth.js';
 
 export const NETCUP_DEFAULT_API_URL = 'https://www.servercontrolpanel.de/scp-core';
 export const NETCUP_DEFAULT_ISSUER_URL = 'https://www.servercontrolpanel.de/realms/scp';
+/** netcup: "failover IPs can only be re-assigned every 5 minutes". */
 export const NETCUP_MIN_MOVE_INTERVAL_MS = 300_000;
 
 export interface NetcupProviderOptions {
   readonly apiUrl?: string;
   readonly issuerUrl?: string;
   readonly clientId?: string;
-  /** Secret keys: refreshToken (required), userId (optional; else the token's `id` claim). */
+  /** Secret keys: refreshToken (required), userId (optional; else the access token's `id` claim). */
   readonly credentials: CredentialStore;
   readonly logger: Logger;
   readonly clock: Clock;
-  readonly metrics?: ProviderMetricsSink;
+  readonly metrics?: ProviderMetrics;
   readonly fetch?: typeof fetch;
-  /** How often a routing task is polled (netcup tasks take about a second). Default 1500. */
+  /** How often a routing task is polled (live tasks take about a second). Default 1500. */
   readonly taskPollIntervalMs?: number;
-  /** How long one routing task may take before route() gives up. Default 120 000. */
+  /** How long one routing task may run before route() gives up (transient). Default 120 000. */
   readonly taskDeadlineMs?: number;
   readonly requestTimeoutMs?: number;
   readonly retry?: RetryPolicy;
-  /** How long a server found by IP is remembered. Default one hour. */
+  /** How long a server found by a node's IP is remembered. Default one hour. */
   readonly serverCacheTtlMs?: number;
   readonly tokenRefreshMarginMs?: number;
   readonly random?: () => number;
@@ -40,17 +49,22 @@ interface ResolvedIp {
   readonly serverId: string | null;
 }
 
+const SAME_SITE = /same site/i;
+
 /**
  * netcup failover IPs through the SCP REST API (the SOAP web service was switched off on
- * 2026-05-01). A move is a PATCH that starts an async task, polled until it ends.
+ * 2026-05-01). Reads are GETs filtered by IP; a move is a PATCH {serverId} that starts an async
+ * task, polled until it ends.
  */
 export function createNetcupProvider(options: NetcupProviderOptions): FailoverIpProvider {
   const fetchImpl = options.fetch ?? globalThis.fetch;
   const logger = options.logger.child({ provider: 'netcup' });
+  const metrics = options.metrics ?? noProviderMetrics;
   const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
   const pollMs = options.taskPollIntervalMs ?? 1500;
   const taskDeadlineMs = options.taskDeadlineMs ?? 120_000;
   const serverTtlMs = options.serverCacheTtlMs ?? 3_600_000;
+  const policy = options.retry ?? DEFAULT_RETRY_POLICY;
   const { clock } = options;
 
   const auth = createNetcupAuth({
@@ -59,83 +73,101 @@ export function createNetcupProvider(options: NetcupProviderOptions): FailoverIp
     credentials: options.credentials,
     clock,
     logger,
-    metrics: options.metrics,
+    metrics,
     fetch: fetchImpl,
     refreshMarginMs: options.tokenRefreshMarginMs ?? 30_000,
     requestTimeoutMs,
   });
-  const http = createNetcupHttp({
-    apiUrl: options.apiUrl ?? NETCUP_DEFAULT_API_URL,
-    fetch: fetchImpl,
+
+  const http = createProviderHttp({
+    provider: 'netcup',
+    baseUrl: options.apiUrl ?? NETCUP_DEFAULT_API_URL,
     clock,
-    logger,
-    metrics: options.metrics,
-    requestTimeoutMs,
-    retry: options.retry ?? DEFAULT_RETRY_POLICY,
-    random: options.random,
-    accessToken: (signal) => auth.accessToken(signal),
-    invalidateAccessToken: () => auth.invalidateAccessToken(),
+    fetch: fetchImpl,
+    metrics,
+    timeoutMs: requestTimeoutMs,
+    authorize: async (signal) => ({ authorization: `Bearer ${await auth.accessToken(signal)}` }),
+    classifyFailure: classifyNetcupFailure,
   });
+
+  function classifyNetcupFailure(failure: HttpFailure) {
+    if (failure.status === 401) {
+      // Whatever the reason, the cached access token is useless now: the next call refreshes.
+      auth.invalidateAccessToken();
+      return terminalError(`${failure.summary}. The access token was refused; the next attempt gets a new one. If this repeats, ${RELOGIN_HINT}`, 'auth');
+    }
+    if (failure.status === 400 && SAME_SITE.test(failure.providerMessage ?? '')) {
+      return terminalError(`${failure.summary} (netcup routes a failover IP only to servers of its own site)`, 'same-site');
+    }
+    if (failure.status === 429 && failure.method === 'PATCH') {
+      // netcup documents one move per IP per 5 minutes; without Retry-After, assume a full window.
+      const waitMs = parseRetryAfter(failure.headers.get('retry-after'), failure.nowMs) ?? NETCUP_MIN_MOVE_INTERVAL_MS;
+      return rateLimitedError(failure.summary, waitMs);
+    }
+    return undefined;
+  }
+
+  const call = (request: HttpRequest): Promise<unknown> =>
+    withRetry(async () => (await http.send(request)).body, policy, {
+      clock,
+      signal: request.signal,
+      what: `netcup ${request.operation}`,
+      logger,
+      random: options.random,
+    });
+
   const serverByIp = new Map<string, { serverId: string | null; at: number }>();
 
   function parse(text: string): FailoverAddress {
     const address = parseFailoverAddress(text);
-    if (!address) throw terminalError(`"${text}" is not an IPv4 address or an IPv6 prefix (e.g. 2001:db8::/64)`, 'validation');
+    if (!address) throw terminalError(`netcup: "${text.slice(0, 60)}" is not an IPv4 address or an IPv6 prefix (e.g. 2001:db8::/64)`, 'validation');
     return address;
   }
 
   async function resolve(text: string, userId: number, signal?: AbortSignal): Promise<ResolvedIp> {
     const address = parse(text);
-    const users = `/api/v1/users/${userId}/failoverips`;
+    const base = `/api/v1/users/${userId}/failoverips`;
     if (address.family === 4) {
-      const list = (await http.call({
-        operation: 'get-routing',
-        method: 'GET',
-        path: `${users}/v4?ip=${encodeURIComponent(address.ip)}`,
-        expect: 200,
-        signal,
-      })) as FailoverIPv4[];
-      const found = Array.isArray(list) ? list.find((entry) => entry.ip === address.ip) : undefined;
+      const body = await call({ method: 'GET', path: `${base}/v4`, query: { ip: address.ip }, operation: 'get_routing', signal });
+      const found = parseAnswer(failoverIPv4ListSchema, body, 'netcup GET failoverips/v4').find((entry) => entry.ip === address.ip);
       if (!found) throw notInAccount(text, userId);
-      return { path: `${users}/v4/${found.id}`, serverId: found.server ? String(found.server.id) : null };
+      return { path: `${base}/v4/${found.id}`, serverId: found.server ? String(found.server.id) : null };
     }
     // How ?ip= filters IPv6 is not documented, so list the account's prefixes and match exactly.
-    const list = (await http.call({ operation: 'get-routing', method: 'GET', path: `${users}/v6`, expect: 200, signal })) as FailoverIPv6[];
-    const found = Array.isArray(list)
-      ? list.find(
-          (entry) =>
-            entry.networkPrefixLength === address.prefixLength && canonicalIPv6(entry.networkPrefix) === address.prefix,
-        )
-      : undefined;
+    const body = await call({ method: 'GET', path: `${base}/v6`, operation: 'get_routing', signal });
+    const found = parseAnswer(failoverIPv6ListSchema, body, 'netcup GET failoverips/v6').find(
+      (entry) => entry.networkPrefixLength === address.prefixLength && sameIPv6(entry.networkPrefix, address.prefix),
+    );
     if (!found) throw notInAccount(text, userId);
-    return { path: `${users}/v6/${found.id}`, serverId: found.server ? String(found.server.id) : null };
+    return { path: `${base}/v6/${found.id}`, serverId: found.server ? String(found.server.id) : null };
   }
 
-  async function waitForTask(task: TaskInfo, text: string, signal?: AbortSignal): Promise<void> {
+  async function waitForTask(first: TaskInfo, text: string, signal?: AbortSignal): Promise<void> {
     const deadline = clock.now() + taskDeadlineMs;
-    let current = task;
+    let task = first;
     for (;;) {
-      if (TASK_DONE.has(current.state)) return;
-      if (TASK_FAILED.has(current.state)) {
-        const reason = current.responseError?.message ?? current.message ?? 'no message';
-        throw transientError(`netcup routing task for ${text} ended ${current.state}: ${reason}`, 'task-failed');
+      if (task.state === 'FINISHED') return;
+      if (TASK_FAILED.has(task.state)) {
+        const reason = (task.responseError?.message ?? task.message ?? 'no message').slice(0, 200);
+        throw transientError(`netcup routing task for ${text} ended ${task.state}: ${reason}`, 'task-failed');
       }
-      if (clock.now() >= deadline) {
-        throw transientError(`netcup routing task for ${text} still ${current.state} after ${taskDeadlineMs} ms`, 'task-timeout');
+      if (clock.now() + pollMs > deadline) {
+        throw transientError(`netcup routing task for ${text} still ${task.state} after ${taskDeadlineMs} ms`, 'task-timeout');
       }
       try {
         await clock.sleep(pollMs, signal);
-      } catch (reason) {
-        throw cancelledError('netcup routing task poll', reason);
+      } catch {
+        throw abortedError('netcup poll_task');
       }
-      current = (await http.call({
-        operation: 'task',
-        method: 'GET',
-        path: `/api/v1/tasks/${encodeURIComponent(current.uuid)}`,
-        expect: 200,
-        signal,
-      })) as TaskInfo;
+      const body = await call({ method: 'GET', path: `/api/v1/tasks/${encodeURIComponent(task.uuid)}`, operation: 'poll_task', signal });
+      task = parseAnswer(taskInfoSchema, body, 'netcup GET tasks');
     }
+  }
+
+  async function userIdFor(addresses: readonly string[], signal?: AbortSignal): Promise<number> {
+    addresses.forEach(parse);
+    if (signal?.aborted) throw abortedError('netcup');
+    return auth.userId(signal);
   }
 
   return {
@@ -143,8 +175,7 @@ export function createNetcupProvider(options: NetcupProviderOptions): FailoverIp
     minMoveIntervalMs: NETCUP_MIN_MOVE_INTERVAL_MS,
 
     async getRouting(addresses, signal) {
-      addresses.forEach(parse);
-      const userId = await auth.userId(signal);
+      const userId = await userIdFor(addresses, signal);
       const result: Routing[] = [];
       for (const address of addresses) {
         const resolved = await resolve(address, userId, signal);
@@ -157,28 +188,18 @@ export function createNetcupProvider(options: NetcupProviderOptions): FailoverIp
       if (!/^\d{1,15}$/.test(serverId)) {
         throw terminalError(`netcup server ids are numeric; got "${serverId.slice(0, 40)}"`, 'validation');
       }
-      addresses.forEach(parse);
-      const userId = await auth.userId(signal);
+      const userId = await userIdFor(addresses, signal);
       for (const address of addresses) {
         const resolved = await resolve(address, userId, signal);
         if (resolved.serverId === serverId) {
           logger.debug('failover IP already routed to the target server', { failoverIP: address, serverId });
           continue;
         }
-        const task = (await http.call({
-          operation: 'route',
-          method: 'PATCH',
-          path: resolved.path,
-          body: { serverId: Number(serverId) },
-          expect: 202,
-          signal,
-        })) as TaskInfo;
-        if (!task || typeof task.uuid !== 'string') {
-          throw transientError(`netcup accepted the move of ${address} but returned no task`, 'bad-response');
-        }
+        const body = await call({ method: 'PATCH', path: resolved.path, json: { serverId: Number(serverId) }, operation: 'route', signal });
+        const task = parseAnswer(taskInfoSchema, body, 'netcup PATCH failoverips');
         logger.info('netcup routing task started', { failoverIP: address, serverId, task: task.uuid });
         await waitForTask(task, address, signal);
-        logger.info('netcup routing task finished', { failoverIP: address, serverId });
+        logger.info('netcup routing task finished', { failoverIP: address, serverId, outcome: 'routed' });
       }
     },
 
@@ -190,24 +211,26 @@ export function createNetcupProvider(options: NetcupProviderOptions): FailoverIp
           if (hit.serverId !== null) return hit.serverId;
           continue;
         }
-        const list = (await http.call({
-          operation: 'discover-server',
-          method: 'GET',
-          path: `/api/v1/servers?ip=${encodeURIComponent(ip)}`,
-          expect: 200,
-          signal,
-        })) as ServerListMinimal[];
-        const servers = Array.isArray(list) ? list : [];
-        // Two servers claiming one IP would be a guess: treat it as unknown.
+        const body = await call({ method: 'GET', path: '/api/v1/servers', query: { ip }, operation: 'discover_server', signal });
+        const servers = parseAnswer(serverListSchema, body, 'netcup GET servers');
+        // Two servers claiming one IP would make any answer a guess: unknown.
         const serverId = servers.length === 1 && servers[0] ? String(servers[0].id) : null;
         serverByIp.set(ip, { serverId, at: now });
-        if (serverId !== null) return serverId;
+        if (serverId !== null) {
+          logger.debug('found the netcup server behind a node', { node: node.nodeName, serverId });
+          return serverId;
+        }
       }
       return null;
     },
   };
 }
 
+function sameIPv6(a: string, canonical: string): boolean {
+  const parsed = parseFailoverAddress(a);
+  return parsed?.family === 6 && parsed.prefix === canonical;
+}
+
 function notInAccount(address: string, userId: number) {
-  return terminalError(`failover IP ${address} is not in the netcup account of SCP user ${userId}`, 'not-found');
+  return terminalError(`netcup: failover IP ${address.slice(0, 60)} is not in the account of SCP user ${userId}`, 'not-found');
 }
