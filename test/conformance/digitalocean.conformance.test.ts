@@ -1,0 +1,46 @@
+import { secret } from '../../src/config/secret.js';
+import { startDigitalOceanEmulator } from '../../src/emulators/digitalocean/digitalocean-emulator.js';
+import { systemClock } from '../../src/ports/clock.js';
+import { staticCredentials } from '../../src/providers/credentials.js';
+import { createDigitalOceanProvider } from '../../src/providers/digitalocean/digitalocean-provider.js';
+import { createCapturingLogger } from './capturing-logger.js';
+import { CONFORMANCE_RETRY, CONFORMANCE_TIMEOUT_MS } from './conformance-settings.js';
+import { runProviderConformance } from './provider-conformance.js';
+
+const TOKEN = 'dop_v1_conformance_8c2e5a1f9d';
+
+runProviderConformance({
+  name: 'digitalocean',
+  async setup() {
+    const emulator = await startDigitalOceanEmulator({
+      token: TOKEN,
+      reservedIps: [
+        { ip: '203.0.113.50', dropletId: 4001 },
+        { ip: '203.0.113.51', dropletId: 4001 },
+      ],
+      droplets: [{ id: 4001 }, { id: 4002 }],
+      actionDurationMs: 30,
+    });
+    const logger = createCapturingLogger();
+    const provider = createDigitalOceanProvider({
+      apiUrl: `${emulator.url}/v2`,
+      credentials: staticCredentials({ token: secret(TOKEN) }),
+      logger,
+      clock: systemClock,
+      retry: CONFORMANCE_RETRY,
+      requestTimeoutMs: CONFORMANCE_TIMEOUT_MS,
+      actionPollIntervalMs: 10,
+    });
+    return {
+      provider,
+      addresses: ['203.0.113.50', '203.0.113.51/32'],
+      servers: ['4001', '4002'],
+      faults: emulator.control,
+      logs: logger.lines,
+      secrets: [TOKEN],
+      retryDeadlineMs: CONFORMANCE_RETRY.deadlineMs,
+      requestTimeoutMs: CONFORMANCE_TIMEOUT_MS,
+      teardown: () => emulator.close(),
+    };
+  },
+});
