@@ -1,0 +1,299 @@
+import { Registry } from 'prom-client';
+import { createKubeMetrics } from '../metrics/kube-metrics.js';
+import { systemClock } from '../ports/clock.js';
+import type { ClusterChange } from '../ports/cluster.js';
+import { silentLogger } from '../ports/logger.js';
+import { heartbeat, makeFailoverIP, makeNode, makePod, startFakeKubeApi, type FakeKubeApi } from '../../test/fake-kube-api/index.js';
+import { waitFor } from '../../test/fake-kube-api/wait.js';
+import { createKubeClusterView, type KubeClusterView, type KubeClusterViewOptions } from './kube-cluster-view.js';
+
+let api: FakeKubeApi;
+const views: KubeClusterView[] = [];
+
+beforeEach(async () => {
+  api = await startFakeKubeApi();
+});
+
+afterEach(async () => {
+  await Promise.all(views.splice(0).map((v) => v.stop()));
+  await api.stop();
+});
+
+function startView(extra: Partial<KubeClusterViewOptions> = {}): { view: KubeClusterView; changes: ClusterChange[]; registry: Registry } {
+  const registry = new Registry();
+  const view = createKubeClusterView({
+    kubeConfig: api.kubeConfig(),
+    logger: silentLogger,
+    clock: systemClock,
+    metrics: createKubeMetrics(registry),
+    backoff: { initialMs: 20, maxMs: 200 },
+    ...extra,
+  });
+  views.push(view);
+  const changes: ClusterChange[] = [];
+  view.onChange((c) => changes.push(c));
+  return { view, changes, registry };
+}
+
+const count = (changes: ClusterChange[], kind: ClusterChange): number => changes.filter((c) => c === kind).length;
+
+async function metricValue(registry: Registry, name: string, labels: Record<string, string>): Promise<number> {
+  const metric = (await registry.getMetricsAsJSON()).find((m) => m.name === name);
+  const value = metric?.values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l));
+  return value?.value ?? 0;
+}
+
+const nodeLists = (): number => api.requests().filter((r) => r.method === 'GET' && r.path === '/api/v1/nodes' && r.query['watch'] === undefined).length;
+const nodeWatches = (): number => api.requests().filter((r) => r.path === '/api/v1/nodes' && r.query['watch'] === 'true').length;
+
+describe('node watch', () => {
+  it('converts nodes and reports add, update and delete', async () => {
+    api.setNode(
+      makeNode({
+        name: 'n1',
+        internalIP: '10.0.0.1',
+        externalIP: '203.0.113.1',
+        providerID: 'hcloud://42',
+        taints: [{ key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' }],
+        annotations: { 'ipshift.dev/server-id': 'v2202' },
+      }),
+    );
+    const { view, changes } = startView();
+    await view.start();
+    changes.length = 0; // the initial list reports every object once
+    expect(view.hasSynced()).toBe(true);
+    expect(view.nodes()).toEqual([
+      {
+        name: 'n1',
+        labels: { 'kubernetes.io/hostname': 'n1' },
+        annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'ipshift.dev/server-id': 'v2202' },
+        addresses: ['10.0.0.1', '203.0.113.1'],
+        providerID: 'hcloud://42',
+        conditions: { Ready: 'True', MemoryPressure: 'False', DiskPressure: 'False', PIDPressure: 'False' },
+        taints: [{ key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' }],
+        unschedulable: false,
+        deleting: false,
+      },
+    ]);
+
+    api.setNode(makeNode({ name: 'n2', internalIP: '10.0.0.2' }));
+    await waitFor(() => view.nodes().length === 2, 'n2 added');
+    api.setNode(makeNode({ name: 'n2', internalIP: '10.0.0.2', conditions: { Ready: 'False' } }));
+    await waitFor(() => view.nodes().find((n) => n.name === 'n2')?.conditions['Ready'] === 'False', 'n2 NotReady');
+    api.setNode(makeNode({ name: 'n2', internalIP: '10.0.0.2', unschedulable: true, deleting: true }));
+    await waitFor(() => view.nodes().find((n) => n.name === 'n2')?.deleting === true, 'n2 deleting');
+    expect(view.nodes().find((n) => n.name === 'n2')?.unschedulable).toBe(true);
+    api.deleteNode('n2');
+    await waitFor(() => view.nodes().length === 1, 'n2 deleted');
+    expect(count(changes, 'node')).toBe(4);
+  });
+
+  it('does not report kubelet heartbeats or unrelated annotations, but does report what the model reads', async () => {
+    const node = makeNode({ name: 'n1', internalIP: '10.0.0.1' });
+    api.setNode(node);
+    const { view, changes } = startView();
+    await view.start();
+    changes.length = 0; // the initial list reports every object once
+    for (let i = 0; i < 5; i += 1) api.setNode(heartbeat(node, `2026-01-01T00:00:0${i}Z`));
+    api.setNode({ ...node, metadata: { ...node.metadata, annotations: { 'flannel.alpha.coreos.com/public-ip': '10.0.0.1' } } });
+    api.setNode(makeNode({ name: 'n1', internalIP: '10.0.0.1', labels: { 'unused-label': 'x' } }));
+    // The watch is ordered: once this relevant change arrives, every event above was seen too.
+    api.setNode(makeNode({ name: 'n1', internalIP: '10.0.0.1', conditions: { MemoryPressure: 'True' } }));
+    await waitFor(() => count(changes, 'node') >= 1, 'the memory pressure change');
+    await waitFor(() => view.nodes()[0]?.conditions['MemoryPressure'] === 'True', 'facts updated');
+    expect(changes).toEqual(['node']);
+
+    const relevant = [
+      makeNode({ name: 'n1', internalIP: '10.0.0.1', annotations: { 'ipshift.dev/server-id': '7' } }),
+      makeNode({ name: 'n1', internalIP: '10.0.0.1', annotations: { 'ipshift.dev/server-id': '7' }, taints: [{ key: 'k', effect: 'NoSchedule' }] }),
+      makeNode({ name: 'n1', internalIP: '10.0.0.9', annotations: { 'ipshift.dev/server-id': '7' }, taints: [{ key: 'k', effect: 'NoSchedule' }] }),
+    ];
+    for (const [i, n] of relevant.entries()) {
+      api.setNode(n);
+      await waitFor(() => count(changes, 'node') === i + 2, `relevant change ${i}`);
+    }
+  });
+
+  it('reports a change of a label that a FailoverIP nodeSelector reads', async () => {
+    api.upsertFailoverIP(makeFailoverIP({ name: 'fip', nodeSelector: { matchExpressions: [{ key: 'ingress', operator: 'Exists' }] } }));
+    api.setNode(makeNode({ name: 'n1' }));
+    const { view, changes } = startView();
+    await view.start();
+    changes.length = 0; // the initial list reports every object once
+    api.setNode(makeNode({ name: 'n1', labels: { ingress: 'yes' } }));
+    await waitFor(() => count(changes, 'node') === 1, 'label change');
+    expect(view.nodes()[0]?.labels['ingress']).toBe('yes');
+  });
+
+  it('resumes a dropped watch from the last resourceVersion without a re-list', async () => {
+    api.setNode(makeNode({ name: 'n1' }));
+    const { view, changes, registry } = startView();
+    await view.start();
+    changes.length = 0; // the initial list reports every object once
+    await waitFor(() => api.activeWatches('nodes') === 1, 'watch open');
+    const lists = nodeLists();
+    api.dropWatches();
+    // A change while the stream is down: the resumed watch must replay it.
+    api.setNode(makeNode({ name: 'n1', conditions: { Ready: 'False' } }));
+    await waitFor(() => view.nodes()[0]?.conditions['Ready'] === 'False', 'change made during the drop');
+    await waitFor(() => api.activeWatches('nodes') === 1, 'watch re-opened');
+    expect(nodeLists()).toBe(lists);
+    expect(nodeWatches()).toBeGreaterThanOrEqual(2);
+    const resumed = api.requests().filter((r) => r.path === '/api/v1/nodes' && r.query['watch'] === 'true').at(-1);
+    expect(Number(resumed?.query['resourceVersion'])).toBeGreaterThan(0);
+    expect(count(changes, 'node')).toBe(1);
+    expect(await metricValue(registry, 'ipshift_kube_watch_restarts_total', { resource: 'nodes', reason: 'closed' })).toBeGreaterThanOrEqual(1);
+  });
+
+  it('re-lists after 410 Gone and reconciles deletions missed while away', async () => {
+    api.setNode(makeNode({ name: 'n1' }));
+    api.setNode(makeNode({ name: 'n2' }));
+    const { view, registry } = startView();
+    await view.start();
+    await waitFor(() => api.activeWatches('nodes') === 1, 'watch open');
+    api.store.watchers.clear(); // the stream stays open but hears nothing: events are lost
+    api.deleteNode('n2');
+    api.setNode(makeNode({ name: 'n3' }));
+    api.compact();
+    const lists = nodeLists();
+    api.dropWatches();
+    await waitFor(() => view.nodes().map((n) => n.name).sort().join() === 'n1,n3', 'n2 gone and n3 present after the re-list');
+    expect(nodeLists()).toBe(lists + 1);
+    expect(await metricValue(registry, 'ipshift_kube_relists_total', { resource: 'nodes', reason: 'gone' })).toBe(1);
+    expect(await metricValue(registry, 'ipshift_kube_watch_restarts_total', { resource: 'nodes', reason: 'gone' })).toBe(1);
+  });
+
+  it('restarts a failing watch with backoff and counts the API errors', async () => {
+    api.setNode(makeNode({ name: 'n1' }));
+    api.failNext({ method: 'GET', path: /^\/api\/v1\/nodes$/, status: 500, times: 3 });
+    const { view, registry } = startView();
+    await view.start();
+    await waitFor(() => api.activeWatches('nodes') === 1, 'watch open after failures');
+    const errors =
+      (await metricValue(registry, 'ipshift_kube_api_errors_total', { operation: 'list_nodes' })) +
+      (await metricValue(registry, 'ipshift_kube_api_errors_total', { operation: 'watch_nodes' }));
+    expect(errors).toBe(3);
+    api.setNode(makeNode({ name: 'n2' }));
+    await waitFor(() => view.nodes().length === 2, 'watch works after the errors');
+  });
+
+  it('runs a full re-list on resync and reports it', async () => {
+    api.setNode(makeNode({ name: 'n1' }));
+    const { view, changes } = startView();
+    await view.start();
+    changes.length = 0; // the initial list reports every object once
+    api.store.watchers.clear(); // a silently dead stream
+    api.setNode(makeNode({ name: 'n2' }));
+    await view.resync();
+    expect(view.nodes().map((n) => n.name).sort()).toEqual(['n1', 'n2']);
+    expect(changes).toContain('resync');
+  });
+
+  it('rejects an invalid resync schedule', () => {
+    expect(() => startView({ resyncSchedule: 'every minute' })).toThrow(/resync schedule/);
+  });
+
+  it('watches one node only when given a nodeName', async () => {
+    api.setNode(makeNode({ name: 'n1' }));
+    api.setNode(makeNode({ name: 'n2' }));
+    const { view } = startView({ nodeName: 'n2', watchFailoverIPs: false });
+    await view.start();
+    expect(view.nodes().map((n) => n.name)).toEqual(['n2']);
+    api.setNode(makeNode({ name: 'n1', conditions: { Ready: 'False' } }));
+    api.setNode(makeNode({ name: 'n2', conditions: { Ready: 'False' } }));
+    await waitFor(() => view.nodes()[0]?.conditions['Ready'] === 'False', 'n2 update');
+    expect(view.nodes().map((n) => n.name)).toEqual(['n2']);
+    expect(api.requests().some((r) => r.path.includes('failoverips'))).toBe(false);
+    expect(api.requests().filter((r) => r.path === '/api/v1/nodes').every((r) => r.query['fieldSelector'] === 'metadata.name=n2')).toBe(true);
+  });
+});
+
+describe('FailoverIP watch', () => {
+  it('converts FailoverIPs and ignores status-only updates', async () => {
+    api.upsertFailoverIP(
+      makeFailoverIP({
+        name: 'web',
+        addresses: ['198.51.100.7/32', '2001:db8::/64'],
+        providerType: 'netcup',
+        secretName: 'netcup',
+        nodeSelector: { matchLabels: { role: 'edge' } },
+        policy: { cooldownSeconds: 300, gracePeriodSeconds: 60, spread: false },
+      }),
+    );
+    const { view, changes } = startView();
+    await view.start();
+    changes.length = 0; // the initial list reports every object once
+    expect(view.failoverIPs()).toEqual([
+      {
+        namespace: 'ipshift',
+        name: 'web',
+        generation: 1,
+        annotations: {},
+        spec: {
+          addresses: ['198.51.100.7/32', '2001:db8::/64'],
+          provider: { type: 'netcup', secretRef: { name: 'netcup' } },
+          nodeSelector: { matchLabels: { role: 'edge' } },
+          policy: { cooldownSeconds: 300, gracePeriodSeconds: 60, spread: false },
+          paused: false,
+        },
+        status: {},
+      },
+    ]);
+    const stored = api.getFailoverIP('ipshift', 'web');
+    if (stored === undefined) throw new Error('missing');
+    api.upsertFailoverIP({ ...stored, status: { assignedNode: 'n1' } });
+    await waitFor(() => view.failoverIPs()[0]?.status.assignedNode === 'n1', 'status in the cache');
+    expect(changes).toEqual([]);
+
+    api.upsertFailoverIP({ ...stored, metadata: { ...stored.metadata, annotations: { 'ipshift.dev/move-to': 'n2' } } });
+    await waitFor(() => changes.length === 1, 'annotation change');
+    api.upsertFailoverIP({ ...stored, spec: { ...(stored['spec'] as object), paused: true } });
+    await waitFor(() => changes.length === 2, 'spec change');
+    expect(view.failoverIPs()[0]?.generation).toBe(2);
+    api.deleteFailoverIP('ipshift', 'web');
+    await waitFor(() => view.failoverIPs().length === 0, 'deleted');
+    expect(changes).toEqual(['failover-ip', 'failover-ip', 'failover-ip']);
+    expect(view.uidOf('ipshift', 'web')).toBeUndefined();
+  });
+
+  it('skips objects that do not match the schema', async () => {
+    api.upsertFailoverIP(makeFailoverIP({ name: 'bad', addresses: [] }));
+    api.upsertFailoverIP(makeFailoverIP({ name: 'good' }));
+    const { view } = startView();
+    await view.start();
+    expect(view.failoverIPs().map((f) => f.name)).toEqual(['good']);
+  });
+});
+
+describe('pod watch', () => {
+  it('watches no pods while no FailoverIP has a podSelector', async () => {
+    api.upsertFailoverIP(makeFailoverIP({ name: 'plain' }));
+    const { view } = startView();
+    await view.start();
+    await view.resync();
+    expect(api.requests().some((r) => r.path.includes('/pods'))).toBe(false);
+  });
+
+  it('answers nodesWithReadyPods from a watch started for the podSelector namespace', async () => {
+    api.setPod(makePod({ namespace: 'ingress', name: 'a', nodeName: 'n1', labels: { app: 'ingress' } }));
+    api.setPod(makePod({ namespace: 'ingress', name: 'b', nodeName: 'n2', labels: { app: 'ingress' }, ready: false }));
+    api.setPod(makePod({ namespace: 'ingress', name: 'c', nodeName: 'n3', labels: { app: 'other' } }));
+    api.setPod(makePod({ namespace: 'other', name: 'd', nodeName: 'n4', labels: { app: 'ingress' } }));
+    const selector = { namespace: 'ingress', matchLabels: { app: 'ingress' } };
+    api.upsertFailoverIP(makeFailoverIP({ name: 'web', podSelector: selector }));
+    const { view, changes } = startView();
+    await view.start();
+    changes.length = 0; // the initial list reports every object once
+    await waitFor(() => view.nodesWithReadyPods(selector).size === 1, 'pods listed');
+    expect([...view.nodesWithReadyPods(selector)]).toEqual(['n1']);
+    expect(api.requests().filter((r) => r.path.includes('/pods')).every((r) => r.path === '/api/v1/namespaces/ingress/pods')).toBe(true);
+
+    const before = count(changes, 'pod');
+    api.setPod(makePod({ namespace: 'ingress', name: 'b', nodeName: 'n2', labels: { app: 'ingress' }, ready: true }));
+    await waitFor(() => view.nodesWithReadyPods(selector).has('n2'), 'b became ready');
+    expect(count(changes, 'pod')).toBe(before + 1);
+
+    api.deleteFailoverIP('ipshift', 'web');
+    await waitFor(() => api.activeWatches('pods') === 0, 'pod watch stopped');
+  });
+});

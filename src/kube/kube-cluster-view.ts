@@ -1,0 +1,220 @@
+import { CoreV1Api, CustomObjectsApi, Watch, type KubeConfig } from '@kubernetes/client-node';
+import { schedule, validate, type ScheduledTask } from 'node-cron';
+import { matchesSelector } from '../core/label-selector.js';
+import type { FailoverIPObject, NodeFacts, PodSelector } from '../core/model.js';
+import type { KubeMetrics } from '../metrics/kube-metrics.js';
+import type { Clock } from '../ports/clock.js';
+import type { ClusterChange, ClusterView } from '../ports/cluster.js';
+import type { Logger } from '../ports/logger.js';
+import { toFailoverIP, toNodeFacts, toPodFacts, type PodFacts } from './convert.js';
+import { FAILOVERIP_GROUP, FAILOVERIP_PLURAL, FAILOVERIP_VERSION } from './crd.js';
+import { Reflector, type ListResult } from './reflector.js';
+import { failoverIPChanged, labelKeysInUse, nodeChanged, podChanged } from './relevance.js';
+
+export const DEFAULT_RESYNC_SCHEDULE = '* * * * *';
+
+export interface KubeClusterViewOptions {
+  readonly kubeConfig: KubeConfig;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly metrics: KubeMetrics;
+  /** node-cron expression of the full re-list (default every minute). */
+  readonly resyncSchedule?: string;
+  /** Watch only this Node (the node agent); all Nodes when absent. */
+  readonly nodeName?: string;
+  /** Watch FailoverIP objects (default true). */
+  readonly watchFailoverIPs?: boolean;
+  /** Backoff of watch restarts; tests shorten it. */
+  readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
+}
+
+/** The cluster as the reconciler sees it, plus the lifecycle the composition root drives. */
+export interface KubeClusterView extends ClusterView {
+  /** Starts the watches and the resync schedule; resolves once nodes and FailoverIPs are listed. */
+  start(): Promise<void>;
+  /** True once the first lists succeeded (a readiness signal). */
+  hasSynced(): boolean;
+  /** A full re-list now (what the schedule runs); resolves when applied. */
+  resync(): Promise<void>;
+  /** The FailoverIP's uid, for Events; undefined when not (yet) in the cache. */
+  uidOf(namespace: string, name: string): string | undefined;
+  stop(): Promise<void>;
+}
+
+interface CachedFailoverIP {
+  readonly fip: FailoverIPObject;
+  readonly uid: string;
+}
+
+const listResult = (list: { items?: unknown; metadata?: { resourceVersion?: string } }): ListResult => ({
+  items: Array.isArray(list.items) ? (list.items as unknown[]) : [],
+  resourceVersion: list.metadata?.resourceVersion ?? '',
+});
+
+export function createKubeClusterView(options: KubeClusterViewOptions): KubeClusterView {
+  const { kubeConfig, logger, clock, metrics } = options;
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const custom = kubeConfig.makeApiClient(CustomObjectsApi);
+  const watch = new Watch(kubeConfig);
+  const listeners = new Set<(change: ClusterChange) => void>();
+  const resyncSchedule = options.resyncSchedule ?? DEFAULT_RESYNC_SCHEDULE;
+  if (!validate(resyncSchedule)) throw new Error(`invalid node resync schedule (cron expression): ${resyncSchedule}`);
+  const fieldSelector = options.nodeName === undefined ? undefined : `metadata.name=${options.nodeName}`;
+
+  let fipCache: CachedFailoverIP[] = [];
+  let labelKeys = new Set<string>();
+  const notify = (change: ClusterChange): void => {
+    for (const listener of [...listeners]) {
+      try {
+        listener(change);
+      } catch (error) {
+        logger.error('cluster change listener failed', { change, error: String(error) });
+      }
+    }
+  };
+
+  const nodes = new Reflector<NodeFacts>({
+    resource: 'nodes',
+    path: '/api/v1/nodes',
+    list: async () => listResult(await core.listNode(fieldSelector === undefined ? {} : { fieldSelector })),
+    watch,
+    ...(fieldSelector === undefined ? {} : { fieldSelector }),
+    convert: toNodeFacts,
+    onEvent: (event, value, previous) => {
+      if (event !== 'update' || previous === undefined || nodeChanged(previous, value, labelKeys)) notify('node');
+    },
+    logger,
+    clock,
+    metrics,
+    ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
+  });
+
+  const fips = new Reflector<CachedFailoverIP>({
+    resource: 'failoverips',
+    path: `/apis/${FAILOVERIP_GROUP}/${FAILOVERIP_VERSION}/${FAILOVERIP_PLURAL}`,
+    list: async () =>
+      listResult((await custom.listCustomObjectForAllNamespaces({ group: FAILOVERIP_GROUP, version: FAILOVERIP_VERSION, plural: FAILOVERIP_PLURAL })) as never),
+    watch,
+    convert: (raw) => {
+      const fip = toFailoverIP(raw);
+      if (fip === null) {
+        logger.warn('ignoring a FailoverIP that does not match the schema', { failoverIP: describe(raw) });
+        return null;
+      }
+      const uid = (raw as { metadata?: { uid?: string } }).metadata?.uid ?? '';
+      return { fip, uid };
+    },
+    onEvent: (event, value, previous) => {
+      fipCache = fips.values();
+      labelKeys = labelKeysInUse(fipCache.map((c) => c.fip));
+      syncPodWatches();
+      if (event !== 'update' || previous === undefined || failoverIPChanged(previous.fip, value.fip)) notify('failover-ip');
+    },
+    logger,
+    clock,
+    metrics,
+    ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
+  });
+
+  /** Pods are watched per namespace, and only while a FailoverIP's podSelector (or a caller) needs that namespace. */
+  const podReflectors = new Map<string, Reflector<PodFacts>>();
+  const askedNamespaces = new Set<string>();
+  let running = false;
+
+  function podReflector(namespace: string): Reflector<PodFacts> {
+    return new Reflector<PodFacts>({
+      resource: 'pods',
+      path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
+      list: async () => listResult(await core.listNamespacedPod({ namespace })),
+      watch,
+      convert: toPodFacts,
+      onEvent: (event, value, previous) => {
+        if (event !== 'update' || previous === undefined || podChanged(previous, value)) notify('pod');
+      },
+      logger,
+      clock,
+      metrics,
+      ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
+    });
+  }
+
+  function syncPodWatches(): void {
+    if (!running) return;
+    const wanted = new Set(fipCache.flatMap((c) => (c.fip.spec.podSelector === undefined ? [] : [c.fip.spec.podSelector.namespace])));
+    for (const ns of askedNamespaces) if (!wanted.has(ns)) askedNamespaces.delete(ns);
+    for (const ns of askedNamespaces) wanted.add(ns);
+    for (const namespace of wanted) {
+      if (podReflectors.has(namespace)) continue;
+      const reflector = podReflector(namespace);
+      podReflectors.set(namespace, reflector);
+      reflector.start().then(
+        () => notify('pod'),
+        () => undefined,
+      );
+    }
+    for (const [namespace, reflector] of podReflectors) {
+      if (wanted.has(namespace)) continue;
+      podReflectors.delete(namespace);
+      void reflector.stop();
+    }
+  }
+
+  let task: ScheduledTask | null = null;
+
+  const resync = async (): Promise<void> => {
+    await Promise.all([nodes.relist(), fips.relist(), ...[...podReflectors.values()].map((r) => r.relist())]);
+    notify('resync');
+  };
+
+  return {
+    nodes: () => nodes.values(),
+    failoverIPs: () => fipCache.map((c) => c.fip),
+    nodesWithReadyPods(selector: PodSelector): ReadonlySet<string> {
+      const reflector = podReflectors.get(selector.namespace);
+      if (reflector === undefined) {
+        askedNamespaces.add(selector.namespace);
+        syncPodWatches();
+        return new Set();
+      }
+      const result = new Set<string>();
+      for (const pod of reflector.values()) {
+        if (pod.ready && pod.nodeName !== undefined && matchesSelector(pod.labels, selector)) result.add(pod.nodeName);
+      }
+      return result;
+    },
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async start() {
+      if (running) return;
+      running = true;
+      task = schedule(
+        resyncSchedule,
+        async () => {
+          await resync();
+        },
+        { name: 'ipshift-kube-resync', noOverlap: true },
+      );
+      const initial = [nodes.start()];
+      if (options.watchFailoverIPs !== false) initial.push(fips.start());
+      await Promise.all(initial);
+      syncPodWatches();
+    },
+    hasSynced: () => nodes.hasSynced() && (options.watchFailoverIPs === false || fips.hasSynced()),
+    resync,
+    uidOf: (namespace, name) => fipCache.find((c) => c.fip.namespace === namespace && c.fip.name === name)?.uid,
+    async stop() {
+      running = false;
+      await task?.destroy();
+      task = null;
+      await Promise.all([nodes.stop(), fips.stop(), ...[...podReflectors.values()].map((r) => r.stop())]);
+      podReflectors.clear();
+    },
+  };
+}
+
+function describe(raw: unknown): string {
+  const metadata = (raw as { metadata?: { namespace?: string; name?: string } }).metadata;
+  return `${metadata?.namespace ?? ''}/${metadata?.name ?? ''}`;
+}

@@ -1,0 +1,240 @@
+import type { Watch } from '@kubernetes/client-node';
+import type { Clock } from '../ports/clock.js';
+import type { Logger } from '../ports/logger.js';
+import type { KubeMetrics, KubeOperation, RelistReason, WatchedResource } from '../metrics/kube-metrics.js';
+import { objectRef } from './convert.js';
+import { isGone, statusCodeOf } from './kube-errors.js';
+
+export type ReflectorEvent = 'add' | 'update' | 'delete';
+
+export interface ListResult {
+  readonly items: readonly unknown[];
+  readonly resourceVersion: string;
+}
+
+export interface ReflectorOptions<T> {
+  readonly resource: WatchedResource;
+  /** Watch path, e.g. `/api/v1/nodes`. */
+  readonly path: string;
+  readonly list: () => Promise<ListResult>;
+  readonly watch: Watch;
+  readonly fieldSelector?: string;
+  readonly labelSelector?: string;
+  /** null drops an object the adapter cannot use. */
+  readonly convert: (raw: unknown) => T | null;
+  readonly onEvent: (event: ReflectorEvent, value: T, previous: T | undefined) => void;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly metrics: KubeMetrics;
+  readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
+}
+
+interface Entry<T> {
+  readonly resourceVersion: string;
+  readonly value: T;
+}
+
+type WatchOutcome = 'closed' | 'gone' | 'aborted';
+
+const WATCH_OPERATION: Record<WatchedResource, KubeOperation> = { nodes: 'watch_nodes', failoverips: 'watch_failoverips', pods: 'watch_pods' };
+const LIST_OPERATION: Record<WatchedResource, KubeOperation> = { nodes: 'list_nodes', failoverips: 'list_failoverips', pods: 'list_pods' };
+/** A watch that the server closes sooner than this counts as a failure, so a flapping server cannot make us spin. */
+const SHORT_WATCH_MS = 1000;
+
+/**
+ * List, then watch from the list's resourceVersion, forever: a closed stream resumes from the
+ * last version seen, 410 Gone re-lists, errors back off exponentially. `relist()` forces a full
+ * list (the periodic resync that catches anything a watch missed). Keeps a cache by
+ * `namespace/name` and reports add/update/delete against it.
+ */
+export class Reflector<T> {
+  private readonly entries = new Map<string, Entry<T>>();
+  private resourceVersion = '';
+  private needList: RelistReason | null = 'initial';
+  private stopped = true;
+  private synced = false;
+  private watchAbort: (() => void) | null = null;
+  private readonly stopController = new AbortController();
+  private listWaiters: Array<() => void> = [];
+  private loop: Promise<void> | null = null;
+
+  constructor(private readonly options: ReflectorOptions<T>) {}
+
+  /** Starts the loop; resolves after the first successful list. */
+  start(): Promise<void> {
+    if (this.loop === null) {
+      this.stopped = false;
+      this.loop = this.run();
+    }
+    return this.synced ? Promise.resolve() : new Promise((resolve) => this.listWaiters.push(resolve));
+  }
+
+  hasSynced(): boolean {
+    return this.synced;
+  }
+
+  values(): T[] {
+    return [...this.entries.values()].map((e) => e.value);
+  }
+
+  /** Drops the watch and lists again; resolves once that list is applied. */
+  relist(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    this.needList ??= 'resync';
+    const done = new Promise<void>((resolve) => this.listWaiters.push(resolve));
+    this.watchAbort?.();
+    return done;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.stopController.abort(new Error('reflector stopped'));
+    this.watchAbort?.();
+    await this.loop;
+    this.loop = null;
+    for (const resolve of this.listWaiters.splice(0)) resolve();
+  }
+
+  private async run(): Promise<void> {
+    const { resource, metrics, logger } = this.options;
+    let failures = 0;
+    while (!this.stopped) {
+      const phase: 'list' | 'watch' = this.needList === null ? 'watch' : 'list';
+      try {
+        if (this.needList !== null) await this.listNow(this.needList);
+        const started = this.options.clock.now();
+        const outcome = await this.watchOnce();
+        if (this.stopped) break;
+        if (outcome === 'gone') {
+          metrics.watchRestart(resource, 'gone');
+          this.needList ??= 'gone';
+          failures = 0;
+          continue;
+        }
+        if (outcome === 'aborted') continue;
+        metrics.watchRestart(resource, 'closed');
+        if (this.options.clock.now() - started >= SHORT_WATCH_MS) {
+          failures = 0;
+          continue;
+        }
+        failures += 1;
+      } catch (error) {
+        if (this.stopped) break;
+        failures += 1;
+        metrics.apiError(phase === 'list' ? LIST_OPERATION[resource] : WATCH_OPERATION[resource]);
+        if (phase === 'watch') metrics.watchRestart(resource, 'error');
+        if (phase === 'list') this.needList = 'recovery';
+        logger.warn('kubernetes watch failed; retrying', { resource, phase, status: statusCodeOf(error), attempt: failures });
+      }
+      await this.backoff(failures);
+    }
+  }
+
+  private async backoff(failures: number): Promise<void> {
+    if (failures === 0 || this.stopped) return;
+    const { initialMs, maxMs } = this.options.backoff ?? { initialMs: 500, maxMs: 30_000 };
+    const base = Math.min(maxMs, initialMs * 2 ** (failures - 1));
+    const delay = base / 2 + Math.random() * (base / 2);
+    await this.options.clock.sleep(delay, this.stopController.signal).catch(() => undefined);
+  }
+
+  private async listNow(reason: RelistReason): Promise<void> {
+    const { resource, metrics, convert, onEvent } = this.options;
+    metrics.relist(resource, reason);
+    const result = await this.options.list();
+    const seen = new Set<string>();
+    for (const raw of result.items) {
+      const ref = objectRef(raw);
+      if (ref === null) continue;
+      const key = `${ref.namespace}/${ref.name}`;
+      seen.add(key);
+      this.apply(key, ref.resourceVersion, convert(raw), onEvent);
+    }
+    for (const [key, entry] of [...this.entries]) {
+      if (seen.has(key)) continue;
+      this.entries.delete(key);
+      onEvent('delete', entry.value, entry.value);
+    }
+    this.resourceVersion = result.resourceVersion;
+    this.needList = null;
+    this.synced = true;
+    metrics.cachedObjects(resource, this.entries.size);
+    for (const resolve of this.listWaiters.splice(0)) resolve();
+  }
+
+  private apply(key: string, resourceVersion: string, value: T | null, onEvent: ReflectorOptions<T>['onEvent']): void {
+    const previous = this.entries.get(key);
+    if (value === null) {
+      if (previous !== undefined) {
+        this.entries.delete(key);
+        onEvent('delete', previous.value, previous.value);
+      }
+      return;
+    }
+    if (previous !== undefined && previous.resourceVersion === resourceVersion && resourceVersion !== '') return;
+    this.entries.set(key, { resourceVersion, value });
+    onEvent(previous === undefined ? 'add' : 'update', value, previous?.value);
+  }
+
+  private watchOnce(): Promise<WatchOutcome> {
+    const { path, watch, fieldSelector, labelSelector, convert, onEvent, resource, metrics } = this.options;
+    return new Promise<WatchOutcome>((resolve, reject) => {
+      let settled = false;
+      let aborted = false;
+      let gone = false;
+      let streamError: unknown = null;
+      let controller: AbortController | null = null;
+      const settle = (fn: () => void): void => {
+        if (settled) return;
+        settled = true;
+        this.watchAbort = null;
+        fn();
+      };
+      this.watchAbort = () => {
+        aborted = true;
+        controller?.abort();
+        settle(() => resolve('aborted'));
+      };
+      const handleEvent = (phase: string, obj: unknown): void => {
+        if (settled) return;
+        if (phase === 'ERROR') {
+          if (isGone(obj)) gone = true;
+          else streamError = obj;
+          return;
+        }
+        const ref = objectRef(obj);
+        if (ref === null) return;
+        if (ref.resourceVersion !== '') this.resourceVersion = ref.resourceVersion;
+        if (phase === 'BOOKMARK') return;
+        const key = `${ref.namespace}/${ref.name}`;
+        if (phase === 'DELETED') {
+          const previous = this.entries.get(key);
+          if (previous !== undefined) {
+            this.entries.delete(key);
+            onEvent('delete', previous.value, previous.value);
+          }
+        } else if (phase === 'ADDED' || phase === 'MODIFIED') {
+          this.apply(key, ref.resourceVersion, convert(obj), onEvent);
+        }
+        metrics.cachedObjects(resource, this.entries.size);
+      };
+      const done = (error: unknown): void => {
+        if (aborted) return;
+        if (gone || isGone(error)) settle(() => resolve('gone'));
+        else if (error !== null && error !== undefined) settle(() => reject(error));
+        else if (streamError !== null) settle(() => reject(streamError));
+        else settle(() => resolve('closed'));
+      };
+      const params: Record<string, string | boolean> = { resourceVersion: this.resourceVersion, allowWatchBookmarks: true };
+      if (fieldSelector !== undefined) params['fieldSelector'] = fieldSelector;
+      if (labelSelector !== undefined) params['labelSelector'] = labelSelector;
+      watch.watch(path, params, handleEvent, done).then(
+        (c) => {
+          controller = c;
+          if (aborted || settled) c.abort();
+        },
+        (error: unknown) => settle(() => reject(error)),
+      );
+    });
+  }
+}

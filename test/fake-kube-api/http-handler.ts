@@ -1,0 +1,281 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { applyMergePatch, isPlainObject } from './merge-patch.js';
+import { parseFieldSelector, parseLabelSelector } from './selectors.js';
+import { AlreadyExistsError, ConflictError, NotFoundError, RESOURCES, typeOf, type KubeObject, type ObjectStore, type ResourceType, type Watcher, type WatchEventType } from './store.js';
+
+export interface RecordedRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query: Readonly<Record<string, string>>;
+  readonly contentType: string | undefined;
+  /** The bearer token, which the fake treats as the client's name. */
+  readonly user: string | undefined;
+}
+
+/** One injected failure: the next `times` requests that match get `status`. */
+export interface FailureRule {
+  readonly method?: string;
+  /** Substring of (or pattern for) the request path. */
+  readonly path?: string | RegExp;
+  readonly status: number;
+  times?: number;
+}
+
+export interface HandlerState {
+  readonly store: ObjectStore;
+  readonly requests: RecordedRequest[];
+  readonly failures: FailureRule[];
+  readonly partitioned: Set<string>;
+  readonly openWatches: Set<{ resource: string; res: ServerResponse; watcher?: Watcher }>;
+}
+
+interface Route {
+  readonly type: ResourceType;
+  readonly namespace: string | undefined;
+  readonly name: string | undefined;
+  readonly subresource: string | undefined;
+}
+
+const REASONS: Readonly<Record<number, string>> = {
+  400: 'BadRequest',
+  404: 'NotFound',
+  409: 'Conflict',
+  410: 'Expired',
+  415: 'UnsupportedMediaType',
+  422: 'Invalid',
+  429: 'TooManyRequests',
+  500: 'InternalError',
+  503: 'ServiceUnavailable',
+};
+
+export const statusBody = (code: number, message: string, reason = REASONS[code] ?? 'Unknown'): Record<string, unknown> => ({
+  kind: 'Status',
+  apiVersion: 'v1',
+  metadata: {},
+  status: 'Failure',
+  message,
+  reason,
+  code,
+});
+
+function sendJson(res: ServerResponse, code: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+const fail = (res: ServerResponse, code: number, message: string, reason?: string): void => sendJson(res, code, statusBody(code, message, reason));
+
+function parseRoute(pathname: string): Route | null {
+  const segments = pathname.split('/').filter((s) => s !== '').map(decodeURIComponent);
+  let apiVersion: string;
+  let rest: string[];
+  if (segments[0] === 'api' && segments[1] === 'v1') {
+    apiVersion = 'v1';
+    rest = segments.slice(2);
+  } else if (segments[0] === 'apis' && segments.length >= 3) {
+    apiVersion = `${segments[1]}/${segments[2]}`;
+    rest = segments.slice(3);
+  } else return null;
+  let namespace: string | undefined;
+  if (rest[0] === 'namespaces' && rest.length >= 3) {
+    namespace = rest[1];
+    rest = rest.slice(2);
+  }
+  const type = RESOURCES.find((r) => r.plural === rest[0] && r.apiVersion === apiVersion);
+  if (type === undefined || rest.length > 3) return null;
+  if (namespace !== undefined && !type.namespaced) return null;
+  return { type, namespace, name: rest[1], subresource: rest[2] };
+}
+
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  return text === '' ? undefined : JSON.parse(text);
+}
+
+function matchesRule(rule: FailureRule, method: string, path: string): boolean {
+  if (rule.method !== undefined && rule.method !== method) return false;
+  if (rule.path === undefined) return true;
+  return typeof rule.path === 'string' ? path.includes(rule.path) : rule.path.test(path);
+}
+
+export async function handle(state: HandlerState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://fake');
+  const method = req.method ?? 'GET';
+  const auth = req.headers.authorization;
+  const user = auth?.startsWith('Bearer ') ? auth.slice(7) : undefined;
+  const query = Object.fromEntries(url.searchParams.entries());
+  state.requests.push({ method, path: url.pathname, query, contentType: req.headers['content-type'], user });
+
+  if (user !== undefined && state.partitioned.has(user)) {
+    fail(res, 503, 'the fake API server is partitioned from this client');
+    return;
+  }
+  const ruleIndex = state.failures.findIndex((r) => matchesRule(r, method, url.pathname));
+  const rule = state.failures[ruleIndex];
+  if (rule !== undefined) {
+    rule.times = (rule.times ?? 1) - 1;
+    if (rule.times <= 0) state.failures.splice(ruleIndex, 1);
+    fail(res, rule.status, `injected failure ${rule.status}`);
+    return;
+  }
+  if (url.pathname === '/version') {
+    sendJson(res, 200, { major: '1', minor: '32', gitVersion: 'v1.32.0-fake', platform: 'linux/amd64' });
+    return;
+  }
+  const route = parseRoute(url.pathname);
+  if (route === null) {
+    fail(res, 404, `the server could not find the requested resource (${url.pathname})`);
+    return;
+  }
+  try {
+    await dispatch(state, route, method, url.searchParams, req, res);
+  } catch (error) {
+    if (error instanceof NotFoundError) fail(res, 404, error.message);
+    else if (error instanceof ConflictError) fail(res, 409, error.message, 'Conflict');
+    else if (error instanceof AlreadyExistsError) fail(res, 409, error.message, 'AlreadyExists');
+    else if (error instanceof SyntaxError) fail(res, 400, `bad JSON: ${error.message}`);
+    else fail(res, 500, error instanceof Error ? error.message : String(error));
+  }
+}
+
+async function dispatch(state: HandlerState, route: Route, method: string, params: URLSearchParams, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const { type, namespace, name, subresource } = route;
+  const { store } = state;
+  if (subresource !== undefined && !(subresource === 'status' && type.statusSubresource)) {
+    fail(res, 404, `no subresource ${subresource} on ${type.plural}`);
+    return;
+  }
+  if (name === undefined) {
+    if (method === 'GET') {
+      const labels = parseLabelSelector(params.get('labelSelector'));
+      const fields = parseFieldSelector(params.get('fieldSelector'));
+      const matches = (o: KubeObject): boolean =>
+        (namespace === undefined || o.metadata.namespace === namespace) && labels(o.metadata.labels ?? {}) && fields(o);
+      if (params.get('watch') === 'true' || params.get('watch') === '1') {
+        serveWatch(state, type, matches, params, req, res);
+        return;
+      }
+      const items = store.list(type.plural, namespace).filter(matches);
+      sendJson(res, 200, { apiVersion: type.apiVersion, kind: `${type.kind}List`, metadata: { resourceVersion: store.currentVersion() }, items });
+      return;
+    }
+    if (method === 'POST') {
+      const body = (await readBody(req)) as KubeObject;
+      if (!isPlainObject(body) || !isPlainObject(body.metadata)) throw new SyntaxError('object expected');
+      if (type.namespaced) body.metadata.namespace = namespace;
+      const generateName = body.metadata['generateName'];
+      if ((body.metadata.name === undefined || body.metadata.name === '') && typeof generateName === 'string') {
+        body.metadata.name = `${generateName}${Math.random().toString(36).slice(2, 7)}`;
+      }
+      if (typeof body.metadata.name !== 'string' || body.metadata.name === '') {
+        fail(res, 422, 'metadata.name: Required value', 'Invalid');
+        return;
+      }
+      sendJson(res, 201, store.create(type.plural, body));
+      return;
+    }
+    fail(res, 405, `method ${method} not allowed on a collection`, 'MethodNotAllowed');
+    return;
+  }
+
+  const current = (): KubeObject => {
+    const found = store.get(type.plural, namespace, name);
+    if (found === undefined) throw new NotFoundError(`${type.plural} "${name}" not found`);
+    return found;
+  };
+  switch (method) {
+    case 'GET':
+      sendJson(res, 200, current());
+      return;
+    case 'DELETE':
+      sendJson(res, 200, store.delete(type.plural, namespace, name));
+      return;
+    case 'PUT': {
+      const body = (await readBody(req)) as KubeObject;
+      if (!isPlainObject(body) || !isPlainObject(body.metadata)) throw new SyntaxError('object expected');
+      const now = current();
+      const next = mergeSubresource(type, subresource, now, { ...body, metadata: { ...body.metadata, name, namespace } });
+      sendJson(res, 200, store.replace(type.plural, next, body.metadata.resourceVersion));
+      return;
+    }
+    case 'PATCH': {
+      const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim();
+      if (contentType !== 'application/merge-patch+json') {
+        fail(res, 415, `the fake API server supports only merge patch, got ${contentType}`);
+        return;
+      }
+      const patch = await readBody(req);
+      if (!isPlainObject(patch)) throw new SyntaxError('a merge patch must be an object');
+      const now = current();
+      const patched = applyMergePatch(now, patch) as KubeObject;
+      patched.metadata = { ...patched.metadata, name, namespace: now.metadata.namespace };
+      const expected = isPlainObject(patch['metadata']) ? patch['metadata']['resourceVersion'] : undefined;
+      const next = mergeSubresource(type, subresource, now, patched);
+      sendJson(res, 200, store.replace(type.plural, next, typeof expected === 'string' ? expected : undefined));
+      return;
+    }
+    default:
+      fail(res, 405, `method ${method} not allowed`, 'MethodNotAllowed');
+  }
+}
+
+/** With a status subresource, the main endpoint cannot change status and `/status` can change nothing else. */
+function mergeSubresource(type: ResourceType, subresource: string | undefined, current: KubeObject, next: KubeObject): KubeObject {
+  if (!type.statusSubresource) return next;
+  if (subresource === 'status') return { ...current, status: next['status'] };
+  const result: KubeObject = { ...next };
+  if (current['status'] === undefined) delete result['status'];
+  else result['status'] = current['status'];
+  return result;
+}
+
+function serveWatch(
+  state: HandlerState,
+  type: ResourceType,
+  matches: (o: KubeObject) => boolean,
+  params: URLSearchParams,
+  req: IncomingMessage,
+  res: ServerResponse,
+): void {
+  const { store } = state;
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+  const write = (eventType: string, object: unknown): void => {
+    if (res.writableEnded || res.destroyed) return;
+    res.write(`${JSON.stringify({ type: eventType, object })}\n`);
+  };
+  const from = params.get('resourceVersion');
+  if (from === null || from === '' || from === '0') {
+    for (const obj of store.list(type.plural).filter(matches)) write('ADDED', obj);
+  } else {
+    const events = store.eventsSince(type.plural, Number(from));
+    if (events === null) {
+      write('ERROR', statusBody(410, `too old resource version: ${from} (${store.currentVersion()})`, 'Expired'));
+      res.end();
+      return;
+    }
+    for (const event of events) if (matches(event.object)) write(event.type, event.object);
+  }
+  const entry: { resource: string; res: ServerResponse; watcher?: Watcher } = { resource: type.plural, res };
+  const watcher: Watcher = {
+    resource: type.plural,
+    matches,
+    send: (eventType: WatchEventType, obj: KubeObject) => write(eventType, obj),
+  };
+  entry.watcher = watcher;
+  store.watchers.add(watcher);
+  state.openWatches.add(entry);
+  const timeoutSeconds = Number(params.get('timeoutSeconds') ?? '0');
+  const timer = timeoutSeconds > 0 ? setTimeout(() => res.end(), timeoutSeconds * 1000) : undefined;
+  const cleanup = (): void => {
+    if (timer !== undefined) clearTimeout(timer);
+    store.watchers.delete(watcher);
+    state.openWatches.delete(entry);
+  };
+  res.on('close', cleanup);
+  req.on('close', cleanup);
+}
+
+export { typeOf };

@@ -1,0 +1,126 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { KubeConfig } from '@kubernetes/client-node';
+import { handle, type FailureRule, type HandlerState, type RecordedRequest } from './http-handler.js';
+import { NotFoundError, ObjectStore, type KubeObject } from './store.js';
+
+export type { FailureRule, RecordedRequest } from './http-handler.js';
+export type { KubeObject } from './store.js';
+export { makeNode, makeFailoverIP, makePod, heartbeat, type NodeSpecInput, type FailoverIPInput, type PodInput } from './objects.js';
+
+/**
+ * An HTTP-level fake of the Kubernetes API server, enough for the ipshift adapter: list with
+ * resourceVersion, chunked watch streams with resume and 410 Gone, the status subresource,
+ * merge patch, optimistic concurrency (409), failure injection and network partitions.
+ * The real @kubernetes/client-node code talks to it over plain HTTP on 127.0.0.1.
+ */
+export interface FakeKubeApi {
+  readonly url: string;
+  readonly store: ObjectStore;
+  /** A kubeconfig for this server; `user` is sent as the bearer token and names the client. */
+  kubeConfig(user?: string): KubeConfig;
+  /** Creates or replaces a Node (emits ADDED or MODIFIED). */
+  setNode(node: KubeObject): KubeObject;
+  getNode(name: string): KubeObject | undefined;
+  deleteNode(name: string): void;
+  /** Creates or replaces a FailoverIP; an omitted status keeps the stored one. Spec changes bump generation. */
+  upsertFailoverIP(fip: KubeObject): KubeObject;
+  getFailoverIP(namespace: string, name: string): KubeObject | undefined;
+  deleteFailoverIP(namespace: string, name: string): void;
+  setPod(pod: KubeObject): KubeObject;
+  deletePod(namespace: string, name: string): void;
+  setSecret(secret: KubeObject): KubeObject;
+  getSecret(namespace: string, name: string): KubeObject | undefined;
+  getLease(namespace: string, name: string): KubeObject | undefined;
+  /** core/v1 Events created through the API, oldest first. */
+  events(namespace?: string): KubeObject[];
+  /** Ends every open watch stream cleanly, as an API server restart or a load balancer would. */
+  dropWatches(): void;
+  /** Open watch streams, optionally of one resource (`nodes`, `pods`, `failoverips`, ...). */
+  activeWatches(resource?: string): number;
+  /** Forgets the event history so that resuming watches get 410 Gone. */
+  compact(): void;
+  /** The next matching request(s) fail with the given status. */
+  failNext(rule: FailureRule): void;
+  /** While on, every request from `user` gets 503, as if the network between them were cut. */
+  partition(user: string, on: boolean): void;
+  requests(): readonly RecordedRequest[];
+  stop(): Promise<void>;
+}
+
+export async function startFakeKubeApi(): Promise<FakeKubeApi> {
+  const store = new ObjectStore();
+  const state: HandlerState = { store, requests: [], failures: [], partitioned: new Set(), openWatches: new Set() };
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((req, res) => {
+    handle(state, req, res).catch((error: unknown) => {
+      if (!res.headersSent) res.writeHead(500);
+      res.end(String(error));
+    });
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const upsert = (resource: string, obj: KubeObject, keepStatus: boolean): KubeObject => {
+    const existing = store.get(resource, obj.metadata.namespace, obj.metadata.name);
+    if (existing === undefined) return store.create(resource, obj);
+    const next = keepStatus && obj['status'] === undefined && existing['status'] !== undefined ? { ...obj, status: existing['status'] } : obj;
+    return store.replace(resource, next);
+  };
+  const remove = (resource: string, namespace: string | undefined, name: string): void => {
+    try {
+      store.delete(resource, namespace, name);
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error;
+    }
+  };
+
+  return {
+    url,
+    store,
+    kubeConfig(user = 'test') {
+      const kc = new KubeConfig();
+      kc.loadFromOptions({
+        clusters: [{ name: 'fake', server: url, skipTLSVerify: true }],
+        users: [{ name: user, token: user }],
+        contexts: [{ name: 'fake', cluster: 'fake', user }],
+        currentContext: 'fake',
+      });
+      return kc;
+    },
+    setNode: (node) => upsert('nodes', node, false),
+    getNode: (name) => store.get('nodes', undefined, name),
+    deleteNode: (name) => remove('nodes', undefined, name),
+    upsertFailoverIP: (fip) => upsert('failoverips', fip, true),
+    getFailoverIP: (namespace, name) => store.get('failoverips', namespace, name),
+    deleteFailoverIP: (namespace, name) => remove('failoverips', namespace, name),
+    setPod: (pod) => upsert('pods', pod, false),
+    deletePod: (namespace, name) => remove('pods', namespace, name),
+    setSecret: (secret) => upsert('secrets', secret, false),
+    getSecret: (namespace, name) => store.get('secrets', namespace, name),
+    getLease: (namespace, name) => store.get('leases', namespace, name),
+    events: (namespace) => store.list('events', namespace),
+    dropWatches() {
+      for (const entry of [...state.openWatches]) entry.res.end();
+    },
+    activeWatches: (resource) => [...state.openWatches].filter((w) => resource === undefined || w.resource === resource).length,
+    compact: () => store.compact(),
+    failNext: (rule) => {
+      state.failures.push({ ...rule });
+    },
+    partition(user, on) {
+      if (on) state.partitioned.add(user);
+      else state.partitioned.delete(user);
+    },
+    requests: () => state.requests,
+    async stop() {
+      for (const entry of [...state.openWatches]) entry.res.end();
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
