@@ -52,7 +52,7 @@ class CommandFailure extends Error {
 function classifyIpFailure(what: string, failure: CommandFailure): IpshiftError {
   const text = failure.stderr.trim() || failure.message;
   if (failure.code === 'ENOENT') return terminalError(`${what}: the ip binary (iproute2) is not installed`, 'ip-missing', failure);
-  if (/File exists/i.test(text)) return terminalError(`${what}: address already present`, 'exists', failure);
+  if (/File exists|already assigned/i.test(text)) return terminalError(`${what}: address already present`, 'exists', failure);
   if (/Operation not permitted|Permission denied/i.test(text)) {
     return terminalError(`${what}: not permitted (the agent needs root with NET_ADMIN in the host network namespace)`, 'permission', failure);
   }
@@ -68,7 +68,7 @@ function classifyIpFailure(what: string, failure: CommandFailure): IpshiftError 
  * (or leave it `tentative` for a second) without protecting anything.
  */
 export class Iproute2Link implements IpLink {
-  private readonly binaries = new Map<string, Promise<boolean>>();
+  private readonly binaries = new Map<string, Promise<string | null>>();
 
   constructor(
     private readonly options: Iproute2LinkOptions,
@@ -121,8 +121,8 @@ export class Iproute2Link implements IpLink {
       await this.run(this.ipBinary(), ['addr', 'del', cidr, 'dev', iface]);
     } catch (error) {
       if (!(error instanceof CommandFailure)) throw error;
-      // EADDRNOTAVAIL: already gone, which is what we wanted.
-      if (/Cannot assign requested address/i.test(error.stderr)) return;
+      // EADDRNOTAVAIL (newer kernels say "Address not found"): already gone, as wanted.
+      if (/Cannot assign requested address|Address not found/i.test(error.stderr)) return;
       throw classifyIpFailure(`ip addr del ${cidr} dev ${iface}`, error);
     }
   }
@@ -136,12 +136,13 @@ export class Iproute2Link implements IpLink {
     if (parsed === null) return;
     const [binary, args] =
       parsed.family === 4 ? ['arping', ['-q', '-U', '-c', '1', '-I', iface, parsed.address]] : ['ndsend', [parsed.address, iface]];
-    if (!(await this.hasBinary(binary))) {
+    const path = await this.findBinary(binary);
+    if (path === null) {
       this.deps.logger.debug(`${binary} not installed: no announcement after adding`, { interface: iface, address: cidr });
       return;
     }
     try {
-      await this.run(binary, args as string[]);
+      await this.run(path, args as string[]);
       this.deps.logger.debug('address announced', { interface: iface, address: cidr, tool: binary });
     } catch (error) {
       this.deps.logger.debug('announcement failed', { interface: iface, address: cidr, tool: binary, error: (error as Error).message });
@@ -152,7 +153,8 @@ export class Iproute2Link implements IpLink {
     return this.options.ipBinary ?? 'ip';
   }
 
-  private hasBinary(name: string): Promise<boolean> {
+  /** The full path of an optional binary on the search path, or null. Looked up once. */
+  private findBinary(name: string): Promise<string | null> {
     let found = this.binaries.get(name);
     if (found === undefined) {
       const dirs = (this.options.searchPath ?? '').split(delimiter).filter((d) => d !== '');
@@ -160,12 +162,12 @@ export class Iproute2Link implements IpLink {
         for (const dir of dirs) {
           try {
             await access(join(dir, name), constants.X_OK);
-            return true;
+            return join(dir, name);
           } catch {
             // not in this directory
           }
         }
-        return false;
+        return null;
       })();
       this.binaries.set(name, found);
     }
