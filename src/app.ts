@@ -1,0 +1,201 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Router } from 'express';
+import { AlertStore } from './alerts/alert-store.js';
+import { AlertmanagerSync } from './alerts/alertmanager-sync.js';
+import { alertNode, buildNodeIndex, type NodeIndex } from './core/alert-mapping.js';
+import { classifyAlert, type AlertPolicy } from './core/alert-policy.js';
+import type { Config } from './config/settings.js';
+import { createAlertmanagerWebhook } from './http/alertmanager-webhook.js';
+import { createServer } from './http/create-server.js';
+import { parseBasicAuthSetting, type WebhookAuth } from './http/webhook-auth.js';
+import { createMetrics, type Metrics } from './metrics/metrics.js';
+import type { ClusterView, ClusterWriter, Leadership } from './ports/cluster.js';
+import { systemClock, type Clock } from './ports/clock.js';
+import type { Logger } from './ports/logger.js';
+import { Reconciler, type ProviderPool } from './reconcile/reconciler.js';
+import { RunLoop } from './reconcile/run-loop.js';
+
+/** The parts that differ between a real cluster, the sandbox and tests. */
+export interface AppParts {
+  readonly cluster: ClusterView;
+  readonly writer: ClusterWriter;
+  readonly leadership: Leadership;
+  readonly providers: ProviderPool;
+  readonly policy: AlertPolicy;
+  readonly logger: Logger;
+  readonly sandbox: boolean;
+  readonly version: string;
+  readonly clock?: Clock;
+  readonly fetch?: typeof globalThis.fetch;
+  readonly metrics?: Metrics;
+  /** Extra HTTP routes (the sandbox's controls). */
+  readonly extraRoutes?: Router;
+  /** Periodic full reconcile, besides every signal (ms). Default 30 s. */
+  readonly pollIntervalMs?: number;
+}
+
+export interface App {
+  readonly metrics: Metrics;
+  readonly store: AlertStore;
+  readonly reconciler: Reconciler;
+  readonly loop: RunLoop;
+  readonly sync: AlertmanagerSync | null;
+  /** Listens on `host:port` (port 0 = ephemeral) and starts every loop. Resolves with the base URL. */
+  start(port: number, host: string): Promise<string>;
+  /** Stops intake, lets in-flight moves finish (bounded), stops loops. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export function webhookAuthFrom(config: Config): WebhookAuth {
+  if (config.webhookToken === undefined && config.webhookBasicAuth === undefined) return 'none';
+  return {
+    ...(config.webhookToken === undefined ? {} : { bearerToken: config.webhookToken }),
+    ...(config.webhookBasicAuth === undefined ? {} : { basic: parseBasicAuthSetting(config.webhookBasicAuth) }),
+  };
+}
+
+/** The composition root: wires the core, the adapters and the HTTP surface. Tests fill `parts` with fakes. */
+export function createApp(config: Config, parts: AppParts): App {
+  const clock = parts.clock ?? systemClock;
+  const logger = parts.logger;
+  const metrics = parts.metrics ?? createMetrics({ version: parts.version, ...(config.clusterLabel === undefined ? {} : { cluster: config.clusterLabel }) });
+
+  let index: NodeIndex | null = null;
+  parts.cluster.onChange(() => {
+    index = null;
+  });
+  const holders = (): Map<string, string> => {
+    const map = new Map<string, string>();
+    for (const { object, memory } of reconciler.snapshot().failoverIPs) {
+      if (memory.assignedNode === null) continue;
+      map.set(`${object.namespace}/${object.name}`, memory.assignedNode);
+      map.set(object.name, memory.assignedNode);
+      for (const address of object.spec.addresses) map.set(address, memory.assignedNode);
+    }
+    return map;
+  };
+
+  let loop: RunLoop;
+  const store = new AlertStore({
+    clock,
+    logger: logger.child({ component: 'alerts' }),
+    metrics: metrics.alerts,
+    maxAgeMs: config.alertMaxAgeSeconds * 1000,
+    ...(config.watchdogAlertname === undefined ? {} : { watchdog: { alertname: config.watchdogAlertname, timeoutMs: config.watchdogTimeoutSeconds * 1000 } }),
+    resolveAlert: (labels) => {
+      index ??= buildNodeIndex(parts.cluster.nodes());
+      return { node: alertNode(labels, index, parts.policy, holders()), cls: classifyAlert(labels, parts.policy) };
+    },
+    trigger: { request: (reason) => loop.request(reason) },
+    debounceMs: 2,
+  });
+
+  const reconciler: Reconciler = new Reconciler({
+    cluster: parts.cluster,
+    writer: parts.writer,
+    alerts: store,
+    leadership: parts.leadership,
+    providers: parts.providers,
+    policy: () => parts.policy,
+    metrics: metrics.controller,
+    logger: logger.child({ component: 'reconciler' }),
+    clock,
+    routingRefreshMs: config.routingRefreshSeconds * 1000,
+    runAt: (at) => loop.runAt(at),
+    requestRun: (reason) => loop.request(reason),
+  });
+  loop = new RunLoop({ run: (signalAt) => reconciler.runOnce(signalAt), now: () => clock.now(), logger, debounceMs: 2 });
+
+  const sync =
+    config.alertmanagerUrl === undefined
+      ? null
+      : new AlertmanagerSync({
+          url: config.alertmanagerUrl,
+          auth: {
+            ...(config.alertmanagerToken === undefined ? {} : { bearerToken: config.alertmanagerToken }),
+            ...(config.alertmanagerBasicAuth === undefined ? {} : { basic: parseBasicAuthSetting(config.alertmanagerBasicAuth, 'IPSHIFT_ALERTMANAGER_BASIC_AUTH') }),
+          },
+          ...(config.alertmanagerReceiver === undefined ? {} : { receiver: config.alertmanagerReceiver }),
+          schedule: config.alertmanagerSyncSchedule,
+          clock,
+          logger: logger.child({ component: 'alertmanager-sync' }),
+          metrics: metrics.alerts,
+          store,
+          ...(parts.fetch === undefined ? {} : { fetch: parts.fetch }),
+        });
+
+  const webhook = createAlertmanagerWebhook({
+    auth: config.webhookAuth === 'none' && !parts.sandbox ? 'none' : webhookAuthFrom(config),
+    store,
+    clock,
+    logger: logger.child({ component: 'webhook' }),
+    metrics: metrics.alerts,
+    bodyLimitBytes: config.webhookBodyLimitBytes,
+    leadership: parts.leadership,
+    ...(parts.fetch === undefined ? {} : { fetch: parts.fetch }),
+    requestSync: (reason) => void sync?.syncNow(reason),
+  });
+
+  const http = createServer({
+    webhook,
+    registry: metrics.registry,
+    ready: () => reconciler.snapshot().at !== null,
+    state: {
+      snapshot: () => reconciler.snapshot(),
+      alerts: (now) => store.classified(now),
+      freshness: (now) => store.freshness(now),
+      unmapped: () => store.unmapped(),
+      isLeader: () => parts.leadership.isLeader(),
+      sandbox: parts.sandbox,
+      now: () => clock.now(),
+    },
+    ...(parts.extraRoutes === undefined ? {} : { extra: parts.extraRoutes }),
+  });
+
+  let server: Server | null = null;
+  let poll: NodeJS.Timeout | null = null;
+  const unsubscribe: Array<() => void> = [];
+
+  return {
+    metrics,
+    store,
+    reconciler,
+    loop,
+    sync,
+    async start(port, host) {
+      unsubscribe.push(parts.cluster.onChange((change) => loop.request(change)));
+      unsubscribe.push(
+        parts.leadership.onChange((leader) => {
+          logger.info(leader ? 'became leader' : 'lost leadership');
+          if (leader) void sync?.syncNow('became-leader');
+          loop.request('leadership');
+        }),
+      );
+      store.start();
+      sync?.start();
+      void sync?.syncNow('start');
+      poll = setInterval(() => loop.request('poll'), parts.pollIntervalMs ?? 30_000);
+      poll.unref();
+      loop.request('start');
+      server = await new Promise<Server>((resolve, reject) => {
+        const s = http.listen(port, host, () => resolve(s));
+        s.once('error', reject);
+      });
+      const address = server.address() as AddressInfo;
+      const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      return `http://${shownHost}:${address.port}`;
+    },
+    async stop(graceMs = 8000) {
+      for (const off of unsubscribe.splice(0)) off();
+      if (poll !== null) clearInterval(poll);
+      const closing = server === null ? Promise.resolve() : new Promise<void>((resolve) => server?.close(() => resolve()));
+      server?.closeAllConnections();
+      await loop.stop();
+      await Promise.race([reconciler.drain(), new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
+      store.stop();
+      await sync?.stop();
+      await closing;
+    },
+  };
+}

@@ -1,0 +1,85 @@
+import { createApp } from '../app.js';
+import type { Config } from '../config/settings.js';
+import { loadAlertPolicy } from '../config/load-alert-policy.js';
+import { createKubeCluster, createLeaseElector, loadKubeConfig, probeCluster, type KubeConfig } from '../kube/index.js';
+import { createMetrics } from '../metrics/metrics.js';
+import { systemClock } from '../ports/clock.js';
+import type { Logger } from '../ports/logger.js';
+import { createProviderPool } from '../providers/provider-pool.js';
+
+function kubeConfigFrom(config: Config): KubeConfig | null {
+  const host = process.env['KUBERNETES_SERVICE_HOST'];
+  return loadKubeConfig({
+    ...(config.kubeconfig === undefined ? {} : { kubeconfigPath: config.kubeconfig }),
+    ...(host === undefined ? {} : { inCluster: { host, port: process.env['KUBERNETES_SERVICE_PORT'] ?? '443' } }),
+  });
+}
+
+/** Is there a cluster to work with? No kubeconfig, or no answer within 3 s, means the sandbox. */
+export async function clusterReachable(config: Config, logger: Logger): Promise<boolean> {
+  const kubeConfig = kubeConfigFrom(config);
+  if (kubeConfig === null) {
+    logger.info('no kubeconfig and not in a cluster');
+    return false;
+  }
+  const reachable = await probeCluster(kubeConfig, 3000);
+  if (!reachable) logger.warn('the Kubernetes API does not answer', { server: kubeConfig.getCurrentCluster()?.server });
+  return reachable;
+}
+
+/** The real thing: Kubernetes adapter, Lease election, providers from Secrets. */
+export async function startClusterController(config: Config, logger: Logger, version: string, identity: string): Promise<{ stop(): Promise<void> }> {
+  const kubeConfig = kubeConfigFrom(config);
+  if (kubeConfig === null) throw new Error('no Kubernetes configuration');
+  const namespace = config.namespace ?? process.env['POD_NAMESPACE'] ?? 'ipshift';
+  const clock = systemClock;
+  const metrics = createMetrics({ version, ...(config.clusterLabel === undefined ? {} : { cluster: config.clusterLabel }) });
+  const kube = createKubeCluster({ kubeConfig, namespace, logger, clock, metrics: metrics.kube, resyncSchedule: config.nodeResyncSchedule, instance: identity });
+  const elector = createLeaseElector({
+    kubeConfig,
+    namespace,
+    leaseName: config.leaseName,
+    identity,
+    ...(config.podIp === undefined ? {} : { endpoint: `http://${config.podIp.includes(':') ? `[${config.podIp}]` : config.podIp}:${config.port}` }),
+    leaseDurationMs: config.leaseDurationSeconds * 1000,
+    renewDeadlineMs: config.leaseRenewDeadlineSeconds * 1000,
+    retryPeriodMs: config.leaseRetryPeriodSeconds * 1000,
+    clock,
+    logger: logger.child({ component: 'leader-election' }),
+    metrics: metrics.kube,
+  });
+  const providers = createProviderPool(kube.secrets, {
+    endpoints: {
+      netcupApiUrl: config.netcupApiUrl,
+      netcupIssuerUrl: config.netcupIssuerUrl,
+      hetznerCloudApiUrl: config.hetznerCloudApiUrl,
+      hetznerRobotApiUrl: config.hetznerRobotApiUrl,
+      digitaloceanApiUrl: config.digitaloceanApiUrl,
+    },
+    logger,
+    clock,
+    metrics: metrics.provider,
+  });
+  const app = createApp(config, {
+    cluster: kube.view,
+    writer: kube.writer,
+    leadership: elector,
+    providers,
+    policy: config.alertPolicyFile === undefined ? loadAlertPolicy() : loadAlertPolicy(config.alertPolicyFile),
+    logger,
+    sandbox: false,
+    version,
+    metrics,
+  });
+  await kube.start();
+  elector.start();
+  const url = await app.start(config.port, config.bind ?? '0.0.0.0');
+  logger.info('ipshift controller started', { url, namespace, identity, version });
+  return {
+    async stop() {
+      await app.stop(8000);
+      await elector.stop();
+      await kube.stop();
+    },
+  };
+}

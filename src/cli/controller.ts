@@ -1,0 +1,46 @@
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { ConfigError, loadConfig, webhookAuthProblem } from '../config/load-config.js';
+import type { Config } from '../config/settings.js';
+import { createLogger } from '../logging/winston-logger.js';
+import type { Logger } from '../ports/logger.js';
+import { startSandbox } from '../sandbox/start-sandbox.js';
+import { sandboxBanner } from './sandbox-banner.js';
+import { clusterReachable, startClusterController } from './cluster-controller.js';
+
+export const VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+interface Running {
+  stop(): Promise<void>;
+}
+
+/** `ipshift controller`: the service. Falls back to the sandbox when no cluster is reachable. */
+export async function runController(env: NodeJS.ProcessEnv = process.env): Promise<Running> {
+  let config: Config;
+  try {
+    config = loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`ipshift: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const inCluster = env['KUBERNETES_SERVICE_HOST'] !== undefined;
+  const logger: Logger = createLogger({ level: config.logLevel, format: config.logFormat ?? (inCluster ? 'json' : 'text') });
+  const sandbox = config.sandbox || !(await clusterReachable(config, logger));
+  if (!sandbox) {
+    const problem = webhookAuthProblem(config, false);
+    if (problem !== null) {
+      process.stderr.write(`ipshift: refusing to start: ${problem}\n`);
+      process.exit(2);
+    }
+    return startClusterController(config, logger, VERSION, env['POD_NAME'] ?? hostname());
+  }
+  const host = config.bind ?? '127.0.0.1';
+  const box = await startSandbox({ config, logger, version: VERSION, port: config.port, host });
+  await box.app.loop.idle();
+  const holder = box.app.reconciler.snapshot().failoverIPs[0]?.memory.assignedNode ?? null;
+  process.stdout.write(`\n${sandboxBanner(box.url.replace('127.0.0.1', 'localhost'), holder, config.webhookToken?.reveal())}\n\n`);
+  return box;
+}

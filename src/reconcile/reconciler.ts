@@ -1,0 +1,293 @@
+import type { AlertPolicy } from '../core/alert-policy.js';
+import type { Decision } from '../core/decide.js';
+import { tierOf, type NodeHealth } from '../core/health.js';
+import { failoverIPKey, MOVE_TO_ANNOTATION, type FailoverIPObject, type FailoverIPStatus, type NodeFacts } from '../core/model.js';
+import { planPass, type MappedAlert, type PassFailoverIP, type PassResult } from '../core/plan.js';
+import type { ControllerMetrics } from '../metrics/controller-metrics.js';
+import type { ClusterView, ClusterWriter, Leadership } from '../ports/cluster.js';
+import type { Clock } from '../ports/clock.js';
+import type { Logger } from '../ports/logger.js';
+import type { FailoverIpProvider } from '../ports/provider.js';
+import { freshMemory, type FailoverIPMemory, type MoveRecord } from './failover-ip-state.js';
+import { moveFailoverIP } from './move.js';
+import { ServerDirectory } from './server-directory.js';
+import { buildStatus } from './status.js';
+
+export interface AlertSource {
+  active(now: number): ReadonlyArray<{ readonly fingerprint: string; readonly labels: Readonly<Record<string, string>> }>;
+}
+
+/** Hands out one provider instance per (type, namespace, secret). */
+export interface ProviderPool {
+  forFailoverIP(fip: FailoverIPObject): Promise<FailoverIpProvider>;
+}
+
+export interface ReconcilerDeps {
+  readonly cluster: ClusterView;
+  readonly writer: ClusterWriter;
+  readonly alerts: AlertSource;
+  readonly leadership: Leadership;
+  readonly providers: ProviderPool;
+  readonly policy: () => AlertPolicy;
+  readonly metrics: ControllerMetrics;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  /** Re-read each provider's routing at least this often. */
+  readonly routingRefreshMs: number;
+  /** Asks for a run at a moment a decision waits for. */
+  readonly runAt: (at: number) => void;
+  /** Asks for another run soon (after a move finishes). */
+  readonly requestRun: (reason: string) => void;
+  readonly random?: () => number;
+}
+
+export interface ReconcileSnapshot {
+  readonly at: number | null;
+  readonly pass: PassResult | null;
+  readonly failoverIPs: ReadonlyArray<{ readonly object: FailoverIPObject; readonly memory: FailoverIPMemory }>;
+  readonly nodes: readonly NodeFacts[];
+  readonly moves: readonly MoveRecord[];
+}
+
+const MAX_TIMELINE = 30;
+const parseTime = (value: string | null | undefined): number | null => {
+  if (value === null || value === undefined) return null;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? null : ms;
+};
+
+/**
+ * Level-triggered: each run re-reads the world (nodes, alerts, FailoverIPs, the provider's
+ * routing when due), asks the pure core, and applies at most one move per FailoverIP. Moves
+ * run beside the loop so a slow provider task never holds up other FailoverIPs; when one
+ * finishes it asks for a fresh run. Followers plan too (their view stays warm) but never write.
+ */
+export class Reconciler {
+  readonly #deps: ReconcilerDeps;
+  readonly #memory = new Map<string, FailoverIPMemory>();
+  readonly #servers: ServerDirectory;
+  readonly #moves: MoveRecord[] = [];
+  readonly #inFlight = new Set<Promise<void>>();
+  #snapshot: ReconcileSnapshot = { at: null, pass: null, failoverIPs: [], nodes: [], moves: [] };
+  #knownNodes = new Set<string>();
+
+  constructor(deps: ReconcilerDeps) {
+    this.#deps = deps;
+    this.#servers = new ServerDirectory(deps.logger);
+  }
+
+  snapshot(): ReconcileSnapshot {
+    return this.#snapshot;
+  }
+
+  /** Resolves once every move in flight has finished (graceful shutdown, tests). */
+  async drain(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+  }
+
+  async runOnce(signalAt: number): Promise<void> {
+    const started = this.#deps.clock.now();
+    try {
+      await this.#run(signalAt);
+      const end = this.#deps.clock.now();
+      this.#deps.metrics.reconcileFinished('success', (end - started) / 1000, end / 1000);
+    } catch (error) {
+      const end = this.#deps.clock.now();
+      this.#deps.metrics.reconcileFinished('error', (end - started) / 1000, end / 1000);
+      throw error;
+    }
+  }
+
+  async #run(signalAt: number): Promise<void> {
+    const { cluster, clock } = this.#deps;
+    const nodes = cluster.nodes();
+    const fips = cluster.failoverIPs();
+    const now = clock.now();
+    const leader = this.#deps.leadership.isLeader();
+
+    const inputs: PassFailoverIP[] = [];
+    const context = new Map<string, { fip: FailoverIPObject; provider: FailoverIpProvider | null; servers: Map<string, string> }>();
+    for (const fip of fips) {
+      const key = failoverIPKey(fip);
+      const memory = this.#memoryFor(key);
+      const provider = await this.#deps.providers.forFailoverIP(fip).catch((error: unknown) => {
+        this.#deps.logger.warn('provider unavailable', { failoverIP: key, error: (error as Error).message });
+        return null;
+      });
+      const servers = provider === null ? new Map<string, string>() : await this.#servers.resolve(`${fip.spec.provider.type}/${fip.namespace}/${fip.spec.provider.secretRef.name}`, provider, nodes, now);
+      if (provider !== null) await this.#refreshRouting(key, fip, memory, provider, servers, now);
+      context.set(key, { fip, provider, servers });
+      inputs.push(this.#passInput(fip, memory, provider, servers, nodes, now));
+    }
+
+    const pass = planPass({ now, nodes, alerts: this.#deps.alerts.active(now), policy: this.#deps.policy(), failoverIPs: inputs });
+
+    for (const plan of pass.plans) {
+      const ctx = context.get(plan.key);
+      const memory = this.#memoryFor(plan.key);
+      if (ctx === undefined) continue;
+      memory.holderDegradedSince = plan.holderDegradedSince;
+      memory.candidates = plan.candidates;
+      this.#record(ctx.fip, memory, plan.decision, pass, now, leader);
+      if (plan.decision.retryAt !== null) this.#deps.runAt(plan.decision.retryAt);
+      if (!leader || plan.decision.outcome !== 'move' || ctx.provider === null || memory.moveInFlight) continue;
+      if (memory.retryNotBefore !== null && now < memory.retryNotBefore) {
+        this.#deps.runAt(memory.retryNotBefore);
+        continue;
+      }
+      this.#startMove(ctx.fip, memory, plan.decision, ctx.provider, ctx.servers, signalAt);
+    }
+    this.#exportNodeMetrics(pass.nodes);
+    this.#forgetDeleted(fips);
+    this.#snapshot = {
+      at: now,
+      pass,
+      failoverIPs: fips.map((object) => ({ object, memory: this.#memoryFor(failoverIPKey(object)) })),
+      nodes,
+      moves: [...this.#moves],
+    };
+  }
+
+  #memoryFor(key: string): FailoverIPMemory {
+    let memory = this.#memory.get(key);
+    if (memory === undefined) {
+      memory = freshMemory();
+      this.#memory.set(key, memory);
+    }
+    return memory;
+  }
+
+  async #refreshRouting(key: string, fip: FailoverIPObject, memory: FailoverIPMemory, provider: FailoverIpProvider, servers: Map<string, string>, now: number): Promise<void> {
+    if (memory.moveInFlight) return;
+    const due = memory.routingReadAt === null || now - memory.routingReadAt >= this.#deps.routingRefreshMs;
+    if (!due) {
+      memory.assignedNode = nodeOfServer(servers, memory.assignedServer);
+      return;
+    }
+    try {
+      const routing = await provider.getRouting(fip.spec.addresses);
+      memory.assignedServer = routing[0]?.serverId ?? null;
+      memory.assignedNode = nodeOfServer(servers, memory.assignedServer);
+      memory.routingReadAt = now;
+    } catch (error) {
+      this.#deps.logger.warn('reading the provider routing failed', { failoverIP: key, provider: provider.type, error: (error as Error).message });
+      // Until the provider has answered once, trust what the status says.
+      if (memory.routingReadAt === null) memory.assignedNode = fip.status.assignedNode ?? null;
+    }
+  }
+
+  #passInput(fip: FailoverIPObject, memory: FailoverIPMemory, provider: FailoverIpProvider | null, servers: Map<string, string>, nodes: readonly NodeFacts[], now: number): PassFailoverIP {
+    const policy = fip.spec.policy ?? {};
+    const cooldownMs = (policy.cooldownSeconds ?? (provider === null ? 300_000 : provider.minMoveIntervalMs) / 1000) * 1000;
+    const persistedBlock = parseTime(fip.status.nextMoveAllowedAt);
+    const readyPodNodes = fip.spec.podSelector === undefined ? undefined : this.#deps.cluster.nodesWithReadyPods(fip.spec.podSelector);
+    void nodes;
+    void now;
+    return {
+      key: failoverIPKey(fip),
+      addresses: fip.spec.addresses,
+      ...(fip.spec.nodeSelector === undefined ? {} : { nodeSelector: fip.spec.nodeSelector }),
+      ...(readyPodNodes === undefined ? {} : { readyPodNodes }),
+      nodesWithServer: new Set(servers.keys()),
+      assignedNode: memory.assignedNode,
+      cooldownMs,
+      gracePeriodMs: (policy.gracePeriodSeconds ?? 60) * 1000,
+      spread: policy.spread ?? true,
+      paused: fip.spec.paused ?? false,
+      moveTo: fip.annotations[MOVE_TO_ANNOTATION] ?? null,
+      lastMoveAt: parseTime(fip.status.lastMoveTime),
+      blockedUntil: persistedBlock,
+      holderDegradedSince: memory.holderDegradedSince,
+    };
+  }
+
+  #record(fip: FailoverIPObject, memory: FailoverIPMemory, decision: Decision, pass: PassResult, now: number, leader: boolean): void {
+    const key = failoverIPKey(fip);
+    const { metrics, logger } = this.#deps;
+    const previous = memory.lastDecision;
+    const changed = previous === null || previous.outcome !== decision.outcome || previous.reason !== decision.reason || previous.target !== decision.target;
+    if (changed) {
+      memory.lastDecision = decision;
+      memory.lastDecisionAt = now;
+      logger.info('decision', { failoverIP: key, outcome: decision.outcome, reason: decision.reason, node: decision.target, holder: memory.assignedNode, message: decision.message });
+    }
+    metrics.decision(key, decision.outcome, decision.reason);
+    metrics.setAssignment(key, memory.assignedNode);
+    const holderHealth = memory.assignedNode === null ? undefined : pass.nodes.get(memory.assignedNode);
+    metrics.setHolderHealthy(key, holderHealth !== undefined && tierOf(holderHealth.mask) === 'healthy');
+    for (const c of memory.candidates) metrics.setNodeEligible(key, c.name, c.eligible);
+    metrics.setCooldownRemaining(key, decision.cooldownEndsAt === null ? 0 : Math.max(0, (decision.cooldownEndsAt - now) / 1000));
+    const lastMove = parseTime(fip.status.lastMoveTime);
+    if (lastMove !== null) metrics.setLastMove(key, lastMove / 1000);
+    if (!leader) return;
+
+    const status = buildStatus({ fip, memory, decision, decisionAt: memory.lastDecisionAt ?? now, holderHealth, now });
+    if (status !== null) void this.#patch(fip, status);
+    if (changed && decision.outcome !== 'move' && decision.outcome !== 'keep') {
+      const type = decision.outcome === 'no-eligible-node' || (decision.outcome === 'wait-cooldown' && decision.reason === 'holder-down') ? 'Warning' : 'Normal';
+      void this.#deps.writer.recordEvent(fip, type, decision.reason, `${decision.outcome}: ${decision.message}`).catch(() => undefined);
+    }
+    if (fip.annotations[MOVE_TO_ANNOTATION] !== undefined && fip.annotations[MOVE_TO_ANNOTATION] === memory.assignedNode) {
+      void this.#deps.writer.removeAnnotation(fip.namespace, fip.name, MOVE_TO_ANNOTATION).catch((error: unknown) => {
+        logger.warn('removing the move-to annotation failed', { failoverIP: key, error: (error as Error).message });
+      });
+    }
+  }
+
+  async #patch(fip: FailoverIPObject, status: Partial<FailoverIPStatus>): Promise<void> {
+    try {
+      await this.#deps.writer.patchStatus(fip.namespace, fip.name, status);
+    } catch (error) {
+      this.#deps.logger.warn('status update failed', { failoverIP: failoverIPKey(fip), error: (error as Error).message });
+    }
+  }
+
+  #startMove(fip: FailoverIPObject, memory: FailoverIPMemory, decision: Decision, provider: FailoverIpProvider, servers: Map<string, string>, signalAt: number): void {
+    memory.moveInFlight = true;
+    const task = moveFailoverIP({
+      fip,
+      memory,
+      decision,
+      provider,
+      servers,
+      signalAt,
+      deps: this.#deps,
+      onRecord: (record) => {
+        this.#moves.push(record);
+        if (this.#moves.length > MAX_TIMELINE) this.#moves.shift();
+      },
+    })
+      .catch((error: unknown) => this.#deps.logger.error('move crashed', { failoverIP: failoverIPKey(fip), error: (error as Error).message }))
+      .finally(() => {
+        memory.moveInFlight = false;
+        this.#inFlight.delete(task);
+        this.#deps.requestRun('move-finished');
+      });
+    this.#inFlight.add(task);
+  }
+
+  #exportNodeMetrics(nodes: ReadonlyMap<string, NodeHealth>): void {
+    const current = new Set(nodes.keys());
+    for (const [name, health] of nodes) this.#deps.metrics.setNodeIssues(name, health.issues);
+    for (const name of this.#knownNodes) if (!current.has(name)) this.#deps.metrics.forgetNode(name);
+    this.#knownNodes = current;
+  }
+
+  #forgetDeleted(fips: readonly FailoverIPObject[]): void {
+    const keys = new Set(fips.map(failoverIPKey));
+    for (const key of [...this.#memory.keys()]) {
+      if (keys.has(key)) continue;
+      if (this.#memory.get(key)?.moveInFlight === true) continue;
+      this.#memory.delete(key);
+      this.#deps.metrics.forgetFailoverIP(key);
+    }
+  }
+}
+
+export function nodeOfServer(servers: ReadonlyMap<string, string>, serverId: string | null): string | null {
+  if (serverId === null) return null;
+  for (const [node, id] of servers) if (id === serverId) return node;
+  return `server:${serverId}`;
+}
+
+export type { MappedAlert };

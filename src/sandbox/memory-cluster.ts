@@ -1,0 +1,130 @@
+import type { FailoverIPObject, FailoverIPStatus, NodeFacts, PodSelector } from '../core/model.js';
+import type { ClusterChange, ClusterView, ClusterWriter, EventType, Leadership } from '../ports/cluster.js';
+
+export interface RecordedEvent {
+  readonly namespace: string;
+  readonly name: string;
+  readonly type: EventType;
+  readonly reason: string;
+  readonly message: string;
+  readonly at: number;
+}
+
+/**
+ * An in-process cluster: the sandbox's simulated nodes and the fake behind in-process tests.
+ * Writes land at once, so a status patch is visible to the very next run.
+ */
+export class MemoryCluster implements ClusterView, ClusterWriter {
+  readonly #nodes = new Map<string, NodeFacts>();
+  readonly #fips = new Map<string, FailoverIPObject>();
+  readonly #podNodes = new Map<string, Set<string>>();
+  readonly #listeners = new Set<(change: ClusterChange) => void>();
+  readonly events: RecordedEvent[] = [];
+  statusPatches = 0;
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  nodes(): readonly NodeFacts[] {
+    return [...this.#nodes.values()];
+  }
+
+  failoverIPs(): readonly FailoverIPObject[] {
+    return [...this.#fips.values()];
+  }
+
+  nodesWithReadyPods(selector: PodSelector): ReadonlySet<string> {
+    return this.#podNodes.get(selector.namespace) ?? new Set();
+  }
+
+  onChange(listener: (change: ClusterChange) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  setNode(node: NodeFacts): void {
+    this.#nodes.set(node.name, node);
+    this.#emit('node');
+  }
+
+  updateNode(name: string, change: (node: NodeFacts) => NodeFacts): void {
+    const node = this.#nodes.get(name);
+    if (node === undefined) throw new Error(`no node ${name}`);
+    this.setNode(change(node));
+  }
+
+  deleteNode(name: string): void {
+    this.#nodes.delete(name);
+    this.#emit('node');
+  }
+
+  setFailoverIP(fip: FailoverIPObject): void {
+    this.#fips.set(`${fip.namespace}/${fip.name}`, fip);
+    this.#emit('failover-ip');
+  }
+
+  getFailoverIP(namespace: string, name: string): FailoverIPObject | undefined {
+    return this.#fips.get(`${namespace}/${name}`);
+  }
+
+  deleteFailoverIP(namespace: string, name: string): void {
+    this.#fips.delete(`${namespace}/${name}`);
+    this.#emit('failover-ip');
+  }
+
+  setReadyPodNodes(namespace: string, nodes: readonly string[]): void {
+    this.#podNodes.set(namespace, new Set(nodes));
+    this.#emit('pod');
+  }
+
+  async patchStatus(namespace: string, name: string, status: Partial<FailoverIPStatus>): Promise<void> {
+    const fip = this.#fips.get(`${namespace}/${name}`);
+    if (fip === undefined) return;
+    this.statusPatches++;
+    // Status writes do not bump the generation and do not trigger a reconcile (as with a real API server + observedGeneration).
+    this.#fips.set(`${namespace}/${name}`, { ...fip, status: { ...fip.status, ...status } });
+  }
+
+  async recordEvent(fip: { namespace: string; name: string }, type: EventType, reason: string, message: string): Promise<void> {
+    this.events.push({ namespace: fip.namespace, name: fip.name, type, reason, message, at: this.now() });
+    if (this.events.length > 500) this.events.shift();
+  }
+
+  async removeAnnotation(namespace: string, name: string, key: string): Promise<void> {
+    const fip = this.#fips.get(`${namespace}/${name}`);
+    if (fip === undefined || fip.annotations[key] === undefined) return;
+    const annotations = { ...fip.annotations };
+    delete annotations[key];
+    this.setFailoverIP({ ...fip, annotations });
+  }
+
+  #emit(change: ClusterChange): void {
+    for (const listener of this.#listeners) listener(change);
+  }
+}
+
+/** Leadership that is fixed (the sandbox, single-replica tests), or flipped by hand in tests. */
+export class StaticLeadership implements Leadership {
+  readonly #listeners = new Set<(leader: boolean) => void>();
+
+  constructor(private leader = true, private endpoint: string | null = null) {}
+
+  isLeader(): boolean {
+    return this.leader;
+  }
+
+  leaderEndpoint(): string | null {
+    return this.endpoint;
+  }
+
+  set(leader: boolean, endpoint: string | null = this.endpoint): void {
+    this.endpoint = endpoint;
+    if (leader === this.leader) return;
+    this.leader = leader;
+    for (const listener of this.#listeners) listener(leader);
+  }
+
+  onChange(listener: (leader: boolean) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+}

@@ -1,0 +1,129 @@
+import type { Router } from 'express';
+import express from 'express';
+import { createApp, type App } from '../app.js';
+import { Secret } from '../config/secret.js';
+import type { Config } from '../config/settings.js';
+import { loadAlertPolicy } from '../config/load-alert-policy.js';
+import { SERVER_ID_ANNOTATION, type FailoverIPObject, type NodeFacts } from '../core/model.js';
+import { startNetcupEmulator, type NetcupEmulator } from '../emulators/netcup/netcup-emulator.js';
+import { createNetcupProvider } from '../providers/netcup/netcup-provider.js';
+import { staticCredentials } from '../providers/credentials.js';
+import { systemClock } from '../ports/clock.js';
+import type { Logger } from '../ports/logger.js';
+import type { FailoverIpProvider } from '../ports/provider.js';
+import { MemoryCluster, StaticLeadership } from './memory-cluster.js';
+
+export interface SandboxOptions {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly version: string;
+  /** Port and address to listen on (port 0: ephemeral). */
+  readonly port: number;
+  readonly host: string;
+  /** Cooldown of the simulated FailoverIP, seconds. Default 20 (netcup's real one is 300). */
+  readonly cooldownSeconds?: number;
+  /** How long the emulator's routing task runs. Default 150 ms. */
+  readonly taskDurationMs?: number;
+}
+
+export interface Sandbox {
+  readonly url: string;
+  readonly app: App;
+  readonly cluster: MemoryCluster;
+  readonly emulator: NetcupEmulator;
+  stop(): Promise<void>;
+}
+
+const SERVERS: Record<string, number> = { 'node-1': 111001, 'node-2': 111002, 'node-3': 111003 };
+
+function sandboxNode(name: string, index: number): NodeFacts {
+  return {
+    name,
+    labels: { 'kubernetes.io/hostname': name, 'node-role.kubernetes.io/worker': '' },
+    annotations: { [SERVER_ID_ANNOTATION]: String(SERVERS[name]) },
+    addresses: [`192.0.2.${11 + index}`],
+    conditions: { Ready: 'True', MemoryPressure: 'False', DiskPressure: 'False', PIDPressure: 'False' },
+    taints: [],
+    unschedulable: false,
+    deleting: false,
+  };
+}
+
+/** Lets a newcomer break and heal the simulated nodes from the shell or the page. */
+function sandboxControls(cluster: MemoryCluster): Router {
+  const router = express.Router();
+  router.post('/sandbox/nodes/:name/ready', express.text({ type: '*/*' }), (req, res) => {
+    const status = String(req.query['status'] ?? 'True');
+    if (!['True', 'False', 'Unknown'].includes(status)) {
+      res.status(400).json({ error: 'status must be True, False or Unknown' });
+      return;
+    }
+    try {
+      cluster.updateNode(req.params.name, (n) => ({ ...n, conditions: { ...n.conditions, Ready: status as 'True' | 'False' | 'Unknown' } }));
+      res.json({ node: req.params.name, ready: status });
+    } catch {
+      res.status(404).json({ error: `no node ${req.params.name}` });
+    }
+  });
+  return router;
+}
+
+/**
+ * The whole service in-process against a simulated 3-node cluster and the built-in netcup
+ * emulator: the same HTTP surface as in a cluster, nothing real behind it.
+ */
+export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
+  const taskDurationMs = options.taskDurationMs ?? 150;
+  const emulator = await startNetcupEmulator({ taskDurationMs, moveIntervalMs: (options.cooldownSeconds ?? 20) * 1000 });
+  const cluster = new MemoryCluster();
+  ['node-1', 'node-2', 'node-3'].forEach((name, i) => cluster.setNode(sandboxNode(name, i)));
+  const fip: FailoverIPObject = {
+    namespace: 'default',
+    name: 'web',
+    generation: 1,
+    annotations: {},
+    spec: {
+      addresses: ['198.51.100.10'],
+      provider: { type: 'netcup', secretRef: { name: 'netcup-credentials' } },
+      policy: { cooldownSeconds: options.cooldownSeconds ?? 20, gracePeriodSeconds: 30, spread: true },
+    },
+    status: {},
+  };
+  cluster.setFailoverIP(fip);
+
+  let provider: FailoverIpProvider | null = null;
+  const providers = {
+    forFailoverIP: async () =>
+      (provider ??= createNetcupProvider({
+        apiUrl: emulator.apiUrl,
+        issuerUrl: emulator.issuerUrl,
+        credentials: staticCredentials({ refreshToken: new Secret(emulator.refreshToken) }),
+        logger: options.logger,
+        clock: systemClock,
+        taskPollIntervalMs: Math.max(20, Math.min(100, Math.floor(taskDurationMs / 2))),
+      })),
+  };
+
+  const app = createApp(options.config, {
+    cluster,
+    writer: cluster,
+    leadership: new StaticLeadership(true),
+    providers,
+    policy: options.config.alertPolicyFile === undefined ? loadAlertPolicy() : loadAlertPolicy(options.config.alertPolicyFile),
+    logger: options.logger,
+    sandbox: true,
+    version: options.version,
+    extraRoutes: sandboxControls(cluster),
+  });
+  const url = await app.start(options.port, options.host);
+  return {
+    url,
+    app,
+    cluster,
+    emulator,
+    async stop() {
+      await app.stop(2000);
+      await emulator.close();
+    },
+  };
+}
