@@ -31,6 +31,8 @@ export interface RecordedRequest {
   readonly path: string;
   readonly at: number;
   readonly mutation: boolean;
+  /** The status answered; undefined while pending or when the connection was dropped. */
+  status?: number;
 }
 
 export interface EmulatorServerOptions {
@@ -67,8 +69,9 @@ export async function startEmulatorServer(options: EmulatorServerOptions): Promi
     timers.add(timer);
   };
 
-  const send = (response: ServerResponse, reply: EmulatorReply): void => {
+  const send = (response: ServerResponse, reply: EmulatorReply, record: RecordedRequest): void => {
     const write = (): void => {
+      record.status = reply.status;
       const text = reply.json === undefined ? '' : JSON.stringify(reply.json);
       response.writeHead(reply.status, { ...(text ? { 'content-type': 'application/json' } : {}), ...reply.headers });
       response.end(text);
@@ -82,22 +85,23 @@ export async function startEmulatorServer(options: EmulatorServerOptions): Promi
       const url = new URL(req.url ?? '/', 'http://emulator');
       const method = req.method ?? 'GET';
       const path = decodeURIComponent(url.pathname);
-      requests.push({ method, path, at: Date.now(), mutation: options.isMutation(method, path) });
+      const record: RecordedRequest = { method, path, at: Date.now(), mutation: options.isMutation(method, path) };
+      requests.push(record);
 
       const fault = faults.take();
       if (fault?.kind === 'drop') {
         req.socket.destroy();
         return;
       }
-      if (fault?.kind === 'fail') return send(res, options.failReply(fault.status));
-      if (fault?.kind === 'rate-limit') return send(res, options.rateLimitReply(fault.retryAfterSeconds, Date.now()));
+      if (fault?.kind === 'fail') return send(res, options.failReply(fault.status), record);
+      if (fault?.kind === 'rate-limit') return send(res, options.rateLimitReply(fault.retryAfterSeconds, Date.now()), record);
 
       const body = await readBody(req);
       const handle = async (): Promise<void> => {
         try {
-          send(res, await options.handle({ method, path, query: url.searchParams, headers: req.headers, body }));
+          send(res, await options.handle({ method, path, query: url.searchParams, headers: req.headers, body }), record);
         } catch {
-          send(res, options.failReply(500));
+          send(res, options.failReply(500), record);
         }
       };
       if (fault?.kind === 'slow') later(fault.ms, res, () => void handle());

@@ -1,0 +1,68 @@
+import { secret } from '../../config/secret.js';
+import { IpshiftError } from '../../errors.js';
+import { startDigitalOceanEmulator, type DigitalOceanEmulator } from '../../emulators/digitalocean/digitalocean-emulator.js';
+import { systemClock } from '../../ports/clock.js';
+import { silentLogger } from '../../ports/logger.js';
+import { staticCredentials } from '../credentials.js';
+import { createDigitalOceanProvider } from './digitalocean-provider.js';
+
+const TOKEN = 'dop_v1_unit_token';
+
+async function failureOf(promise: Promise<unknown>): Promise<IpshiftError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof IpshiftError) return error;
+    throw error;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('DigitalOcean provider against its emulator', () => {
+  let emulator: DigitalOceanEmulator;
+  const build = () =>
+    createDigitalOceanProvider({
+      apiUrl: `${emulator.url}/v2`,
+      credentials: staticCredentials({ token: secret(TOKEN) }),
+      logger: silentLogger,
+      clock: systemClock,
+      retry: { deadlineMs: 3_000, maxAttempts: 30, baseDelayMs: 20, maxDelayMs: 60 },
+      actionPollIntervalMs: 10,
+    });
+
+  beforeEach(async () => {
+    emulator = await startDigitalOceanEmulator({
+      token: TOKEN,
+      reservedIps: [{ ip: '203.0.113.5', dropletId: 1, region: 'fra1' }],
+      droplets: [{ id: 1, region: 'fra1' }, { id: 2, region: 'fra1' }, { id: 3, region: 'nyc3' }],
+      actionDurationMs: 150,
+    });
+  });
+  afterEach(() => emulator.close());
+
+  it('retries an assign refused for a pending event (422) until the event is done', async () => {
+    const provider = build();
+    await Promise.all([provider.route(['203.0.113.5'], '2'), provider.route(['203.0.113.5'], '2')]);
+    const statuses = emulator.requests.filter((r) => r.mutation).map((r) => r.status);
+    expect(statuses).toContain(422);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(2);
+    expect(emulator.dropletOf('203.0.113.5')).toBe(2);
+  });
+
+  it('does not retry a Droplet in another region (422)', async () => {
+    const error = await failureOf(build().route(['203.0.113.5'], '3'));
+    expect(error).toMatchObject({ kind: 'terminal', code: 'validation' });
+    expect(emulator.requests.filter((r) => r.mutation)).toHaveLength(1);
+  });
+
+  it('refuses IPv6 and non-numeric server ids without asking the API', async () => {
+    expect(await failureOf(build().getRouting(['2001:db8::/64']))).toMatchObject({ kind: 'terminal', code: 'validation' });
+    expect(await failureOf(build().route(['203.0.113.5'], 'node-a'))).toMatchObject({ kind: 'terminal', code: 'validation' });
+    expect(emulator.requests).toHaveLength(0);
+  });
+
+  it('finds the Droplet of a node from its digitalocean:// provider ID', async () => {
+    expect(await build().discoverServer?.({ nodeName: 'n', addresses: [], providerID: 'digitalocean://99' })).toBe('99');
+    expect(await build().discoverServer?.({ nodeName: 'n', addresses: [], providerID: 'hcloud://99' })).toBeNull();
+  });
+});

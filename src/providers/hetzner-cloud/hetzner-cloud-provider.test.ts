@@ -1,0 +1,101 @@
+import { Registry } from 'prom-client';
+import { secret } from '../../config/secret.js';
+import { IpshiftError } from '../../errors.js';
+import { startHetznerCloudEmulator, type HetznerCloudEmulator } from '../../emulators/hetzner-cloud/hetzner-cloud-emulator.js';
+import { createProviderMetrics } from '../../metrics/provider-metrics.js';
+import { systemClock } from '../../ports/clock.js';
+import { silentLogger } from '../../ports/logger.js';
+import { staticCredentials } from '../credentials.js';
+import type { RetryPolicy } from '../retry.js';
+import { createHetznerCloudProvider, type HetznerCloudProviderOptions } from './hetzner-cloud-provider.js';
+
+const TOKEN = 'hcloud-unit-token-1234';
+const FAST: RetryPolicy = { deadlineMs: 3_000, maxAttempts: 20, baseDelayMs: 20, maxDelayMs: 100 };
+
+async function failureOf(promise: Promise<unknown>): Promise<IpshiftError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof IpshiftError) return error;
+    throw error;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('Hetzner Cloud provider against its emulator', () => {
+  let emulator: HetznerCloudEmulator;
+  const build = (extra: Partial<HetznerCloudProviderOptions> = {}) =>
+    createHetznerCloudProvider({
+      apiUrl: `${emulator.url}/v1`,
+      credentials: staticCredentials({ token: secret(TOKEN) }),
+      logger: silentLogger,
+      clock: systemClock,
+      retry: FAST,
+      actionPollIntervalMs: 10,
+      ...extra,
+    });
+
+  beforeEach(async () => {
+    emulator = await startHetznerCloudEmulator({
+      token: TOKEN,
+      floatingIps: Array.from({ length: 60 }, (_, i) => ({ id: i + 1, ip: `203.0.113.${i + 1}`, server: i === 54 ? 7 : null })),
+      servers: [7, 8],
+      actionDurationMs: 100,
+      rateLimit: 50,
+    });
+  });
+  afterEach(() => emulator.close());
+
+  it('pages through the floating IP list', async () => {
+    expect(await build().getRouting(['203.0.113.55', '203.0.113.1'])).toEqual([
+      { address: '203.0.113.55', serverId: '7' },
+      { address: '203.0.113.1', serverId: null },
+    ]);
+    expect(emulator.requests.filter((r) => r.path === '/v1/floating_ips')).toHaveLength(2);
+  });
+
+  it('retries while another action holds the floating IP locked (423), then assigns', async () => {
+    const provider = build();
+    await Promise.all([provider.route(['203.0.113.55'], '8'), provider.route(['203.0.113.55'], '8')]);
+    const assigns = emulator.requests.filter((r) => r.mutation);
+    expect(assigns.some((r) => r.status === 423)).toBe(true);
+    expect(assigns.filter((r) => r.status === 201)).toHaveLength(2);
+    expect(emulator.serverOf('203.0.113.55')).toBe(8);
+  });
+
+  it('refuses a server id that is not a number without asking the API', async () => {
+    const error = await failureOf(build().route(['203.0.113.55'], 'node-a'));
+    expect(error).toMatchObject({ kind: 'terminal', code: 'validation' });
+    expect(emulator.requests).toHaveLength(0);
+  });
+
+  it('names the missing Secret key and sends nothing', async () => {
+    const error = await failureOf(build({ credentials: staticCredentials({}) }).getRouting(['203.0.113.55']));
+    expect(error).toMatchObject({ kind: 'terminal', code: 'credentials-missing' });
+    expect(error.message).toContain('"token"');
+    expect(emulator.requests).toHaveLength(0);
+  });
+
+  it('reports a spent project budget as rate-limited until RateLimit-Reset', async () => {
+    const provider = build({ retry: { ...FAST, deadlineMs: 200 } });
+    let error: IpshiftError | undefined;
+    for (let i = 0; i < 60 && !error; i++) error = await provider.getRouting(['203.0.113.1']).then(() => undefined, (e: IpshiftError) => e);
+    expect(error?.kind).toBe('rate-limited');
+    expect(error?.retryAfterMs).toBeGreaterThan(0);
+    expect(error?.retryAfterMs).toBeLessThanOrEqual(51_000);
+  });
+
+  it('records provider request metrics', async () => {
+    const registry = new Registry();
+    await build({ metrics: createProviderMetrics(registry) }).route(['203.0.113.1'], '8');
+    const text = await registry.metrics();
+    expect(text).toMatch(/ipshift_provider_requests_total\{provider="hetzner-cloud",operation="route",code="201"\} 1/);
+    expect(text).toMatch(/ipshift_provider_requests_total\{provider="hetzner-cloud",operation="poll_task",code="200"\} [1-9]/);
+  });
+
+  it('finds the server of a node from its hcloud:// provider ID', async () => {
+    const provider = build();
+    expect(await provider.discoverServer?.({ nodeName: 'n1', addresses: [], providerID: 'hcloud://4711' })).toBe('4711');
+    expect(await provider.discoverServer?.({ nodeName: 'n1', addresses: ['10.0.0.1'] })).toBeNull();
+  });
+});
