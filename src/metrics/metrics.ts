@@ -1,6 +1,8 @@
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { createAlertMetrics, type AlertMetrics } from './alert-metrics.js';
 import { createControllerMetrics, type ControllerMetrics } from './controller-metrics.js';
+import { createKubeMetrics, type KubeMetrics } from './kube-metrics.js';
+import { createProviderMetrics, type ProviderMetrics } from './provider-metrics.js';
 
 export interface MetricsOptions {
   /** The service's version, exported as ipshift_build_info{version}. */
@@ -16,6 +18,8 @@ export interface Metrics {
   readonly registry: Registry;
   readonly controller: ControllerMetrics;
   readonly alerts: AlertMetrics;
+  readonly provider: ProviderMetrics;
+  readonly kube: KubeMetrics;
 }
 
 export function createMetrics(options: MetricsOptions): Metrics {
@@ -32,5 +36,7 @@ export function createMetrics(options: MetricsOptions): Metrics {
     registry,
     controller: createControllerMetrics(registry),
     alerts: createAlertMetrics(registry),
+    provider: createProviderMetrics(registry),
+    kube: createKubeMetrics(registry),
   };
 }
