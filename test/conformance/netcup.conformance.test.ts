@@ -7,7 +7,7 @@ import { createCapturingLogger } from './capturing-logger.js';
 import { runProviderConformance } from './provider-conformance.js';
 
 const RETRY = { deadlineMs: 5_000, maxAttempts: 8, baseDelayMs: 20, maxDelayMs: 250 };
-const REQUEST_TIMEOUT_MS = 1_000;
+const REQUEST_TIMEOUT_MS = 2_000;
 
 /** Collects every access token the issuer hands out, so the suite can check none leaks. */
 function tokenRecordingFetch(sink: string[]): typeof fetch {

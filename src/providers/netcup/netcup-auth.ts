@@ -68,8 +68,10 @@ export function createNetcupAuth(options: NetcupAuthOptions): NetcupAuth {
   let inFlight: Promise<CachedToken> | undefined;
   let unsavedRefreshToken: string | undefined;
 
-  // Token endpoint traffic is counted like API traffic, under operation token_refresh.
+  // Token endpoint traffic is counted like API traffic, under operation token_refresh (discovery is not).
   const observedFetch: typeof fetch = async (input, init) => {
+    const url = input instanceof Request ? input.url : String(input);
+    if (url.includes('/.well-known/')) return options.fetch(input, init);
     const started = performance.now();
     const seconds = (): number => (performance.now() - started) / 1000;
     try {

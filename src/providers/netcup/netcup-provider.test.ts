@@ -1,0 +1,256 @@
+import { Registry } from 'prom-client';
+import { secret, type Secret } from '../../config/secret.js';
+import { IpshiftError } from '../../errors.js';
+import { createProviderMetrics } from '../../metrics/provider-metrics.js';
+import { systemClock, type Clock } from '../../ports/clock.js';
+import type { CredentialStore } from '../../ports/provider.js';
+import { silentLogger } from '../../ports/logger.js';
+import { type NetcupEmulator, startNetcupEmulator, type NetcupEmulatorOptions } from '../../emulators/netcup/netcup-emulator.js';
+import { createNetcupProvider, type NetcupProviderOptions } from './netcup-provider.js';
+
+const V4 = '198.51.100.10';
+const V6 = '2001:db8:a:20::/64';
+
+/** One shifted time source for the emulator and the adapter, so 5-minute windows pass instantly. */
+function shiftedClock(): Clock & { advance(ms: number): void } {
+  let offset = 0;
+  return {
+    now: () => Date.now() + offset,
+    sleep: systemClock.sleep,
+    advance: (ms) => {
+      offset += ms;
+    },
+  };
+}
+
+function memoryCredentials(initial: Record<string, string>, events: string[] = []): CredentialStore & { values: () => Record<string, string>; failWrites: number } {
+  let current: Record<string, Secret> = Object.fromEntries(Object.entries(initial).map(([k, v]) => [k, secret(v)]));
+  const store = {
+    failWrites: 0,
+    read: () => Promise.resolve({ ...current }),
+    write: (values: Record<string, Secret>) => {
+      if (store.failWrites > 0) {
+        store.failWrites -= 1;
+        return Promise.reject(new Error('apiserver unavailable'));
+      }
+      events.push('secret-write');
+      current = { ...current, ...values };
+      return Promise.resolve();
+    },
+    values: () => Object.fromEntries(Object.entries(current).map(([k, v]) => [k, v.reveal()])),
+  };
+  return store;
+}
+
+async function rejection(promise: Promise<unknown>): Promise<IpshiftError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(IpshiftError);
+    return error as IpshiftError;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('netcup provider against the emulator', () => {
+  let emulator: NetcupEmulator;
+  let clock: ReturnType<typeof shiftedClock>;
+
+  async function setup(emulatorOptions: NetcupEmulatorOptions = {}, credentials?: CredentialStore, extra: Partial<NetcupProviderOptions> = {}) {
+    clock = shiftedClock();
+    emulator = await startNetcupEmulator({ taskDurationMs: 40, now: clock.now, ...emulatorOptions });
+    const store = credentials ?? memoryCredentials({ refreshToken: emulator.refreshToken });
+    const provider = createNetcupProvider({
+      apiUrl: emulator.apiUrl,
+      issuerUrl: emulator.issuerUrl,
+      credentials: store,
+      logger: silentLogger,
+      clock,
+      retry: { deadlineMs: 3000, maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 50 },
+      requestTimeoutMs: 5000,
+      taskPollIntervalMs: 20,
+      ...extra,
+    });
+    return provider;
+  }
+
+  afterEach(async () => {
+    await emulator.close();
+  });
+
+  it('reads IPv4 and IPv6 routing, and an unrouted address as null', async () => {
+    const provider = await setup();
+    emulator.setRouting(V6, null);
+    await expect(provider.getRouting([V4, '2001:DB8:A:20:0::/64'])).resolves.toEqual([
+      { address: V4, serverId: '111001' },
+      { address: '2001:DB8:A:20:0::/64', serverId: null },
+    ]);
+  });
+
+  it('moves an IPv6 prefix with one PATCH and polls the task to the end', async () => {
+    const provider = await setup();
+    await provider.route([V6], '111002');
+    expect(emulator.routing(V6)).toBe(111002);
+    expect(emulator.patches.map((p) => [p.address, p.serverId, p.status])).toEqual([[V6, 111002, 202]]);
+  });
+
+  it('honours the once-per-5-minutes rule: a second move is rate-limited with the time left, later it works', async () => {
+    const provider = await setup();
+    expect(provider.minMoveIntervalMs).toBe(300_000);
+    await provider.route([V4], '111002');
+    clock.advance(60_000);
+    const error = await rejection(provider.route([V4], '111003'));
+    expect(error.kind).toBe('rate-limited');
+    expect(error.retryAfterMs).toBe(240_000);
+    expect(error.message).toContain('once every 5 minutes');
+    expect(emulator.patches.map((p) => p.status)).toEqual([202, 429]);
+    clock.advance(240_000);
+    await provider.route([V4], '111003');
+    expect(emulator.routing(V4)).toBe(111003);
+  });
+
+  it('reports the same-site rule as terminal and does not retry it', async () => {
+    const provider = await setup();
+    const error = await rejection(provider.route([V4], '111009'));
+    expect(error).toMatchObject({ kind: 'terminal', code: 'same-site' });
+    expect(emulator.patches).toHaveLength(1);
+    expect(emulator.routing(V4)).toBe(111001);
+  });
+
+  it('rejects bad input before sending anything', async () => {
+    const provider = await setup();
+    expect(await rejection(provider.route([V4], 'hcloud://7'))).toMatchObject({ kind: 'terminal', code: 'validation' });
+    expect(await rejection(provider.getRouting(['not-an-ip']))).toMatchObject({ kind: 'terminal', code: 'validation' });
+    expect(emulator.faults.requestCount()).toBe(0);
+  });
+
+  it('turns a failed routing task into a transient error and leaves routing alone', async () => {
+    const provider = await setup();
+    emulator.faults.failNextTask('ROLLBACK');
+    const error = await rejection(provider.route([V4], '111002'));
+    expect(error).toMatchObject({ kind: 'transient', code: 'task-failed' });
+    expect(error.message).toContain('ROLLBACK');
+    expect(emulator.routing(V4)).toBe(111001);
+  });
+
+  it('gives up on a task that outlives the task deadline', async () => {
+    const provider = await setup({ taskDurationMs: 10_000 }, undefined, { taskDeadlineMs: 150 });
+    const started = Date.now();
+    const error = await rejection(provider.route([V4], '111002'));
+    expect(error).toMatchObject({ kind: 'transient', code: 'task-timeout' });
+    expect(Date.now() - started).toBeLessThan(1500);
+  });
+
+  it('caches the access token until shortly before it expires', async () => {
+    const provider = await setup();
+    await provider.getRouting([V4]);
+    await provider.getRouting([V4, V6]);
+    await provider.route([V4], '111001');
+    expect(emulator.refreshGrants()).toBe(1);
+    clock.advance(260_000);
+    await provider.getRouting([V4]);
+    expect(emulator.refreshGrants()).toBe(1);
+    clock.advance(15_000); // 275 s: inside the 30 s margin of the 300 s lifetime
+    await provider.getRouting([V4]);
+    expect(emulator.refreshGrants()).toBe(2);
+  });
+
+  it('drops an access token the API refuses, and the next call works with a new one', async () => {
+    const provider = await setup();
+    await provider.getRouting([V4]);
+    emulator.faults.expireTokens();
+    const error = await rejection(provider.getRouting([V4]));
+    expect(error).toMatchObject({ kind: 'terminal', code: 'auth' });
+    await expect(provider.getRouting([V4])).resolves.toEqual([{ address: V4, serverId: '111001' }]);
+    expect(emulator.refreshGrants()).toBe(2);
+  });
+
+  it('turns a revoked offline token into a terminal auth error that says what to do, without the token', async () => {
+    const registry = new Registry();
+    const metrics = createProviderMetrics(registry);
+    const provider = await setup({}, undefined, { metrics });
+    emulator.faults.revokeRefreshToken();
+    const error = await rejection(provider.getRouting([V4]));
+    expect(error).toMatchObject({ kind: 'terminal', code: 'auth' });
+    expect(error.message).toContain('ipshift netcup-login');
+    expect(error.message).toContain('invalid_grant');
+    expect(error.message).not.toContain(emulator.refreshToken);
+    expect(JSON.stringify(await registry.getMetricsAsJSON())).toContain('auth_error');
+    expect(emulator.faults.requestCount()).toBe(0);
+  });
+
+  it('writes a rotated refresh token to the Secret before any API call relies on it', async () => {
+    const events: string[] = [];
+    clock = shiftedClock();
+    const store = memoryCredentials({ refreshToken: 'placeholder' }, events);
+    const provider = await setup({ rotateRefreshTokens: true }, store, {
+      fetch: (input, init) => {
+        const url = input instanceof Request ? input.url : String(input);
+        if (url.includes('/scp-core/')) events.push('api');
+        return fetch(input, init);
+      },
+    });
+    await store.write({ refreshToken: secret(emulator.refreshToken) });
+    events.length = 0;
+    await provider.getRouting([V4]);
+    const rotated = store.values().refreshToken;
+    expect(rotated).not.toBe(emulator.refreshToken);
+    expect(events.slice(0, 2)).toEqual(['secret-write', 'api']);
+    clock.advance(300_000);
+    await provider.getRouting([V4]); // the old token is dead now; only the stored one works
+    expect(store.values().refreshToken).not.toBe(rotated);
+    expect(emulator.refreshGrants()).toBe(2);
+  });
+
+  it('keeps a rotated token whose write failed and stores it on the next call', async () => {
+    clock = shiftedClock();
+    const store = memoryCredentials({ refreshToken: 'placeholder' });
+    const provider = await setup({ rotateRefreshTokens: true }, store);
+    await store.write({ refreshToken: secret(emulator.refreshToken) });
+    store.failWrites = 10;
+    const error = await rejection(provider.getRouting([V4]));
+    expect(error).toMatchObject({ kind: 'transient', code: 'credential-write' });
+    expect(store.values().refreshToken).toBe(emulator.refreshToken);
+    store.failWrites = 0;
+    await expect(provider.getRouting([V4])).resolves.toEqual([{ address: V4, serverId: '111001' }]);
+    expect(store.values().refreshToken).not.toBe(emulator.refreshToken);
+  });
+
+  it('uses the Secret userId when present and the token `id` claim otherwise', async () => {
+    await setup();
+    const store = memoryCredentials({ refreshToken: emulator.refreshToken, userId: '999' });
+    const withWrongId = createNetcupProvider({ apiUrl: emulator.apiUrl, issuerUrl: emulator.issuerUrl, credentials: store, logger: silentLogger, clock, requestTimeoutMs: 5000 });
+    expect(await rejection(withWrongId.getRouting([V4]))).toMatchObject({ kind: 'terminal', code: 'auth' });
+    expect(emulator.faults.requestCount()).toBe(1); // the path with user 999 was refused (403), not retried
+    const fromClaim = createNetcupProvider({
+      apiUrl: emulator.apiUrl,
+      issuerUrl: emulator.issuerUrl,
+      credentials: memoryCredentials({ refreshToken: emulator.refreshToken }),
+      logger: silentLogger,
+      clock,
+    });
+    await expect(fromClaim.getRouting([V4])).resolves.toEqual([{ address: V4, serverId: '111001' }]);
+  });
+
+  it('finds the server behind a node by its IP and caches the answer', async () => {
+    const provider = await setup();
+    const node = { nodeName: 'n2', addresses: ['10.0.0.2', '192.0.2.12'] };
+    await expect(provider.discoverServer?.(node)).resolves.toBe('111002');
+    const requests = emulator.faults.requestCount();
+    await expect(provider.discoverServer?.(node)).resolves.toBe('111002');
+    expect(emulator.faults.requestCount()).toBe(requests);
+    await expect(provider.discoverServer?.({ nodeName: 'x', addresses: ['10.9.9.9'] })).resolves.toBeNull();
+  });
+
+  it('records request and token metrics', async () => {
+    const registry = new Registry();
+    const provider = await setup({}, undefined, { metrics: createProviderMetrics(registry) });
+    await provider.route([V4], '111002');
+    const text = await registry.metrics();
+    expect(text).toMatch(/ipshift_provider_requests_total\{provider="netcup",operation="get_routing",code="200"\} 1/);
+    expect(text).toMatch(/ipshift_provider_requests_total\{provider="netcup",operation="route",code="202"\} 1/);
+    expect(text).toMatch(/ipshift_provider_requests_total\{provider="netcup",operation="token_refresh",code="200"\} 1/);
+    expect(text).toMatch(/ipshift_provider_token_refresh_total\{provider="netcup",result="success"\} 1/);
+    expect(text).toMatch(/ipshift_provider_token_last_refresh_timestamp_seconds\{provider="netcup"\} \d{10}/);
+  });
+});
