@@ -9,6 +9,7 @@ describe('agentOptionsFromEnv', () => {
       bindAddress: '0.0.0.0',
       stateDir: '/var/lib/ipshift-agent',
       resyncIntervalMs: 30_000,
+      logLevel: 'info',
     });
   });
 
@@ -23,6 +24,9 @@ describe('agentOptionsFromEnv', () => {
         IPSHIFT_AGENT_STATE_DIR: '/tmp/agent',
         IPSHIFT_AGENT_IPV6_PREFIX: '2A03:4000:6:1::/64',
         IPSHIFT_AGENT_RESYNC_SECONDS: '5',
+        IPSHIFT_LOG_LEVEL: 'debug',
+        IPSHIFT_LOG_FORMAT: 'json',
+        KUBECONFIG: '/root/.kube/config',
       }),
     ).toEqual({
       nodeName: 'v2202.example.net',
@@ -33,6 +37,9 @@ describe('agentOptionsFromEnv', () => {
       stateDir: '/tmp/agent',
       nativeIPv6Prefix: { family: 6, address: '2a03:4000:6:1::', prefixLength: 64 },
       resyncIntervalMs: 5000,
+      logLevel: 'debug',
+      logFormat: 'json',
+      kubeconfig: '/root/.kube/config',
     });
   });
 
@@ -49,6 +56,8 @@ describe('agentOptionsFromEnv', () => {
     ['IPv6 prefix not /64', { IPSHIFT_AGENT_IPV6_PREFIX: '2a03:4000:6::/48' }, 'IPSHIFT_AGENT_IPV6_PREFIX="2a03:4000:6::/48" must be the node\'s native IPv6 /64'],
     ['IPv6 prefix without length', { IPSHIFT_AGENT_IPV6_PREFIX: '2a03:4000:6:1::' }, 'IPSHIFT_AGENT_IPV6_PREFIX="2a03:4000:6:1::" must be'],
     ['IPv4 as IPv6 prefix', { IPSHIFT_AGENT_IPV6_PREFIX: '10.0.0.0/64' }, 'IPSHIFT_AGENT_IPV6_PREFIX="10.0.0.0/64" must be'],
+    ['log level', { IPSHIFT_LOG_LEVEL: 'loud' }, 'IPSHIFT_LOG_LEVEL="loud" must be one of debug, info, warn, error'],
+    ['log format', { IPSHIFT_LOG_FORMAT: 'xml' }, 'IPSHIFT_LOG_FORMAT="xml" must be json or text'],
     ['resync zero', { IPSHIFT_AGENT_RESYNC_SECONDS: '0' }, 'IPSHIFT_AGENT_RESYNC_SECONDS="0" must be a whole number from 1 to 86400'],
   ])('%s: names the setting, the value and the rule', (_description, env, message) => {
     const full: Record<string, string | undefined> = { NODE_NAME: 'worker-1', ...env };

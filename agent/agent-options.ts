@@ -10,6 +10,11 @@ export interface AgentRuntimeOptions {
   readonly stateDir: string;
   readonly nativeIPv6Prefix?: Cidr;
   readonly resyncIntervalMs: number;
+  /** IPSHIFT_LOG_LEVEL / IPSHIFT_LOG_FORMAT, the same settings as the controller's. */
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  readonly logFormat?: 'json' | 'text';
+  /** KUBECONFIG, for running outside a cluster. */
+  readonly kubeconfig?: string;
 }
 
 export const AGENT_DEFAULTS = {
@@ -81,7 +86,16 @@ export function agentOptionsFromEnv(env: Readonly<Record<string, string | undefi
 
   const resyncSeconds = integerSetting(get('IPSHIFT_AGENT_RESYNC_SECONDS'), 'IPSHIFT_AGENT_RESYNC_SECONDS', AGENT_DEFAULTS.resyncSeconds, 1, 86_400, problems);
 
-  if (problems.length > 0 || nodeName === undefined || mode === undefined || bindAddress === null) throw new AgentOptionsError(problems);
+  const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+  const levelText = get('IPSHIFT_LOG_LEVEL') ?? 'info';
+  const logLevel = LEVELS.find((l) => l === levelText);
+  if (logLevel === undefined) problems.push(`IPSHIFT_LOG_LEVEL="${levelText}" must be one of ${LEVELS.join(', ')}`);
+  const formatText = get('IPSHIFT_LOG_FORMAT');
+  const logFormat = formatText === 'json' || formatText === 'text' ? formatText : undefined;
+  if (formatText !== undefined && logFormat === undefined) problems.push(`IPSHIFT_LOG_FORMAT="${formatText}" must be json or text`);
+  const kubeconfig = get('KUBECONFIG');
+
+  if (problems.length > 0 || logLevel === undefined || nodeName === undefined || mode === undefined || bindAddress === null) throw new AgentOptionsError(problems);
   return {
     nodeName,
     mode,
@@ -91,6 +105,9 @@ export function agentOptionsFromEnv(env: Readonly<Record<string, string | undefi
     stateDir,
     ...(nativeIPv6Prefix === undefined ? {} : { nativeIPv6Prefix }),
     resyncIntervalMs: resyncSeconds * 1000,
+    logLevel,
+    ...(logFormat === undefined ? {} : { logFormat }),
+    ...(kubeconfig === undefined ? {} : { kubeconfig }),
   };
 }
 

@@ -1,0 +1,93 @@
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { createKubeCluster, loadKubeConfig } from '../src/kube/index.js';
+import { createLogger } from '../src/logging/winston-logger.js';
+import { createKubeMetrics } from '../src/metrics/kube-metrics.js';
+import { systemClock } from '../src/ports/clock.js';
+import type { Logger } from '../src/ports/logger.js';
+import { AgentOptionsError, agentOptionsFromEnv } from './agent-options.js';
+import type { IpLink } from './ip-link.js';
+import { runAgent, type RunningAgent } from './main.js';
+
+export interface StartedAgent {
+  readonly agent: RunningAgent;
+  /** Stops the loop, the HTTP server and the watches. Addresses stay in place. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The agent's composition root: settings from `env`, a Kubernetes view of this node and the
+ * FailoverIPs, the first lists awaited (an empty view would read as "everything deleted"),
+ * then the agent. Throws AgentOptionsError on invalid settings. `overrides` is for tests.
+ */
+export async function startAgentFromEnv(
+  env: NodeJS.ProcessEnv,
+  overrides: { readonly link?: IpLink; readonly logger?: Logger } = {},
+): Promise<StartedAgent> {
+  const options = agentOptionsFromEnv(env);
+  const host = env['KUBERNETES_SERVICE_HOST'];
+  const logger = overrides.logger ?? createLogger({ level: options.logLevel, format: options.logFormat ?? (host === undefined ? 'text' : 'json') });
+  const kubeConfig = loadKubeConfig({
+    ...(options.kubeconfig === undefined ? {} : { kubeconfigPath: options.kubeconfig }),
+    ...(host === undefined ? {} : { inCluster: { host, port: env['KUBERNETES_SERVICE_PORT'] ?? '443' } }),
+  });
+  if (kubeConfig === null) throw new AgentOptionsError(['no Kubernetes configuration: not in a cluster (KUBERNETES_SERVICE_HOST unset) and KUBECONFIG unset']);
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const kube = createKubeCluster({
+    kubeConfig,
+    namespace: env['POD_NAMESPACE'] ?? 'ipshift',
+    logger,
+    clock: systemClock,
+    metrics: createKubeMetrics(registry),
+    nodeName: options.nodeName,
+  });
+  await kube.start();
+  let agent: RunningAgent;
+  try {
+    agent = await runAgent(options, {
+      cluster: kube.view,
+      logger,
+      registry,
+      searchPath: env['PATH'] ?? '',
+      ...(overrides.link === undefined ? {} : { link: overrides.link }),
+    });
+  } catch (error) {
+    await kube.stop();
+    throw error;
+  }
+  return {
+    agent,
+    stop: async () => {
+      await agent.stop();
+      await kube.stop();
+    },
+  };
+}
+
+/** `ipshift agent [--]`: runs until SIGTERM/SIGINT; exit code 2 on invalid settings. */
+export async function runAgentFromEnv(_argv: readonly string[] = [], env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  let started: StartedAgent;
+  try {
+    started = await startAgentFromEnv(env);
+  } catch (error) {
+    if (error instanceof AgentOptionsError) {
+      process.stderr.write(`ipshift agent: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`ipshift agent: ${signal}: stopping; addresses stay in place\n`);
+    const hard = setTimeout(() => process.exit(1), 8_000);
+    hard.unref();
+    started.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
