@@ -63,6 +63,8 @@ const ERROR_IDS: Readonly<Record<number, string>> = {
 
 export interface DigitalOceanEmulator extends RunningEmulator {
   dropletOf(ip: string): number | null;
+  /** From now on every request is 401 `unauthorized`, as after revoking the token. */
+  revokeToken(): void;
 }
 
 export async function startDigitalOceanEmulator(options: DigitalOceanEmulatorOptions): Promise<DigitalOceanEmulator> {
@@ -72,6 +74,7 @@ export async function startDigitalOceanEmulator(options: DigitalOceanEmulatorOpt
   const droplets = new Map(options.droplets.map((d) => [d.id, d.region ?? 'fra1']));
   const actions = new Map<number, Action>();
   const durationMs = options.actionDurationMs ?? 50;
+  let token: string | null = options.token;
   const perMinute = options.ratePerMinute ?? 250;
   let nextActionId = 900_001;
   let windowStart = Date.now();
@@ -135,7 +138,7 @@ export async function startDigitalOceanEmulator(options: DigitalOceanEmulatorOpt
     if (used >= perMinute) return error(429, 'API Rate limit exceeded.', headers);
     used += 1;
     headers['ratelimit-remaining'] = String(perMinute - used);
-    if (bearerToken(req.headers) !== options.token) return error(401, 'Unable to authenticate you.', headers);
+    if (bearerToken(req.headers) !== token) return error(401, 'Unable to authenticate you.', headers);
     settleAll();
     const reply = route(req);
     return { ...reply, headers: { ...headers, ...reply.headers } };
@@ -204,6 +207,9 @@ export async function startDigitalOceanEmulator(options: DigitalOceanEmulatorOpt
 
   return {
     ...running,
+    revokeToken: () => {
+      token = null;
+    },
     dropletOf(ipAddress) {
       settleAll();
       return reserved.get(ipAddress)?.dropletId ?? null;

@@ -66,6 +66,8 @@ const ERROR_CODES: Readonly<Record<number, string>> = {
 export interface HetznerCloudEmulator extends RunningEmulator {
   /** Where the emulator routes a floating IP now (by its ip as seeded). */
   serverOf(ip: string): number | null;
+  /** From now on every request is 401 `unauthorized`, as after deleting the token in the console. */
+  revokeToken(): void;
 }
 
 export async function startHetznerCloudEmulator(options: HetznerCloudEmulatorOptions): Promise<HetznerCloudEmulator> {
@@ -75,6 +77,7 @@ export async function startHetznerCloudEmulator(options: HetznerCloudEmulatorOpt
   const actions = new Map<number, Action>();
   const servers = new Set(options.servers);
   const durationMs = options.actionDurationMs ?? 50;
+  let token: string | null = options.token;
   const limit = options.rateLimit ?? 3600;
   let nextActionId = 1;
   let budget = limit;
@@ -160,7 +163,7 @@ export async function startHetznerCloudEmulator(options: HetznerCloudEmulatorOpt
     if (budget <= 0) return error(429, 'Rate limit exceeded', headers);
     budget -= 1;
     headers['RateLimit-Remaining'] = String(budget);
-    if (bearerToken(req.headers) !== options.token) return error(401, 'Request was made with an invalid or unknown token', headers);
+    if (bearerToken(req.headers) !== token) return error(401, 'Request was made with an invalid or unknown token', headers);
     settleAll();
     const reply = route(req);
     return { ...reply, headers: { ...headers, ...reply.headers } };
@@ -235,6 +238,9 @@ export async function startHetznerCloudEmulator(options: HetznerCloudEmulatorOpt
 
   return {
     ...running,
+    revokeToken: () => {
+      token = null;
+    },
     serverOf(ip) {
       settleAll();
       return [...floatingIps.values()].find((f) => f.ip === ip)?.server ?? null;

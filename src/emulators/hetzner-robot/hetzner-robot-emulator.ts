@@ -59,6 +59,8 @@ const ERROR_CODES: Readonly<Record<number, string>> = {
 
 export interface HetznerRobotEmulator extends RunningEmulator {
   activeServerOf(ip: string): string | null;
+  /** From now on every request is 401, as after changing the webservice password. */
+  changePassword(password: string): void;
 }
 
 export async function startHetznerRobotEmulator(options: HetznerRobotEmulatorOptions): Promise<HetznerRobotEmulator> {
@@ -66,6 +68,7 @@ export async function startHetznerRobotEmulator(options: HetznerRobotEmulatorOpt
     options.failoverIps.map((f) => [f.ip, { ip: f.ip, netmask: f.netmask, serverIp: f.serverIp, activeServerIp: f.activeServerIp, lockedUntil: 0 }]),
   );
   const durationMs = options.routeDurationMs ?? 20;
+  let password = options.password;
 
   const error = (status: number, code: string, message: string, extra: Record<string, unknown> = {}): EmulatorReply => ({
     status,
@@ -88,7 +91,7 @@ export async function startHetznerRobotEmulator(options: HetznerRobotEmulatorOpt
 
   const handle = (req: EmulatorRequest): EmulatorReply => {
     const auth = basicAuth(req.headers);
-    if (auth?.user !== options.user || auth.password !== options.password) {
+    if (auth?.user !== options.user || auth.password !== password) {
       return error(401, 'UNAUTHORIZED', 'Unauthorized');
     }
     const { method, path } = req;
@@ -148,5 +151,8 @@ export async function startHetznerRobotEmulator(options: HetznerRobotEmulatorOpt
   return {
     ...running,
     activeServerOf: (ip) => failovers.get(ip)?.activeServerIp ?? null,
+    changePassword: (next) => {
+      password = next;
+    },
   };
 }

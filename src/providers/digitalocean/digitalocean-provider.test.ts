@@ -61,6 +61,12 @@ describe('DigitalOcean provider against its emulator', () => {
     expect(emulator.requests).toHaveLength(0);
   });
 
+  it('reports a revoked token as a terminal auth error, once', async () => {
+    emulator.revokeToken();
+    expect(await failureOf(build().route(['203.0.113.5'], '2'))).toMatchObject({ kind: 'terminal', code: 'auth' });
+    expect(emulator.requests).toHaveLength(1);
+  });
+
   it('finds the Droplet of a node from its digitalocean:// provider ID', async () => {
     expect(await build().discoverServer?.({ nodeName: 'n', addresses: [], providerID: 'digitalocean://99' })).toBe('99');
     expect(await build().discoverServer?.({ nodeName: 'n', addresses: [], providerID: 'hcloud://99' })).toBeNull();

@@ -85,6 +85,14 @@ describe('Hetzner Cloud provider against its emulator', () => {
     expect(error?.retryAfterMs).toBeLessThanOrEqual(51_000);
   });
 
+  it('reports a revoked token as a terminal auth error that says what to check', async () => {
+    emulator.revokeToken();
+    const error = await failureOf(build().getRouting(['203.0.113.1']));
+    expect(error).toMatchObject({ kind: 'terminal', code: 'auth' });
+    expect(error.message).toContain('check the credentials in the provider Secret');
+    expect(emulator.requests).toHaveLength(1);
+  });
+
   it('records provider request metrics', async () => {
     const registry = new Registry();
     await build({ metrics: createProviderMetrics(registry) }).route(['203.0.113.1'], '8');

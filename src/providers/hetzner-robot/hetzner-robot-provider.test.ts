@@ -56,6 +56,12 @@ describe('Hetzner Robot provider against its emulator', () => {
     expect(emulator.requests.filter((r) => r.mutation)).toHaveLength(1);
   });
 
+  it('reports a changed webservice password as a terminal auth error, once', async () => {
+    emulator.changePassword('rotated');
+    expect(await failureOf(build().getRouting(['198.51.100.100']))).toMatchObject({ kind: 'terminal', code: 'auth' });
+    expect(emulator.requests).toHaveLength(1);
+  });
+
   it('finds a node’s server by its addresses or its hrobot:// provider ID, once per server list', async () => {
     const provider = build();
     expect(await provider.discoverServer?.({ nodeName: 'a', addresses: ['10.0.0.5', '198.51.100.2'] })).toBe('198.51.100.2');
