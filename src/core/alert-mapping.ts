@@ -22,10 +22,13 @@ export function buildNodeIndex(nodes: ReadonlyArray<{ readonly name: string; rea
  */
 export function stripPort(instance: string): string {
   const value = instance.trim();
-  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(value);
-  if (bracketed?.[1] !== undefined) return bracketed[1];
-  const colons = value.split(':').length - 1;
-  if (colons === 1) return value.slice(0, value.lastIndexOf(':'));
+  if (value.startsWith('[')) {
+    const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(value);
+    if (bracketed?.[1] !== undefined) return bracketed[1];
+  }
+  const colon = value.indexOf(':');
+  // Exactly one colon: host:port. More: a bare IPv6 address, which carries no port.
+  if (colon >= 0 && colon === value.lastIndexOf(':')) return value.slice(0, colon);
   return value;
 }
 
@@ -35,6 +38,8 @@ function normaliseAddress(address: string): string {
 
 /** A name or address as written in a label, resolved to a node name; a FQDN also matches by its first label. */
 function resolve(value: string, index: NodeIndex): string | undefined {
+  const exact = index.byName.get(value) ?? index.byAddress.get(value);
+  if (exact !== undefined) return exact;
   const lower = value.trim().toLowerCase();
   if (lower === '') return undefined;
   const hit = index.byName.get(lower) ?? index.byAddress.get(lower);

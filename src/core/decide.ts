@@ -50,23 +50,27 @@ export function bestCandidate(
   exclude: string | null,
 ): Candidate | null {
   const seed = failoverIPSeed(input.failoverIP);
+  const holdings = input.spread && input.holdings.size > 0 ? input.holdings : null;
   let best: Candidate | null = null;
   let bestHash = 0;
+  let bestHeld = 0;
   for (const c of candidates) {
     if (!c.eligible || c.name === exclude) continue;
+    const held = holdings === null ? 0 : (holdings.get(c.name) ?? 0);
     if (best === null) {
       best = c;
-      bestHash = tieBreakHash(seed, c.name);
+      bestHash = tieBreakHash(seed, c.nameHash);
+      bestHeld = held;
       continue;
     }
-    let diff = c.mask - best.mask || c.infoWeight - best.infoWeight;
-    if (diff === 0 && input.spread) diff = (input.holdings.get(c.name) ?? 0) - (input.holdings.get(best.name) ?? 0);
+    let diff = c.mask - best.mask || c.infoWeight - best.infoWeight || held - bestHeld;
     if (diff > 0) continue;
-    const hash = tieBreakHash(seed, c.name);
+    const hash = tieBreakHash(seed, c.nameHash);
     if (diff === 0) diff = hash - bestHash || (c.name < best.name ? -1 : 1);
     if (diff < 0) {
       best = c;
       bestHash = hash;
+      bestHeld = held;
     }
   }
   return best;

@@ -2,6 +2,7 @@ import { hasDownIssue, issueBit, type HealthMask, type NodeHealth } from './heal
 import type { Ineligibility } from './issues.js';
 import { matchesSelector } from './label-selector.js';
 import type { LabelSelector, NodeFacts } from './model.js';
+import { fnv1a } from './stable-hash.js';
 
 /** What decides, for one FailoverIP, whether a node may hold it. */
 export interface EligibilityRules {
@@ -20,6 +21,8 @@ export interface Candidate {
   readonly eligible: boolean;
   readonly ineligibility: Ineligibility | null;
   readonly infoWeight: number;
+  /** fnv1a(name), the node's half of the tie-break hash (stable-hash.ts). */
+  readonly nameHash: number;
 }
 
 /** The first rule a node breaks, or null. Order matters: it is the reason shown to the user. */
@@ -34,9 +37,9 @@ export function ineligibility(node: NodeFacts, health: NodeHealth, rules: Eligib
 
 const NOT_ELIGIBLE = issueBit('not-eligible');
 
-export function candidate(node: NodeFacts, health: NodeHealth, rules: EligibilityRules, selected?: boolean): Candidate {
+export function candidate(node: NodeFacts, health: NodeHealth, rules: EligibilityRules, selected?: boolean, nameHash: number = fnv1a(node.name)): Candidate {
   const reason = ineligibility(node, health, rules, selected);
   // A down node is ineligible for its health alone: its mask already says so.
   const mask = reason === null || reason === 'down' ? health.mask : health.mask | NOT_ELIGIBLE;
-  return { name: node.name, mask, eligible: reason === null, ineligibility: reason, infoWeight: health.infoWeight };
+  return { name: node.name, mask, eligible: reason === null, ineligibility: reason, infoWeight: health.infoWeight, nameHash };
 }

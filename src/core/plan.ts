@@ -4,6 +4,7 @@ import { decide, degradedSince, type Decision } from './decide.js';
 import { candidate, type Candidate, type EligibilityRules } from './eligibility.js';
 import { nodeHealth, tierOf, type NodeHealth } from './health.js';
 import { matchesSelector, selectorKey } from './label-selector.js';
+import { fnv1a } from './stable-hash.js';
 import type { LabelSelector, NodeFacts } from './model.js';
 
 export interface PassAlert {
@@ -97,24 +98,39 @@ export function planPass(input: PassInput): PassResult {
   };
   for (const fip of input.failoverIPs) bump(fip.assignedNode, 1);
 
-  const selections = new Map<string, ReadonlySet<string>>();
-  const selected = (selector: LabelSelector | undefined): ReadonlySet<string> => {
-    const key = selectorKey(selector);
-    let set = selections.get(key);
-    if (set === undefined) {
-      set = new Set(input.nodes.filter((n) => matchesSelector(n.labels, selector)).map((n) => n.name));
-      selections.set(key, set);
+  const nameHashes = input.nodes.map((node) => fnv1a(node.name));
+  const setIds = new WeakMap<ReadonlySet<string>, number>();
+  const idOf = (set: ReadonlySet<string> | undefined): number => {
+    if (set === undefined) return 0;
+    let id = setIds.get(set);
+    if (id === undefined) {
+      id = setIds.size + 1;
+      setIds.set(set, id);
     }
-    return set;
+    return id;
+  };
+  // FailoverIPs with the same selector, pod set and server set share one candidate list: with
+  // thousands of nodes, building a list per FailoverIP would dominate the pass.
+  const lists = new Map<string, { candidates: readonly Candidate[]; byName: ReadonlyMap<string, Candidate> }>();
+  const listFor = (fip: PassFailoverIP): { candidates: readonly Candidate[]; byName: ReadonlyMap<string, Candidate> } => {
+    const key = `${selectorKey(fip.nodeSelector)}|${idOf(fip.readyPodNodes)}|${idOf(fip.nodesWithServer)}`;
+    let list = lists.get(key);
+    if (list === undefined) {
+      const candidates = input.nodes.map((node, i) =>
+        candidate(node, health.get(node.name) as NodeHealth, fip, matchesSelector(node.labels, fip.nodeSelector), nameHashes[i]),
+      );
+      list = { candidates, byName: new Map(candidates.map((c) => [c.name, c])) };
+      lists.set(key, list);
+    }
+    return list;
   };
 
   const plans: FailoverIPPlan[] = [];
   const ordered = [...input.failoverIPs].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   for (const fip of ordered) {
-    const inSelection = selected(fip.nodeSelector);
-    const candidates = input.nodes.map((node) => candidate(node, health.get(node.name) as NodeHealth, fip, inSelection.has(node.name)));
+    const { candidates, byName } = listFor(fip);
     bump(fip.assignedNode, -1);
-    const holder = candidates.find((c) => c.name === fip.assignedNode);
+    const holder = fip.assignedNode === null ? undefined : byName.get(fip.assignedNode);
     const holderDegraded = holder !== undefined && holder.eligible && tierOf(holder.mask) === 'degraded';
     const since = degradedSince(fip.holderDegradedSince, holderDegraded, input.now);
     const decision = decide({
