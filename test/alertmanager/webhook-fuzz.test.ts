@@ -1,0 +1,186 @@
+import { Agent, request } from 'node:http';
+import { Secret } from '../../src/config/secret.js';
+import { createAlertmanagerWebhook } from '../../src/http/alertmanager-webhook.js';
+import { silentLogger } from '../../src/ports/logger.js';
+import { FIXTURE_NAMES, fixtureText, makeStore, serve } from './helpers.js';
+
+/**
+ * 10,000 seeded mutations of the captured Alertmanager payloads, sent over loopback to the
+ * real router: none may crash the process or get a 5xx. Same seed, same run.
+ */
+
+const SEED = 20261122;
+const RUNS = 10_000;
+const CONCURRENCY = 8;
+const TOKEN = 'fuzz-token';
+
+/** mulberry32: small, seedable, good enough to pick mutations. */
+function prng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+function deepArray(depth: number): Json {
+  let value: Json = [];
+  for (let i = 0; i < depth; i++) value = [value];
+  return value;
+}
+
+/** A generator of hostile JSON values. */
+function valueMaker(random: () => number): () => Json {
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+  const strings = ['', '4', 'firing', 'resolved', '0001-01-01T00:00:00Z', '2026-99-99T99:99:99Z', '2026-11-22T10:55:38.006494673Z', '__proto__', 'constructor', '\u0000', '💥'.repeat(50), 'x'.repeat(5000), '[::1]:9100', 'node-1'];
+  return () =>
+    pick<() => Json>([
+      () => null,
+      () => true,
+      () => 0,
+      () => -1,
+      () => 1.5,
+      () => 1e308,
+      () => -1e308,
+      () => 2 ** 53 + 1,
+      () => Math.floor(random() * 1000),
+      () => pick(strings),
+      () => [],
+      () => ({}),
+      () => ({ __proto__: { polluted: 'yes' }, constructor: { prototype: 'x' } }) as unknown as Json,
+      () => deepArray(50),
+      () => Array.from({ length: 20 }, () => pick(strings)),
+      () => ({ [pick(strings)]: pick(strings) }),
+    ])();
+}
+
+/** Every container in the document, so a mutation can hit any depth. */
+function containers(root: Json): Array<Json[] | { [key: string]: Json }> {
+  const out: Array<Json[] | { [key: string]: Json }> = [];
+  const stack: Json[] = [root];
+  while (stack.length > 0 && out.length < 500) {
+    const value = stack.pop();
+    if (value === null || typeof value !== 'object') continue;
+    out.push(value);
+    for (const child of Array.isArray(value) ? value : Object.values(value)) stack.push(child);
+  }
+  return out;
+}
+
+function mutate(text: string, random: () => number, mutateValue: () => Json): string | Buffer {
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+  const doc = JSON.parse(text) as Json;
+  const structural = 1 + Math.floor(random() * 3);
+  for (let i = 0; i < structural; i++) {
+    const target = pick(containers(doc));
+    const keys: Array<string | number> = Array.isArray(target) ? target.map((_, index) => index) : Object.keys(target);
+    const op = Math.floor(random() * 5);
+    if (op === 0 && keys.length > 0) {
+      const key = pick(keys);
+      if (Array.isArray(target)) target.splice(Number(key), 1);
+      else delete target[String(key)];
+    } else if (op === 1 && keys.length > 0) {
+      const key = pick(keys);
+      if (Array.isArray(target)) target[Number(key)] = mutateValue();
+      else target[String(key)] = mutateValue();
+    } else if (op === 2) {
+      if (Array.isArray(target)) target.push(target.length > 0 ? structuredClone(pick(target)) : mutateValue());
+      else target[pick(['extra', '__proto__', 'constructor', 'notification_reason', 'routeLabels', 'status', 'version'])] = mutateValue();
+    } else if (op === 3 && Array.isArray(target) && target.length > 0) {
+      const item = target[0];
+      for (let n = Math.floor(random() * 50); n > 0; n--) target.push(structuredClone(item as Json));
+    }
+    // op 4: leave this container alone (keeps some payloads valid).
+  }
+  let out = JSON.stringify(doc);
+  const textual = random();
+  if (textual < 0.08) out = out.slice(0, Math.floor(random() * out.length));
+  else if (textual < 0.16) {
+    const at = Math.floor(random() * out.length);
+    out = out.slice(0, at) + pick(['"', '{', ']', ',', '\\', '\u0000', 'null', '\ud800']) + out.slice(at + 1);
+  } else if (textual < 0.2) {
+    const bytes = Buffer.from(out, 'utf8');
+    const at = Math.floor(random() * bytes.length);
+    return Buffer.concat([bytes.subarray(0, at), Buffer.from([0xff, 0xfe, 0xc3]), bytes.subarray(at)]);
+  } else if (textual < 0.22) out = `\ufeff${out}`;
+  else if (textual < 0.23) {
+    // Nesting far deeper than any payload: the parser must fail cleanly, not blow the stack.
+    const depth = 20_000 + Math.floor(random() * 100_000);
+    out = out.replace('"groupKey":', `"deep":${'['.repeat(depth)}${']'.repeat(depth)},"groupKey":`);
+  }
+  return out;
+}
+
+function send(agent: Agent, url: URL, body: string | Buffer): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, {
+      agent,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}`, 'content-length': Buffer.byteLength(body) },
+    });
+    req.setTimeout(10_000, () => req.destroy(new Error('request timed out')));
+    req.on('response', (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+it(`${RUNS} mutated payloads never crash the webhook nor get a 5xx`, async () => {
+  const random = prng(SEED);
+  const values = valueMaker(random);
+  const seeds = FIXTURE_NAMES.map((name) => fixtureText(name));
+  const bodies = Array.from({ length: RUNS }, () => mutate(seeds[Math.floor(random() * seeds.length)] as string, random, values));
+  const kit = makeStore();
+  const server = await serve(
+    createAlertmanagerWebhook({
+      auth: { bearerToken: new Secret(TOKEN) },
+      store: kit.store,
+      clock: kit.clock,
+      logger: silentLogger,
+      metrics: kit.metrics,
+      requestSync: () => undefined,
+    }),
+  );
+  const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  const url = new URL(`${server.url}/webhook/alertmanager`);
+  const codes = new Map<number, number>();
+  const failures: string[] = [];
+  let next = 0;
+  try {
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next < RUNS) {
+          const index = next++;
+          const body = bodies[index] as string | Buffer;
+          const code = await send(agent, url, body);
+          codes.set(code, (codes.get(code) ?? 0) + 1);
+          if (code >= 500 || ![200, 400, 413].includes(code)) failures.push(`#${index} → ${code}: ${body.toString().slice(0, 200)}`);
+        }
+      }),
+    );
+  } finally {
+    agent.destroy();
+    kit.store.stop();
+    await server.close();
+  }
+  expect(failures).toEqual([]);
+  // The mutations reach both sides of validation, or the fuzz would prove little.
+  expect(codes.get(200) ?? 0).toBeGreaterThan(RUNS * 0.05);
+  expect(codes.get(400) ?? 0).toBeGreaterThan(RUNS * 0.05);
+  expect([...codes.values()].reduce((a, b) => a + b, 0)).toBe(RUNS);
+  // What was recorded is well-formed.
+  for (const alert of kit.store.active(kit.clock.now())) {
+    expect(typeof alert.fingerprint).toBe('string');
+    expect(Number.isFinite(alert.startsAt)).toBe(true);
+    expect(Object.values(alert.labels).every((value) => typeof value === 'string')).toBe(true);
+  }
+  expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+}, 90_000);
