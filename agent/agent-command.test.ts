@@ -104,6 +104,7 @@ describeAsRoot('ipshift agent against a fake API server and a real network names
         IPSHIFT_AGENT_BIND: '127.0.0.1',
         IPSHIFT_AGENT_STATE_DIR: join(dir, 'state'),
         IPSHIFT_AGENT_RESYNC_SECONDS: '3600',
+        IPSHIFT_CLUSTER_LABEL: 'e2e',
       },
       { link: new Iproute2Link({ netns: NS }, { logger: silentLogger }), logger: silentLogger },
     );
@@ -116,7 +117,12 @@ describeAsRoot('ipshift agent against a fake API server and a real network names
     expect(nodeRequests.every((r) => r.query['fieldSelector'] === 'metadata.name=node-e')).toBe(true);
 
     const metrics = await (await fetch(`http://127.0.0.1:${started.agent.port}/metrics`)).text();
-    expect(metrics).toContain('ipshift_agent_address_present{failover_ip="ipshift/web",address="198.51.100.30/32",interface="eth0"} 1');
+    const present = metrics.split('\n').find((line) => line.startsWith('ipshift_agent_address_present{') && line.includes('address="198.51.100.30/32"'));
+    expect(present).toBeDefined();
+    expect(present).toContain('failover_ip="ipshift/web"');
+    expect(present).toContain('interface="eth0"');
+    expect(present).toContain('cluster="e2e"');
+    expect(present).toMatch(/ 1$/);
     expect(metrics).toContain('ipshift_kube_');
 
     // The node loses the label the selector wants: the agent's addresses go, the node's stay.

@@ -32,6 +32,8 @@ export async function startAgentFromEnv(
   });
   if (kubeConfig === null) throw new AgentOptionsError(['no Kubernetes configuration: not in a cluster (KUBERNETES_SERVICE_HOST unset) and KUBECONFIG unset']);
   const registry = new Registry();
+  // No `node` label here: the PodMonitor adds it from the pod's node (deploy/monitoring).
+  if (options.clusterLabel !== undefined) registry.setDefaultLabels({ cluster: options.clusterLabel });
   collectDefaultMetrics({ register: registry });
   const kube = createKubeCluster({
     kubeConfig,

@@ -27,6 +27,7 @@ describe('agentOptionsFromEnv', () => {
         IPSHIFT_LOG_LEVEL: 'debug',
         IPSHIFT_LOG_FORMAT: 'json',
         KUBECONFIG: '/root/.kube/config',
+        IPSHIFT_CLUSTER_LABEL: 'prod-nbg',
       }),
     ).toEqual({
       nodeName: 'v2202.example.net',
@@ -40,6 +41,7 @@ describe('agentOptionsFromEnv', () => {
       logLevel: 'debug',
       logFormat: 'json',
       kubeconfig: '/root/.kube/config',
+      clusterLabel: 'prod-nbg',
     });
   });
 

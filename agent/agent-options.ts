@@ -15,6 +15,8 @@ export interface AgentRuntimeOptions {
   readonly logFormat?: 'json' | 'text';
   /** KUBECONFIG, for running outside a cluster. */
   readonly kubeconfig?: string;
+  /** IPSHIFT_CLUSTER_LABEL: a constant `cluster` label on every metric, as on the controller. */
+  readonly clusterLabel?: string;
 }
 
 export const AGENT_DEFAULTS = {
@@ -94,6 +96,7 @@ export function agentOptionsFromEnv(env: Readonly<Record<string, string | undefi
   const logFormat = formatText === 'json' || formatText === 'text' ? formatText : undefined;
   if (formatText !== undefined && logFormat === undefined) problems.push(`IPSHIFT_LOG_FORMAT="${formatText}" must be json or text`);
   const kubeconfig = get('KUBECONFIG');
+  const clusterLabel = get('IPSHIFT_CLUSTER_LABEL');
 
   if (problems.length > 0 || logLevel === undefined || nodeName === undefined || mode === undefined || bindAddress === null) throw new AgentOptionsError(problems);
   return {
@@ -108,6 +111,7 @@ export function agentOptionsFromEnv(env: Readonly<Record<string, string | undefi
     logLevel,
     ...(logFormat === undefined ? {} : { logFormat }),
     ...(kubeconfig === undefined ? {} : { kubeconfig }),
+    ...(clusterLabel === undefined ? {} : { clusterLabel }),
   };
 }
 

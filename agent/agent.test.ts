@@ -163,10 +163,11 @@ describe('NodeAgent.syncOnce', () => {
   });
 
   it('an address that appeared between listing and adding is not taken as its own', async () => {
-    const { agent, link } = setup({ fips: [V4] });
+    const { agent, link, ledger } = setup({ fips: [V4] });
     link.failNext.set('add', terminalError('already present', 'exists'));
     await agent.start();
     expect(agent.ledgerEntries()).toEqual([]);
+    expect((ledger as MemoryLedgerStore).entries).toEqual([]);
     await agent.stop();
   });
 

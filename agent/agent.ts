@@ -37,7 +37,12 @@ export interface SyncReport {
   readonly iface: string | null;
   readonly added: readonly AddressOnInterface[];
   readonly removed: readonly AddressOnInterface[];
-  readonly failed: readonly (AddressOnInterface & { readonly op: 'add' | 'del'; readonly error: string })[];
+  readonly failed: readonly FailedOperation[];
+}
+
+export interface FailedOperation extends AddressOnInterface {
+  readonly op: 'add' | 'del';
+  readonly error: string;
 }
 
 const sameEntry = (a: AddressOnInterface, b: AddressOnInterface): boolean => a.iface === b.iface && a.cidr === b.cidr;
@@ -163,7 +168,13 @@ export class NodeAgent {
   /** One full pass: read, decide, apply (adds before removals), report. */
   async syncOnce(): Promise<SyncReport> {
     const { cluster, link, metrics, clock } = this.deps;
-    const report = { completed: false, iface: null as string | null, added: [] as AddressOnInterface[], removed: [] as AddressOnInterface[], failed: [] as SyncReport['failed'][number][] };
+    const report: { -readonly [K in keyof SyncReport]: SyncReport[K] } & { added: AddressOnInterface[]; removed: AddressOnInterface[]; failed: FailedOperation[] } = {
+      completed: false,
+      iface: null,
+      added: [],
+      removed: [],
+      failed: [],
+    };
     const finish = (): SyncReport => {
       this.lastSyncFinishedMs = clock.now();
       return report;
@@ -224,6 +235,7 @@ export class NodeAgent {
       }
     }
 
+    let disowned = false;
     for (const entry of plan.add) {
       try {
         await link.addAddress(entry.iface, entry.cidr);
@@ -236,7 +248,10 @@ export class NodeAgent {
         report.failed.push({ ...entry, op: 'add', error: e.message });
         this.log.error('cannot add address', { interface: entry.iface, address: entry.cidr, error: e.message, code: e.code });
         // Appeared between listing and adding: not ours after all.
-        if (e.code === 'exists') this.ledger = this.ledger.filter((l) => !sameEntry(l, entry));
+        if (e.code === 'exists') {
+          this.ledger = this.ledger.filter((l) => !sameEntry(l, entry));
+          disowned = true;
+        }
       }
     }
 
@@ -257,8 +272,7 @@ export class NodeAgent {
       this.ledger = this.ledger.filter((l) => !sameEntry(l, entry));
       this.log.info('owned address gone from the interface, forgotten', { interface: entry.iface, address: entry.cidr });
     }
-    const ledgerChanged = report.removed.length > 0 || plan.forget.length > 0 || report.failed.some((f) => f.op === 'add');
-    if (ledgerChanged) await this.saveLedger();
+    if (report.removed.length > 0 || plan.forget.length > 0 || disowned) await this.saveLedger();
 
     let after = interfaces;
     if (report.added.length > 0 || report.removed.length > 0) {
