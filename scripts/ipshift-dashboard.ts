@@ -390,6 +390,26 @@ const ROWS: readonly RowSpec[] = [
         w: 6,
         h: 8,
       },
+      {
+        type: 'timeseries',
+        title: 'Kubernetes watches',
+        description: 'Watch streams re-opened and full re-lists, by resource and reason; objects in the local caches.',
+        targets: [
+          { expr: `sum by (resource, reason) (increase(ipshift_kube_watch_restarts_total{${C}}[$__rate_interval])) > 0`, legendFormat: 'restart {{resource}} {{reason}}' },
+          { expr: `sum by (resource, reason) (increase(ipshift_kube_relists_total{${C}}[$__rate_interval])) > 0`, legendFormat: 'relist {{resource}} {{reason}}' },
+        ],
+        w: 12,
+        h: 7,
+      },
+      {
+        type: 'timeseries',
+        title: 'Cached objects',
+        description: 'Nodes, FailoverIPs and pods in the leader\'s watch caches.',
+        targets: [{ expr: `max by (resource) (ipshift_kube_cached_objects{${C}})`, legendFormat: '{{resource}}' }],
+        w: 12,
+        h: 7,
+        min: 0,
+      },
     ],
   },
   {
