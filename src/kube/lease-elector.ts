@@ -44,6 +44,11 @@ interface Observed {
 
 class AttemptTimeout extends Error {}
 
+const delay = (ms: number): Promise<void> =>
+  new Promise((resolve) => {
+    setTimeout(resolve, ms).unref();
+  });
+
 /**
  * Leader election on a coordination.k8s.io Lease with client-go's semantics: a candidate
  * takes the Lease once the holder has not renewed for leaseDuration (measured from when this
@@ -253,11 +258,12 @@ export function createLeaseElector(options: LeaseElectorOptions): LeaseElector {
     async stop() {
       stopped = true;
       stopController.abort(new Error('elector stopped'));
-      await loop;
+      // An attempt in flight is bounded by the renew deadline; shutdown need not wait that long.
+      await Promise.race([loop, delay(retryPeriodMs)]);
       const wasLeading = leading;
       if (wasLeading) {
         setLeading(false);
-        await release();
+        await Promise.race([release(), delay(renewDeadlineMs)]);
       }
     },
   };

@@ -90,7 +90,11 @@ export class Reflector<T> {
     this.stopped = true;
     this.stopController.abort(new Error('reflector stopped'));
     this.watchAbort?.();
-    await this.loop;
+    // A list request cannot be aborted; do not let a black-holed API server hold up shutdown.
+    // The loop sees `stopped` when that request ends and applies nothing.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.loop, new Promise<void>((resolve) => (timer = setTimeout(resolve, 2000)))]);
+    clearTimeout(timer);
     this.loop = null;
     for (const resolve of this.listWaiters.splice(0)) resolve();
   }
@@ -142,6 +146,7 @@ export class Reflector<T> {
     const { resource, metrics, convert, onEvent } = this.options;
     metrics.relist(resource, reason);
     const result = await this.options.list();
+    if (this.stopped) return;
     const seen = new Set<string>();
     for (const raw of result.items) {
       const ref = objectRef(raw);
