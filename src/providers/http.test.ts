@@ -4,6 +4,7 @@ import { IpshiftError } from '../errors.js';
 import { createProviderMetrics } from '../metrics/provider-metrics.js';
 import { systemClock, type Clock } from '../ports/clock.js';
 import { classifyHttpFailure, createProviderHttp, rateLimitWaitMs, type HttpFailure, type ProviderHttpOptions } from './http.js';
+import { rejectionOf } from '../../test/conformance/rejection-of.js';
 
 const NOW = Date.parse('2026-11-23T10:00:00Z');
 const fixedClock: Clock = { now: () => NOW, sleep: () => Promise.resolve() };
@@ -38,15 +39,6 @@ function client(fetchImpl: typeof fetch, extra: Partial<ProviderHttpOptions> = {
 const json = (status: number, body: unknown, headers: Record<string, string> = {}): Response =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
 
-async function failureOf(promise: Promise<unknown>): Promise<IpshiftError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof IpshiftError) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('createProviderHttp', () => {
   it('sends JSON with credentials and returns the parsed answer', async () => {
@@ -69,7 +61,7 @@ describe('createProviderHttp', () => {
 
   it('builds error messages from method, path, status and provider code, never from the query or headers', async () => {
     const { fetch } = fakeFetch(() => json(403, { error: { code: 'forbidden', message: 'insufficient permissions' } }));
-    const error = await failureOf(
+    const error = await rejectionOf(
       client(fetch).send({ method: 'GET', path: '/floating_ips', operation: 'get_routing', query: { api_key: TOKEN } }),
     );
     expect(error.kind).toBe('terminal');
@@ -81,7 +73,7 @@ describe('createProviderHttp', () => {
   it('classifies a dropped connection as transient and names only the socket error', async () => {
     const cause = Object.assign(new Error(`connect to https://user:${TOKEN}@host failed`), { code: 'ECONNRESET' });
     const { fetch } = fakeFetch(() => Promise.reject(new TypeError('fetch failed', { cause })));
-    const error = await failureOf(client(fetch).send({ method: 'GET', path: '/x', operation: 'get_routing' }));
+    const error = await rejectionOf(client(fetch).send({ method: 'GET', path: '/x', operation: 'get_routing' }));
     expect(error).toMatchObject({ kind: 'transient', code: 'network-error' });
     expect(error.message).toBe('hetzner-cloud GET /x: connection failed (ECONNRESET)');
     expect(inspect(error, { depth: 8 })).not.toContain(TOKEN);
@@ -92,7 +84,7 @@ describe('createProviderHttp', () => {
       ({ init }) =>
         new Promise<Response>((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal?.reason))),
     );
-    const error = await failureOf(client(fetch, { timeoutMs: 30 }).send({ method: 'GET', path: '/slow', operation: 'get_routing' }));
+    const error = await rejectionOf(client(fetch, { timeoutMs: 30 }).send({ method: 'GET', path: '/slow', operation: 'get_routing' }));
     expect(error).toMatchObject({ kind: 'transient', code: 'timeout' });
   });
 
@@ -104,9 +96,9 @@ describe('createProviderHttp', () => {
     const controller = new AbortController();
     const pending = client(fetch).send({ method: 'GET', path: '/slow', operation: 'get_routing', signal: controller.signal });
     setTimeout(() => controller.abort(), 10);
-    expect(await failureOf(pending)).toMatchObject({ code: 'aborted' });
+    expect(await rejectionOf(pending)).toMatchObject({ code: 'aborted' });
     const before = seen.length;
-    expect(await failureOf(client(fetch).send({ method: 'GET', path: '/x', operation: 'get_routing', signal: AbortSignal.abort() }))).toMatchObject({
+    expect(await rejectionOf(client(fetch).send({ method: 'GET', path: '/x', operation: 'get_routing', signal: AbortSignal.abort() }))).toMatchObject({
       code: 'aborted',
     });
     expect(seen.length).toBe(before);
@@ -117,7 +109,7 @@ describe('createProviderHttp', () => {
     const http = client(fetch, {
       classifyFailure: (f) => (f.providerCode === 'FAILOVER_LOCKED' ? new IpshiftError('transient', f.summary, { code: 'locked' }) : undefined),
     });
-    expect(await failureOf(http.send({ method: 'POST', path: '/f', operation: 'route' }))).toMatchObject({ kind: 'transient', code: 'locked' });
+    expect(await rejectionOf(http.send({ method: 'POST', path: '/f', operation: 'route' }))).toMatchObject({ kind: 'transient', code: 'locked' });
     const accepted = await http.send({ method: 'POST', path: '/f', operation: 'route', accept: (f) => f.status === 409 });
     expect(accepted.status).toBe(409);
   });
@@ -127,7 +119,7 @@ describe('createProviderHttp', () => {
     const { fetch } = fakeFetch(({ url }) => (url.endsWith('/ok') ? json(200, {}) : json(503, {})));
     const http = client(fetch, { metrics: createProviderMetrics(registry), clock: systemClock });
     await http.send({ method: 'GET', path: '/ok', operation: 'get_routing' });
-    await failureOf(http.send({ method: 'GET', path: '/bad', operation: 'route' }));
+    await rejectionOf(http.send({ method: 'GET', path: '/bad', operation: 'route' }));
     const text = await registry.metrics();
     expect(text).toContain('ipshift_provider_requests_total{provider="hetzner-cloud",operation="get_routing",code="200"} 1');
     expect(text).toContain('ipshift_provider_requests_total{provider="hetzner-cloud",operation="route",code="503"} 1');

@@ -1,6 +1,7 @@
 import { IpshiftError, rateLimitedError, terminalError, transientError } from '../errors.js';
 import type { Clock } from '../ports/clock.js';
 import { backoffDelayMs, withRetry, type RetryPolicy } from './retry.js';
+import { rejectionOf } from '../../test/conformance/rejection-of.js';
 
 /** A clock whose sleeps pass instantly and are recorded, so backoff is checked exactly. */
 function steppingClock(): Clock & { sleeps: number[] } {
@@ -32,15 +33,6 @@ function flaky(errors: IpshiftError[]): { fn: () => Promise<string>; calls: () =
   };
 }
 
-async function failureOf(promise: Promise<unknown>): Promise<IpshiftError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof IpshiftError) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('backoffDelayMs (full jitter)', () => {
   it('draws from zero up to a ceiling that doubles per retry and is capped', () => {
@@ -63,7 +55,7 @@ describe('withRetry', () => {
   it('never retries a terminal error', async () => {
     const clock = steppingClock();
     const op = flaky([terminalError('no', 'auth')]);
-    expect(await failureOf(withRetry(op.fn, policy, { clock, what: 'test' }))).toMatchObject({ kind: 'terminal' });
+    expect(await rejectionOf(withRetry(op.fn, policy, { clock, what: 'test' }))).toMatchObject({ kind: 'terminal' });
     expect(op.calls()).toBe(1);
     expect(clock.sleeps).toEqual([]);
   });
@@ -78,7 +70,7 @@ describe('withRetry', () => {
   it('surfaces a rate limit that would overrun the deadline, untouched', async () => {
     const clock = steppingClock();
     const op = flaky([rateLimitedError('slow down', 60_000)]);
-    const error = await failureOf(withRetry(op.fn, policy, { clock, what: 'test' }));
+    const error = await rejectionOf(withRetry(op.fn, policy, { clock, what: 'test' }));
     expect(error).toMatchObject({ kind: 'rate-limited', retryAfterMs: 60_000 });
     expect(op.calls()).toBe(1);
   });
@@ -86,7 +78,7 @@ describe('withRetry', () => {
   it('stops after maxAttempts and returns the last error', async () => {
     const clock = steppingClock();
     const op = flaky(Array.from({ length: 10 }, (_, i) => transientError(`e${i}`, 'http-503')));
-    const error = await failureOf(withRetry(op.fn, policy, { clock, what: 'test', random: () => 0.1 }));
+    const error = await rejectionOf(withRetry(op.fn, policy, { clock, what: 'test', random: () => 0.1 }));
     expect(error.message).toBe('e4');
     expect(op.calls()).toBe(5);
   });
@@ -95,7 +87,7 @@ describe('withRetry', () => {
     const clock = steppingClock();
     const op = flaky(Array.from({ length: 100 }, () => transientError('e', 'http-503')));
     const tight: RetryPolicy = { deadlineMs: 1_000, maxAttempts: 100, baseDelayMs: 400, maxDelayMs: 400 };
-    await failureOf(withRetry(op.fn, tight, { clock, what: 'test', random: () => 0.999 }));
+    await rejectionOf(withRetry(op.fn, tight, { clock, what: 'test', random: () => 0.999 }));
     expect(clock.sleeps.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(1_000);
     expect(op.calls()).toBe(3);
   });
@@ -116,7 +108,7 @@ describe('withRetry', () => {
       controller.abort();
       return Promise.reject(transientError('e', 'http-503'));
     };
-    expect(await failureOf(withRetry(fn, policy, { clock, what: 'test', signal: controller.signal }))).toMatchObject({ code: 'aborted' });
+    expect(await rejectionOf(withRetry(fn, policy, { clock, what: 'test', signal: controller.signal }))).toMatchObject({ code: 'aborted' });
     expect(calls).toBe(1);
   });
 });

@@ -1,5 +1,19 @@
+import { systemClock } from '../../src/ports/clock.js';
 import type { RetryPolicy } from '../../src/providers/retry.js';
 
 /** The retry policy and request timeout every adapter is built with under the conformance suite. */
 export const CONFORMANCE_RETRY: RetryPolicy = { deadlineMs: 4_000, maxAttempts: 5, baseDelayMs: 20, maxDelayMs: 200 };
 export const CONFORMANCE_TIMEOUT_MS = 1_000;
+
+/** Spread into an adapter's options. */
+export const CONFORMANCE_ADAPTER_OPTIONS = {
+  clock: systemClock,
+  retry: CONFORMANCE_RETRY,
+  requestTimeoutMs: CONFORMANCE_TIMEOUT_MS,
+} as const;
+
+/** Spread into the context a target's setup() returns. */
+export const CONFORMANCE_TIMING = {
+  retryDeadlineMs: CONFORMANCE_RETRY.deadlineMs,
+  requestTimeoutMs: CONFORMANCE_TIMEOUT_MS,
+} as const;

@@ -1,10 +1,9 @@
 import { secret } from '../../src/config/secret.js';
 import { startDigitalOceanEmulator } from '../../src/emulators/digitalocean/digitalocean-emulator.js';
-import { systemClock } from '../../src/ports/clock.js';
 import { staticCredentials } from '../../src/providers/credentials.js';
 import { createDigitalOceanProvider } from '../../src/providers/digitalocean/digitalocean-provider.js';
 import { createCapturingLogger } from './capturing-logger.js';
-import { CONFORMANCE_RETRY, CONFORMANCE_TIMEOUT_MS } from './conformance-settings.js';
+import { CONFORMANCE_ADAPTER_OPTIONS, CONFORMANCE_TIMING } from './conformance-settings.js';
 import { runProviderConformance } from './provider-conformance.js';
 
 const TOKEN = 'dop_v1_conformance_8c2e5a1f9d';
@@ -26,9 +25,7 @@ runProviderConformance({
       apiUrl: `${emulator.url}/v2`,
       credentials: staticCredentials({ token: secret(TOKEN) }),
       logger,
-      clock: systemClock,
-      retry: CONFORMANCE_RETRY,
-      requestTimeoutMs: CONFORMANCE_TIMEOUT_MS,
+      ...CONFORMANCE_ADAPTER_OPTIONS,
       actionPollIntervalMs: 10,
     });
     return {
@@ -38,8 +35,7 @@ runProviderConformance({
       faults: emulator.control,
       logs: logger.lines,
       secrets: [TOKEN],
-      retryDeadlineMs: CONFORMANCE_RETRY.deadlineMs,
-      requestTimeoutMs: CONFORMANCE_TIMEOUT_MS,
+      ...CONFORMANCE_TIMING,
       teardown: () => emulator.close(),
     };
   },

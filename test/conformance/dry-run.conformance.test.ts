@@ -6,7 +6,7 @@ import { staticCredentials } from '../../src/providers/credentials.js';
 import { createDryRunProvider, type DryRunCall } from '../../src/providers/dry-run/dry-run-provider.js';
 import { classifyHttpFailure } from '../../src/providers/http.js';
 import { createCapturingLogger } from './capturing-logger.js';
-import { CONFORMANCE_RETRY, CONFORMANCE_TIMEOUT_MS } from './conformance-settings.js';
+import { CONFORMANCE_ADAPTER_OPTIONS, CONFORMANCE_TIMING } from './conformance-settings.js';
 import { runProviderConformance } from './provider-conformance.js';
 
 const UNUSED_TOKEN = 'dry-run-secret-never-used-3b8f';
@@ -62,12 +62,10 @@ runProviderConformance({
     const logger = createCapturingLogger();
     const provider = createDryRunProvider({
       logger,
-      clock: systemClock,
       initialRouting: { '198.51.100.77': 'node-a', '2001:db8:77::/64': 'node-a' },
       credentials: staticCredentials({ token: secret(UNUSED_TOKEN) }),
       transport,
-      retry: CONFORMANCE_RETRY,
-      requestTimeoutMs: CONFORMANCE_TIMEOUT_MS,
+      ...CONFORMANCE_ADAPTER_OPTIONS,
     });
     return Promise.resolve({
       provider,
@@ -76,8 +74,7 @@ runProviderConformance({
       faults: control,
       logs: logger.lines,
       secrets: [UNUSED_TOKEN],
-      retryDeadlineMs: CONFORMANCE_RETRY.deadlineMs,
-      requestTimeoutMs: CONFORMANCE_TIMEOUT_MS,
+      ...CONFORMANCE_TIMING,
       teardown: () => Promise.resolve(),
     });
   },

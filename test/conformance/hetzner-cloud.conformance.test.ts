@@ -1,10 +1,9 @@
 import { secret } from '../../src/config/secret.js';
 import { startHetznerCloudEmulator } from '../../src/emulators/hetzner-cloud/hetzner-cloud-emulator.js';
-import { systemClock } from '../../src/ports/clock.js';
 import { staticCredentials } from '../../src/providers/credentials.js';
 import { createHetznerCloudProvider } from '../../src/providers/hetzner-cloud/hetzner-cloud-provider.js';
 import { createCapturingLogger } from './capturing-logger.js';
-import { CONFORMANCE_RETRY, CONFORMANCE_TIMEOUT_MS } from './conformance-settings.js';
+import { CONFORMANCE_ADAPTER_OPTIONS, CONFORMANCE_TIMING } from './conformance-settings.js';
 import { runProviderConformance } from './provider-conformance.js';
 
 const TOKEN = 'hcloud-test-token-4f9a2c7e1b';
@@ -27,9 +26,7 @@ runProviderConformance({
       apiUrl: `${emulator.url}/v1`,
       credentials: staticCredentials({ token: secret(TOKEN) }),
       logger,
-      clock: systemClock,
-      retry: CONFORMANCE_RETRY,
-      requestTimeoutMs: CONFORMANCE_TIMEOUT_MS,
+      ...CONFORMANCE_ADAPTER_OPTIONS,
       actionPollIntervalMs: 10,
     });
     return {
@@ -39,8 +36,7 @@ runProviderConformance({
       faults: emulator.control,
       logs: logger.lines,
       secrets: [TOKEN],
-      retryDeadlineMs: CONFORMANCE_RETRY.deadlineMs,
-      requestTimeoutMs: CONFORMANCE_TIMEOUT_MS,
+      ...CONFORMANCE_TIMING,
       teardown: () => emulator.close(),
     };
   },

@@ -1,10 +1,9 @@
 import { secret } from '../../src/config/secret.js';
 import { startHetznerRobotEmulator } from '../../src/emulators/hetzner-robot/hetzner-robot-emulator.js';
-import { systemClock } from '../../src/ports/clock.js';
 import { staticCredentials } from '../../src/providers/credentials.js';
 import { createHetznerRobotProvider } from '../../src/providers/hetzner-robot/hetzner-robot-provider.js';
 import { createCapturingLogger } from './capturing-logger.js';
-import { CONFORMANCE_RETRY, CONFORMANCE_TIMEOUT_MS } from './conformance-settings.js';
+import { CONFORMANCE_ADAPTER_OPTIONS, CONFORMANCE_TIMING } from './conformance-settings.js';
 import { runProviderConformance } from './provider-conformance.js';
 
 const USER = '#ws+robotuser';
@@ -31,10 +30,8 @@ runProviderConformance({
       apiUrl: emulator.url,
       credentials: staticCredentials({ user: secret(USER), password: secret(PASSWORD) }),
       logger,
-      clock: systemClock,
-      retry: CONFORMANCE_RETRY,
-      requestTimeoutMs: CONFORMANCE_TIMEOUT_MS,
-      routeTimeoutMs: CONFORMANCE_TIMEOUT_MS,
+      ...CONFORMANCE_ADAPTER_OPTIONS,
+      routeTimeoutMs: CONFORMANCE_TIMING.requestTimeoutMs,
     });
     return {
       provider,
@@ -43,8 +40,7 @@ runProviderConformance({
       faults: emulator.control,
       logs: logger.lines,
       secrets: [PASSWORD, Buffer.from(`${USER}:${PASSWORD}`).toString('base64')],
-      retryDeadlineMs: CONFORMANCE_RETRY.deadlineMs,
-      requestTimeoutMs: CONFORMANCE_TIMEOUT_MS,
+      ...CONFORMANCE_TIMING,
       teardown: () => emulator.close(),
     };
   },

@@ -1,6 +1,8 @@
 import { inspect } from 'node:util';
-import { IpshiftError } from '../../src/errors.js';
+import type { EmulatorControl } from '../../src/emulators/fault-injector.js';
+import type { IpshiftError } from '../../src/errors.js';
 import type { FailoverIpProvider } from '../../src/ports/provider.js';
+import { rejectionOf } from './rejection-of.js';
 
 /**
  * The one contract every FailoverIpProvider meets, run against each adapter wired to its
@@ -22,22 +24,8 @@ export interface ConformanceTarget {
   setup(): Promise<ConformanceContext>;
 }
 
-export interface ConformanceFaults {
-  /** The next `n` API requests answer `status` with the provider's own error body. */
-  failNext(n: number, status: number): void;
-  /** The next API request answers the provider's rate-limit response, asking to wait this long. */
-  rateLimitNext(retryAfterSeconds: number): void;
-  /** The next API request is answered normally, but only after `ms`. */
-  slowNext(ms: number): void;
-  /** The next `n` API requests get their connection destroyed without an answer. */
-  dropNext(n: number): void;
-  /** Forgets every fault not yet used. */
-  clear(): void;
-  /** API requests received so far, faulted ones included. */
-  requestCount(): number;
-  /** Received requests that would change routing (assign, route, PATCH), faulted ones included. */
-  mutationCount(): number;
-}
+/** The fault API every emulator exposes (src/emulators/fault-injector.ts). */
+export type ConformanceFaults = EmulatorControl;
 
 export interface ConformanceContext {
   readonly provider: FailoverIpProvider;
@@ -82,16 +70,6 @@ export function runProviderConformance(target: ConformanceTarget): void {
       await ctx.provider.getRouting(ctx.addresses);
       return ctx.faults.requestCount() - before;
     };
-    const rejection = async (promise: Promise<unknown>): Promise<IpshiftError> => {
-      try {
-        await promise;
-      } catch (error) {
-        expect(error).toBeInstanceOf(IpshiftError);
-        return error as IpshiftError;
-      }
-      throw new Error('expected the call to reject');
-    };
-
     it('has a sane minimum interval between moves', () => {
       expect(Number.isInteger(ctx.provider.minMoveIntervalMs)).toBe(true);
       expect(ctx.provider.minMoveIntervalMs).toBeGreaterThanOrEqual(0);
@@ -105,7 +83,7 @@ export function runProviderConformance(target: ConformanceTarget): void {
     });
 
     it('reports an address the provider does not know as a terminal error', async () => {
-      const error = await rejection(ctx.provider.getRouting([UNKNOWN_ADDRESS]));
+      const error = await rejectionOf(ctx.provider.getRouting([UNKNOWN_ADDRESS]));
       expect(error.kind).toBe('terminal');
     });
 
@@ -128,7 +106,7 @@ export function runProviderConformance(target: ConformanceTarget): void {
     it('returns a rate limit beyond the deadline as rate-limited with its retry time, without retrying', async () => {
       const before = ctx.faults.requestCount();
       ctx.faults.rateLimitNext(120);
-      const error = await rejection(ctx.provider.getRouting(ctx.addresses));
+      const error = await rejectionOf(ctx.provider.getRouting(ctx.addresses));
       expect(error.kind).toBe('rate-limited');
       expect(error.retryAfterMs).toBeGreaterThanOrEqual(110_000);
       expect(error.retryAfterMs).toBeLessThanOrEqual(122_000);
@@ -182,7 +160,7 @@ export function runProviderConformance(target: ConformanceTarget): void {
       const before = ctx.faults.requestCount();
       ctx.faults.failNext(1_000, 503);
       const started = Date.now();
-      const error = await rejection(ctx.provider.route(ctx.addresses, ctx.servers[1]));
+      const error = await rejectionOf(ctx.provider.route(ctx.addresses, ctx.servers[1]));
       expect(error.kind).toBe('transient');
       expect(Date.now() - started).toBeLessThanOrEqual(ctx.retryDeadlineMs + 2_000);
       expect(ctx.faults.requestCount() - before).toBeGreaterThan(1);
@@ -192,7 +170,7 @@ export function runProviderConformance(target: ConformanceTarget): void {
       const before = ctx.faults.requestCount();
       const mutationsBefore = ctx.faults.mutationCount();
       ctx.faults.failNext(1, status);
-      const error = await rejection(ctx.provider.route(ctx.addresses, ctx.servers[1]));
+      const error = await rejectionOf(ctx.provider.route(ctx.addresses, ctx.servers[1]));
       expect(error.kind).toBe('terminal');
       expect(ctx.faults.requestCount() - before).toBe(1);
       expect(ctx.faults.mutationCount()).toBe(mutationsBefore);
@@ -205,14 +183,14 @@ export function runProviderConformance(target: ConformanceTarget): void {
       const started = Date.now();
       const pending = ctx.provider.getRouting(ctx.addresses, controller.signal);
       setTimeout(() => controller.abort(), 100);
-      await rejection(pending);
+      await rejectionOf(pending);
       expect(Date.now() - started).toBeLessThan(900);
       expect(ctx.faults.requestCount() - before).toBe(1);
     });
 
     it('sends nothing when the signal is already aborted', async () => {
       const before = ctx.faults.requestCount();
-      await rejection(ctx.provider.route(ctx.addresses, ctx.servers[1], AbortSignal.abort()));
+      await rejectionOf(ctx.provider.route(ctx.addresses, ctx.servers[1], AbortSignal.abort()));
       expect(ctx.faults.requestCount()).toBe(before);
     });
 
@@ -221,16 +199,16 @@ export function runProviderConformance(target: ConformanceTarget): void {
       const errors: IpshiftError[] = [];
       for (const status of [400, 401, 403, 404]) {
         ctx.faults.failNext(1, status);
-        errors.push(await rejection(ctx.provider.getRouting(ctx.addresses)));
+        errors.push(await rejectionOf(ctx.provider.getRouting(ctx.addresses)));
       }
       ctx.faults.failNext(1_000, 500);
-      errors.push(await rejection(ctx.provider.getRouting(ctx.addresses)));
+      errors.push(await rejectionOf(ctx.provider.getRouting(ctx.addresses)));
       ctx.faults.clear();
       await ctx.provider.route(ctx.addresses, ctx.servers[1]);
       ctx.faults.rateLimitNext(120);
-      errors.push(await rejection(ctx.provider.getRouting(ctx.addresses)));
+      errors.push(await rejectionOf(ctx.provider.getRouting(ctx.addresses)));
       ctx.faults.dropNext(1_000);
-      errors.push(await rejection(ctx.provider.getRouting(ctx.addresses)));
+      errors.push(await rejectionOf(ctx.provider.getRouting(ctx.addresses)));
       expect(ctx.logs.length).toBeGreaterThan(0);
 
       const texts = [

@@ -1,22 +1,13 @@
 import { secret } from '../../config/secret.js';
-import { IpshiftError } from '../../errors.js';
 import { startDigitalOceanEmulator, type DigitalOceanEmulator } from '../../emulators/digitalocean/digitalocean-emulator.js';
 import { systemClock } from '../../ports/clock.js';
 import { silentLogger } from '../../ports/logger.js';
 import { staticCredentials } from '../credentials.js';
 import { createDigitalOceanProvider } from './digitalocean-provider.js';
+import { rejectionOf } from '../../../test/conformance/rejection-of.js';
 
 const TOKEN = 'dop_v1_unit_token';
 
-async function failureOf(promise: Promise<unknown>): Promise<IpshiftError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof IpshiftError) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('DigitalOcean provider against its emulator', () => {
   let emulator: DigitalOceanEmulator;
@@ -50,20 +41,20 @@ describe('DigitalOcean provider against its emulator', () => {
   });
 
   it('does not retry a Droplet in another region (422)', async () => {
-    const error = await failureOf(build().route(['203.0.113.5'], '3'));
+    const error = await rejectionOf(build().route(['203.0.113.5'], '3'));
     expect(error).toMatchObject({ kind: 'terminal', code: 'validation' });
     expect(emulator.requests.filter((r) => r.mutation)).toHaveLength(1);
   });
 
   it('refuses IPv6 and non-numeric server ids without asking the API', async () => {
-    expect(await failureOf(build().getRouting(['2001:db8::/64']))).toMatchObject({ kind: 'terminal', code: 'validation' });
-    expect(await failureOf(build().route(['203.0.113.5'], 'node-a'))).toMatchObject({ kind: 'terminal', code: 'validation' });
+    expect(await rejectionOf(build().getRouting(['2001:db8::/64']))).toMatchObject({ kind: 'terminal', code: 'validation' });
+    expect(await rejectionOf(build().route(['203.0.113.5'], 'node-a'))).toMatchObject({ kind: 'terminal', code: 'validation' });
     expect(emulator.requests).toHaveLength(0);
   });
 
   it('reports a revoked token as a terminal auth error, once', async () => {
     emulator.revokeToken();
-    expect(await failureOf(build().route(['203.0.113.5'], '2'))).toMatchObject({ kind: 'terminal', code: 'auth' });
+    expect(await rejectionOf(build().route(['203.0.113.5'], '2'))).toMatchObject({ kind: 'terminal', code: 'auth' });
     expect(emulator.requests).toHaveLength(1);
   });
 

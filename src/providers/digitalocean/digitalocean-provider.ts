@@ -1,14 +1,12 @@
 import { z } from 'zod';
 import { terminalError, transientError } from '../../errors.js';
-import type { Clock } from '../../ports/clock.js';
-import type { Logger } from '../../ports/logger.js';
-import type { CredentialStore, FailoverIpProvider, NodeIdentityHint, Routing } from '../../ports/provider.js';
-import type { ProviderMetrics } from '../../metrics/provider-metrics.js';
+import type { FailoverIpProvider, NodeIdentityHint, Routing } from '../../ports/provider.js';
 import { addressKey, isIPv6Address } from '../address.js';
 import { readCredential } from '../credentials.js';
-import { createProviderHttp, type HttpFailure, type HttpRequest } from '../http.js';
+import type { HttpFailure, HttpRequest } from '../http.js';
 import { parseAnswer } from '../parse.js';
-import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from '../retry.js';
+import { pollAction } from '../poll-action.js';
+import { createProviderCall, type HttpProviderOptions } from '../provider-client.js';
 
 /**
  * DigitalOcean reserved IPs (IPv4). Server ids are Droplet ids (as in the node's
@@ -18,19 +16,10 @@ import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from '../retry.js';
  */
 export const DIGITALOCEAN_API_URL = 'https://api.digitalocean.com/v2';
 
-export interface DigitalOceanProviderOptions {
-  readonly apiUrl?: string;
-  /** Secret keys: `token` (a personal access token with write scope). */
-  readonly credentials: CredentialStore;
-  readonly logger: Logger;
-  readonly clock: Clock;
-  readonly metrics?: ProviderMetrics;
-  readonly fetch?: typeof fetch;
-  readonly retry?: RetryPolicy;
-  readonly requestTimeoutMs?: number;
+/** Secret keys: `token` (a personal access token with write scope). */
+export interface DigitalOceanProviderOptions extends HttpProviderOptions {
   readonly actionPollIntervalMs?: number;
   readonly actionTimeoutMs?: number;
-  readonly random?: () => number;
 }
 
 const reservedIpSchema = z.object({
@@ -51,28 +40,10 @@ type Action = z.infer<typeof actionSchema>['action'];
 export function createDigitalOceanProvider(options: DigitalOceanProviderOptions): FailoverIpProvider {
   const provider = 'digitalocean' as const;
   const logger = options.logger.child({ provider });
-  const retry = options.retry ?? DEFAULT_RETRY_POLICY;
-  const pollIntervalMs = options.actionPollIntervalMs ?? 1_000;
-  const actionTimeoutMs = options.actionTimeoutMs ?? 120_000;
-  const http = createProviderHttp({
-    provider,
-    baseUrl: options.apiUrl ?? DIGITALOCEAN_API_URL,
-    clock: options.clock,
-    fetch: options.fetch,
-    metrics: options.metrics,
-    timeoutMs: options.requestTimeoutMs,
+  const call = createProviderCall(provider, DIGITALOCEAN_API_URL, options, logger, {
     authorize: async () => ({ authorization: `Bearer ${(await readCredential(options.credentials, provider, 'token')).reveal()}` }),
     classifyFailure: classifyDigitalOceanFailure,
   });
-
-  const call = (request: HttpRequest) =>
-    withRetry(() => http.send(request), retry, {
-      clock: options.clock,
-      signal: request.signal,
-      what: `${provider} ${request.operation}`,
-      logger,
-      random: options.random,
-    });
 
   function ipPath(address: string): string {
     if (isIPv6Address(address)) {
@@ -88,19 +59,19 @@ export function createDigitalOceanProvider(options: DigitalOceanProviderOptions)
   }
 
   async function waitForAction(address: string, action: Action, signal?: AbortSignal): Promise<void> {
-    const deadline = options.clock.now() + actionTimeoutMs;
-    let current = action;
-    while (current.status === 'in-progress') {
-      if (options.clock.now() >= deadline) {
-        throw transientError(`${provider}: action ${current.id} still in progress after ${actionTimeoutMs} ms`, 'action-timeout');
-      }
-      await options.clock.sleep(pollIntervalMs, signal).catch(() => {
-        throw transientError(`${provider}: waiting for action ${current.id} cancelled`, 'aborted');
-      });
-      const response = await call({ method: 'GET', path: `${ipPath(address)}/actions/${current.id}`, operation: 'poll_task', signal });
-      current = parseAnswer(actionSchema, response.body, `${provider} GET /reserved_ips/{ip}/actions/{id}`).action;
-    }
-    if (current.status === 'errored') throw transientError(`${provider}: action ${current.id} errored`, 'action-failed');
+    const done = await pollAction(action, {
+      what: `${provider} action ${action.id}`,
+      clock: options.clock,
+      intervalMs: options.actionPollIntervalMs ?? 1_000,
+      timeoutMs: options.actionTimeoutMs ?? 120_000,
+      signal,
+      running: (a) => a.status === 'in-progress',
+      fetch: async (a) => {
+        const response = await call({ method: 'GET', path: `${ipPath(address)}/actions/${a.id}`, operation: 'poll_task', signal });
+        return parseAnswer(actionSchema, response.body, `${provider} GET /reserved_ips/{ip}/actions/{id}`).action;
+      },
+    });
+    if (done.status === 'errored') throw transientError(`${provider}: action ${done.id} errored`, 'action-failed');
   }
 
   return {

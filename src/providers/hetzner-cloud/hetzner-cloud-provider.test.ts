@@ -8,19 +8,11 @@ import { silentLogger } from '../../ports/logger.js';
 import { staticCredentials } from '../credentials.js';
 import type { RetryPolicy } from '../retry.js';
 import { createHetznerCloudProvider, type HetznerCloudProviderOptions } from './hetzner-cloud-provider.js';
+import { rejectionOf } from '../../../test/conformance/rejection-of.js';
 
 const TOKEN = 'hcloud-unit-token-1234';
 const FAST: RetryPolicy = { deadlineMs: 3_000, maxAttempts: 20, baseDelayMs: 20, maxDelayMs: 100 };
 
-async function failureOf(promise: Promise<unknown>): Promise<IpshiftError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof IpshiftError) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('Hetzner Cloud provider against its emulator', () => {
   let emulator: HetznerCloudEmulator;
@@ -64,13 +56,13 @@ describe('Hetzner Cloud provider against its emulator', () => {
   });
 
   it('refuses a server id that is not a number without asking the API', async () => {
-    const error = await failureOf(build().route(['203.0.113.55'], 'node-a'));
+    const error = await rejectionOf(build().route(['203.0.113.55'], 'node-a'));
     expect(error).toMatchObject({ kind: 'terminal', code: 'validation' });
     expect(emulator.requests).toHaveLength(0);
   });
 
   it('names the missing Secret key and sends nothing', async () => {
-    const error = await failureOf(build({ credentials: staticCredentials({}) }).getRouting(['203.0.113.55']));
+    const error = await rejectionOf(build({ credentials: staticCredentials({}) }).getRouting(['203.0.113.55']));
     expect(error).toMatchObject({ kind: 'terminal', code: 'credentials-missing' });
     expect(error.message).toContain('"token"');
     expect(emulator.requests).toHaveLength(0);
@@ -87,7 +79,7 @@ describe('Hetzner Cloud provider against its emulator', () => {
 
   it('reports a revoked token as a terminal auth error that says what to check', async () => {
     emulator.revokeToken();
-    const error = await failureOf(build().getRouting(['203.0.113.1']));
+    const error = await rejectionOf(build().getRouting(['203.0.113.1']));
     expect(error).toMatchObject({ kind: 'terminal', code: 'auth' });
     expect(error.message).toContain('check the credentials in the provider Secret');
     expect(emulator.requests).toHaveLength(1);

@@ -1,14 +1,12 @@
 import { z } from 'zod';
 import { terminalError, transientError } from '../../errors.js';
-import type { Clock } from '../../ports/clock.js';
-import type { Logger } from '../../ports/logger.js';
-import type { CredentialStore, FailoverIpProvider, NodeIdentityHint, Routing } from '../../ports/provider.js';
-import type { ProviderMetrics } from '../../metrics/provider-metrics.js';
+import type { FailoverIpProvider, NodeIdentityHint, Routing } from '../../ports/provider.js';
 import { addressKey } from '../address.js';
 import { readCredential } from '../credentials.js';
-import { createProviderHttp, type HttpRequest } from '../http.js';
+import type { HttpRequest } from '../http.js';
 import { parseAnswer } from '../parse.js';
-import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from '../retry.js';
+import { pollAction } from '../poll-action.js';
+import { createProviderCall, type HttpProviderOptions } from '../provider-client.js';
 
 /**
  * Hetzner Cloud floating IPs. Server ids are the numeric Cloud server ids (as in the node's
@@ -18,20 +16,11 @@ import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from '../retry.js';
  */
 export const HETZNER_CLOUD_API_URL = 'https://api.hetzner.cloud/v1';
 
-export interface HetznerCloudProviderOptions {
-  readonly apiUrl?: string;
-  /** Secret keys: `token` (a read & write project API token). */
-  readonly credentials: CredentialStore;
-  readonly logger: Logger;
-  readonly clock: Clock;
-  readonly metrics?: ProviderMetrics;
-  readonly fetch?: typeof fetch;
-  readonly retry?: RetryPolicy;
-  readonly requestTimeoutMs?: number;
+/** Secret keys: `token` (a Read & Write project API token). */
+export interface HetznerCloudProviderOptions extends HttpProviderOptions {
   readonly actionPollIntervalMs?: number;
   /** How long one assign Action may run before the move is reported as failed (transient). */
   readonly actionTimeoutMs?: number;
-  readonly random?: () => number;
 }
 
 const floatingIpSchema = z.object({
@@ -61,27 +50,9 @@ const MAX_PAGES = 100;
 export function createHetznerCloudProvider(options: HetznerCloudProviderOptions): FailoverIpProvider {
   const provider = 'hetzner-cloud' as const;
   const logger = options.logger.child({ provider });
-  const retry = options.retry ?? DEFAULT_RETRY_POLICY;
-  const pollIntervalMs = options.actionPollIntervalMs ?? 1_000;
-  const actionTimeoutMs = options.actionTimeoutMs ?? 120_000;
-  const http = createProviderHttp({
-    provider,
-    baseUrl: options.apiUrl ?? HETZNER_CLOUD_API_URL,
-    clock: options.clock,
-    fetch: options.fetch,
-    metrics: options.metrics,
-    timeoutMs: options.requestTimeoutMs,
+  const call = createProviderCall(provider, HETZNER_CLOUD_API_URL, options, logger, {
     authorize: async () => ({ authorization: `Bearer ${(await readCredential(options.credentials, provider, 'token')).reveal()}` }),
   });
-
-  const call = (request: HttpRequest) =>
-    withRetry(() => http.send(request), retry, {
-      clock: options.clock,
-      signal: request.signal,
-      what: `${provider} ${request.operation}`,
-      logger,
-      random: options.random,
-    });
 
   async function listFloatingIps(operation: HttpRequest['operation'], signal?: AbortSignal): Promise<FloatingIp[]> {
     const all: FloatingIp[] = [];
@@ -107,21 +78,21 @@ export function createHetznerCloudProvider(options: HetznerCloudProviderOptions)
   }
 
   async function waitForAction(action: Action, signal?: AbortSignal): Promise<void> {
-    const deadline = options.clock.now() + actionTimeoutMs;
-    let current = action;
-    while (current.status === 'running') {
-      if (options.clock.now() >= deadline) {
-        throw transientError(`${provider}: action ${current.id} still running after ${actionTimeoutMs} ms`, 'action-timeout');
-      }
-      await options.clock.sleep(pollIntervalMs, signal).catch(() => {
-        throw transientError(`${provider}: waiting for action ${current.id} cancelled`, 'aborted');
-      });
-      const response = await call({ method: 'GET', path: `/actions/${current.id}`, operation: 'poll_task', signal });
-      current = parseAnswer(actionSchema, response.body, `${provider} GET /actions/{id}`).action;
-    }
-    if (current.status === 'error') {
-      const reason = current.error ? `${current.error.code}: ${current.error.message}` : 'no reason given';
-      throw transientError(`${provider}: action ${current.id} failed (${reason})`, 'action-failed');
+    const done = await pollAction(action, {
+      what: `${provider} action ${action.id}`,
+      clock: options.clock,
+      intervalMs: options.actionPollIntervalMs ?? 1_000,
+      timeoutMs: options.actionTimeoutMs ?? 120_000,
+      signal,
+      running: (a) => a.status === 'running',
+      fetch: async (a) => {
+        const response = await call({ method: 'GET', path: `/actions/${a.id}`, operation: 'poll_task', signal });
+        return parseAnswer(actionSchema, response.body, `${provider} GET /actions/{id}`).action;
+      },
+    });
+    if (done.status === 'error') {
+      const reason = done.error ? `${done.error.code}: ${done.error.message}` : 'no reason given';
+      throw transientError(`${provider}: action ${done.id} failed (${reason})`, 'action-failed');
     }
   }
 

@@ -1,20 +1,11 @@
 import { secret } from '../../config/secret.js';
-import { IpshiftError } from '../../errors.js';
 import { startHetznerRobotEmulator, type HetznerRobotEmulator } from '../../emulators/hetzner-robot/hetzner-robot-emulator.js';
 import { systemClock } from '../../ports/clock.js';
 import { silentLogger } from '../../ports/logger.js';
 import { staticCredentials } from '../credentials.js';
 import { createHetznerRobotProvider } from './hetzner-robot-provider.js';
+import { rejectionOf } from '../../../test/conformance/rejection-of.js';
 
-async function failureOf(promise: Promise<unknown>): Promise<IpshiftError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof IpshiftError) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('Hetzner Robot provider against its emulator', () => {
   let emulator: HetznerRobotEmulator;
@@ -51,14 +42,14 @@ describe('Hetzner Robot provider against its emulator', () => {
   });
 
   it('reports an unknown target server as terminal', async () => {
-    const error = await failureOf(build().route(['198.51.100.100'], '203.0.113.9'));
+    const error = await rejectionOf(build().route(['198.51.100.100'], '203.0.113.9'));
     expect(error).toMatchObject({ kind: 'terminal', code: 'server-not-found' });
     expect(emulator.requests.filter((r) => r.mutation)).toHaveLength(1);
   });
 
   it('reports a changed webservice password as a terminal auth error, once', async () => {
     emulator.changePassword('rotated');
-    expect(await failureOf(build().getRouting(['198.51.100.100']))).toMatchObject({ kind: 'terminal', code: 'auth' });
+    expect(await rejectionOf(build().getRouting(['198.51.100.100']))).toMatchObject({ kind: 'terminal', code: 'auth' });
     expect(emulator.requests).toHaveLength(1);
   });
 

@@ -1,14 +1,11 @@
 import { z } from 'zod';
 import { rateLimitedError, terminalError, transientError } from '../../errors.js';
-import type { Clock } from '../../ports/clock.js';
-import type { Logger } from '../../ports/logger.js';
-import type { CredentialStore, FailoverIpProvider, NodeIdentityHint, Routing } from '../../ports/provider.js';
-import type { ProviderMetrics } from '../../metrics/provider-metrics.js';
+import type { FailoverIpProvider, NodeIdentityHint, Routing } from '../../ports/provider.js';
 import { addressKey, isIPv6Address } from '../address.js';
 import { readCredential } from '../credentials.js';
-import { createProviderHttp, isRecord, type HttpFailure, type HttpRequest } from '../http.js';
+import { isRecord, type HttpFailure, type HttpRequest } from '../http.js';
 import { parseAnswer } from '../parse.js';
-import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from '../retry.js';
+import { createProviderCall, type HttpProviderOptions } from '../provider-client.js';
 
 /**
  * Hetzner Robot failover IPs (dedicated servers). A server id is the server's main IPv4
@@ -19,19 +16,10 @@ import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from '../retry.js';
  */
 export const HETZNER_ROBOT_API_URL = 'https://robot-ws.your-server.de';
 
-export interface HetznerRobotProviderOptions {
-  readonly apiUrl?: string;
-  /** Secret keys: `user` and `password` of a Robot webservice user. */
-  readonly credentials: CredentialStore;
-  readonly logger: Logger;
-  readonly clock: Clock;
-  readonly metrics?: ProviderMetrics;
-  readonly fetch?: typeof fetch;
-  readonly retry?: RetryPolicy;
-  readonly requestTimeoutMs?: number;
+/** Secret keys: `user` and `password` of a Robot webservice user. */
+export interface HetznerRobotProviderOptions extends HttpProviderOptions {
   /** Timeout of the (synchronous) route request. */
   readonly routeTimeoutMs?: number;
-  readonly random?: () => number;
 }
 
 const failoverSchema = z.object({
@@ -56,14 +44,7 @@ type RobotServer = z.infer<typeof serverListSchema>[number]['server'];
 export function createHetznerRobotProvider(options: HetznerRobotProviderOptions): FailoverIpProvider {
   const provider = 'hetzner-robot' as const;
   const logger = options.logger.child({ provider });
-  const retry = options.retry ?? DEFAULT_RETRY_POLICY;
-  const http = createProviderHttp({
-    provider,
-    baseUrl: options.apiUrl ?? HETZNER_ROBOT_API_URL,
-    clock: options.clock,
-    fetch: options.fetch,
-    metrics: options.metrics,
-    timeoutMs: options.requestTimeoutMs,
+  const call = createProviderCall(provider, HETZNER_ROBOT_API_URL, options, logger, {
     authorize: async () => {
       const user = await readCredential(options.credentials, provider, 'user');
       const password = await readCredential(options.credentials, provider, 'password');
@@ -72,15 +53,6 @@ export function createHetznerRobotProvider(options: HetznerRobotProviderOptions)
     classifyFailure: classifyRobotFailure,
   });
   let servers: RobotServer[] | undefined;
-
-  const call = (request: HttpRequest) =>
-    withRetry(() => http.send(request), retry, {
-      clock: options.clock,
-      signal: request.signal,
-      what: `${provider} ${request.operation}`,
-      logger,
-      random: options.random,
-    });
 
   async function listServers(operation: HttpRequest['operation'], signal?: AbortSignal, refresh = false): Promise<RobotServer[]> {
     if (servers && !refresh) return servers;

@@ -1,0 +1,33 @@
+import { transientError } from '../errors.js';
+import type { Clock } from '../ports/clock.js';
+
+export interface PollActionOptions<A> {
+  /** e.g. `hetzner-cloud action 42`, for messages. */
+  readonly what: string;
+  readonly clock: Clock;
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal;
+  readonly running: (action: A) => boolean;
+  readonly fetch: (action: A) => Promise<A>;
+}
+
+/**
+ * Polls an async provider action (Hetzner Action, DigitalOcean action) until it leaves its
+ * running state, at a fixed interval, within a time limit. Running too long is transient: the
+ * action may still finish, and the next reconcile reads the truth.
+ */
+export async function pollAction<A>(first: A, options: PollActionOptions<A>): Promise<A> {
+  const deadline = options.clock.now() + options.timeoutMs;
+  let current = first;
+  while (options.running(current)) {
+    if (options.clock.now() >= deadline) {
+      throw transientError(`${options.what}: still running after ${options.timeoutMs} ms`, 'action-timeout');
+    }
+    await options.clock.sleep(options.intervalMs, options.signal).catch(() => {
+      throw transientError(`${options.what}: waiting cancelled`, 'aborted');
+    });
+    current = await options.fetch(current);
+  }
+  return current;
+}
