@@ -10,7 +10,12 @@ const needs = [
   { binary: 'promtool', pkg: 'prometheus' },
   { binary: 'prometheus-alertmanager', pkg: 'prometheus-alertmanager' },
   { binary: 'ip', pkg: 'iproute2' },
+  // the node agent's announcement tools, as in the Dockerfile's agent target (agent/netns.test.ts)
+  { binary: 'arping', pkg: 'arping' },
+  { binary: 'ndisc6', pkg: 'ndisc6' },
   { binary: 'chromium', pkg: 'chromium' },
+  // The image ships a current kubectl; Debian's kubernetes-client is the fallback for `kubectl kustomize`.
+  { binary: 'kubectl', pkg: 'kubernetes-client' },
 ];
 
 const onPath = (binary) => spawnSync('sh', ['-c', `command -v ${binary}`], { stdio: 'ignore' }).status === 0;

@@ -165,8 +165,11 @@ export function createApp(config: Config, parts: AppParts): App {
     sync,
     async start(port, host) {
       unsubscribe.push(parts.cluster.onChange((change) => loop.request(change)));
+      // The Lease elector keeps ipshift_leader itself; this also covers fixed leadership (sandbox).
+      metrics.kube.leader(parts.leadership.isLeader());
       unsubscribe.push(
         parts.leadership.onChange((leader) => {
+          metrics.kube.leader(leader);
           logger.info(leader ? 'became leader' : 'lost leadership');
           if (leader) void sync?.syncNow('became-leader');
           loop.request('leadership');

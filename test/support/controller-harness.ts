@@ -61,8 +61,8 @@ export class ControllerHarness {
     return harness;
   }
 
-  async addReplica(leader = true): Promise<Replica> {
-    const config = loadConfig({ IPSHIFT_SANDBOX: '1', IPSHIFT_ROUTING_REFRESH_SECONDS: '3600' });
+  async addReplica(leader = true, extra: { providerFetch?: typeof fetch; env?: Record<string, string> } = {}): Promise<Replica> {
+    const config = loadConfig({ IPSHIFT_SANDBOX: '1', IPSHIFT_ROUTING_REFRESH_SECONDS: '3600', ...extra.env });
     let provider: FailoverIpProvider | null = null;
     const leadership = new StaticLeadership(leader);
     const logger = this.options.logger ?? silentLogger;
@@ -80,6 +80,7 @@ export class ControllerHarness {
             clock: systemClock,
             taskPollIntervalMs: 20,
             retry: { maxAttempts: 8, baseDelayMs: 20, maxDelayMs: 100, deadlineMs: 10_000 },
+            ...(extra.providerFetch === undefined ? {} : { fetch: extra.providerFetch }),
           })),
       },
       policy: loadAlertPolicy(),
@@ -110,7 +111,7 @@ export class ControllerHarness {
     return Object.entries(SERVER_OF).find(([, id]) => id === server)?.[0] ?? null;
   }
 
-  async postAlert(url: string, node: string, status: 'firing' | 'resolved', alertname = 'KubeNodeNotReady'): Promise<Response> {
+  async postAlert(url: string, node: string, status: 'firing' | 'resolved', alertname = 'KubeNodeNotReady', headers: Record<string, string> = {}): Promise<Response> {
     const alert = {
       status,
       labels: { alertname, node, severity: 'critical' },
@@ -121,7 +122,7 @@ export class ControllerHarness {
     };
     return fetch(`${url}/webhook/alertmanager`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...headers },
       body: JSON.stringify({ version: '4', status, receiver: 'ipshift', groupKey: 'g', alerts: [alert], truncatedAlerts: 0 }),
     });
   }
