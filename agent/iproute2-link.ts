@@ -34,6 +34,8 @@ interface IpJsonLink {
   addr_info?: IpJsonAddr[];
 }
 
+type AnnounceCommand = { readonly path: string; readonly args: string[] } | { readonly skip: string };
+
 interface RunResult {
   readonly stdout: string;
 }
@@ -69,6 +71,7 @@ function classifyIpFailure(what: string, failure: CommandFailure): IpshiftError 
  */
 export class Iproute2Link implements IpLink {
   private readonly binaries = new Map<string, Promise<string | null>>();
+  private readonly arpingFlavours = new Map<string, Promise<'habets' | 'iputils'>>();
 
   constructor(
     private readonly options: Iproute2LinkOptions,
@@ -128,25 +131,61 @@ export class Iproute2Link implements IpLink {
   }
 
   /**
-   * IPv4: `arping -U` (iputils) sends one gratuitous ARP. IPv6: `ndsend` sends an unsolicited
-   * neighbour advertisement (the ndisc6 tools only solicit). Missing binaries are skipped.
+   * IPv4: one gratuitous ARP with `arping -U` (Debian's `arping` package, Habets, or
+   * `iputils-arping`: they differ in the interface flag, so the flavour is asked once).
+   * IPv6: `ndsend` (an unsolicited neighbour advertisement) when present, else `ndisc6 -s`: a
+   * neighbour solicitation from the new address to the default gateway, which carries our MAC
+   * and so updates the router's neighbour cache for that address (RFC 4861 7.2.3).
+   * Best effort: missing tools, no gateway or no answer only log at debug.
    */
   async announce(iface: string, cidr: string): Promise<void> {
     const parsed = parseCidr(cidr);
     if (parsed === null) return;
-    const [binary, args] =
-      parsed.family === 4 ? ['arping', ['-q', '-U', '-c', '1', '-I', iface, parsed.address]] : ['ndsend', [parsed.address, iface]];
-    const path = await this.findBinary(binary);
-    if (path === null) {
-      this.deps.logger.debug(`${binary} not installed: no announcement after adding`, { interface: iface, address: cidr });
+    const command = parsed.family === 4 ? await this.arpingCommand(iface, parsed.address) : await this.ipv6AnnounceCommand(iface, parsed.address);
+    if ('skip' in command) {
+      this.deps.logger.debug(`no announcement after adding: ${command.skip}`, { interface: iface, address: cidr });
       return;
     }
     try {
-      await this.run(path, args as string[]);
-      this.deps.logger.debug('address announced', { interface: iface, address: cidr, tool: binary });
+      await this.run(command.path, command.args);
+      this.deps.logger.debug('address announced', { interface: iface, address: cidr, tool: command.path });
     } catch (error) {
-      this.deps.logger.debug('announcement failed', { interface: iface, address: cidr, tool: binary, error: (error as Error).message });
+      // arping and ndisc6 exit non-zero when nobody answers, which an announcement does not expect.
+      this.deps.logger.debug('announcement tool exited with an error', { interface: iface, address: cidr, tool: command.path, error: (error as Error).message });
     }
+  }
+
+  private async arpingCommand(iface: string, address: string): Promise<AnnounceCommand> {
+    const path = await this.findBinary('arping');
+    if (path === null) return { skip: 'arping not installed' };
+    let flavour = this.arpingFlavours.get(path);
+    if (flavour === undefined) {
+      flavour = this.run(path, ['--help']).then(
+        ({ stdout }) => (/Habets/i.test(stdout) ? 'habets' : 'iputils'),
+        (error: unknown) => (error instanceof CommandFailure && /Habets/i.test(`${error.stderr} ${error.message}`) ? 'habets' : 'iputils'),
+      );
+      this.arpingFlavours.set(path, flavour);
+    }
+    return (await flavour) === 'habets'
+      ? { path, args: ['-q', '-U', '-c', '1', '-w', '1', '-i', iface, address] }
+      : { path, args: ['-q', '-U', '-c', '1', '-I', iface, address] };
+  }
+
+  private async ipv6AnnounceCommand(iface: string, address: string): Promise<AnnounceCommand> {
+    const ndsend = await this.findBinary('ndsend');
+    if (ndsend !== null) return { path: ndsend, args: [address, iface] };
+    const ndisc6 = await this.findBinary('ndisc6');
+    if (ndisc6 === null) return { skip: 'neither ndsend nor ndisc6 installed' };
+    let gateway: string | null = null;
+    try {
+      const { stdout } = await this.run(this.ipBinary(), ['-6', '-j', 'route', 'show', 'default', 'dev', iface]);
+      const routes = JSON.parse(stdout) as { gateway?: string }[];
+      gateway = routes.find((r) => typeof r.gateway === 'string')?.gateway ?? null;
+    } catch {
+      gateway = null;
+    }
+    if (gateway === null) return { skip: `no IPv6 default gateway on ${iface} to tell` };
+    return { path: ndisc6, args: ['-q', '-1', '-r', '1', '-w', '300', '-s', address, gateway, iface] };
   }
 
   private ipBinary(): string {

@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { Registry } from 'prom-client';
 import { PRIMARY_MAC_ANNOTATION, type FailoverIPObject } from '../src/core/model.js';
 import { createAgentMetrics } from '../src/metrics/agent-metrics.js';
-import { silentLogger } from '../src/ports/logger.js';
+import { silentLogger, type Logger } from '../src/ports/logger.js';
 import { NodeAgent } from './agent.js';
 import type { AgentMode } from './desired-addresses.js';
 import { FakeClusterView, ManualClock } from './fake-cluster-view.js';
@@ -199,10 +199,14 @@ describeAsRoot('agent in real network namespaces', () => {
     expect(ifaces.find((i) => i.name === 'eth0')?.mac).toBe(MAC_A);
   });
 
-  it('announces with arping when it is installed, inside the namespace', async () => {
+  it('announces with iputils arping (-I), inside the namespace', async () => {
     const bin = await mkdtemp(join(tmpdir(), 'ipshift-bin-'));
     const record = join(bin, 'called');
-    await writeFile(join(bin, 'arping'), `#!/bin/sh\necho "$@" > ${record}\nip -j link show > ${record}.links\n`);
+    // iputils' arping: usage names -I; anything else records its arguments and what it sees.
+    await writeFile(
+      join(bin, 'arping'),
+      `#!/bin/sh\nif [ "$1" = "--help" ]; then echo "Usage: arping [-AbDfhqUV] [-c count] [-I device] destination" >&2; exit 2; fi\necho "$@" > ${record}\nip -j link show > ${record}.links\n`,
+    );
     await chmod(join(bin, 'arping'), 0o755);
     try {
       const link = new Iproute2Link({ netns: NS_A, searchPath: bin }, { logger: silentLogger });
@@ -210,10 +214,40 @@ describeAsRoot('agent in real network namespaces', () => {
       expect((await readFile(record, 'utf8')).trim()).toBe('-q -U -c 1 -I eth0 198.51.100.20');
       // it ran inside the namespace: it saw the namespace's eth0 with node A's MAC
       expect(await readFile(`${record}.links`, 'utf8')).toContain(MAC_A);
-      // ndsend is absent there: skipped without an error
+      // neither ndsend nor ndisc6 there: skipped without an error
       await expect(link.announce('eth0', '2001:db8:30::1/64')).resolves.toBeUndefined();
     } finally {
       await rm(bin, { recursive: true, force: true });
+    }
+  });
+
+  it('the tools the agent image ships (Debian arping, ndisc6) put packets on the wire', async () => {
+    // scripts/ensure-system-deps.mjs installs both, as the Dockerfile's agent target does.
+    const lines: { message: string; fields: Record<string, unknown> }[] = [];
+    const logger: Logger = { ...silentLogger, debug: (message, fields) => lines.push({ message, fields: fields ?? {} }) };
+    const link = new Iproute2Link({ netns: NS_A, searchPath: `${process.env['PATH'] ?? ''}:/usr/sbin:/sbin` }, { logger });
+    const sent = async (): Promise<number> => {
+      const [stats] = JSON.parse(await ip('-n', NS_A, '-s', '-j', 'link', 'show', 'dev', 'eth0')) as { stats64: { tx: { packets: number } } }[];
+      return stats?.stats64.tx.packets ?? 0;
+    };
+    await ip('-n', NS_A, 'addr', 'add', '198.51.100.40/32', 'dev', 'eth0');
+    await ip('-n', NS_A, 'addr', 'add', '2001:db8:40::1/64', 'dev', 'eth0', 'nodad');
+    await ip('-n', NS_A, '-6', 'route', 'add', 'default', 'via', 'fe80::1', 'dev', 'eth0');
+    try {
+      const before4 = await sent();
+      await link.announce('eth0', '198.51.100.40/32');
+      expect(await sent()).toBeGreaterThan(before4);
+      const before6 = await sent();
+      await link.announce('eth0', '2001:db8:40::1/64');
+      expect(await sent()).toBeGreaterThan(before6);
+      // both tools really ran (they exit non-zero because nobody answers), none was skipped
+      const tools = lines.filter((l) => typeof l.fields['tool'] === 'string').map((l) => String(l.fields['tool']).split('/').pop());
+      expect(tools).toEqual(['arping', 'ndisc6']);
+      expect(lines.filter((l) => l.message.startsWith('no announcement'))).toEqual([]);
+    } finally {
+      await ip('-n', NS_A, '-6', 'route', 'del', 'default', 'via', 'fe80::1', 'dev', 'eth0').catch(() => '');
+      await ip('-n', NS_A, 'addr', 'del', '198.51.100.40/32', 'dev', 'eth0').catch(() => '');
+      await ip('-n', NS_A, 'addr', 'del', '2001:db8:40::1/64', 'dev', 'eth0').catch(() => '');
     }
   });
 });
