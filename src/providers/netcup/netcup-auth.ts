@@ -142,11 +142,16 @@ export function createNetcupAuth(options: NetcupAuthOptions): NetcupAuth {
   async function current(signal?: AbortSignal): Promise<CachedToken> {
     if (signal?.aborted) throw abortedError('netcup token refresh');
     if (cached && options.clock.now() < cached.expiresAt) return cached;
-    inFlight ??= refresh().finally(() => {
-      inFlight = undefined;
-    });
-    cached = await inFlight;
-    return cached;
+    inFlight ??= refresh()
+      .then((token) => {
+        cached = token;
+        return token;
+      })
+      .finally(() => {
+        inFlight = undefined;
+      });
+    // A cancelled caller stops waiting at once; the shared refresh still lands in the cache.
+    return abortable(inFlight, signal);
   }
 
   async function userId(signal?: AbortSignal): Promise<number> {
@@ -179,6 +184,24 @@ export function createNetcupAuth(options: NetcupAuthOptions): NetcupAuth {
     },
     userId,
   };
+}
+
+function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(abortedError('netcup token refresh'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
 }
 
 async function readCredentials(store: CredentialStore): Promise<{ all: Record<string, Secret>; refreshToken: string; userId?: number }> {

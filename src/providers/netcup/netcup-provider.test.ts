@@ -155,6 +155,20 @@ describe('netcup provider against the emulator', () => {
     expect(emulator.refreshGrants()).toBe(2);
   });
 
+  it('stops waiting for a slow token refresh when cancelled, and keeps its result for the next call', async () => {
+    const provider = await setup();
+    emulator.faults.slowNext(600, 1, 'token');
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 50);
+    const started = Date.now();
+    expect(await rejection(provider.getRouting([V4], controller.signal))).toMatchObject({ kind: 'transient', code: 'aborted' });
+    expect(Date.now() - started).toBeLessThan(500);
+    expect(emulator.faults.requestCount()).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    await expect(provider.getRouting([V4])).resolves.toEqual([{ address: V4, serverId: '111001' }]);
+    expect(emulator.refreshGrants()).toBe(1);
+  });
+
   it('drops an access token the API refuses, and the next call works with a new one', async () => {
     const provider = await setup();
     await provider.getRouting([V4]);
