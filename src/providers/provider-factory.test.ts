@@ -15,7 +15,7 @@ function deps(seen: string[]): ProviderDeps {
     endpoints: {
       hetznerCloudApiUrl: 'http://127.0.0.1:9/hcloud/v1',
       hetznerRobotApiUrl: 'http://127.0.0.1:9/robot',
-      digitaloceanApiUrl: 'http://127.0.0.1:9/do/v2',
+      digitaloceanApiUrl: 'http://127.0.0.1:9/do',
     },
     logger: silentLogger,
     clock: systemClock,

@@ -22,7 +22,7 @@ runProviderConformance({
     });
     const logger = createCapturingLogger();
     const provider = createDigitalOceanProvider({
-      apiUrl: `${emulator.url}/v2`,
+      apiUrl: emulator.url,
       credentials: staticCredentials({ token: secret(TOKEN) }),
       logger,
       ...CONFORMANCE_ADAPTER_OPTIONS,

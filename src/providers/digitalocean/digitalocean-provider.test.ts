@@ -13,7 +13,7 @@ describe('DigitalOcean provider against its emulator', () => {
   let emulator: DigitalOceanEmulator;
   const build = () =>
     createDigitalOceanProvider({
-      apiUrl: `${emulator.url}/v2`,
+      apiUrl: emulator.url,
       credentials: staticCredentials({ token: secret(TOKEN) }),
       logger: silentLogger,
       clock: systemClock,

@@ -14,7 +14,8 @@ import { createProviderCall, type HttpProviderOptions } from '../provider-client
  * `completed`. DigitalOcean documents no per-IP move limit, only the account request budget
  * (5000/h, 250/min): the minimum move interval is 0 and the FailoverIP's cooldownSeconds governs.
  */
-export const DIGITALOCEAN_API_URL = 'https://api.digitalocean.com/v2';
+/** The API host; request paths carry the `/v2` version, as in DigitalOcean's docs. */
+export const DIGITALOCEAN_API_URL = 'https://api.digitalocean.com';
 
 /** Secret keys: `token` (a personal access token with write scope). */
 export interface DigitalOceanProviderOptions extends HttpProviderOptions {
@@ -49,7 +50,7 @@ export function createDigitalOceanProvider(options: DigitalOceanProviderOptions)
     if (isIPv6Address(address)) {
       throw terminalError(`${provider}: ${address} is IPv6; only reserved IPv4 addresses are supported`, 'validation');
     }
-    return `/reserved_ips/${addressKey(address)}`;
+    return `/v2/reserved_ips/${addressKey(address)}`;
   }
 
   async function currentDroplet(address: string, operation: HttpRequest['operation'], signal?: AbortSignal): Promise<string | null> {
