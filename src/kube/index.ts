@@ -2,12 +2,8 @@
  * The Kubernetes adapter: the only code that imports @kubernetes/client-node. The composition
  * root wires these factories to the ports in src/ports/cluster.ts.
  */
-import type { KubeConfig } from '@kubernetes/client-node';
-import type { KubeMetrics } from '../metrics/kube-metrics.js';
-import type { Clock } from '../ports/clock.js';
 import type { ClusterWriter, SecretAccess } from '../ports/cluster.js';
-import type { Logger } from '../ports/logger.js';
-import { createKubeClusterView, type KubeClusterView } from './kube-cluster-view.js';
+import { createKubeClusterView, type KubeClusterView, type KubeClusterViewOptions } from './kube-cluster-view.js';
 import { createKubeClusterWriter } from './kube-cluster-writer.js';
 import { createKubeSecretAccess } from './kube-secret-access.js';
 
@@ -18,22 +14,12 @@ export { createKubeClusterWriter, type KubeClusterWriterOptions } from './kube-c
 export { createKubeSecretAccess, type KubeSecretAccessOptions } from './kube-secret-access.js';
 export { FAILOVERIP_API_VERSION, FAILOVERIP_GROUP, FAILOVERIP_KIND, FAILOVERIP_PLURAL, FAILOVERIP_VERSION } from './crd.js';
 
-export interface KubeClusterOptions {
-  readonly kubeConfig: KubeConfig;
-  /** The controller's own namespace (Leases live there). */
+/** The view's options, plus what the writer needs. */
+export interface KubeClusterOptions extends KubeClusterViewOptions {
+  /** The controller's own namespace. */
   readonly namespace: string;
-  readonly logger: Logger;
-  readonly clock: Clock;
-  readonly metrics: KubeMetrics;
-  /** node-cron expression of the full re-list (IPSHIFT_NODE_RESYNC_SCHEDULE; default every minute). */
-  readonly resyncSchedule?: string;
-  /** Watch only this Node (the node agent). */
-  readonly nodeName?: string;
-  /** Watch FailoverIP objects (default true). */
-  readonly watchFailoverIPs?: boolean;
   /** Names this replica as the source of Events (the pod name). */
   readonly instance?: string;
-  readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
 }
 
 export interface KubeCluster {
@@ -47,16 +33,7 @@ export interface KubeCluster {
 
 export function createKubeCluster(options: KubeClusterOptions): KubeCluster {
   const { kubeConfig, logger, clock, metrics } = options;
-  const view = createKubeClusterView({
-    kubeConfig,
-    logger: logger.child({ component: 'kube' }),
-    clock,
-    metrics,
-    ...(options.resyncSchedule === undefined ? {} : { resyncSchedule: options.resyncSchedule }),
-    ...(options.nodeName === undefined ? {} : { nodeName: options.nodeName }),
-    ...(options.watchFailoverIPs === undefined ? {} : { watchFailoverIPs: options.watchFailoverIPs }),
-    ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
-  });
+  const view = createKubeClusterView({ ...options, logger: logger.child({ component: 'kube' }) });
   const writer = createKubeClusterWriter({
     kubeConfig,
     logger,
