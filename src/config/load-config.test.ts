@@ -22,7 +22,7 @@ describe('loadConfig', () => {
     expect(config.webhookToken).toBeUndefined();
   });
 
-  it.each([
+  it.each<{ desc: string; env: Record<string, string>; problem: string }>([
     { desc: 'port not a number', env: { IPSHIFT_PORT: 'http' }, problem: 'IPSHIFT_PORT="http": must be a whole number from 1 to 65535' },
     { desc: 'port out of range', env: { IPSHIFT_PORT: '70000' }, problem: 'IPSHIFT_PORT="70000": must be a whole number from 1 to 65535' },
     { desc: 'bad enum', env: { IPSHIFT_WEBHOOK_AUTH: 'maybe' }, problem: 'IPSHIFT_WEBHOOK_AUTH="maybe": must be one of required, none' },

@@ -82,6 +82,32 @@ describe('planPass', () => {
   });
 });
 
+describe('planPass shares work only where the rules are the same', () => {
+  it('two FailoverIPs with one selector but different server sets get their own eligibility', () => {
+    const nodes = ['a', 'b'].map((n) => nodeFacts(n));
+    const result = planPass({
+      now: NOW,
+      nodes,
+      alerts: [],
+      policy,
+      failoverIPs: [fip('ns/1', { nodesWithServer: new Set(['a']) }), fip('ns/2', { nodesWithServer: new Set(['b']) })],
+    });
+    expect(result.plans.map((p) => p.decision.target)).toEqual(['a', 'b']);
+  });
+
+  it('two FailoverIPs with different pod sets get their own eligibility', () => {
+    const nodes = ['a', 'b'].map((n) => nodeFacts(n));
+    const result = planPass({
+      now: NOW,
+      nodes,
+      alerts: [],
+      policy,
+      failoverIPs: [fip('ns/1', { readyPodNodes: new Set(['b']), spread: false }), fip('ns/2', { readyPodNodes: new Set(['a']), spread: false })],
+    });
+    expect(result.plans.map((p) => p.decision.target)).toEqual(['b', 'a']);
+  });
+});
+
 /** Random clusters: invariants that must hold whatever the input. */
 describe('randomized clusters (seeded)', () => {
   const conditionStates = ['True', 'False', 'Unknown'] as const;

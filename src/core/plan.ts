@@ -99,7 +99,7 @@ export function planPass(input: PassInput): PassResult {
   for (const fip of input.failoverIPs) bump(fip.assignedNode, 1);
 
   const nameHashes = input.nodes.map((node) => fnv1a(node.name));
-  const setIds = new WeakMap<ReadonlySet<string>, number>();
+  const setIds = new Map<ReadonlySet<string>, number>();
   const idOf = (set: ReadonlySet<string> | undefined): number => {
     if (set === undefined) return 0;
     let id = setIds.get(set);

@@ -39,7 +39,7 @@ describe('status page in a real browser', () => {
     expect(response.status).toBe(200);
     await waitFor(() => sandbox.app.reconciler.snapshot().failoverIPs[0]?.memory.assignedNode !== 'node-1', 3000, 'the move');
     // The page refreshes itself every second.
-    await page.waitForFunction(() => !(document.querySelector('tr[data-failover-ip="default/web"] td.holder')?.textContent ?? '').includes('node-1'), undefined, { timeout: 5000 });
+    await page.waitForFunction(`!(document.querySelector('tr[data-failover-ip="default/web"] td.holder')?.textContent ?? '').includes('node-1')`, undefined, { timeout: 5000 });
     expect(await page.locator('tr[data-node="node-1"]').getAttribute('class')).toBe('tier-down');
     expect(await page.locator('body').innerText()).toContain('KubeNodeNotReady');
     mkdirSync(ARTIFACTS, { recursive: true });
