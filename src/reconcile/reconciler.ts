@@ -117,7 +117,7 @@ export class Reconciler {
       const servers = provider === null ? new Map<string, string>() : await this.#servers.resolve(`${fip.spec.provider.type}/${fip.namespace}/${fip.spec.provider.secretRef.name}`, provider, nodes, now);
       if (provider !== null) await this.#refreshRouting(key, fip, memory, provider, servers, now);
       context.set(key, { fip, provider, servers });
-      inputs.push(this.#passInput(fip, memory, provider, servers, nodes, now));
+      inputs.push(this.#passInput(fip, memory, provider, servers));
     }
 
     const pass = planPass({ now, nodes, alerts: this.#deps.alerts.active(now), policy: this.#deps.policy(), failoverIPs: inputs });
@@ -176,13 +176,11 @@ export class Reconciler {
     }
   }
 
-  #passInput(fip: FailoverIPObject, memory: FailoverIPMemory, provider: FailoverIpProvider | null, servers: Map<string, string>, nodes: readonly NodeFacts[], now: number): PassFailoverIP {
+  #passInput(fip: FailoverIPObject, memory: FailoverIPMemory, provider: FailoverIpProvider | null, servers: Map<string, string>): PassFailoverIP {
     const policy = fip.spec.policy ?? {};
     const cooldownMs = (policy.cooldownSeconds ?? (provider === null ? 300_000 : provider.minMoveIntervalMs) / 1000) * 1000;
     const persistedBlock = parseTime(fip.status.nextMoveAllowedAt);
     const readyPodNodes = fip.spec.podSelector === undefined ? undefined : this.#deps.cluster.nodesWithReadyPods(fip.spec.podSelector);
-    void nodes;
-    void now;
     return {
       key: failoverIPKey(fip),
       addresses: fip.spec.addresses,

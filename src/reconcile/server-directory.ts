@@ -1,31 +1,13 @@
-import type { NodeFacts, ProviderType } from '../core/model.js';
-import { SERVER_ID_ANNOTATION } from '../core/model.js';
+import type { NodeFacts } from '../core/model.js';
+import { nodeServerId } from '../core/node-identity.js';
 import type { FailoverIpProvider } from '../ports/provider.js';
 import type { Logger } from '../ports/logger.js';
 
-const PROVIDER_ID_SCHEMES: Partial<Record<ProviderType, string>> = {
-  'hetzner-cloud': 'hcloud://',
-  digitalocean: 'digitalocean://',
-};
-
 /**
- * The provider server behind a node, per design.md: annotation ipshift.dev/server-id, then
- * spec.providerID (hcloud://, digitalocean://), then the provider's own discovery (netcup by
- * IP), cached. dry-run needs no server: the node name stands in for it.
+ * The provider server behind each node, per design.md: annotation ipshift.dev/server-id, then
+ * spec.providerID (src/core/node-identity.ts), then the provider's own discovery (netcup by
+ * IP), cached per provider instance; a failed discovery is retried after a while.
  */
-export function staticServerId(node: NodeFacts, type: ProviderType): string | null {
-  const annotated = node.annotations[SERVER_ID_ANNOTATION];
-  if (annotated !== undefined && annotated.trim() !== '') return annotated.trim();
-  const scheme = PROVIDER_ID_SCHEMES[type];
-  if (scheme !== undefined && node.providerID?.startsWith(scheme) === true) {
-    const id = node.providerID.slice(scheme.length).replace(/^\/+/, '');
-    if (id !== '') return id;
-  }
-  if (type === 'dry-run') return node.name;
-  return null;
-}
-
-/** Caches discovered server ids per provider instance; a failed discovery is retried after a while. */
 export class ServerDirectory {
   readonly #discovered = new Map<string, { id: string | null; at: number }>();
 
@@ -36,7 +18,7 @@ export class ServerDirectory {
     const result = new Map<string, string>();
     const pending: Array<Promise<void>> = [];
     for (const node of nodes) {
-      const fixed = staticServerId(node, provider.type);
+      const fixed = nodeServerId(node, provider.type);
       if (fixed !== null) {
         result.set(node.name, fixed);
         continue;
