@@ -17,6 +17,9 @@ export interface DigitalOceanReservedIpSeed {
 export interface DigitalOceanDropletSeed {
   readonly id: number;
   readonly region?: string;
+  readonly name?: string;
+  readonly publicIpv4?: string;
+  readonly privateIpv4?: string;
 }
 
 export interface DigitalOceanEmulatorOptions {
@@ -146,6 +149,32 @@ export async function startDigitalOceanEmulator(options: DigitalOceanEmulatorOpt
 
   const route = (req: EmulatorRequest): EmulatorReply => {
     const { method, path } = req;
+    if (method === 'GET' && path === '/v2/droplets') {
+      const perPage = Math.min(200, Number(req.query.get('per_page') ?? 20) || 20);
+      const page = Math.max(1, Number(req.query.get('page') ?? 1) || 1);
+      const shown = options.droplets.slice((page - 1) * perPage, page * perPage);
+      const more = page * perPage < options.droplets.length;
+      return {
+        status: 200,
+        json: {
+          droplets: shown.map((d) => ({
+            id: d.id,
+            name: d.name ?? `droplet-${d.id}`,
+            status: 'active',
+            region: { slug: d.region ?? 'fra1' },
+            networks: {
+              v4: [
+                ...(d.publicIpv4 ? [{ ip_address: d.publicIpv4, netmask: '255.255.240.0', gateway: '0.0.0.0', type: 'public' }] : []),
+                ...(d.privateIpv4 ? [{ ip_address: d.privateIpv4, netmask: '255.255.0.0', gateway: '0.0.0.0', type: 'private' }] : []),
+              ],
+              v6: [],
+            },
+          })),
+          links: more ? { pages: { next: `/v2/droplets?page=${page + 1}&per_page=${perPage}` } } : {},
+          meta: { total: options.droplets.length },
+        },
+      };
+    }
     let m = /^\/v2\/actions\/(\d+)$/.exec(path);
     if (method === 'GET' && m) {
       const action = actions.get(Number(m[1]));

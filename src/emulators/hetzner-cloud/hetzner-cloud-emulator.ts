@@ -16,10 +16,18 @@ export interface HetznerCloudFloatingIpSeed {
   readonly name?: string;
 }
 
+export interface HetznerCloudServerSeed {
+  readonly id: number;
+  readonly name?: string;
+  readonly publicIpv4?: string;
+  readonly privateIps?: readonly string[];
+}
+
 export interface HetznerCloudEmulatorOptions {
   readonly token: string;
   readonly floatingIps: readonly HetznerCloudFloatingIpSeed[];
-  readonly servers: readonly number[];
+  /** Server ids, or servers with the addresses `GET /v1/servers` shows. */
+  readonly servers: readonly (number | HetznerCloudServerSeed)[];
   /** How long an assign Action stays `running` (default 50 ms). */
   readonly actionDurationMs?: number;
   /** Project request budget (default 3600, as documented). */
@@ -75,7 +83,8 @@ export async function startHetznerCloudEmulator(options: HetznerCloudEmulatorOpt
     options.floatingIps.map((f) => [f.id, { id: f.id, ip: f.ip, name: f.name ?? `fip-${f.id}`, server: f.server, lockedBy: null }]),
   );
   const actions = new Map<number, Action>();
-  const servers = new Set(options.servers);
+  const serverSeeds = options.servers.map((s): HetznerCloudServerSeed => (typeof s === 'number' ? { id: s } : s));
+  const servers = new Set(serverSeeds.map((s) => s.id));
   const durationMs = options.actionDurationMs ?? 50;
   let token: string | null = options.token;
   const limit = options.rateLimit ?? 3600;
@@ -191,6 +200,25 @@ export async function startHetznerCloudEmulator(options: HetznerCloudEmulatorOpt
               total_entries: all.length,
             },
           },
+        },
+      };
+    }
+    if (method === 'GET' && path === '/v1/servers') {
+      return {
+        status: 200,
+        json: {
+          servers: serverSeeds.map((srv) => ({
+            id: srv.id,
+            name: srv.name ?? `server-${srv.id}`,
+            status: 'running',
+            public_net: {
+              ipv4: srv.publicIpv4 ? { ip: srv.publicIpv4, blocked: false } : null,
+              ipv6: null,
+              floating_ips: [...floatingIps.values()].filter((f) => f.server === srv.id).map((f) => f.id),
+            },
+            private_net: (srv.privateIps ?? []).map((ip) => ({ network: 1, ip, alias_ips: [], mac_address: '86:00:00:00:00:01' })),
+          })),
+          meta: { pagination: { page: 1, per_page: 50, previous_page: null, next_page: null, last_page: 1, total_entries: serverSeeds.length } },
         },
       };
     }

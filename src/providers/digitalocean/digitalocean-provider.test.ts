@@ -25,7 +25,11 @@ describe('DigitalOcean provider against its emulator', () => {
     emulator = await startDigitalOceanEmulator({
       token: TOKEN,
       reservedIps: [{ ip: '203.0.113.5', dropletId: 1, region: 'fra1' }],
-      droplets: [{ id: 1, region: 'fra1' }, { id: 2, region: 'fra1' }, { id: 3, region: 'nyc3' }],
+      droplets: [
+        { id: 1, region: 'fra1', name: 'pool-a-1', publicIpv4: '198.51.100.1', privateIpv4: '10.110.0.1' },
+        { id: 2, region: 'fra1', name: 'pool-a-2', publicIpv4: '198.51.100.2' },
+        { id: 3, region: 'nyc3' },
+      ],
       actionDurationMs: 150,
     });
   });
@@ -58,8 +62,12 @@ describe('DigitalOcean provider against its emulator', () => {
     expect(emulator.requests).toHaveLength(1);
   });
 
-  it('finds the Droplet of a node from its digitalocean:// provider ID', async () => {
+  it('finds the Droplet of a node from its digitalocean:// provider ID, else by its addresses or name', async () => {
     expect(await build().discoverServer?.({ nodeName: 'n', addresses: [], providerID: 'digitalocean://99' })).toBe('99');
-    expect(await build().discoverServer?.({ nodeName: 'n', addresses: [], providerID: 'hcloud://99' })).toBeNull();
+    const provider = build();
+    expect(await provider.discoverServer?.({ nodeName: 'n', addresses: ['10.110.0.1'], providerID: 'hcloud://99' })).toBe('1');
+    expect(await provider.discoverServer?.({ nodeName: 'pool-a-2', addresses: [] })).toBe('2');
+    expect(await provider.discoverServer?.({ nodeName: 'n', addresses: ['10.9.9.9'] })).toBeNull();
+    expect(emulator.requests.filter((r) => r.path === '/v2/droplets')).toHaveLength(1);
   });
 });

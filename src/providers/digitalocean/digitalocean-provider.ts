@@ -7,6 +7,7 @@ import type { HttpFailure, HttpRequest } from '../http.js';
 import { parseAnswer } from '../parse.js';
 import { pollAction } from '../poll-action.js';
 import { createProviderCall, type HttpProviderOptions } from '../provider-client.js';
+import { createServerDirectory, type ServerEntry } from '../server-directory.js';
 
 /**
  * DigitalOcean reserved IPs (IPv4). Server ids are Droplet ids (as in the node's
@@ -38,6 +39,20 @@ const actionSchema = z.object({
 });
 type Action = z.infer<typeof actionSchema>['action'];
 
+const dropletListSchema = z.object({
+  droplets: z.array(
+    z.object({
+      id: z.number(),
+      name: z.string(),
+      networks: z.object({ v4: z.array(z.object({ ip_address: z.string() })).optional() }).optional(),
+    }),
+  ),
+  links: z.object({ pages: z.object({ next: z.string().optional() }).optional() }).optional(),
+});
+
+const DROPLET_PAGE_SIZE = 200;
+const MAX_PAGES = 50;
+
 export function createDigitalOceanProvider(options: DigitalOceanProviderOptions): FailoverIpProvider {
   const provider = 'digitalocean' as const;
   const logger = options.logger.child({ provider });
@@ -45,6 +60,25 @@ export function createDigitalOceanProvider(options: DigitalOceanProviderOptions)
     authorize: async () => ({ authorization: `Bearer ${(await readCredential(options.credentials, provider, 'token')).reveal()}` }),
     classifyFailure: classifyDigitalOceanFailure,
   });
+
+  const directory = createServerDirectory(async (signal) => {
+    const entries: ServerEntry[] = [];
+    for (let page = 1; page <= MAX_PAGES; page++) {
+      const response = await call({
+        method: 'GET',
+        path: '/v2/droplets',
+        query: { page, per_page: DROPLET_PAGE_SIZE },
+        operation: 'discover_server',
+        signal,
+      });
+      const answer = parseAnswer(dropletListSchema, response.body, `${provider} GET /v2/droplets`);
+      for (const droplet of answer.droplets) {
+        entries.push({ id: String(droplet.id), name: droplet.name, addresses: (droplet.networks?.v4 ?? []).map((n) => n.ip_address) });
+      }
+      if (!answer.links?.pages?.next) break;
+    }
+    return entries;
+  }, options.clock);
 
   function ipPath(address: string): string {
     if (isIPv6Address(address)) {
@@ -105,9 +139,10 @@ export function createDigitalOceanProvider(options: DigitalOceanProviderOptions)
       }
     },
 
-    discoverServer(node: NodeIdentityHint): Promise<string | null> {
+    /** The providerID the DigitalOcean cloud controller manager sets, else the node's addresses or name in `GET /v2/droplets`. */
+    async discoverServer(node: NodeIdentityHint, signal?: AbortSignal): Promise<string | null> {
       const match = /^digitalocean:\/\/(\d+)$/.exec(node.providerID ?? '');
-      return Promise.resolve(match?.[1] ?? null);
+      return match?.[1] ?? directory.find(node, signal);
     },
   };
 }

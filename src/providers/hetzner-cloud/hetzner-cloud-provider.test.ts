@@ -31,7 +31,7 @@ describe('Hetzner Cloud provider against its emulator', () => {
     emulator = await startHetznerCloudEmulator({
       token: TOKEN,
       floatingIps: Array.from({ length: 60 }, (_, i) => ({ id: i + 1, ip: `203.0.113.${i + 1}`, server: i === 54 ? 7 : null })),
-      servers: [7, 8],
+      servers: [{ id: 7, name: 'cp-1', publicIpv4: '198.51.100.7', privateIps: ['10.0.0.7'] }, { id: 8, name: 'worker-1' }],
       actionDurationMs: 100,
       rateLimit: 50,
     });
@@ -93,9 +93,18 @@ describe('Hetzner Cloud provider against its emulator', () => {
     expect(text).toMatch(/ipshift_provider_requests_total\{provider="hetzner-cloud",operation="poll_task",code="200"\} [1-9]/);
   });
 
-  it('finds the server of a node from its hcloud:// provider ID', async () => {
+  it('finds the server of a node from its hcloud:// provider ID, else asks GET /servers', async () => {
     const provider = build();
     expect(await provider.discoverServer?.({ nodeName: 'n1', addresses: [], providerID: 'hcloud://4711' })).toBe('4711');
     expect(await provider.discoverServer?.({ nodeName: 'n1', addresses: ['10.0.0.1'] })).toBeNull();
+    expect(emulator.requests.filter((r) => r.path === '/v1/servers')).toHaveLength(1);
+  });
+
+  it('finds the server of a node without a providerID by its addresses, else by its name', async () => {
+    const provider = build();
+    expect(await provider.discoverServer?.({ nodeName: 'x', addresses: ['10.0.0.7'] })).toBe('7');
+    expect(await provider.discoverServer?.({ nodeName: 'x', addresses: ['198.51.100.7'] })).toBe('7');
+    expect(await provider.discoverServer?.({ nodeName: 'worker-1', addresses: ['10.0.0.99'] })).toBe('8');
+    expect(emulator.requests.filter((r) => r.path === '/v1/servers')).toHaveLength(1);
   });
 });

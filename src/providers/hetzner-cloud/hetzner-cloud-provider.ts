@@ -7,6 +7,7 @@ import type { HttpRequest } from '../http.js';
 import { parseAnswer } from '../parse.js';
 import { pollAction } from '../poll-action.js';
 import { createProviderCall, type HttpProviderOptions } from '../provider-client.js';
+import { createServerDirectory, type ServerEntry } from '../server-directory.js';
 
 /**
  * Hetzner Cloud floating IPs. Server ids are the numeric Cloud server ids (as in the node's
@@ -44,6 +45,18 @@ const actionSchema = z.object({
 });
 type Action = z.infer<typeof actionSchema>['action'];
 
+const serverListSchema = z.object({
+  servers: z.array(
+    z.object({
+      id: z.number(),
+      name: z.string(),
+      public_net: z.object({ ipv4: z.object({ ip: z.string() }).nullable().optional() }).optional(),
+      private_net: z.array(z.object({ ip: z.string() })).optional(),
+    }),
+  ),
+  meta: z.object({ pagination: z.object({ next_page: z.number().nullable() }) }).optional(),
+});
+
 const PAGE_SIZE = 50;
 const MAX_PAGES = 100;
 
@@ -70,6 +83,20 @@ export function createHetznerCloudProvider(options: HetznerCloudProviderOptions)
     }
     return all;
   }
+
+  const directory = createServerDirectory(async (signal) => {
+    const entries: ServerEntry[] = [];
+    for (let page = 1; page <= MAX_PAGES; page++) {
+      const response = await call({ method: 'GET', path: '/servers', query: { page, per_page: PAGE_SIZE }, operation: 'discover_server', signal });
+      const answer = parseAnswer(serverListSchema, response.body, `${provider} GET /servers`);
+      for (const server of answer.servers) {
+        const addresses = [server.public_net?.ipv4?.ip, ...(server.private_net ?? []).map((n) => n.ip)];
+        entries.push({ id: String(server.id), name: server.name, addresses: addresses.filter((a): a is string => a !== undefined) });
+      }
+      if (!answer.meta?.pagination.next_page) break;
+    }
+    return entries;
+  }, options.clock);
 
   function pick(all: readonly FloatingIp[], address: string): FloatingIp {
     const found = all.find((fip) => addressKey(fip.ip) === addressKey(address));
@@ -129,9 +156,10 @@ export function createHetznerCloudProvider(options: HetznerCloudProviderOptions)
       }
     },
 
-    discoverServer(node: NodeIdentityHint): Promise<string | null> {
+    /** The providerID the hcloud cloud controller manager sets, else the node's addresses or name in `GET /servers`. */
+    async discoverServer(node: NodeIdentityHint, signal?: AbortSignal): Promise<string | null> {
       const match = /^hcloud:\/\/(\d+)$/.exec(node.providerID ?? '');
-      return Promise.resolve(match?.[1] ?? null);
+      return match?.[1] ?? directory.find(node, signal);
     },
   };
 }

@@ -41,6 +41,9 @@ const serverListSchema = z.array(
 );
 type RobotServer = z.infer<typeof serverListSchema>[number]['server'];
 
+/** Robot limits GET /server per hour; servers are rarely added. */
+const SERVER_LIST_TTL_MS = 300_000;
+
 export function createHetznerRobotProvider(options: HetznerRobotProviderOptions): FailoverIpProvider {
   const provider = 'hetzner-robot' as const;
   const logger = options.logger.child({ provider });
@@ -53,11 +56,13 @@ export function createHetznerRobotProvider(options: HetznerRobotProviderOptions)
     classifyFailure: classifyRobotFailure,
   });
   let servers: RobotServer[] | undefined;
+  let serversAt = 0;
 
   async function listServers(operation: HttpRequest['operation'], signal?: AbortSignal, refresh = false): Promise<RobotServer[]> {
-    if (servers && !refresh) return servers;
+    if (servers && !refresh && options.clock.now() - serversAt < SERVER_LIST_TTL_MS) return servers;
     const response = await call({ method: 'GET', path: '/server', operation, signal });
     servers = parseAnswer(serverListSchema, response.body, `${provider} GET /server`).map((entry) => entry.server);
+    serversAt = options.clock.now();
     return servers;
   }
 
