@@ -61,6 +61,12 @@ describe('NodeAgent.syncOnce', () => {
     expect(await metricValue(registry, 'ipshift_agent_address_present', { failover_ip: 'default/web6', address: EUI64_A })).toBe(1);
     expect(await metricValue(registry, 'ipshift_agent_last_sync_timestamp_seconds')).toBe(1_700_000_000);
 
+    // failover addresses only receive; the EUI-64 next hop is the node's own address
+    expect(link.operations.filter((o) => o.op === 'add')).toEqual([
+      { op: 'add', iface: 'eth0', cidr: '198.51.100.1/32', receiveOnly: true },
+      { op: 'add', iface: 'eth0', cidr: '2001:db8:1::1/64', receiveOnly: true },
+      { op: 'add', iface: 'eth0', cidr: EUI64_A },
+    ]);
     const opsBefore = link.operations.length;
     const again = await agent.syncOnce();
     expect(again).toMatchObject({ completed: true, iface: 'eth0', added: [], removed: [], failed: [] });

@@ -236,9 +236,10 @@ export class NodeAgent {
     }
 
     let disowned = false;
+    const receiveOnly = new Set(desired.addresses.filter((d) => d.kind === 'failover').map((d) => d.cidr));
     for (const entry of plan.add) {
       try {
-        await link.addAddress(entry.iface, entry.cidr);
+        await link.addAddress(entry.iface, entry.cidr, { receiveOnly: receiveOnly.has(entry.cidr) });
         report.added.push(entry);
         this.log.info('address added', { interface: entry.iface, address: entry.cidr });
         if (this.options.mode === 'holder-only') await link.announce?.(entry.iface, entry.cidr);

@@ -1,6 +1,6 @@
 import { terminalError, type IpshiftError } from '../src/errors.js';
 import { parseCidr } from './ip-address.js';
-import type { Iface, IfaceAddress, IpLink } from './ip-link.js';
+import type { AddAddressOptions, Iface, IfaceAddress, IpLink } from './ip-link.js';
 
 export interface FakeIfaceSpec {
   readonly name: string;
@@ -9,7 +9,7 @@ export interface FakeIfaceSpec {
   readonly addresses?: readonly string[];
 }
 
-export type FakeOperation = { readonly op: 'add' | 'del' | 'announce'; readonly iface: string; readonly cidr: string };
+export type FakeOperation = { readonly op: 'add' | 'del' | 'announce'; readonly iface: string; readonly cidr: string; readonly receiveOnly?: boolean };
 
 /** An in-memory IpLink for unit tests: behaves like the kernel for the cases the agent relies on. */
 export class FakeIpLink implements IpLink {
@@ -45,8 +45,8 @@ export class FakeIpLink implements IpLink {
     return Promise.resolve([...this.ifaces].map(([name, { mac, addresses }]) => ({ name, mac, addresses: [...addresses] })));
   }
 
-  addAddress(iface: string, cidr: string): Promise<void> {
-    this.operations.push({ op: 'add', iface, cidr });
+  addAddress(iface: string, cidr: string, options: AddAddressOptions = {}): Promise<void> {
+    this.operations.push({ op: 'add', iface, cidr, ...(options.receiveOnly === true ? { receiveOnly: true } : {}) });
     const failure = this.takeFailure('add');
     if (failure !== undefined) return Promise.reject(failure);
     const parsed = parseCidr(cidr);

@@ -16,6 +16,16 @@ export interface Iface {
   readonly addresses: readonly IfaceAddress[];
 }
 
+export interface AddAddressOptions {
+  /**
+   * The address only receives: the kernel must not pick it as the source of the node's own
+   * outgoing traffic. IPv6 source selection (RFC 6724, longest matching prefix) would
+   * otherwise often prefer a failover address, and replies to such packets are routed to
+   * whichever node holds the IP, not necessarily this one.
+   */
+  readonly receiveOnly?: boolean;
+}
+
 /**
  * The node's network interfaces as the agent sees them. Every method rejects only with an
  * IpshiftError (code `exists` when an address is already there, `permission` without
@@ -24,7 +34,7 @@ export interface Iface {
 export interface IpLink {
   listInterfaces(): Promise<Iface[]>;
   /** `cidr` like `198.51.100.1/32` or `2001:db8:1::1/64`. */
-  addAddress(iface: string, cidr: string): Promise<void>;
+  addAddress(iface: string, cidr: string, options?: AddAddressOptions): Promise<void>;
   /** Removing an address that is already gone succeeds. */
   delAddress(iface: string, cidr: string): Promise<void>;
   /**

@@ -4,7 +4,7 @@ import { delimiter, join } from 'node:path';
 import { terminalError, transientError, type IpshiftError } from '../src/errors.js';
 import type { Logger } from '../src/ports/logger.js';
 import { canonicalAddress, normaliseMac, parseCidr } from './ip-address.js';
-import type { Iface, IfaceAddress, IpLink } from './ip-link.js';
+import type { AddAddressOptions, Iface, IfaceAddress, IpLink } from './ip-link.js';
 
 export interface Iproute2LinkOptions {
   /** Run every command inside this network namespace (`ip netns exec <ns> ...`); tests only. */
@@ -67,7 +67,8 @@ function classifyIpFailure(what: string, failure: CommandFailure): IpshiftError 
  * IpLink on top of iproute2: `ip -j addr show` to read, `ip addr add/del` to write.
  * IPv6 addresses are added with `nodad`: in all-eligible mode the same failover address sits
  * on several nodes by design, and duplicate address detection would only mark it `dadfailed`
- * (or leave it `tentative` for a second) without protecting anything.
+ * (or leave it `tentative` for a second) without protecting anything. Receive-only IPv6
+ * addresses are also deprecated and without prefix route (see addAddress).
  */
 export class Iproute2Link implements IpLink {
   private readonly binaries = new Map<string, Promise<string | null>>();
@@ -107,11 +108,16 @@ export class Iproute2Link implements IpLink {
       }));
   }
 
-  async addAddress(iface: string, cidr: string): Promise<void> {
+  async addAddress(iface: string, cidr: string, options: AddAddressOptions = {}): Promise<void> {
     const parsed = parseCidr(cidr);
     if (parsed === null) throw terminalError(`not a CIDR: ${cidr}`, 'invalid');
     const args = ['addr', 'add', cidr, 'dev', iface];
     if (parsed.family === 6) args.push('nodad');
+    // Deprecated (preferred_lft 0) addresses are never chosen as a source when another one
+    // exists (RFC 6724 rule 3) but still accept traffic; without the prefix route, traffic to
+    // the rest of the failover /64 goes to the router (and so to the holder), not on-link.
+    // IPv4 needs neither: a /32 added later is never preferred over the primary address.
+    if (parsed.family === 6 && options.receiveOnly === true) args.push('noprefixroute', 'preferred_lft', '0');
     try {
       await this.run(this.ipBinary(), args);
     } catch (error) {

@@ -101,6 +101,8 @@ describeAsRoot('agent in real network namespaces', () => {
       await ip('-n', ns, 'addr', 'add', v4, 'dev', 'eth0');
       await ip('-n', ns, 'addr', 'add', v6, 'dev', 'eth0', 'nodad');
       await ip('-n', ns, 'link', 'set', 'eth0', 'up');
+      // netcup-style: the IPv6 default route goes via the router's link-local address
+      await ip('-n', ns, '-6', 'route', 'add', 'default', 'via', 'fe80::1', 'dev', 'eth0');
     }
   });
 
@@ -128,6 +130,20 @@ describeAsRoot('agent in real network namespaces', () => {
     ]);
     const metrics = await a.registry.metrics();
     expect(metrics).toContain(`ipshift_agent_address_present{failover_ip="default/web6",address="${EUI64_A}",interface="eth0"} 1`);
+
+    // The failover /64 only receives: deprecated and without prefix route, so the node's own
+    // traffic keeps its native source and reaches the rest of the /64 through the router.
+    const [eth0] = JSON.parse(await ip('-n', NS_A, '-j', 'addr', 'show', 'dev', 'eth0')) as {
+      addr_info: { local: string; deprecated?: boolean; noprefixroute?: boolean }[];
+    }[];
+    const flags = (address: string) => eth0?.addr_info.find((x) => x.local === address);
+    expect(flags('2001:db8:10::1')).toMatchObject({ deprecated: true, noprefixroute: true });
+    expect(flags(EUI64_A.split('/')[0] ?? '')?.deprecated).toBeUndefined();
+    for (const destination of ['2001:db8:10::99', '2001:db8:10:5::1', '2001:db8:ffff:9::1']) {
+      const route = await ip('-n', NS_A, '-6', 'route', 'get', destination);
+      expect(route).toContain('via fe80::1');
+      expect(route).not.toContain('src 2001:db8:10::1');
+    }
 
     const second = await a.agent.syncOnce();
     expect(second).toMatchObject({ completed: true, iface: 'eth0', added: [], removed: [], failed: [] });
@@ -232,7 +248,6 @@ describeAsRoot('agent in real network namespaces', () => {
     };
     await ip('-n', NS_A, 'addr', 'add', '198.51.100.40/32', 'dev', 'eth0');
     await ip('-n', NS_A, 'addr', 'add', '2001:db8:40::1/64', 'dev', 'eth0', 'nodad');
-    await ip('-n', NS_A, '-6', 'route', 'add', 'default', 'via', 'fe80::1', 'dev', 'eth0');
     try {
       const before4 = await sent();
       await link.announce('eth0', '198.51.100.40/32');
@@ -245,7 +260,6 @@ describeAsRoot('agent in real network namespaces', () => {
       expect(tools).toEqual(['arping', 'ndisc6']);
       expect(lines.filter((l) => l.message.startsWith('no announcement'))).toEqual([]);
     } finally {
-      await ip('-n', NS_A, '-6', 'route', 'del', 'default', 'via', 'fe80::1', 'dev', 'eth0').catch(() => '');
       await ip('-n', NS_A, 'addr', 'del', '198.51.100.40/32', 'dev', 'eth0').catch(() => '');
       await ip('-n', NS_A, 'addr', 'del', '2001:db8:40::1/64', 'dev', 'eth0').catch(() => '');
     }
