@@ -34,6 +34,8 @@ export interface HetznerRobotEmulatorOptions {
   readonly failoverIps: readonly HetznerRobotFailoverSeed[];
   /** How long a route request takes before it answers (default 20 ms). */
   readonly routeDurationMs?: number;
+  /** Robot's per-endpoint request limit per hour (default: none). */
+  readonly requestLimitPerHour?: number;
   readonly port?: number;
 }
 
@@ -89,7 +91,23 @@ export async function startHetznerRobotEmulator(options: HetznerRobotEmulatorOpt
     };
   };
 
+  const recent = new Map<string, number[]>();
+  const overLimit = (method: string, path: string): boolean => {
+    const limit = options.requestLimitPerHour;
+    if (limit === undefined) return false;
+    const endpoint = `${method} ${path.replace(/^\/failover\/.+$/, '/failover/{ip}')}`;
+    const now = Date.now();
+    const times = (recent.get(endpoint) ?? []).filter((t) => now - t < 3_600_000);
+    recent.set(endpoint, times);
+    if (times.length >= limit) return true;
+    times.push(now);
+    return false;
+  };
+
   const handle = (req: EmulatorRequest): EmulatorReply => {
+    if (overLimit(req.method, req.path)) {
+      return error(403, 'RATE_LIMIT_EXCEEDED', 'The request limit was exceeded', { max_request: options.requestLimitPerHour, interval: 3600 });
+    }
     const auth = basicAuth(req.headers);
     if (auth?.user !== options.user || auth.password !== password) {
       return error(401, 'UNAUTHORIZED', 'Unauthorized');

@@ -53,6 +53,23 @@ describe('Hetzner Robot provider against its emulator', () => {
     expect(emulator.requests).toHaveLength(1);
   });
 
+  it('reports Robot’s request limit (403 RATE_LIMIT_EXCEEDED) as rate-limited for its interval', async () => {
+    await emulator.close();
+    emulator = await startHetznerRobotEmulator({
+      user: 'robot',
+      password: 'robot-password',
+      servers: [{ serverIp: '198.51.100.1', serverNumber: 101 }],
+      failoverIps: [{ ip: '198.51.100.100', netmask: '255.255.255.255', serverIp: '198.51.100.1', activeServerIp: null }],
+      requestLimitPerHour: 2,
+    });
+    const provider = build();
+    expect(await provider.getRouting(['198.51.100.100'])).toEqual([{ address: '198.51.100.100', serverId: null }]);
+    await provider.getRouting(['198.51.100.100']);
+    const error = await rejectionOf(provider.getRouting(['198.51.100.100']));
+    expect(error).toMatchObject({ kind: 'rate-limited', retryAfterMs: 3_600_000 });
+    expect(emulator.requests).toHaveLength(3);
+  });
+
   it('finds a node’s server by its addresses or its hrobot:// provider ID, once per server list', async () => {
     const provider = build();
     expect(await provider.discoverServer?.({ nodeName: 'a', addresses: ['10.0.0.5', '198.51.100.2'] })).toBe('198.51.100.2');
