@@ -100,10 +100,7 @@ export function createProviderHttp(options: ProviderHttpOptions): ProviderHttp {
         metrics.request(options.provider, request.operation, code, (performance.now() - started) / 1000);
       const where = `${options.provider} ${request.method} ${request.path}`;
 
-      if (request.signal?.aborted) {
-        observe('aborted');
-        throw abortedError(where);
-      }
+      if (request.signal?.aborted) throw abortedError(where);
       // Credentials are resolved before anything is sent; their failures are already classified.
       const headers: Record<string, string> = { accept: 'application/json' };
       Object.assign(headers, options.authorize ? await options.authorize(request.signal) : {});
