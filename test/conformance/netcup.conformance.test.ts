@@ -1,13 +1,10 @@
 import { secret } from '../../src/config/secret.js';
-import { systemClock } from '../../src/ports/clock.js';
 import { staticCredentials } from '../../src/providers/credentials.js';
 import { createNetcupProvider } from '../../src/providers/netcup/netcup-provider.js';
 import { startNetcupEmulator } from '../../src/emulators/netcup/netcup-emulator.js';
 import { createCapturingLogger } from './capturing-logger.js';
+import { CONFORMANCE_ADAPTER_OPTIONS, CONFORMANCE_TIMING } from './conformance-settings.js';
 import { runProviderConformance } from './provider-conformance.js';
-
-const RETRY = { deadlineMs: 5_000, maxAttempts: 8, baseDelayMs: 20, maxDelayMs: 250 };
-const REQUEST_TIMEOUT_MS = 2_000;
 
 /** Collects every access token the issuer hands out, so the suite can check none leaks. */
 function tokenRecordingFetch(sink: string[]): typeof fetch {
@@ -35,10 +32,8 @@ runProviderConformance({
       issuerUrl: emulator.issuerUrl,
       credentials: staticCredentials({ refreshToken: secret(emulator.refreshToken) }),
       logger,
-      clock: systemClock,
       fetch: tokenRecordingFetch(secrets),
-      retry: RETRY,
-      requestTimeoutMs: REQUEST_TIMEOUT_MS,
+      ...CONFORMANCE_ADAPTER_OPTIONS,
       taskPollIntervalMs: 25,
     });
     // Other providers hold a static token; warm netcup's OIDC exchange so every test starts equal.
@@ -50,8 +45,7 @@ runProviderConformance({
       faults: emulator.faults,
       logs: logger.lines,
       secrets,
-      retryDeadlineMs: RETRY.deadlineMs,
-      requestTimeoutMs: REQUEST_TIMEOUT_MS,
+      ...CONFORMANCE_TIMING,
       teardown: () => emulator.close(),
     };
   },

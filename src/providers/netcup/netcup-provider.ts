@@ -1,11 +1,9 @@
-import type { Clock } from '../../ports/clock.js';
-import type { Logger } from '../../ports/logger.js';
-import type { CredentialStore, FailoverIpProvider, NodeIdentityHint, Routing } from '../../ports/provider.js';
+import type { FailoverIpProvider, NodeIdentityHint, Routing } from '../../ports/provider.js';
 import { rateLimitedError, terminalError, transientError, parseRetryAfter } from '../../errors.js';
-import { noProviderMetrics, type ProviderMetrics } from '../../metrics/provider-metrics.js';
-import { abortedError, createProviderHttp, type HttpFailure, type HttpRequest } from '../http.js';
+import { noProviderMetrics } from '../../metrics/provider-metrics.js';
+import { abortedError, type HttpFailure, type HttpRequest } from '../http.js';
 import { parseAnswer } from '../parse.js';
-import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from '../retry.js';
+import { createProviderCall, type HttpProviderOptions } from '../provider-client.js';
 import { type FailoverAddress, parseFailoverAddress } from './failover-address.js';
 import {
   type TaskInfo,
@@ -22,26 +20,17 @@ export const NETCUP_DEFAULT_ISSUER_URL = 'https://www.servercontrolpanel.de/real
 /** netcup: "failover IPs can only be re-assigned every 5 minutes". */
 export const NETCUP_MIN_MOVE_INTERVAL_MS = 300_000;
 
-export interface NetcupProviderOptions {
-  readonly apiUrl?: string;
+/** `credentials` is the Secret with keys refreshToken (required) and userId (optional; else the access token's `id` claim). */
+export interface NetcupProviderOptions extends HttpProviderOptions {
   readonly issuerUrl?: string;
   readonly clientId?: string;
-  /** Secret keys: refreshToken (required), userId (optional; else the access token's `id` claim). */
-  readonly credentials: CredentialStore;
-  readonly logger: Logger;
-  readonly clock: Clock;
-  readonly metrics?: ProviderMetrics;
-  readonly fetch?: typeof fetch;
   /** How often a routing task is polled (live tasks take about a second). Default 1500. */
   readonly taskPollIntervalMs?: number;
   /** How long one routing task may run before route() gives up (transient). Default 120 000. */
   readonly taskDeadlineMs?: number;
-  readonly requestTimeoutMs?: number;
-  readonly retry?: RetryPolicy;
   /** How long a server found by a node's IP is remembered. Default one hour. */
   readonly serverCacheTtlMs?: number;
   readonly tokenRefreshMarginMs?: number;
-  readonly random?: () => number;
 }
 
 interface ResolvedIp {
@@ -64,7 +53,6 @@ export function createNetcupProvider(options: NetcupProviderOptions): FailoverIp
   const pollMs = options.taskPollIntervalMs ?? 1500;
   const taskDeadlineMs = options.taskDeadlineMs ?? 120_000;
   const serverTtlMs = options.serverCacheTtlMs ?? 3_600_000;
-  const policy = options.retry ?? DEFAULT_RETRY_POLICY;
   const { clock } = options;
 
   const auth = createNetcupAuth({
@@ -79,16 +67,11 @@ export function createNetcupProvider(options: NetcupProviderOptions): FailoverIp
     requestTimeoutMs,
   });
 
-  const http = createProviderHttp({
-    provider: 'netcup',
-    baseUrl: options.apiUrl ?? NETCUP_DEFAULT_API_URL,
-    clock,
-    fetch: fetchImpl,
-    metrics,
-    timeoutMs: requestTimeoutMs,
+  const send = createProviderCall('netcup', NETCUP_DEFAULT_API_URL, { ...options, fetch: fetchImpl, metrics, requestTimeoutMs }, logger, {
     authorize: async (signal) => ({ authorization: `Bearer ${await auth.accessToken(signal)}` }),
     classifyFailure: classifyNetcupFailure,
   });
+  const call = async (request: HttpRequest): Promise<unknown> => (await send(request)).body;
 
   function classifyNetcupFailure(failure: HttpFailure) {
     if (failure.status === 401) {
@@ -106,15 +89,6 @@ export function createNetcupProvider(options: NetcupProviderOptions): FailoverIp
     }
     return undefined;
   }
-
-  const call = (request: HttpRequest): Promise<unknown> =>
-    withRetry(async () => (await http.send(request)).body, policy, {
-      clock,
-      signal: request.signal,
-      what: `netcup ${request.operation}`,
-      logger,
-      random: options.random,
-    });
 
   const serverByIp = new Map<string, { serverId: string | null; at: number }>();
 
