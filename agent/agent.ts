@@ -61,6 +61,7 @@ export class NodeAgent {
   private readonly abort = new AbortController();
   private timerLoop: Promise<void> | null = null;
   private lastSyncFinishedMs: number;
+  private lastInterface: string | null = null;
   private readonly log: Logger;
 
   constructor(
@@ -205,6 +206,10 @@ export class NodeAgent {
     }
     const iface = choice.iface;
     report.iface = iface.name;
+    if (this.lastInterface !== iface.name) {
+      this.log.info('interface chosen', { interface: iface.name, rule: choice.rule, previous: this.lastInterface });
+      this.lastInterface = iface.name;
+    }
 
     const failoverIPs = cluster.failoverIPs();
     const desired = desiredAddresses({
