@@ -1,4 +1,6 @@
 import { fixture, makeStore, metricValue, settle, type FixtureName } from '../../test/alertmanager/helpers.js';
+import type { AlertClass } from '../core/alert-policy.js';
+import type { LogFields, Logger } from '../ports/logger.js';
 import { parseWebhookPayload, type WebhookPayload } from './alertmanager-payload.js';
 
 const T0 = Date.parse('2026-11-22T11:00:00Z');
@@ -268,5 +270,33 @@ describe('AlertStore', () => {
     store.stop();
     expect(await metricValue(registry, 'ipshift_alerts_active', { class: 'down' })).toBe(0);
     expect(trigger.reasons).toEqual(['alerts', 'alerts']);
+  });
+
+  it('reclassify() re-runs the resolver (policy reload) and updates the gauges', async () => {
+    let cls: AlertClass = 'degraded';
+    const { store, registry } = makeStore({ resolveAlert: () => ({ node: 'node-1', cls }) });
+    store.ingestWebhook(build([{ fingerprint: 'a', labels: { alertname: 'X' } }]), T0);
+    expect(await metricValue(registry, 'ipshift_alerts_active', { class: 'degraded' })).toBe(1);
+    cls = 'down';
+    store.reclassify(T0);
+    expect(await metricValue(registry, 'ipshift_alerts_active', { class: 'degraded' })).toBe(0);
+    expect(await metricValue(registry, 'ipshift_alerts_active', { class: 'down' })).toBe(1);
+  });
+
+  it('logs each change of a small delivery, and one summary line for a storm', () => {
+    const lines: Array<[string, LogFields | undefined]> = [];
+    const logger: Logger = {
+      debug: () => undefined,
+      info: (message, fields) => lines.push([message, fields]),
+      warn: (message, fields) => lines.push([message, fields]),
+      error: (message, fields) => lines.push([message, fields]),
+      child: () => logger,
+    };
+    const { store } = makeStore({ logger });
+    store.ingestWebhook(build([{ fingerprint: 'a', labels: { alertname: 'KubeNodeNotReady', node: 'node-1' } }]), T0);
+    expect(lines).toEqual([['alert firing', { alertname: 'KubeNodeNotReady', fingerprint: 'a', node: 'node-1', cls: 'down', source: 'webhook' }]]);
+    lines.length = 0;
+    store.ingestWebhook(build(Array.from({ length: 30 }, (_, i) => ({ fingerprint: `s${i}`, labels: { alertname: 'NodeDiskFull', node: 'node-2' } }))), T0);
+    expect(lines).toEqual([['alert view changed', { source: 'webhook', firing: 30, resolved: 0, alertnames: ['NodeDiskFull'] }]]);
   });
 });

@@ -76,6 +76,19 @@ interface Entry {
   startsAt: number;
   lastSeenAt: number;
   source: AlertSource;
+  /** The class at insertion (or the last reclassify()): feeds the gauges without re-running the policy. */
+  cls: AlertClass;
+}
+
+/** Above this many changes in one delivery, one summary line replaces the per-alert lines. */
+const LOG_EACH_CHANGE_UP_TO = 20;
+
+interface Change {
+  readonly what: 'firing' | 'resolved';
+  readonly alertname: string | undefined;
+  readonly fingerprint: string;
+  readonly node?: string | null;
+  readonly cls?: AlertClass;
 }
 
 interface Tombstone {
@@ -105,6 +118,8 @@ export class AlertStore {
   #stale = false;
   #debounce: ReturnType<typeof setTimeout> | undefined;
   #sweeper: ReturnType<typeof setInterval> | undefined;
+  #changes: Change[] = [];
+  #changeCount = { firing: 0, resolved: 0 };
 
   constructor(options: AlertStoreOptions) {
     if (!(options.maxAgeMs > 0)) throw new Error('AlertStore: maxAgeMs must be > 0');
@@ -133,6 +148,7 @@ export class AlertStore {
     }
     this.#options.metrics.alertsReceived('firing', firing);
     this.#options.metrics.alertsReceived('resolved', resolved);
+    this.#flushChangeLog('webhook');
     this.#afterUpdate(now, changed);
     return { firing, resolved, changed };
   }
@@ -156,8 +172,9 @@ export class AlertStore {
       this.#entries.delete(fingerprint);
       resolved++;
       changed = true;
-      this.#options.logger.info('alert no longer listed by Alertmanager: resolved', { alertname: entry.labels['alertname'], fingerprint });
+      this.#noteChange({ what: 'resolved', alertname: entry.labels['alertname'], fingerprint });
     }
+    this.#flushChangeLog('api');
     this.#afterUpdate(now, changed);
     return { firing: alerts.length, resolved, changed };
   }
@@ -166,7 +183,11 @@ export class AlertStore {
   active(now: number): ActiveAlert[] {
     const cutoff = now - this.#options.maxAgeMs;
     const out: ActiveAlert[] = [];
-    for (const entry of this.#entries.values()) if (entry.lastSeenAt >= cutoff) out.push({ ...entry });
+    for (const entry of this.#entries.values()) {
+      if (entry.lastSeenAt < cutoff) continue;
+      const { fingerprint, labels, annotations, startsAt, lastSeenAt, source } = entry;
+      out.push({ fingerprint, labels, annotations, startsAt, lastSeenAt, source });
+    }
     return out.sort((a, b) => a.startsAt - b.startsAt || a.fingerprint.localeCompare(b.fingerprint));
   }
 
@@ -231,6 +252,12 @@ export class AlertStore {
     this.#debounce = undefined;
   }
 
+  /** Re-runs the resolver on every alert, e.g. after the alert policy was reloaded; updates the gauges. */
+  reclassify(now: number): void {
+    for (const entry of this.#entries.values()) entry.cls = this.#options.resolveAlert(entry.labels).cls;
+    this.#afterUpdate(now, true);
+  }
+
   #applyFiring(alert: ApiAlert, now: number, source: AlertSource, observedAt: number): boolean {
     if (this.#options.watchdog !== undefined && alert.labels['alertname'] === this.#options.watchdog.alertname) this.#lastWatchdogAt = now;
     const tomb = this.#tombstones.get(alert.fingerprint);
@@ -252,6 +279,7 @@ export class AlertStore {
       return false;
     }
     if (this.#entries.size >= this.#maxAlerts) this.#evictLeastRecentlySeen();
+    const { node, cls } = this.#options.resolveAlert(alert.labels);
     this.#entries.set(alert.fingerprint, {
       fingerprint: alert.fingerprint,
       labels: alert.labels,
@@ -259,11 +287,11 @@ export class AlertStore {
       startsAt: alert.startsAt,
       lastSeenAt: now,
       source,
+      cls,
     });
-    const { node, cls } = this.#options.resolveAlert(alert.labels);
-    const alertname = alert.labels['alertname'] ?? '(none)';
-    if (node === null && cls !== 'ignore') this.#options.metrics.unmappedAlert(alertname);
-    this.#options.logger.info('alert firing', { alertname, fingerprint: alert.fingerprint, node, class: cls, source });
+    const alertname = alert.labels['alertname'];
+    if (node === null && cls !== 'ignore') this.#options.metrics.unmappedAlert(alertname ?? '(none)');
+    this.#noteChange({ what: 'firing', alertname, fingerprint: alert.fingerprint, node, cls });
     return true;
   }
 
@@ -279,7 +307,7 @@ export class AlertStore {
     // A resolve that ended before the firing we hold began belongs to an earlier episode.
     if (endsAt < existing.startsAt) return false;
     this.#entries.delete(fingerprint);
-    this.#options.logger.info('alert resolved', { alertname: existing.labels['alertname'], fingerprint });
+    this.#noteChange({ what: 'resolved', alertname: existing.labels['alertname'], fingerprint });
     return true;
   }
 
@@ -314,13 +342,29 @@ export class AlertStore {
       changed = true;
     }
     if (!changed) return;
+    const cutoff = now - this.#options.maxAgeMs;
     const counts: Partial<Record<AlertClass, number>> = {};
-    for (const alert of this.active(now)) {
-      const { cls } = this.#options.resolveAlert(alert.labels);
-      counts[cls] = (counts[cls] ?? 0) + 1;
-    }
+    for (const entry of this.#entries.values()) if (entry.lastSeenAt >= cutoff) counts[entry.cls] = (counts[entry.cls] ?? 0) + 1;
     this.#options.metrics.setActiveByClass(counts);
     this.#requestReconcile();
+  }
+
+  #noteChange(change: Change): void {
+    this.#changeCount[change.what]++;
+    if (this.#changes.length <= LOG_EACH_CHANGE_UP_TO) this.#changes.push(change);
+  }
+
+  /** One line per change for a handful, one summary for a storm (a 1,000-alert payload must not mean 1,000 info lines). */
+  #flushChangeLog(source: AlertSource): void {
+    const logger = this.#options.logger;
+    const { firing, resolved } = this.#changeCount;
+    if (firing + resolved <= LOG_EACH_CHANGE_UP_TO) {
+      for (const { what, ...fields } of this.#changes) logger.info(what === 'firing' ? 'alert firing' : 'alert resolved', { ...fields, source });
+    } else {
+      logger.info('alert view changed', { source, firing, resolved, alertnames: [...new Set(this.#changes.map((change) => change.alertname ?? '(none)'))].slice(0, 10) });
+    }
+    this.#changes = [];
+    this.#changeCount = { firing: 0, resolved: 0 };
   }
 
   #requestReconcile(): void {

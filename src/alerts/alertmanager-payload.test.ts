@@ -85,6 +85,32 @@ describe('webhook payload v4', () => {
     expect(message).toMatch(/\(and \d+ more\)$/);
   });
 
+  it('parses RFC 3339 like Date.parse does for valid values, across years, offsets and fractions', () => {
+    let seed = 42;
+    const next = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const pad = (value: number, width = 2): string => String(value).padStart(width, '0');
+    for (let i = 0; i < 2000; i++) {
+      const year = [1, 99, 100, 1900, 1970, 2000, 2024, 2026, 9999][next(9)] as number;
+      const month = 1 + next(12);
+      const day = 1 + next(28);
+      const fraction = ['', '.5', '.006494673', '.123', '.1234567'][next(5)] as string;
+      const zone = ['Z', '+01:00', '-05:30', '+14:00', 'z'][next(5)] as string;
+      const text = `${pad(year, 4)}-${pad(month)}-${pad(day)}T${pad(next(24))}:${pad(next(60))}:${pad(next(60))}${fraction}${zone}`;
+      const millisOnly = text.replace(/\.(\d{1,3})\d*/, (_m, digits: string) => `.${digits.padEnd(3, '0')}`).replace(/z$/, 'Z');
+      expect([text, parseRfc3339(text)]).toEqual([text, Date.parse(millisOnly)]);
+    }
+    expect(parseRfc3339('0001-01-01T00:00:00Z')).toBe(-62135596800000);
+    expect(parseRfc3339('2024-02-29T00:00:00Z')).toBe(Date.parse('2024-02-29T00:00:00Z'));
+    expect(parseRfc3339('2025-02-29T00:00:00Z')).toBeUndefined();
+    expect(parseRfc3339('1900-02-29T00:00:00Z')).toBeUndefined();
+    expect(parseRfc3339('2026-04-31T00:00:00Z')).toBeUndefined();
+    expect(parseRfc3339('2026-11-22T24:00:00Z')).toBeUndefined();
+    expect(parseRfc3339('2026-11-22T10:00:00+24:00')).toBeUndefined();
+  });
+
   it('parses RFC 3339 strictly', () => {
     expect(parseRfc3339('2026-11-22T10:55:38Z')).toBe(Date.parse('2026-11-22T10:55:38Z'));
     expect(parseRfc3339('2026-11-22T10:55:38.123+01:00')).toBe(Date.parse('2026-11-22T09:55:38.123Z'));

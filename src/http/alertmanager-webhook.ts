@@ -1,4 +1,5 @@
-import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import express, { type Router } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseWebhookPayload } from '../alerts/alertmanager-payload.js';
 import type { AlertStore } from '../alerts/alert-store.js';
 import type { AlertMetrics } from '../metrics/alert-metrics.js';
@@ -31,8 +32,10 @@ export interface AlertmanagerWebhookOptions {
 }
 
 /** Error bodies stay short and secret-free: Alertmanager echoes them into its log. */
-function answer(res: Response, code: number, body: Record<string, unknown>): void {
-  res.status(code).json(body);
+function answer(res: ServerResponse, code: number, body: Record<string, unknown>, headers: Record<string, string | string[]> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(code, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
 }
 
 function isJsonContentType(header: string | undefined): boolean {
@@ -43,112 +46,142 @@ function isJsonContentType(header: string | undefined): boolean {
   return charset === undefined || /^charset="?utf-8"?$/.test(charset);
 }
 
-interface BodyParserError {
-  status?: number;
-  type?: string;
+type BodyOutcome = Buffer | 'too-large' | 'aborted';
+
+/** Reads the body up to `limit` bytes; stops listening as soon as it is over. */
+function readBody(req: IncomingMessage, limit: number): Promise<BodyOutcome> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (outcome: BodyOutcome): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onAbort);
+      req.off('close', onClose);
+      resolve(outcome);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limit) finish('too-large');
+      else chunks.push(chunk);
+    };
+    const onEnd = (): void => finish(Buffer.concat(chunks, size));
+    const onAbort = (): void => finish('aborted');
+    const onClose = (): void => {
+      if (!req.readableEnded) finish('aborted');
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onAbort);
+    req.on('close', onClose);
+  });
+}
+
+/** A body some earlier middleware already consumed (a global express.json()): re-serialised for forwarding. */
+function consumedBody(req: IncomingMessage): Buffer | undefined {
+  const body = (req as IncomingMessage & { body?: unknown }).body;
+  if (Buffer.isBuffer(body)) return body;
+  if (typeof body === 'string') return Buffer.from(body, 'utf8');
+  if (typeof body === 'object' && body !== null) return Buffer.from(JSON.stringify(body), 'utf8');
+  return undefined;
+}
+
+export type WebhookHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * `POST /webhook/alertmanager` as an express Router (see createAlertmanagerWebhookHandler).
+ * Mount it before any global body parser: it reads the raw body itself.
+ */
+export function createAlertmanagerWebhook(options: AlertmanagerWebhookOptions): Router {
+  const handler = createAlertmanagerWebhookHandler(options);
+  const router = express.Router();
+  router.all(WEBHOOK_PATH, (req, res) => handler(req, res));
+  return router;
 }
 
 /**
- * `POST /webhook/alertmanager`. Answers 200 once the alerts are in the store (never waits on
- * a provider), 400/401/405/413/415 for bad requests, 503 when a follower cannot reach the
- * leader (Alertmanager retries 5xx). Mount it before any global body parser: it reads the raw
- * body itself, to enforce its own limit and forward the exact bytes.
+ * The webhook as a plain node:http handler (one layer, no framework work on the hot path).
+ * Answers 200 once the alerts are in the store (never waits on a provider), 400/401/405/413/415
+ * for bad requests, 503 when a follower cannot reach the leader (Alertmanager retries 5xx).
  *
  * A follower records the alerts in its own store too (its view stays warm for the moment it
  * becomes leader), then forwards the raw body to the leader with the caller's Authorization.
  */
-export function createAlertmanagerWebhook(options: AlertmanagerWebhookOptions): Router {
+export function createAlertmanagerWebhookHandler(options: AlertmanagerWebhookOptions): WebhookHandler {
   const auth = createAuthChecker(options.auth);
   const limit = options.bodyLimitBytes ?? DEFAULT_WEBHOOK_BODY_LIMIT_BYTES;
   if (!Number.isInteger(limit) || limit <= 0) throw new Error('webhook body limit must be a positive integer (bytes)');
   const forwardTimeoutMs = options.forwardTimeoutMs ?? 5000;
   const doFetch = options.fetch ?? globalThis.fetch;
   const logger = options.logger.child({ component: 'alertmanager-webhook' });
-  const router = express.Router();
+  const tooLarge = { error: `body larger than the limit of ${limit} bytes` };
 
-  router.all(WEBHOOK_PATH, (_req: Request, res: Response, next: NextFunction) => {
-    const started = performance.now();
-    res.once('finish', () => options.metrics.webhookRequest(res.statusCode, (performance.now() - started) / 1000));
-    next();
-  });
-
-  router.post(
-    WEBHOOK_PATH,
-    (req: Request, res: Response, next: NextFunction) => {
-      // Credentials first: an unauthenticated caller never gets its body read.
-      if (!auth.check(req.headers.authorization)) {
-        res.setHeader('WWW-Authenticate', [...auth.challenges]);
-        answer(res, 401, { error: req.headers.authorization === undefined ? 'missing credentials' : 'wrong credentials' });
-        return;
-      }
-      if (!isJsonContentType(req.headers['content-type'])) {
-        answer(res, 415, { error: 'Content-Type must be application/json (UTF-8)' });
-        return;
-      }
-      const declared = Number(req.headers['content-length']);
-      if (Number.isFinite(declared) && declared > limit) {
-        res.setHeader('Connection', 'close');
-        answer(res, 413, { error: `body larger than the limit of ${limit} bytes` });
-        return;
-      }
-      next();
-    },
-    express.raw({ type: () => true, limit }),
-    async (req: Request, res: Response) => {
-      const raw = rawBody(req.body);
-      if (raw === undefined || raw.length === 0) {
-        answer(res, 400, { error: 'empty body: expected an Alertmanager webhook payload (version 4)' });
-        return;
-      }
-      let body: unknown;
-      try {
-        body = JSON.parse(raw.toString('utf8'));
-      } catch {
-        answer(res, 400, { error: 'body is not valid JSON' });
-        return;
-      }
-      const parsed = parseWebhookPayload(body);
-      if (!parsed.ok) {
-        logger.debug('rejected webhook payload', { reason: parsed.message });
-        answer(res, 400, { error: parsed.message });
-        return;
-      }
-      const payload = parsed.payload;
-      const result = options.store.ingestWebhook(payload, options.clock.now());
-      if (payload.truncatedAlerts > 0) {
-        logger.info('payload truncated by max_alerts: asking for an API sync', { truncatedAlerts: payload.truncatedAlerts });
-        options.requestSync?.('truncated');
-      }
-      const leadership = options.leadership;
-      if (leadership === undefined || leadership.isLeader()) {
-        answer(res, 200, { status: 'recorded', firing: result.firing, resolved: result.resolved });
-        return;
-      }
-      await forwardToLeader(req, res, raw, leadership);
-    },
-  );
-
-  router.all(WEBHOOK_PATH, (_req: Request, res: Response) => {
-    res.setHeader('Allow', 'POST');
-    answer(res, 405, { error: 'use POST' });
-  });
-
-  router.use(WEBHOOK_PATH, (error: unknown, _req: Request, res: Response, next: NextFunction) => {
-    if (res.headersSent) {
-      next(error);
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method !== 'POST') {
+      answer(res, 405, { error: 'use POST' }, { allow: 'POST' });
       return;
     }
-    const { status, type } = (typeof error === 'object' && error !== null ? error : {}) as BodyParserError;
-    if (status === 413 || type === 'entity.too.large') answer(res, 413, { error: `body larger than the limit of ${limit} bytes` });
-    else if (status === 415) answer(res, 415, { error: 'unsupported content encoding or charset' });
-    else if (status !== undefined && status >= 400 && status < 500) answer(res, 400, { error: 'could not read the request body' });
-    else {
-      logger.error('webhook failed unexpectedly', { error: error instanceof Error ? error.message : String(error) });
-      answer(res, 500, { error: 'internal error' });
+    // Credentials first: an unauthenticated caller never gets its body read.
+    if (!auth.check(req.headers.authorization)) {
+      answer(res, 401, { error: req.headers.authorization === undefined ? 'missing credentials' : 'wrong credentials' }, { 'www-authenticate': [...auth.challenges] });
+      return;
     }
-  });
+    if (!isJsonContentType(req.headers['content-type'])) {
+      answer(res, 415, { error: 'Content-Type must be application/json (UTF-8)' });
+      return;
+    }
+    const encoding = req.headers['content-encoding'];
+    if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
+      answer(res, 415, { error: 'Content-Encoding is not supported: send the body uncompressed' });
+      return;
+    }
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) {
+      answer(res, 413, tooLarge, { connection: 'close' });
+      return;
+    }
+    const raw = req.readableEnded ? consumedBody(req) : await readBody(req, limit);
+    if (raw === 'too-large') {
+      req.resume();
+      answer(res, 413, tooLarge, { connection: 'close' });
+      return;
+    }
+    if (raw === 'aborted') {
+      if (!res.headersSent && !res.destroyed) answer(res, 400, { error: 'could not read the request body' });
+      return;
+    }
+    if (raw === undefined || raw.length === 0) {
+      answer(res, 400, { error: 'empty body: expected an Alertmanager webhook payload (version 4)' });
+      return;
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(raw.toString('utf8'));
+    } catch {
+      answer(res, 400, { error: 'body is not valid JSON' });
+      return;
+    }
+    const parsed = parseWebhookPayload(body);
+    if (!parsed.ok) {
+      logger.debug('rejected webhook payload', { reason: parsed.message });
+      answer(res, 400, { error: parsed.message });
+      return;
+    }
+    const payload = parsed.payload;
+    const result = options.store.ingestWebhook(payload, options.clock.now());
+    if (payload.truncatedAlerts > 0) {
+      logger.info('payload truncated by max_alerts: asking for an API sync', { truncatedAlerts: payload.truncatedAlerts });
+      options.requestSync?.('truncated');
+    }
+    const leadership = options.leadership;
+    if (leadership === undefined || leadership.isLeader()) {
+      answer(res, 200, { status: 'recorded', firing: result.firing, resolved: result.resolved });
+      return;
+    }
+    await forwardToLeader(req, res, raw, leadership);
+  }
 
-  async function forwardToLeader(req: Request, res: Response, raw: Buffer, leadership: Leadership): Promise<void> {
+  async function forwardToLeader(req: IncomingMessage, res: ServerResponse, raw: Buffer, leadership: Leadership): Promise<void> {
     if (req.headers[FORWARDED_HEADER] !== undefined) {
       answer(res, 503, { error: 'not the leader (forwarded request): retry' });
       return;
@@ -185,13 +218,13 @@ export function createAlertmanagerWebhook(options: AlertmanagerWebhookOptions): 
     }
   }
 
-  return router;
-}
-
-/** The raw bytes; tolerates an app that parsed JSON before this router (the body is re-serialised then). */
-function rawBody(body: unknown): Buffer | undefined {
-  if (Buffer.isBuffer(body)) return body;
-  if (typeof body === 'string') return Buffer.from(body, 'utf8');
-  if (typeof body === 'object' && body !== null) return Buffer.from(JSON.stringify(body), 'utf8');
-  return undefined;
+  return (req, res) => {
+    const started = performance.now();
+    res.once('finish', () => options.metrics.webhookRequest(res.statusCode, (performance.now() - started) / 1000));
+    handle(req, res).catch((error: unknown) => {
+      logger.error('webhook failed unexpectedly', { error: error instanceof Error ? error.message : String(error) });
+      if (!res.headersSent) answer(res, 500, { error: 'internal error' });
+      else res.destroy();
+    });
+  };
 }

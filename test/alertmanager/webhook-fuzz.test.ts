@@ -1,4 +1,6 @@
 import { Agent, request } from 'node:http';
+import { isDeepStrictEqual } from 'node:util';
+import { fastParseWebhookPayload, webhookPayloadSchema } from '../../src/alerts/alertmanager-payload.js';
 import { Secret } from '../../src/config/secret.js';
 import { createAlertmanagerWebhook } from '../../src/http/alertmanager-webhook.js';
 import { silentLogger } from '../../src/ports/logger.js';
@@ -184,3 +186,31 @@ it(`${RUNS} mutated payloads never crash the webhook nor get a 5xx`, async () =>
   }
   expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
 }, 90_000);
+
+it('the fast validator agrees with the zod schema on every mutated payload', () => {
+  const random = prng(SEED + 1);
+  const values = valueMaker(random);
+  const seeds = FIXTURE_NAMES.map((name) => fixtureText(name));
+  let fastAccepted = 0;
+  let schemaAccepted = 0;
+  const disagreements: string[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const body = mutate(seeds[i % seeds.length] as string, random, values);
+    let doc: unknown;
+    try {
+      doc = JSON.parse(body.toString());
+    } catch {
+      continue;
+    }
+    const fast = fastParseWebhookPayload(doc);
+    const schema = webhookPayloadSchema.safeParse(doc);
+    if (schema.success) schemaAccepted++;
+    if (fast === undefined) continue;
+    fastAccepted++;
+    if (!schema.success || !isDeepStrictEqual(fast, schema.data)) disagreements.push(body.toString().slice(0, 300));
+  }
+  expect(disagreements).toEqual([]);
+  expect(schemaAccepted).toBeGreaterThan(RUNS * 0.05);
+  // The fast path must carry the traffic, not just be a rarely taken branch.
+  expect(fastAccepted).toBeGreaterThan(schemaAccepted * 0.9);
+});
