@@ -109,6 +109,21 @@ describe('netcup provider against the emulator', () => {
     expect(emulator.routing(V4)).toBe(111003);
   });
 
+  it('resumes a partly done move: addresses already on the target are skipped', async () => {
+    const provider = await setup();
+    await provider.route([V6], '111003');
+    expect((await rejection(provider.route([V4, V6], '111002'))).kind).toBe('rate-limited');
+    expect([emulator.routing(V4), emulator.routing(V6)]).toEqual([111002, 111003]);
+    clock.advance(300_000);
+    await provider.route([V4, V6], '111002');
+    expect(emulator.patches.map((p) => [p.address, p.serverId, p.status])).toEqual([
+      [V6, 111003, 202],
+      [V4, 111002, 202],
+      [V6, 111002, 429],
+      [V6, 111002, 202],
+    ]);
+  });
+
   it('reports the same-site rule as terminal and does not retry it', async () => {
     const provider = await setup();
     const error = await rejection(provider.route([V4], '111009'));
