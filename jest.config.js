@@ -6,7 +6,7 @@ export default {
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }] },
-  roots: ['<rootDir>/src', '<rootDir>/agent', '<rootDir>/test', '<rootDir>/rules', '<rootDir>/dashboards', '<rootDir>/deploy'],
+  roots: ['<rootDir>/src', '<rootDir>/agent', '<rootDir>/test', '<rootDir>/rules', '<rootDir>/dashboards', '<rootDir>/deploy', '<rootDir>/sim'],
   testMatch: ['**/*.test.ts'],
   testTimeout: 30000,
   maxWorkers: 2,

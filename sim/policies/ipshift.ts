@@ -1,0 +1,173 @@
+import type { AlertPolicy } from '../../src/core/alert-policy.js';
+import type { Decision } from '../../src/core/decide.js';
+import { planPass, type PassAlert } from '../../src/core/plan.js';
+import type { AlertNotification } from '../monitoring.js';
+import { FAILOVER_IP, type Controller, type Policy, type World } from '../world.js';
+
+export interface IpshiftOptions {
+  readonly policy: AlertPolicy;
+  readonly cooldownMs?: number;
+  readonly gracePeriodMs?: number;
+}
+
+const MAX_BACKOFF_MS = 5 * 60_000;
+
+/**
+ * ipshift: the real `planPass` on the Node objects the watch has delivered and the alerts the
+ * webhook has delivered, wrapped in the controller's move rules as src/reconcile implements
+ * them: one move in flight; the cooldown written before routing (given back when the provider
+ * never took the request); a 429 blocks until its Retry-After; other failures back off
+ * 2^n s × [0.5, 1) up to 5 min; a pass on every watch event and webhook, at each decision's
+ * retryAt, and on the periodic resync.
+ */
+export function ipshiftPolicy(options: IpshiftOptions): Policy {
+  return { name: 'ipshift', usesAlerts: true, create: (world) => new IpshiftController(world, options) };
+}
+
+export class IpshiftController implements Controller {
+  readonly #alerts = new Map<string, PassAlert>();
+  #assignedNode: string | null;
+  #lastMoveAt: number | null = null;
+  #nextMoveAllowedAt: number | null = null;
+  #holderDegradedSince: number | null = null;
+  #retryNotBefore: number | null = null;
+  #consecutiveFailures = 0;
+  #moveInFlight = false;
+  readonly #scheduledRuns = new Set<number>();
+  readonly decisions: Array<{ at: number; decision: Decision }> = [];
+
+  constructor(
+    private readonly world: World,
+    private readonly options: IpshiftOptions,
+    private readonly trace = false,
+  ) {
+    this.#assignedNode = world.provider.routed;
+  }
+
+  start(): void {
+    const resync = (): void => {
+      this.#request();
+      this.world.engine.after(this.world.timings.ipshiftResyncMs, resync);
+    };
+    this.world.engine.after(this.world.timings.ipshiftResyncMs, resync);
+  }
+
+  onNodes(): void {
+    this.#request();
+  }
+
+  onAlerts(notification: AlertNotification): void {
+    for (const alert of notification.firing) this.#alerts.set(alert.fingerprint, alert);
+    for (const alert of notification.resolved) this.#alerts.delete(alert.fingerprint);
+    this.#request();
+  }
+
+  #request(): void {
+    this.#runAt(this.world.engine.now + this.world.timings.reconcileStartMs);
+  }
+
+  #runAt(at: number): void {
+    const when = Math.max(at, this.world.engine.now);
+    if (this.#scheduledRuns.has(when)) return;
+    this.#scheduledRuns.add(when);
+    this.world.engine.at(when, () => {
+      this.#scheduledRuns.delete(when);
+      this.#run();
+    });
+  }
+
+  #run(): void {
+    const { engine } = this.world;
+    const now = engine.now;
+    const cooldownMs = this.options.cooldownMs ?? this.world.timings.providerMoveWindowMs;
+    const result = planPass({
+      now,
+      nodes: this.world.nodes(),
+      alerts: [...this.#alerts.values()],
+      policy: this.options.policy,
+      failoverIPs: [
+        {
+          key: FAILOVER_IP,
+          addresses: ['198.51.100.10'],
+          assignedNode: this.#assignedNode,
+          cooldownMs,
+          gracePeriodMs: this.options.gracePeriodMs ?? 60_000,
+          spread: true,
+          paused: false,
+          moveTo: null,
+          lastMoveAt: this.#lastMoveAt,
+          blockedUntil: this.#nextMoveAllowedAt,
+          holderDegradedSince: this.#holderDegradedSince,
+        },
+      ],
+    });
+    const plan = result.plans[0];
+    if (plan === undefined) return;
+    this.#holderDegradedSince = plan.holderDegradedSince;
+    const { decision } = plan;
+    if (this.trace) this.decisions.push({ at: now, decision });
+    if (decision.retryAt !== null) this.#runAt(decision.retryAt);
+    if (decision.outcome !== 'move' || this.#moveInFlight || decision.target === null) return;
+    if (this.#retryNotBefore !== null && now < this.#retryNotBefore) {
+      this.#runAt(this.#retryNotBefore);
+      return;
+    }
+    this.#move(decision.target);
+  }
+
+  /** src/reconcile/move.ts: read the routing, persist the cooldown, route, read back. */
+  #move(target: string): void {
+    const { engine, provider, timings } = this.world;
+    this.#moveInFlight = true;
+    provider.getRouting((routing) => {
+      if (!routing.ok) return this.#failed('transient', 0);
+      if (routing.node !== this.#assignedNode) {
+        this.#assignedNode = routing.node;
+        return this.#done();
+      }
+      const startedAt = engine.now;
+      const previousMove = this.#lastMoveAt;
+      const previousBlock = this.#nextMoveAllowedAt;
+      const cooldownMs = this.options.cooldownMs ?? timings.providerMoveWindowMs;
+      this.#lastMoveAt = startedAt;
+      this.#nextMoveAllowedAt = startedAt + cooldownMs;
+      engine.after(timings.statusPatchMs, () =>
+        provider.route(target, (result) => {
+          if (result.kind === 'error') {
+            this.#lastMoveAt = previousMove;
+            this.#nextMoveAllowedAt = previousBlock;
+            return this.#failed('transient', 0);
+          }
+          if (result.kind === 'refused') return this.#failed('rate-limited', result.retryAfterMs);
+          engine.at(provider.taskSeenAt(engine.now, result.finishesAt, timings.ipshiftTaskPollMs), () =>
+            provider.getRouting((after) => {
+              this.#assignedNode = after.ok ? after.node : target;
+              this.#consecutiveFailures = 0;
+              this.#retryNotBefore = null;
+              this.#done();
+            }),
+          );
+        }),
+      );
+    });
+  }
+
+  #failed(kind: 'transient' | 'rate-limited', retryAfterMs: number): void {
+    const now = this.world.engine.now;
+    this.#consecutiveFailures += 1;
+    if (kind === 'rate-limited') {
+      this.#retryNotBefore = now + retryAfterMs;
+      this.#nextMoveAllowedAt = this.#retryNotBefore;
+    } else {
+      const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(this.#consecutiveFailures, 10)) * (0.5 + this.world.controllerRandom() / 2);
+      this.#retryNotBefore = now + backoff;
+    }
+    this.#moveInFlight = false;
+    this.#runAt(this.#retryNotBefore);
+  }
+
+  #done(): void {
+    this.#moveInFlight = false;
+    this.#request();
+  }
+}

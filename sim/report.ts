@@ -1,0 +1,45 @@
+import type { ScenarioResult } from './simulate.js';
+
+const seconds = (ms: number): string => (ms / 1000).toFixed(1);
+
+/** One markdown table per scenario; every figure is a sum over the seeds. */
+export function scenarioTable(result: ScenarioResult): string {
+  const lines = [
+    '| policy | seconds on a dead/unreachable node | moves | moves refused by the provider | flip-flops | holder failures | dead seconds per holder failure |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of result.results) {
+    const t = r.total;
+    const perFailure = t.holderFailures === 0 ? '–' : seconds(t.deadMs / t.holderFailures);
+    lines.push(`| ${r.policy} | ${seconds(t.deadMs)} | ${t.moves} | ${t.refused} | ${t.flipFlops} | ${t.holderFailures} | ${perFailure} |`);
+  }
+  return lines.join('\n');
+}
+
+export interface TargetCheck {
+  readonly target: string;
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+/**
+ * The targets of issue 9, checked on the measured sums: ipshift's dead seconds at most 1/5 of
+ * foip-operator's on the crash scenarios and never more on any; no move refused; at most one
+ * move per real failure.
+ */
+export function checkTargets(results: readonly ScenarioResult[], crashScenarios: readonly string[]): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  for (const { scenario, results: rows } of results) {
+    const ipshift = rows.find((r) => r.policy === 'ipshift')?.total;
+    const foip = rows.find((r) => r.policy === 'foip-operator')?.total;
+    if (ipshift === undefined || foip === undefined) continue;
+    const ratio = foip.deadMs === 0 ? (ipshift.deadMs === 0 ? 0 : Infinity) : ipshift.deadMs / foip.deadMs;
+    const ratioText = `ipshift ${seconds(ipshift.deadMs)} s vs foip-operator ${seconds(foip.deadMs)} s (ratio ${Number.isFinite(ratio) ? ratio.toFixed(3) : '∞'})`;
+    if (crashScenarios.includes(scenario.name)) checks.push({ target: `${scenario.name}: dead seconds ≤ 1/5 of foip-operator's`, ok: ratio <= 0.2, detail: ratioText });
+    checks.push({ target: `${scenario.name}: dead seconds ≤ foip-operator's`, ok: ipshift.deadMs <= foip.deadMs, detail: ratioText });
+    checks.push({ target: `${scenario.name}: no move refused`, ok: ipshift.refused === 0, detail: `${ipshift.refused} refused` });
+    const perFailure = scenario.failures ? `${ipshift.moves} moves for ${ipshift.holderFailures} holder failures` : `${ipshift.moves} moves, no real failure (the node keeps serving)`;
+    checks.push({ target: `${scenario.name}: at most one move per real failure`, ok: ipshift.moves <= ipshift.holderFailures, detail: perFailure });
+  }
+  return checks;
+}

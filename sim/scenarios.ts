@@ -1,0 +1,208 @@
+import type { NodeTruth } from './kubernetes.js';
+import type { World } from './world.js';
+
+export interface ScheduledEvent {
+  readonly at: number;
+  readonly apply: (world: World) => void;
+}
+
+export interface Scenario {
+  readonly name: string;
+  readonly description: string;
+  /** Failures (the IP's node stops serving) are what this scenario is about. */
+  readonly failures: boolean;
+  build(random: () => number, durationMs: number): ScheduledEvent[];
+}
+
+const MIN = 60_000;
+const uniform = (random: () => number, low: number, high: number): number => low + (high - low) * random();
+
+/** Incident start times: the first after 15 min, then at least 90 min apart (mean gap 4 h). */
+function incidentTimes(random: () => number, durationMs: number): number[] {
+  const times: number[] = [];
+  let t = 15 * MIN;
+  while (t < durationMs - 2 * 60 * MIN) {
+    times.push(Math.round(t));
+    t += 90 * MIN - Math.log(1 - random()) * 150 * MIN;
+  }
+  return times;
+}
+
+/** Nodes each world has handed to an unfinished incident (per world: worlds diverge). */
+const busy = new WeakMap<World, Set<string>>();
+const busyIn = (world: World): Set<string> => {
+  let set = busy.get(world);
+  if (set === undefined) {
+    set = new Set();
+    busy.set(world, set);
+  }
+  return set;
+};
+
+/**
+ * The node an incident hits in this world: with probability `holderShare` the node the IP is
+ * routed to right now, else another one; never a node already in an incident. The draws are
+ * made up front so that every world sees the same ones.
+ */
+function chooseTarget(world: World, holderDraw: number, pickDraw: number, holderShare: number): string | null {
+  const taken = busyIn(world);
+  const holder = world.provider.routed;
+  if (holderDraw < holderShare && !taken.has(holder)) return holder;
+  const others = world.names.filter((n) => n !== holder && !taken.has(n));
+  return others.length === 0 ? null : (others[Math.floor(pickDraw * others.length)] as string);
+}
+
+/** One incident: `start` breaks the chosen node, `end` (after `durationMs`) heals it. */
+function incident(at: number, durationMs: number, holderDraw: number, pickDraw: number, holderShare: number, broken: Partial<NodeTruth>): ScheduledEvent[] {
+  const chosen = new WeakMap<World, string>();
+  const healed: Partial<NodeTruth> = Object.fromEntries(Object.keys(broken).map((k) => [k, k === 'memoryPressure' || k === 'diskPressure' ? false : true]));
+  return [
+    {
+      at,
+      apply: (world) => {
+        const node = chooseTarget(world, holderDraw, pickDraw, holderShare);
+        if (node === null) return;
+        chosen.set(world, node);
+        busyIn(world).add(node);
+        world.setTruth(node, broken);
+      },
+    },
+    {
+      at: at + durationMs,
+      apply: (world) => {
+        const node = chosen.get(world);
+        if (node === undefined) return;
+        busyIn(world).delete(node);
+        world.setTruth(node, healed);
+      },
+    },
+  ];
+}
+
+const HOLDER_SHARE = 0.6;
+
+const simpleScenario = (name: string, description: string, failures: boolean, minMin: number, maxMin: number, broken: (random: () => number) => Partial<NodeTruth>): Scenario => ({
+  name,
+  description,
+  failures,
+  build(random, durationMs) {
+    return incidentTimes(random, durationMs).flatMap((at) =>
+      incident(at, Math.round(uniform(random, minMin, maxMin) * MIN), random(), random(), HOLDER_SHARE, broken(random)),
+    );
+  },
+});
+
+export const crash = simpleScenario(
+  'crash',
+  'A node loses power (kubelet, node-exporter and the failover IP stop at once); back after 10–60 min. 60 % of incidents hit the node holding the IP.',
+  true,
+  10,
+  60,
+  () => ({ powered: false }),
+);
+
+export const partition = simpleScenario(
+  'partition',
+  'A node is cut off from everything (API server, Prometheus, the Internet) but keeps running; Kubernetes only notices when the lease expires. 2–30 min.',
+  true,
+  2,
+  30,
+  () => ({ controlPlane: false, scrapePath: false, uplink: false }),
+);
+
+export const uplinkLoss = simpleScenario(
+  'uplink-loss',
+  'A node loses its public uplink only: the failover IP is unreachable there while the private network (API server, Prometheus scrapes) is fine. 2–30 min.',
+  true,
+  2,
+  30,
+  () => ({ uplink: false }),
+);
+
+export const pressure = simpleScenario(
+  'pressure',
+  'Memory or disk pressure on a node for 2–20 min; the node keeps serving.',
+  false,
+  2,
+  20,
+  (random) => (random() < 0.5 ? { memoryPressure: true } : { diskPressure: true }),
+);
+
+/** For an hour, short failures of node-exporter scrapes and/or kubelet lease renewals (5–60 s, every 1–5 min); the node keeps serving. */
+export const flapping: Scenario = {
+  name: 'flapping',
+  description: 'For an hour a node\'s signals flap: node-exporter scrapes and/or kubelet lease renewals fail for 5–60 s every 1–5 min. The node keeps serving throughout.',
+  failures: false,
+  build(random, durationMs) {
+    const events: ScheduledEvent[] = [];
+    for (const at of incidentTimes(random, durationMs)) {
+      const holderDraw = random();
+      const pickDraw = random();
+      const chosen = new WeakMap<World, string>();
+      events.push({
+        at,
+        apply: (world) => {
+          const node = chooseTarget(world, holderDraw, pickDraw, HOLDER_SHARE);
+          if (node === null) return;
+          chosen.set(world, node);
+          busyIn(world).add(node);
+        },
+      });
+      let t = at + Math.round(uniform(random, 5, 60) * 1000);
+      while (t < at + 60 * MIN) {
+        const burst = Math.round(uniform(random, 5, 60) * 1000);
+        const kind = random();
+        const broken: Partial<NodeTruth> = kind < 1 / 3 ? { exporterOk: false } : kind < 2 / 3 ? { leaseOk: false } : { exporterOk: false, leaseOk: false };
+        const healed: Partial<NodeTruth> = Object.fromEntries(Object.keys(broken).map((k) => [k, true]));
+        events.push({ at: t, apply: (world) => flap(world, chosen, broken) });
+        events.push({ at: t + burst, apply: (world) => flap(world, chosen, healed) });
+        t += burst + Math.round(uniform(random, 60, 300) * 1000);
+      }
+      events.push({
+        at: t,
+        apply: (world) => {
+          const node = chosen.get(world);
+          if (node !== undefined) busyIn(world).delete(node);
+        },
+      });
+    }
+    return events;
+  },
+};
+
+function flap(world: World, chosen: WeakMap<World, string>, patch: Partial<NodeTruth>): void {
+  const node = chosen.get(world);
+  if (node !== undefined) world.setTruth(node, patch);
+}
+
+/** The provider's API answers 5xx for 2–20 min, and the node holding the IP crashes during it. */
+export const providerOutage: Scenario = {
+  name: 'provider-outage',
+  description: 'The provider API answers 5xx for 2–20 min; the node holding the IP crashes during the outage (back after 10–60 min).',
+  failures: true,
+  build(random, durationMs) {
+    return incidentTimes(random, durationMs).flatMap((at) => {
+      const length = Math.round(uniform(random, 2, 20) * MIN);
+      const crashAt = at + Math.round(random() * 0.8 * length);
+      return [{ at, apply: (world: World) => world.provider.addOutage(at, at + length) }, ...incident(crashAt, Math.round(uniform(random, 10, 60) * MIN), 0, random(), 1, { powered: false })];
+    });
+  },
+};
+
+/** The holder crashes, then 1–4.5 min later the node that holds the IP then crashes too: the second move meets the provider's 5-minute limit. */
+export const rateLimit: Scenario = {
+  name: 'rate-limit',
+  description: 'The holder crashes; 60–270 s later the node holding the IP by then crashes too, so the second failover meets the provider\'s one-move-per-5-min limit. Both back after 10–60 min.',
+  failures: true,
+  build(random, durationMs) {
+    return incidentTimes(random, durationMs).flatMap((at) => {
+      const second = at + Math.round(uniform(random, 60, 270) * 1000);
+      return [
+        ...incident(at, Math.round(uniform(random, 10, 60) * MIN), 0, random(), 1, { powered: false }),
+        ...incident(second, Math.round(uniform(random, 10, 60) * MIN), 0, random(), 1, { powered: false }),
+      ];
+    });
+  },
+};
+
+export const SCENARIOS: readonly Scenario[] = [crash, partition, uplinkLoss, pressure, flapping, providerOutage, rateLimit];

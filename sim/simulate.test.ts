@@ -1,0 +1,128 @@
+import { loadAlertPolicy } from '../src/config/load-alert-policy.js';
+import { checkTargets, scenarioTable } from './report.js';
+import { SCENARIOS, crash, type Scenario } from './scenarios.js';
+import { runOnce, runScenario, standardPolicies, type ScenarioResult } from './simulate.js';
+import { defaultTimings, parseDuration, shippedRuleTimings, withOverrides } from './timings.js';
+
+const timings = defaultTimings();
+const policies = standardPolicies(loadAlertPolicy());
+const small = { nodes: 4, days: 0.5, seeds: [1, 2], timings };
+
+/** One holder crash at 20 min, repaired 30 min later. */
+const singleCrash: Scenario = {
+  name: 'single-crash',
+  description: '',
+  failures: true,
+  build: () => [
+    { at: 20 * 60_000, apply: (world) => world.setTruth(world.provider.routed, { powered: false }) },
+    { at: 50 * 60_000, apply: (world) => world.setTruth('node-1', { powered: true }) },
+  ],
+};
+
+describe('simulation', () => {
+  let results: ScenarioResult[];
+  beforeAll(() => {
+    results = SCENARIOS.map((scenario) => runScenario(scenario, policies, small));
+  });
+
+  it('is deterministic: the same seeds give the same tables', () => {
+    const again = SCENARIOS.map((scenario) => runScenario(scenario, policies, small));
+    expect(again.map(scenarioTable)).toEqual(results.map(scenarioTable));
+    expect(again.map((r) => r.results.map((p) => p.perSeed))).toEqual(results.map((r) => r.results.map((p) => p.perSeed)));
+  });
+
+  it('different seeds give different runs', () => {
+    const other = runScenario(crash, policies, { ...small, seeds: [3, 4] });
+    expect(scenarioTable(other)).not.toEqual(scenarioTable(results[0] as ScenarioResult));
+  });
+
+  it('has every policy in every scenario, with sane counts', () => {
+    for (const { results: rows } of results) {
+      expect(rows.map((r) => r.policy)).toEqual(['ipshift', 'foip-operator', 'netcup-failover-controller', 'oracle']);
+      for (const row of rows) {
+        expect(row.total.deadMs).toBeGreaterThanOrEqual(0);
+        expect(row.total.flipFlops).toBeLessThanOrEqual(row.total.moves);
+        expect(row.events).toBeGreaterThan(0);
+      }
+    }
+    // The failure scenarios must actually take holders down, or the tables prove nothing.
+    for (const result of results.filter((r) => r.scenario.failures)) {
+      expect(result.results.every((r) => r.total.holderFailures > 0)).toBe(true);
+    }
+  });
+
+  it('ipshift and the oracle never get a move refused; foip-operator does in the rate-limit scenario', () => {
+    for (const { results: rows } of results) {
+      const by = (name: string) => rows.find((r) => r.policy === name)?.total;
+      expect(by('ipshift')?.refused).toBe(0);
+      expect(by('oracle')?.refused).toBe(0);
+    }
+    // foip-operator ignores the provider's window: the rate-limit scenario shows it.
+    const rateLimit = results.find((r) => r.scenario.name === 'rate-limit');
+    expect(rateLimit?.results.find((r) => r.policy === 'foip-operator')?.total.refused).toBeGreaterThan(0);
+  });
+
+  it('writes the target checks for every scenario', () => {
+    const checks = checkTargets(results, ['crash']);
+    expect(checks.filter((c) => c.target.startsWith('crash:'))).toHaveLength(4);
+    expect(checks.filter((c) => c.target.endsWith('no move refused')).every((c) => c.ok)).toBe(true);
+  });
+});
+
+describe('one crash of the holder, measured against the signal path', () => {
+  const run = (name: string, seed: number) => {
+    const policy = policies.find((p) => p.name === name);
+    if (policy === undefined) throw new Error(name);
+    return runOnce(singleCrash, policy, seed, { nodes: 5, days: 0.1, timings }).tally;
+  };
+  const t = timings;
+  const moveMs = t.apiRoundTripMs / 2 + t.taskMs;
+
+  it.each([1, 2, 3, 4, 5])('seed %p: each policy moves once, within the bounds its signals allow', (seed) => {
+    const ipshift = run('ipshift', seed);
+    const foip = run('foip-operator', seed);
+    const oracle = run('oracle', seed);
+    for (const tally of [ipshift, foip, oracle]) {
+      expect(tally.moves).toBe(1);
+      expect(tally.holderFailures).toBe(1);
+      expect(tally.refused).toBe(0);
+    }
+    // ipshift: the failover-IP probe fails (timeout), the rule holds for `for`, Alertmanager
+    // sends at once (group_wait 0), then a pass and a move.
+    const probeFor = t.forMs.IpshiftFailoverIPProbeFailed;
+    expect(ipshift.deadMs).toBeGreaterThanOrEqual(t.probeTimeoutMs + probeFor);
+    expect(ipshift.deadMs).toBeLessThanOrEqual(t.probeIntervalMs + t.probeTimeoutMs + t.ruleIntervalMs + probeFor + t.groupWaitMs + 3_000);
+    // foip-operator: the lease stops, Ready=Unknown after the grace period.
+    expect(foip.deadMs).toBeGreaterThanOrEqual(t.nodeMonitorGraceMs - t.leaseRenewMs);
+    expect(foip.deadMs).toBeLessThanOrEqual(t.nodeMonitorGraceMs + t.nodeMonitorPeriodMs + 3_000);
+    expect(oracle.deadMs).toBe(moveMs);
+  });
+});
+
+describe('timings', () => {
+  it('reads the shipped rules and route', () => {
+    const rules = shippedRuleTimings();
+    expect(rules.ruleIntervalMs).toBeGreaterThan(0);
+    expect(Object.keys(rules.forMs).sort()).toEqual(['IpshiftFailoverIPProbeFailed', 'IpshiftNodeExporterDown', 'IpshiftNodeNotReady']);
+    expect(timings.groupIntervalMs).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ['0s', 0],
+    ['10s', 10_000],
+    ['1m30s', 90_000],
+    ['250ms', 250],
+    ['2h', 7_200_000],
+  ])('parses %p', (text, ms) => {
+    expect(parseDuration(text)).toBe(ms);
+  });
+
+  it('applies what-if overrides and rejects unknown keys', () => {
+    const changed = withOverrides(timings, ['nodeMonitorGraceMs=50000', 'for.IpshiftFailoverIPProbeFailed=0']);
+    expect(changed.nodeMonitorGraceMs).toBe(50_000);
+    expect(changed.forMs.IpshiftFailoverIPProbeFailed).toBe(0);
+    expect(timings.forMs.IpshiftFailoverIPProbeFailed).not.toBe(0);
+    expect(() => withOverrides(timings, ['nope=1'])).toThrow(/unknown timing/);
+    expect(() => withOverrides(timings, ['for.Nope=1'])).toThrow(/unknown rule/);
+  });
+});

@@ -1,0 +1,273 @@
+import type { NodeFacts } from '../src/core/model.js';
+import { seededRandom } from '../test/support/node-facts.js';
+import { Engine } from './engine.js';
+import { healthyTruth, KubeView, exporterUp, nodeAddress, serving, type NodeTruth } from './kubernetes.js';
+import { AlertmanagerSim, RuleInstance, ScrapedSeries, type AlertNotification, type SimAlert } from './monitoring.js';
+import type { Timings } from './timings.js';
+
+export const FAILOVER_IP = 'default/web';
+export const FAILOVER_IP_NAME = 'web';
+
+export type RouteResult =
+  | { readonly kind: 'accepted'; readonly finishesAt: number }
+  | { readonly kind: 'refused'; readonly retryAfterMs: number }
+  | { readonly kind: 'error' };
+
+export type RoutingResult = { readonly ok: true; readonly node: string | null } | { readonly ok: false };
+
+/** What one simulated run counts. */
+export interface Tally {
+  deadMs: number;
+  moves: number;
+  refused: number;
+  flipFlops: number;
+  /** Incidents that took down the node holding the IP at that moment. */
+  holderFailures: number;
+  /** Calls answered 5xx during provider outages. */
+  failedCalls: number;
+}
+
+/**
+ * The provider (netcup): one failover IP, one move per IP per window counted from the accepted
+ * PATCH (as the emulator does), a routing task that finishes `taskMs` later, and outage windows
+ * in which every call is answered 5xx. The request reaches the provider half a round trip after
+ * it is sent.
+ */
+export class ProviderSim {
+  #routed: string;
+  #lastAcceptedAt: number | null = null;
+  readonly #outages: Array<readonly [number, number]> = [];
+
+  constructor(
+    private readonly world: World,
+    initial: string,
+  ) {
+    this.#routed = initial;
+  }
+
+  get routed(): string {
+    return this.#routed;
+  }
+
+  get lastAcceptedAt(): number | null {
+    return this.#lastAcceptedAt;
+  }
+
+  addOutage(start: number, end: number): void {
+    this.#outages.push([start, end]);
+  }
+
+  /** The end of the outage covering `t`, or null. */
+  outageEnd(t: number): number | null {
+    for (const [start, end] of this.#outages) if (t >= start && t < end) return end;
+    return null;
+  }
+
+  /** When the next move is allowed, or null when it is already. */
+  windowEnd(t: number): number | null {
+    if (this.#lastAcceptedAt === null) return null;
+    const end = this.#lastAcceptedAt + this.world.timings.providerMoveWindowMs;
+    return t < end ? end : null;
+  }
+
+  getRouting(callback: (result: RoutingResult) => void): void {
+    const { engine, timings } = this.world;
+    const half = timings.apiRoundTripMs / 2;
+    engine.after(half, () => {
+      const result: RoutingResult = this.outageEnd(engine.now) === null ? { ok: true, node: this.#routed } : { ok: false };
+      if (!result.ok) this.world.tally.failedCalls++;
+      engine.after(half, () => callback(result));
+    });
+  }
+
+  route(target: string, callback: (result: RouteResult) => void): void {
+    const { engine, timings } = this.world;
+    const half = timings.apiRoundTripMs / 2;
+    engine.after(half, () => {
+      const now = engine.now;
+      let result: RouteResult;
+      const windowEnd = this.windowEnd(now);
+      if (this.outageEnd(now) !== null) {
+        this.world.tally.failedCalls++;
+        result = { kind: 'error' };
+      } else if (windowEnd !== null) {
+        this.world.tally.refused++;
+        result = { kind: 'refused', retryAfterMs: Math.ceil((windowEnd - now) / 1000) * 1000 };
+      } else {
+        this.#lastAcceptedAt = now;
+        const finishesAt = now + timings.taskMs;
+        this.world.recordMove(this.#routed, target, now);
+        engine.at(finishesAt, () => {
+          this.#routed = target;
+          this.world.routingChanged();
+        });
+        result = { kind: 'accepted', finishesAt };
+      }
+      engine.after(half, () => callback(result));
+    });
+  }
+
+  /** When a client that got 202 at `answeredAt` and polls every `pollMs` learns the task ended. */
+  taskSeenAt(answeredAt: number, finishesAt: number, pollMs: number): number {
+    const polls = Math.max(1, Math.ceil((finishesAt - answeredAt) / pollMs));
+    return answeredAt + polls * pollMs + this.world.timings.apiRoundTripMs;
+  }
+}
+
+/** A controller under test, living in one world. */
+export interface Controller {
+  start(): void;
+  /** The Node objects changed (delivered by the watch). */
+  onNodes?(): void;
+  /** Alertmanager's webhook delivered a notification. */
+  onAlerts?(notification: AlertNotification): void;
+  /** The truth changed (only the oracle may look). */
+  onTruth?(): void;
+}
+
+export interface Policy {
+  readonly name: string;
+  readonly usesAlerts: boolean;
+  create(world: World): Controller;
+}
+
+/**
+ * One policy's copy of the cluster: the truth the scenario writes, the Kubernetes view, the
+ * monitoring pipeline, the provider, and the tally. Every policy gets its own world built from
+ * the same seed, so phases and random draws are the same for all of them.
+ */
+export class World {
+  readonly engine: Engine;
+  readonly tally: Tally = { deadMs: 0, moves: 0, refused: 0, flipFlops: 0, holderFailures: 0, failedCalls: 0 };
+  readonly kube: KubeView;
+  readonly provider: ProviderSim;
+  /** Random draws for the controller (ipshift's backoff jitter), apart from the world's own. */
+  readonly controllerRandom: () => number;
+  readonly #truth = new Map<string, NodeTruth>();
+  readonly #leftAt = new Map<string, number>();
+  readonly #controller: Controller;
+  readonly #exporters = new Map<string, ScrapedSeries>();
+  readonly #ksm = new Map<string, ScrapedSeries>();
+  readonly #rules: RuleInstance[] = [];
+  #probe: ScrapedSeries | null = null;
+  #deadSince: number | null = null;
+  readonly moveLog: Array<{ at: number; from: string; to: string }> = [];
+
+  constructor(
+    readonly timings: Timings,
+    readonly names: readonly string[],
+    seed: number,
+    policy: Policy,
+  ) {
+    this.engine = new Engine(0);
+    const random = seededRandom(seed);
+    this.controllerRandom = seededRandom(seed ^ 0x5bd1e995);
+    for (const name of names) this.#truth.set(name, healthyTruth());
+    this.provider = new ProviderSim(this, names[0] as string);
+    this.kube = new KubeView(this.engine, timings, names, (node) => this.truth(node), random, () => this.#nodesChanged());
+    if (policy.usesAlerts) this.#buildMonitoring(random);
+    this.#controller = policy.create(this);
+    this.#controller.start();
+  }
+
+  truth(node: string): Readonly<NodeTruth> {
+    const truth = this.#truth.get(node);
+    if (truth === undefined) throw new Error(`unknown node ${node}`);
+    return truth;
+  }
+
+  nodes(): readonly NodeFacts[] {
+    return this.kube.snapshot();
+  }
+
+  /** Scenario: change what is true of a node. */
+  setTruth(node: string, patch: Partial<NodeTruth>): void {
+    const truth = this.#truth.get(node);
+    if (truth === undefined) throw new Error(`unknown node ${node}`);
+    const holderWasServing = node === this.provider.routed && serving(truth);
+    Object.assign(truth, patch);
+    if (holderWasServing && !serving(truth)) this.tally.holderFailures++;
+    this.kube.onTruth(node);
+    this.#exporters.get(node)?.touch();
+    this.#probe?.touch();
+    this.#measure();
+    this.#controller.onTruth?.();
+  }
+
+  routingChanged(): void {
+    this.#probe?.touch();
+    this.#measure();
+    this.#controller.onTruth?.();
+  }
+
+  recordMove(from: string, to: string, at: number): void {
+    this.tally.moves++;
+    this.moveLog.push({ at, from, to });
+    const left = this.#leftAt.get(to);
+    if (left !== undefined && at - left <= this.timings.flipFlopWindowMs) this.tally.flipFlops++;
+    this.#leftAt.set(from, at);
+  }
+
+  /** Ends the run: closes the dead-time interval still open. */
+  finish(until: number): Tally {
+    this.engine.run(until);
+    if (this.#deadSince !== null) this.tally.deadMs += until - this.#deadSince;
+    this.#deadSince = null;
+    return this.tally;
+  }
+
+  #measure(): void {
+    const dead = !serving(this.truth(this.provider.routed));
+    const now = this.engine.now;
+    if (dead && this.#deadSince === null) this.#deadSince = now;
+    if (!dead && this.#deadSince !== null) {
+      this.tally.deadMs += now - this.#deadSince;
+      this.#deadSince = null;
+    }
+  }
+
+  #nodesChanged(): void {
+    this.engine.after(this.timings.watchMs, () => {
+      this.#controller.onNodes?.();
+      for (const series of this.#ksm.values()) series.touch();
+    });
+  }
+
+  /**
+   * Prometheus with the shipped node signals and Alertmanager with the shipped route. The
+   * failover IP probe goes wherever the provider routes the IP.
+   */
+  #buildMonitoring(random: () => number): void {
+    const t = this.timings;
+    const alertmanager = new AlertmanagerSim(this.engine, t, (notification) => this.#controller.onAlerts?.(notification));
+    const send = (alert: SimAlert, firing: boolean): void => this.engine.after(t.prometheusToAlertmanagerMs, () => alertmanager.receive(alert, firing));
+    const rulePhase = Math.floor(random() * t.ruleIntervalMs);
+    const rule = (forMs: number, labels: Record<string, string>, expr: () => boolean): RuleInstance => {
+      const fingerprint = Object.entries(labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',');
+      const instance = new RuleInstance(this.engine, t.ruleIntervalMs, rulePhase, forMs, { fingerprint, labels }, expr, send);
+      this.#rules.push(instance);
+      return instance;
+    };
+    const common = { severity: 'none', ipshift_class: 'down' };
+    this.names.forEach((node, i) => {
+      const notReady: { rule?: RuleInstance } = {};
+      const ksm = new ScrapedSeries(this.engine, t.scrapeIntervalMs, Math.floor(random() * t.scrapeIntervalMs), () => this.kube.snapshot()[i]?.conditions['Ready'] === 'True', 0, () => notReady.rule?.touch());
+      notReady.rule = rule(t.forMs.IpshiftNodeNotReady, { alertname: 'IpshiftNodeNotReady', node, ...common }, () => !ksm.value);
+      this.#ksm.set(node, ksm);
+      const exporterDown: { rule?: RuleInstance } = {};
+      const exporter = new ScrapedSeries(this.engine, t.scrapeIntervalMs, Math.floor(random() * t.scrapeIntervalMs), () => exporterUp(this.truth(node)), t.scrapeTimeoutMs, () => exporterDown.rule?.touch());
+      exporterDown.rule = rule(
+        t.forMs.IpshiftNodeExporterDown,
+        { alertname: 'IpshiftNodeExporterDown', instance: `${nodeAddress(i)}:9100`, job: 'node-exporter', ...common },
+        () => !exporter.value,
+      );
+      this.#exporters.set(node, exporter);
+    });
+    const probeFailed: { rule?: RuleInstance } = {};
+    this.#probe = new ScrapedSeries(this.engine, t.probeIntervalMs, Math.floor(random() * t.probeIntervalMs), () => serving(this.truth(this.provider.routed)), t.probeTimeoutMs, () => probeFailed.rule?.touch());
+    const probe = this.#probe;
+    probeFailed.rule = rule(t.forMs.IpshiftFailoverIPProbeFailed, { alertname: 'IpshiftFailoverIPProbeFailed', failover_ip: FAILOVER_IP, ...common }, () => !probe.value);
+  }
+}
