@@ -11,7 +11,7 @@ export { loadKubeConfig, probeCluster, type KubeConfig, type LoadKubeConfigOptio
 export { createLeaseElector, DEFAULT_LEASE_NAME, LEADER_ENDPOINT_ANNOTATION, type LeaseElector, type LeaseElectorOptions } from './lease-elector.js';
 export { createKubeClusterView, DEFAULT_RESYNC_SCHEDULE, type KubeClusterView, type KubeClusterViewOptions } from './kube-cluster-view.js';
 export { createKubeClusterWriter, type KubeClusterWriterOptions } from './kube-cluster-writer.js';
-export { createKubeSecretAccess, type KubeSecretAccessOptions } from './kube-secret-access.js';
+export { createKubeSecretAccess, upsertSecret, type KubeSecretAccessOptions } from './kube-secret-access.js';
 export { FAILOVERIP_API_VERSION, FAILOVERIP_GROUP, FAILOVERIP_KIND, FAILOVERIP_PLURAL, FAILOVERIP_VERSION } from './crd.js';
 
 /** The view's options, plus what the writer needs. */

@@ -3,7 +3,7 @@ import { secret, type Secret } from '../config/secret.js';
 import type { KubeMetrics } from '../metrics/kube-metrics.js';
 import type { Clock } from '../ports/clock.js';
 import type { SecretAccess } from '../ports/cluster.js';
-import { classifyKubeError } from './kube-errors.js';
+import { classifyKubeError, statusCodeOf } from './kube-errors.js';
 
 export interface KubeSecretAccessOptions {
   readonly kubeConfig: KubeConfig;
@@ -49,4 +49,26 @@ export function createKubeSecretAccess(options: KubeSecretAccessOptions): Secret
       }
     },
   };
+}
+
+/**
+ * Creates the Secret, or merges the keys into it when it exists: for `ipshift netcup-login
+ * --apply`, run by a person with their own kubeconfig (the controller only ever patches).
+ */
+export async function upsertSecret(kubeConfig: KubeConfig, namespace: string, name: string, values: Record<string, Secret>, now: () => number = Date.now): Promise<'created' | 'updated'> {
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const data: Record<string, string> = {};
+  for (const [key, value] of Object.entries(values)) data[key] = Buffer.from(value.reveal(), 'utf8').toString('base64');
+  try {
+    await core.createNamespacedSecret({ namespace, body: { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace }, type: 'Opaque', data } });
+    return 'created';
+  } catch (error) {
+    if (statusCodeOf(error) !== 409) throw classifyKubeError(error, 'create_secret', now());
+  }
+  try {
+    await core.patchNamespacedSecret({ namespace, name, body: { data } }, MERGE_PATCH);
+    return 'updated';
+  } catch (error) {
+    throw classifyKubeError(error, 'patch_secret', now());
+  }
 }

@@ -13,6 +13,7 @@ export type KubeOperation =
   | 'create_event'
   | 'get_secret'
   | 'patch_secret'
+  | 'create_secret'
   | 'get_lease'
   | 'create_lease'
   | 'update_lease';
