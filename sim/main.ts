@@ -6,10 +6,10 @@ import { SCENARIOS, type Scenario } from './scenarios.js';
 import { runScenario, standardPolicies, type ScenarioResult } from './simulate.js';
 import { defaultTimings, withOverrides, type Timings } from './timings.js';
 
-/** `npm run simulate [-- --seeds 10 --days 3 --nodes 5 --scenario crash --set nodeMonitorGraceMs=50000]` */
+/** `npm run simulate [-- --seeds 20 --days 3 --nodes 5 --scenario crash --set nodeMonitorGraceMs=50000]` */
 const { values } = parseArgs({
   options: {
-    seeds: { type: 'string', default: '10' },
+    seeds: { type: 'string', default: '20' },
     days: { type: 'string', default: '3' },
     nodes: { type: 'string', default: '5' },
     scenario: { type: 'string', multiple: true },

@@ -5,13 +5,13 @@ const seconds = (ms: number): string => (ms / 1000).toFixed(1);
 /** One markdown table per scenario; every figure is a sum over the seeds. */
 export function scenarioTable(result: ScenarioResult): string {
   const lines = [
-    '| policy | seconds on a dead/unreachable node | moves | moves refused by the provider | flip-flops | holder failures | dead seconds per holder failure |',
-    '|---|---:|---:|---:|---:|---:|---:|',
+    '| policy | seconds on a dead/unreachable node | moves | moves refused by the provider | flip-flops | holder failures | dead seconds per holder failure | moves onto a dead node |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of result.results) {
     const t = r.total;
     const perFailure = t.holderFailures === 0 ? '–' : seconds(t.deadMs / t.holderFailures);
-    lines.push(`| ${r.policy} | ${seconds(t.deadMs)} | ${t.moves} | ${t.refused} | ${t.flipFlops} | ${t.holderFailures} | ${perFailure} |`);
+    lines.push(`| ${r.policy} | ${seconds(t.deadMs)} | ${t.moves} | ${t.refused} | ${t.flipFlops} | ${t.holderFailures} | ${perFailure} | ${t.movesToDead} |`);
   }
   return lines.join('\n');
 }

@@ -51,11 +51,12 @@ describe('simulation', () => {
     }
   });
 
-  it('ipshift and the oracle never get a move refused; foip-operator does in the rate-limit scenario', () => {
+  it('ipshift and the oracle never get a move refused, the oracle never moves onto a dead node; foip-operator is refused in the rate-limit scenario', () => {
     for (const { results: rows } of results) {
       const by = (name: string) => rows.find((r) => r.policy === name)?.total;
       expect(by('ipshift')?.refused).toBe(0);
       expect(by('oracle')?.refused).toBe(0);
+      expect(by('oracle')?.movesToDead).toBe(0);
     }
     // foip-operator ignores the provider's window: the rate-limit scenario shows it.
     const rateLimit = results.find((r) => r.scenario.name === 'rate-limit');

@@ -23,6 +23,8 @@ export interface Tally {
   flipFlops: number;
   /** Incidents that took down the node holding the IP at that moment. */
   holderFailures: number;
+  /** Accepted moves whose target did not serve at that moment. */
+  movesToDead: number;
   /** Calls answered 5xx during provider outages. */
   failedCalls: number;
 }
@@ -138,7 +140,7 @@ export interface Policy {
  */
 export class World {
   readonly engine: Engine;
-  readonly tally: Tally = { deadMs: 0, moves: 0, refused: 0, flipFlops: 0, holderFailures: 0, failedCalls: 0 };
+  readonly tally: Tally = { deadMs: 0, moves: 0, refused: 0, flipFlops: 0, holderFailures: 0, movesToDead: 0, failedCalls: 0 };
   readonly kube: KubeView;
   readonly provider: ProviderSim;
   /** Random draws for the controller (ipshift's backoff jitter), apart from the world's own. */
@@ -202,6 +204,7 @@ export class World {
 
   recordMove(from: string, to: string, at: number): void {
     this.tally.moves++;
+    if (!serving(this.truth(to))) this.tally.movesToDead++;
     this.moveLog.push({ at, from, to });
     const left = this.#leftAt.get(to);
     if (left !== undefined && at - left <= this.timings.flipFlopWindowMs) this.tally.flipFlops++;
