@@ -25,6 +25,21 @@ function daysInMonth(year: number, month: number): number {
  * slow path on nine-digit fractions, and this runs twice per alert.
  */
 export function parseRfc3339(value: string): number | undefined {
+  // Timestamps repeat a lot (the zero endsAt of every firing alert, a group's shared startsAt,
+  // the same alerts re-sent every group_interval): a small bounded memo halves validation time.
+  const cached = timestampMemo.get(value);
+  if (cached !== undefined || timestampMemo.has(value)) return cached;
+  const parsed = parseRfc3339Uncached(value);
+  if (timestampMemo.size >= TIMESTAMP_MEMO_SIZE) timestampMemo.clear();
+  timestampMemo.set(value, parsed);
+  return parsed;
+}
+
+const TIMESTAMP_MEMO_SIZE = 4096;
+const timestampMemo = new Map<string, number | undefined>();
+
+function parseRfc3339Uncached(value: string): number | undefined {
+  if (value.length > 64) return undefined;
   const m = RFC3339.exec(value);
   if (m === null) return undefined;
   const year = Number(m[1]);

@@ -4,7 +4,8 @@ import { AlertmanagerSync } from '../alerts/alertmanager-sync.js';
 import type { Leadership } from '../ports/cluster.js';
 import { silentLogger } from '../ports/logger.js';
 import { fixtureText, makeStore, metricValue, serve, type StoreKit } from '../../test/alertmanager/helpers.js';
-import { createAlertmanagerWebhook, FORWARDED_HEADER, type AlertmanagerWebhookOptions } from './alertmanager-webhook.js';
+import { createServer } from 'node:http';
+import { createAlertmanagerWebhook, createAlertmanagerWebhookHandler, FORWARDED_HEADER, webhookFirst, type AlertmanagerWebhookOptions } from './alertmanager-webhook.js';
 import { constantTimeEquals, createAuthChecker, parseBasicAuthSetting, type WebhookAuth } from './webhook-auth.js';
 
 const TOKEN = 'test-token-123';
@@ -355,6 +356,29 @@ describe('POST /webhook/alertmanager', () => {
       expect((await post(replica.url, '{}')).status).toBe(400);
       expect(forwarded).toBe(0);
     });
+  });
+});
+
+describe('webhookFirst (the webhook in front of express)', () => {
+  it('serves the webhook path, with or without a query, and hands every other path on', async () => {
+    const kit = makeStore();
+    const handler = createAlertmanagerWebhookHandler({ auth: BEARER, store: kit.store, clock: kit.clock, logger: silentLogger, metrics: kit.metrics });
+    const server = createServer(webhookFirst(handler, (_req, res) => res.writeHead(418).end()));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    const url = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+    try {
+      expect((await post(url, fixtureText('firing'))).status).toBe(200);
+      const withQuery = await fetch(`${url}/webhook/alertmanager?from=am`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: fixtureText('resolved') });
+      expect(withQuery.status).toBe(200);
+      expect(kit.store.active(kit.clock.now())).toEqual([]);
+      expect((await fetch(`${url}/metrics`)).status).toBe(418);
+      expect((await fetch(`${url}/webhook/alertmanager/x`)).status).toBe(418);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      kit.store.stop();
+    }
   });
 });
 
