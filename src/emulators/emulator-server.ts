@@ -108,7 +108,6 @@ export async function startEmulatorServer(options: EmulatorServerOptions): Promi
       else await handle();
     })();
   });
-  server.keepAliveTimeout = 1_000;
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
