@@ -1,10 +1,11 @@
-import { Agent, request } from 'node:http';
+import express from 'express';
+import { Agent, createServer, request } from 'node:http';
 import { isDeepStrictEqual } from 'node:util';
 import { fastParseWebhookPayload, webhookPayloadSchema } from '../../src/alerts/alertmanager-payload.js';
 import { Secret } from '../../src/config/secret.js';
-import { createAlertmanagerWebhook } from '../../src/http/alertmanager-webhook.js';
+import { createAlertmanagerWebhookHandler, webhookFirst } from '../../src/http/alertmanager-webhook.js';
 import { silentLogger } from '../../src/ports/logger.js';
-import { FIXTURE_NAMES, fixtureText, makeStore, serve } from './helpers.js';
+import { FIXTURE_NAMES, fixtureText, makeStore } from './helpers.js';
 
 /**
  * 10,000 seeded mutations of the captured Alertmanager payloads, sent over loopback to the
@@ -141,18 +142,21 @@ it(`${RUNS} mutated payloads never crash the webhook nor get a 5xx`, async () =>
   const seeds = FIXTURE_NAMES.map((name) => fixtureText(name));
   const bodies = Array.from({ length: RUNS }, () => mutate(seeds[Math.floor(random() * seeds.length)] as string, random, values));
   const kit = makeStore();
-  const server = await serve(
-    createAlertmanagerWebhook({
-      auth: { bearerToken: new Secret(TOKEN) },
-      store: kit.store,
-      clock: kit.clock,
-      logger: silentLogger,
-      metrics: kit.metrics,
-      requestSync: () => undefined,
-    }),
-  );
+  // Mounted as the composition root is advised to: in front of an express app.
+  const handler = createAlertmanagerWebhookHandler({
+    auth: { bearerToken: new Secret(TOKEN) },
+    store: kit.store,
+    clock: kit.clock,
+    logger: silentLogger,
+    metrics: kit.metrics,
+    requestSync: () => undefined,
+  });
+  const server = createServer(webhookFirst(handler, express()));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const serverUrl = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-  const url = new URL(`${server.url}/webhook/alertmanager`);
+  const url = new URL(`${serverUrl}/webhook/alertmanager`);
   const codes = new Map<number, number>();
   const failures: string[] = [];
   let next = 0;
@@ -171,7 +175,8 @@ it(`${RUNS} mutated payloads never crash the webhook nor get a 5xx`, async () =>
   } finally {
     agent.destroy();
     kit.store.stop();
-    await server.close();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
   }
   expect(failures).toEqual([]);
   // The mutations reach both sides of validation, or the fuzz would prove little.
