@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Router } from 'express';
 import { AlertStore } from './alerts/alert-store.js';
 import { AlertmanagerSync } from './alerts/alertmanager-sync.js';
-import { alertNode, buildNodeIndex, type NodeIndex } from './core/alert-mapping.js';
+import { alertNode, buildNodeIndex, type Holder, type NodeIndex } from './core/alert-mapping.js';
 import { classifyAlert, type AlertPolicy } from './core/alert-policy.js';
 import type { Config } from './config/settings.js';
 import { createAlertmanagerWebhook } from './http/alertmanager-webhook.js';
@@ -65,13 +65,14 @@ export function createApp(config: Config, parts: AppParts): App {
   parts.cluster.onChange(() => {
     index = null;
   });
-  const holders = (): Map<string, string> => {
-    const map = new Map<string, string>();
+  const holders = (): Map<string, Holder> => {
+    const map = new Map<string, Holder>();
     for (const { object, memory } of reconciler.snapshot().failoverIPs) {
       if (memory.assignedNode === null) continue;
-      map.set(`${object.namespace}/${object.name}`, memory.assignedNode);
-      map.set(object.name, memory.assignedNode);
-      for (const address of object.spec.addresses) map.set(address, memory.assignedNode);
+      const holder: Holder = { node: memory.assignedNode, since: memory.holderSince, previous: memory.previousHolder };
+      map.set(`${object.namespace}/${object.name}`, holder);
+      map.set(object.name, holder);
+      for (const address of object.spec.addresses) map.set(address, holder);
     }
     return map;
   };

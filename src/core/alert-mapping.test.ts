@@ -8,7 +8,9 @@ const index = buildNodeIndex([
   { name: 'Worker-3', addresses: [] },
 ]);
 const policy = loadAlertPolicy();
-const holders = new Map([['default/web', 'node-2'], ['web', 'node-2'], ['198.51.100.7', 'node-2']]);
+const NOW = Date.parse('2026-11-23T12:00:00Z');
+const web = { node: 'node-2', since: NOW - 60_000, previous: 'node-1' };
+const holders = new Map([['default/web', web], ['web', web], ['198.51.100.7', web]]);
 
 describe('stripPort', () => {
   it.each([
@@ -41,6 +43,18 @@ describe('alertNode', () => {
     { desc: 'nothing to go by', labels: { alertname: 'X' }, node: null },
   ])('$desc', ({ labels, node }) => {
     expect(alertNode(labels, index, policy, holders)).toBe(node);
+  });
+
+  it.each([
+    { desc: 'a probe alert that started after the move is about the new holder', startsAt: NOW - 10_000, node: 'node-2' },
+    { desc: 'a probe alert that started before the move is about the node the IP left', startsAt: NOW - 120_000, node: 'node-1' },
+  ])('$desc', ({ startsAt, node }) => {
+    expect(alertNode({ failover_ip: 'default/web' }, index, policy, holders, startsAt)).toBe(node);
+  });
+
+  it('an old probe alert with no known previous holder blames nobody', () => {
+    const fresh = new Map([['default/web', { node: 'node-2', since: NOW, previous: null }]]);
+    expect(alertNode({ failover_ip: 'default/web' }, index, policy, fresh, NOW - 1)).toBeNull();
   });
 });
 

@@ -49,20 +49,30 @@ function resolve(value: string, index: NodeIndex): string | undefined {
   return undefined;
 }
 
+/** Who holds a FailoverIP: since when (epoch ms, null = unknown) and who held it before. */
+export interface Holder {
+  readonly node: string;
+  readonly since: number | null;
+  readonly previous: string | null;
+}
+
 /**
  * The node an alert is about, or null when it names none we know:
  * 1. label `node`;
  * 2. label `instance` with the port cut off, matched against names and addresses, except for
  *    `job="kube-state-metrics"` (its `instance` is the exporter's pod, not the node);
  * 3. the labels the policy names, in order;
- * 4. the policy's FailoverIP label: the alert is about whoever holds that FailoverIP now.
+ * 4. the policy's FailoverIP label: the alert is about whoever held that FailoverIP when the
+ *    alert started. A probe alert that began before the last move is about the node the IP
+ *    left, not the one it went to: blaming the new holder would bounce the IP around.
  * `holders` maps a FailoverIP's `namespace/name`, its `name` and each of its addresses to its holder.
  */
 export function alertNode(
   labels: Readonly<Record<string, string>>,
   index: NodeIndex,
   policy: AlertPolicy,
-  holders: ReadonlyMap<string, string> = new Map(),
+  holders: ReadonlyMap<string, Holder> = new Map(),
+  startsAt?: number,
 ): string | null {
   const byNode = labels['node'];
   if (byNode !== undefined) {
@@ -84,7 +94,9 @@ export function alertNode(
     const fip = labels[policy.failoverIpLabel];
     if (fip !== undefined) {
       const holder = holders.get(fip) ?? holders.get(fip.replace(/\/(32|128)$/, ''));
-      if (holder !== undefined) return holder;
+      if (holder === undefined) return null;
+      if (startsAt !== undefined && holder.since !== null && startsAt < holder.since) return holder.previous;
+      return holder.node;
     }
   }
   return null;

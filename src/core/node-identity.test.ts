@@ -14,8 +14,8 @@ describe('nodeServerIdentity', () => {
     ['blank annotation is ignored', node({ 'ipshift.dev/server-id': '  ' }, 'hcloud://42'), 'hetzner-cloud', { serverId: '42', source: 'provider-id' }],
     ['hcloud providerID', node({}, 'hcloud://42'), 'hetzner-cloud', { serverId: '42', source: 'provider-id' }],
     ['hcloud bare-metal providerID is not a cloud server', node({}, 'hcloud://bm-321'), 'hetzner-cloud', null],
-    ['hcloud bare-metal providerID for Robot', node({}, 'hcloud://bm-321'), 'hetzner-robot', { serverId: '321', source: 'provider-id' }],
-    ['hrobot providerID', node({}, 'hrobot://321'), 'hetzner-robot', { serverId: '321', source: 'provider-id' }],
+    // Robot routes to a server's main IP, not its number: the adapter's discovery translates hrobot://.
+    ['hrobot providerID is left to the Robot adapter', node({}, 'hrobot://321'), 'hetzner-robot', null],
     ['digitalocean providerID', node({}, 'digitalocean://987654'), 'digitalocean', { serverId: '987654', source: 'provider-id' }],
     ['providerID of another provider', node({}, 'digitalocean://987654'), 'hetzner-cloud', null],
     ['malformed providerID', node({}, 'hcloud://'), 'hetzner-cloud', null],

@@ -9,13 +9,13 @@ export interface ServerIdentity {
 }
 
 /**
- * spec.providerID schemes that name the provider's server, per provider. The Hetzner cloud
- * controller names dedicated (Robot) servers `hrobot://<number>`, and `hcloud://bm-<number>`
- * in older releases; a cloud server is `hcloud://<id>`, a droplet `digitalocean://<id>`.
+ * spec.providerID schemes that name the provider's server id directly: a cloud server is
+ * `hcloud://<id>`, a droplet `digitalocean://<id>`. Robot's `hrobot://<number>` names a
+ * server number while Robot routes to the server's main IP: the Robot adapter's discovery
+ * translates it.
  */
 const PROVIDER_ID_PATTERNS: Readonly<Partial<Record<ProviderType, readonly RegExp[]>>> = {
   'hetzner-cloud': [/^hcloud:\/\/(\d+)$/],
-  'hetzner-robot': [/^hrobot:\/\/(\d+)$/, /^hcloud:\/\/bm-(\d+)$/],
   digitalocean: [/^digitalocean:\/\/(\d+)$/],
 };
 

@@ -1,4 +1,4 @@
-import { alertNode, buildNodeIndex } from './alert-mapping.js';
+import { alertNode, buildNodeIndex, type Holder } from './alert-mapping.js';
 import { classifyAlert, type AlertClass, type AlertPolicy } from './alert-policy.js';
 import { decide, degradedSince, type Decision } from './decide.js';
 import { candidate, type Candidate, type EligibilityRules } from './eligibility.js';
@@ -10,6 +10,8 @@ import type { LabelSelector, NodeFacts } from './model.js';
 export interface PassAlert {
   readonly fingerprint: string;
   readonly labels: Readonly<Record<string, string>>;
+  /** When the alert started (epoch ms); decides which holder a FailoverIP alert is about. */
+  readonly startsAt?: number;
 }
 
 export interface PassFailoverIP extends Omit<EligibilityRules, 'nodeSelector'> {
@@ -18,6 +20,9 @@ export interface PassFailoverIP extends Omit<EligibilityRules, 'nodeSelector'> {
   readonly addresses: readonly string[];
   readonly nodeSelector?: LabelSelector;
   readonly assignedNode: string | null;
+  /** Since when the holder holds the IP, and who held it before (for alerts about the IP). */
+  readonly holderSince?: number | null;
+  readonly previousHolder?: string | null;
   readonly cooldownMs: number;
   readonly gracePeriodMs: number;
   readonly spread: boolean;
@@ -64,12 +69,13 @@ export interface PassResult {
  */
 export function planPass(input: PassInput): PassResult {
   const index = buildNodeIndex(input.nodes);
-  const holders = new Map<string, string>();
+  const holders = new Map<string, Holder>();
   for (const fip of input.failoverIPs) {
     if (fip.assignedNode === null) continue;
-    holders.set(fip.key, fip.assignedNode);
-    holders.set(fip.key.slice(fip.key.indexOf('/') + 1), fip.assignedNode);
-    for (const address of fip.addresses) holders.set(address, fip.assignedNode);
+    const holder: Holder = { node: fip.assignedNode, since: fip.holderSince ?? null, previous: fip.previousHolder ?? null };
+    holders.set(fip.key, holder);
+    holders.set(fip.key.slice(fip.key.indexOf('/') + 1), holder);
+    for (const address of fip.addresses) holders.set(address, holder);
   }
 
   const alertsByNode = new Map<string, MappedAlert[]>();
@@ -78,7 +84,7 @@ export function planPass(input: PassInput): PassResult {
     const cls = classifyAlert(alert.labels, input.policy);
     if (cls === 'ignore') continue;
     const mapped: MappedAlert = { fingerprint: alert.fingerprint, alertname: alert.labels['alertname'] ?? '', cls };
-    const node = alertNode(alert.labels, index, input.policy, holders);
+    const node = alertNode(alert.labels, index, input.policy, holders, alert.startsAt);
     if (node === null) unmapped.push(mapped);
     else {
       const list = alertsByNode.get(node);

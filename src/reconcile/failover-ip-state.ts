@@ -8,6 +8,9 @@ export interface FailoverIPMemory {
   /** Raw server id the provider reports (null = not routed). */
   assignedServer: string | null;
   routingReadAt: number | null;
+  /** When the current holder got the IP (as far as we know) and who had it before. */
+  holderSince: number | null;
+  previousHolder: string | null;
   holderDegradedSince: number | null;
   /** Backoff after failed moves (not persisted: a restart may retry sooner, within the cooldown). */
   retryNotBefore: number | null;
@@ -22,6 +25,8 @@ export const freshMemory = (): FailoverIPMemory => ({
   assignedNode: null,
   assignedServer: null,
   routingReadAt: null,
+  holderSince: null,
+  previousHolder: null,
   holderDegradedSince: null,
   retryNotBefore: null,
   consecutiveFailures: 0,

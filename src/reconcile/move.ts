@@ -4,7 +4,7 @@ import { classify } from '../errors.js';
 import type { FailoverIpProvider } from '../ports/provider.js';
 import type { FailoverIPMemory, MoveRecord } from './failover-ip-state.js';
 import type { ReconcilerDeps } from './reconciler.js';
-import { nodeOfServer } from './reconciler.js';
+import { nodeOfServer, noteHolderChange } from './reconciler.js';
 
 export interface MoveArgs {
   readonly fip: FailoverIPObject;
@@ -19,7 +19,8 @@ export interface MoveArgs {
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
-const MAX_BACKOFF_MS = 5 * 60_000;
+/** A failed move is usually urgent (the holder is down): retry at least every minute. */
+const MAX_BACKOFF_MS = 60_000;
 
 /**
  * One move: read the provider's routing first (someone may have moved the IP: adopt, don't
@@ -41,6 +42,7 @@ export async function moveFailoverIP(args: MoveArgs): Promise<void> {
   const currentServer = before[0]?.serverId ?? null;
   memory.routingReadAt = deps.clock.now();
   if (currentServer !== memory.assignedServer) {
+    noteHolderChange(memory, nodeOfServer(servers, currentServer), memory.routingReadAt);
     memory.assignedServer = currentServer;
     memory.assignedNode = nodeOfServer(servers, currentServer);
     log.info('the provider routes the IP elsewhere than we knew: adopting, not fighting', { holder: memory.assignedNode });
@@ -77,16 +79,19 @@ export async function moveFailoverIP(args: MoveArgs): Promise<void> {
   const after = await provider.getRouting(fip.spec.addresses).catch(() => null);
   const routedTo = after?.[0]?.serverId ?? serverId;
   const end = deps.clock.now();
+  noteHolderChange(memory, nodeOfServer(servers, routedTo), end);
   memory.assignedServer = routedTo;
   memory.assignedNode = nodeOfServer(servers, routedTo);
   memory.routingReadAt = end;
   memory.consecutiveFailures = 0;
   memory.retryNotBefore = null;
   await deps.writer
-    .patchStatus(fip.namespace, fip.name, { assignedNode: memory.assignedNode, desiredNode: target, lastSyncSuccess: iso(end) })
+    // The provider counts its interval from when it took the request, which we only know lies
+    // before `end`: restarting the cooldown at `end` can never undercut it.
+    .patchStatus(fip.namespace, fip.name, { assignedNode: memory.assignedNode, desiredNode: target, lastSyncSuccess: iso(end), lastMoveTime: iso(end), nextMoveAllowedAt: iso(end + cooldownMs) })
     .catch((error: unknown) => log.warn('could not record the move in status', { error: (error as Error).message }));
   void deps.writer.recordEvent(fip, 'Normal', decision.reason, `moved to ${target} in ${end - startedAt} ms`).catch(() => undefined);
-  deps.metrics.setLastMove(key, startedAt / 1000);
+  deps.metrics.setLastMove(key, end / 1000);
   log.info('moved', { from, durationMs: end - args.signalAt });
   record(args, from, target, 'success', decision.message, (end - args.signalAt) / 1000);
 }

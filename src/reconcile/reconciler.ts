@@ -14,7 +14,7 @@ import { ServerDirectory } from './server-directory.js';
 import { buildStatus } from './status.js';
 
 export interface AlertSource {
-  active(now: number): ReadonlyArray<{ readonly fingerprint: string; readonly labels: Readonly<Record<string, string>> }>;
+  active(now: number): ReadonlyArray<{ readonly fingerprint: string; readonly labels: Readonly<Record<string, string>>; readonly startsAt: number }>;
 }
 
 /** Hands out one provider instance per (type, namespace, secret). */
@@ -166,8 +166,10 @@ export class Reconciler {
     }
     try {
       const routing = await provider.getRouting(fip.spec.addresses);
-      memory.assignedServer = routing[0]?.serverId ?? null;
-      memory.assignedNode = nodeOfServer(servers, memory.assignedServer);
+      const server = routing[0]?.serverId ?? null;
+      if (memory.routingReadAt !== null && server !== memory.assignedServer) noteHolderChange(memory, nodeOfServer(servers, server), now);
+      memory.assignedServer = server;
+      memory.assignedNode = nodeOfServer(servers, server);
       memory.routingReadAt = now;
     } catch (error) {
       this.#deps.logger.warn('reading the provider routing failed', { failoverIP: key, provider: provider.type, error: (error as Error).message });
@@ -188,6 +190,8 @@ export class Reconciler {
       ...(readyPodNodes === undefined ? {} : { readyPodNodes }),
       nodesWithServer: new Set(servers.keys()),
       assignedNode: memory.assignedNode,
+      holderSince: memory.holderSince ?? parseTime(fip.status.lastMoveTime),
+      previousHolder: memory.previousHolder,
       cooldownMs,
       gracePeriodMs: (policy.gracePeriodSeconds ?? 60) * 1000,
       spread: policy.spread ?? true,
@@ -280,6 +284,13 @@ export class Reconciler {
       this.#deps.metrics.forgetFailoverIP(key);
     }
   }
+}
+
+/** Remembers who held the IP before, so alerts about the IP that predate the change blame the right node. */
+export function noteHolderChange(memory: FailoverIPMemory, node: string | null, at: number): void {
+  if (node === memory.assignedNode) return;
+  memory.previousHolder = memory.assignedNode;
+  memory.holderSince = at;
 }
 
 export function nodeOfServer(servers: ReadonlyMap<string, string>, serverId: string | null): string | null {

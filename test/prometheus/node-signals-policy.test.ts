@@ -13,9 +13,10 @@ const nodes = buildNodeIndex([
   { name: 'node-a', addresses: ['10.0.0.1'] },
   { name: 'node-b', addresses: ['10.0.0.2'] },
 ]);
+const holder = { node: 'node-b', since: null, previous: null };
 const holders = new Map([
-  ['default/web', 'node-b'],
-  ['198.51.100.10', 'node-b'],
+  ['default/web', holder],
+  ['198.51.100.10', holder],
 ]);
 
 const EXPECTED_NODE: Readonly<Record<string, string>> = {
