@@ -48,6 +48,8 @@ export class ScrapedSeries {
 export interface SimAlert {
   readonly fingerprint: string;
   readonly labels: Readonly<Record<string, string>>;
+  /** Like Prometheus: the moment the rule's expression first held (ActiveAt). */
+  readonly startsAt?: number;
 }
 
 export interface AlertNotification {
@@ -110,7 +112,7 @@ export class RuleInstance {
     }
     if (this.#state === 'pending' && now - this.#activeAt >= this.forMs) {
       this.#state = 'firing';
-      this.send(this.alert, true);
+      this.send({ ...this.alert, startsAt: this.#activeAt }, true);
     }
     if (this.#state === 'pending') this.#evalAt(this.#activeAt + this.forMs);
   }

@@ -10,14 +10,14 @@ export interface IpshiftOptions {
   readonly gracePeriodMs?: number;
 }
 
-const MAX_BACKOFF_MS = 5 * 60_000;
+const MAX_BACKOFF_MS = 60_000;
 
 /**
  * ipshift: the real `planPass` on the Node objects the watch has delivered and the alerts the
  * webhook has delivered, wrapped in the controller's move rules as src/reconcile implements
  * them: one move in flight; the cooldown written before routing (given back when the provider
  * never took the request); a 429 blocks until its Retry-After; other failures back off
- * 2^n s × [0.5, 1) up to 5 min; a pass on every watch event and webhook, at each decision's
+ * 2^n s × [0.5, 1) up to 1 min; a pass on every watch event and webhook, at each decision's
  * retryAt, and on the periodic resync.
  */
 export function ipshiftPolicy(options: IpshiftOptions): Policy {
@@ -27,6 +27,8 @@ export function ipshiftPolicy(options: IpshiftOptions): Policy {
 export class IpshiftController implements Controller {
   readonly #alerts = new Map<string, PassAlert>();
   #assignedNode: string | null;
+  #holderSince: number | null = null;
+  #previousHolder: string | null = null;
   #lastMoveAt: number | null = null;
   #nextMoveAllowedAt: number | null = null;
   #holderDegradedSince: number | null = null;
@@ -90,6 +92,8 @@ export class IpshiftController implements Controller {
           key: FAILOVER_IP,
           addresses: ['198.51.100.10'],
           assignedNode: this.#assignedNode,
+          holderSince: this.#holderSince,
+          previousHolder: this.#previousHolder,
           cooldownMs,
           gracePeriodMs: this.options.gracePeriodMs ?? 60_000,
           spread: true,
@@ -122,7 +126,7 @@ export class IpshiftController implements Controller {
     provider.getRouting((routing) => {
       if (!routing.ok) return this.#failed('transient', 0);
       if (routing.node !== this.#assignedNode) {
-        this.#assignedNode = routing.node;
+        this.#setHolder(routing.node);
         return this.#done();
       }
       const startedAt = engine.now;
@@ -141,7 +145,10 @@ export class IpshiftController implements Controller {
           if (result.kind === 'refused') return this.#failed('rate-limited', result.retryAfterMs);
           engine.at(provider.taskSeenAt(engine.now, result.finishesAt, timings.ipshiftTaskPollMs), () =>
             provider.getRouting((after) => {
-              this.#assignedNode = after.ok ? after.node : target;
+              this.#setHolder(after.ok ? after.node : target);
+              // As src/reconcile/move.ts: the cooldown restarts when the provider finished.
+              this.#lastMoveAt = engine.now;
+              this.#nextMoveAllowedAt = engine.now + cooldownMs;
               this.#consecutiveFailures = 0;
               this.#retryNotBefore = null;
               this.#done();
@@ -150,6 +157,14 @@ export class IpshiftController implements Controller {
         }),
       );
     });
+  }
+
+  /** As src/reconcile noteHolderChange: alerts about the IP that predate the change blame the old holder. */
+  #setHolder(node: string | null): void {
+    if (node === this.#assignedNode) return;
+    this.#previousHolder = this.#assignedNode;
+    this.#holderSince = this.world.engine.now;
+    this.#assignedNode = node;
   }
 
   #failed(kind: 'transient' | 'rate-limited', retryAfterMs: number): void {
