@@ -198,4 +198,26 @@ describe('AlertmanagerSync', () => {
     expect(h.calls.length).toBe(seen);
     expect((await h.sync.syncNow('leader')).result).toBe('skipped');
   });
+
+  it('start() with a leadership syncs each time this replica becomes leader, and unsubscribes on stop()', async () => {
+    const listeners = new Set<(isLeader: boolean) => void>();
+    const leadership = {
+      onChange: (listener: (isLeader: boolean) => void) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    };
+    const h = harness([json([])], { leadership });
+    h.sync.start();
+    for (let i = 0; i < 100 && h.calls.length < 1; i++) await settle(5);
+    expect(h.calls).toHaveLength(1);
+    for (const listener of listeners) listener(false);
+    await settle(20);
+    expect(h.calls).toHaveLength(1);
+    for (const listener of listeners) listener(true);
+    for (let i = 0; i < 100 && h.calls.length < 2; i++) await settle(5);
+    expect(h.calls).toHaveLength(2);
+    await h.sync.stop();
+    expect(listeners.size).toBe(0);
+  });
 });

@@ -4,6 +4,7 @@ import { Secret } from '../config/secret.js';
 import { classify, IpshiftError, parseRetryAfter, rateLimitedError, terminalError, transientError } from '../errors.js';
 import type { AlertMetrics, SyncResult } from '../metrics/alert-metrics.js';
 import type { Clock } from '../ports/clock.js';
+import type { Leadership } from '../ports/cluster.js';
 import type { Logger } from '../ports/logger.js';
 import { labelFingerprint, parseRfc3339 } from './alertmanager-payload.js';
 import type { AlertStore, ApiAlert } from './alert-store.js';
@@ -37,6 +38,8 @@ export interface AlertmanagerSyncOptions {
   readonly backoff?: { readonly initialMs?: number; readonly maxMs?: number };
   /** For jitter (±20 %). Default Math.random. */
   readonly random?: () => number;
+  /** When given, start() also syncs each time this replica becomes the leader. */
+  readonly leadership?: Pick<Leadership, 'onChange'>;
 }
 
 export interface SyncOutcome {
@@ -76,6 +79,7 @@ export class AlertmanagerSync {
   #blockedUntil = 0;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #stopped = false;
+  #unsubscribe: (() => void) | undefined;
 
   constructor(options: AlertmanagerSyncOptions) {
     this.#options = options;
@@ -114,11 +118,16 @@ export class AlertmanagerSync {
     if (this.#task !== undefined || this.#stopped) return;
     const schedule = this.#options.schedule ?? DEFAULT_SYNC_SCHEDULE;
     this.#task = cron.schedule(schedule, () => this.syncNow('schedule'), { name: 'alertmanager-sync', noOverlap: true, unref: true });
+    this.#unsubscribe = this.#options.leadership?.onChange((isLeader) => {
+      if (isLeader) void this.syncNow('leader');
+    });
     void this.syncNow('start');
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
     if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
     const task = this.#task;
