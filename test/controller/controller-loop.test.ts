@@ -155,6 +155,34 @@ describe('controller loop', () => {
     expect(h.acceptedMoves()).toBe(1);
   });
 
+  it('with no cooldown, a probe alert still firing after the move does not bounce the IP', async () => {
+    h = await ControllerHarness.start({ cooldownSeconds: 0 });
+    const { url, app } = await h.addReplica();
+    await app.loop.idle();
+    // The failover-IP probe fails: the alert names the IP, not a node (it maps to the holder).
+    const probe = {
+      status: 'firing',
+      labels: { alertname: 'IpshiftFailoverIPProbeFailed', failover_ip: 'default/web', ipshift_class: 'down', severity: 'critical' },
+      annotations: {},
+      startsAt: new Date(Date.now() - 15_000).toISOString(),
+      endsAt: '0001-01-01T00:00:00Z',
+      fingerprint: 'probe-web',
+    };
+    const response = await fetch(`${url}/webhook/alertmanager`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ version: '4', status: 'firing', receiver: 'r', groupKey: 'g', alerts: [probe] }),
+    });
+    expect(response.status).toBe(200);
+    await waitFor(() => h.acceptedMoves() === 1 && h.holderAtProvider() !== 'node-1', 3000, 'the failover');
+    // The alert lingers until its resolve arrives; it is about node-1, where it started.
+    await sleep(800);
+    await app.loop.idle();
+    expect(h.acceptedMoves()).toBe(1);
+    const state = (await (await fetch(`${url}/api/v1/state`)).json()) as { nodes: Array<{ name: string; tier: string }> };
+    expect(state.nodes.find((n) => n.name === 'node-1')?.tier).toBe('down');
+  });
+
   it('a follower plans but never moves', async () => {
     h = await ControllerHarness.start();
     const { url, app } = await h.addReplica(false);
