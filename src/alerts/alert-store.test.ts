@@ -256,6 +256,14 @@ describe('AlertStore', () => {
     const { store } = makeStore({ maxAlerts: 3 });
     for (let i = 0; i < 5; i++) store.ingestWebhook(build([{ fingerprint: `f${i}`, labels: { alertname: 'A', node: 'node-1' } }]), T0 + i);
     expect(store.active(T0 + 10).map((a) => a.fingerprint).sort()).toEqual(['f2', 'f3', 'f4']);
+    // Larger views drop the oldest 5 % in one go.
+    const big = makeStore({ maxAlerts: 40 }).store;
+    for (let i = 0; i < 41; i++) big.ingestWebhook(build([{ fingerprint: `g${i}`, labels: { alertname: 'A', node: 'node-1' } }]), T0 + i);
+    const left = big.active(T0 + 100).map((a) => a.fingerprint);
+    expect(left).toHaveLength(39);
+    expect(left).not.toContain('g0');
+    expect(left).not.toContain('g1');
+    expect(left).toContain('g40');
   });
 
   it('the background sweep expires alerts on its own (metric and reconcile follow) and stops cleanly', async () => {
