@@ -246,7 +246,7 @@ async function main(): Promise<void> {
       const result = summarise(slices[kind]);
       const ratio = kind === 'bare' ? '' : ` (${fmt((100 * result.rps) / bare.rps, 0)} % of bare)`;
       const target = kind === 'bare' ? 'the platform ceiling' : size === 100 ? 'target >= 60 % of bare' : '—';
-      lines.push(`| webhook ingest, ${size} alerts/payload (${kb}), ${workload}, ${LABELS[kind]} | ${fmt(result.rps, 0)} req/s${ratio}, p50 ${fmt(result.p50)} ms, p99 ${fmt(result.p99)} ms | ${target} |`);
+      lines.push(`| webhook ingest, ${size} alert${size === 1 ? '' : 's'}/payload (${kb}), ${workload}, ${LABELS[kind]} | ${fmt(result.rps, 0)} req/s${ratio}, p50 ${fmt(result.p50)} ms, p99 ${fmt(result.p99)} ms | ${target} |`);
     }
   };
   try {
