@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Router } from 'express';
 import { AlertStore } from './alerts/alert-store.js';
@@ -6,14 +6,14 @@ import { AlertmanagerSync } from './alerts/alertmanager-sync.js';
 import { alertNode, buildNodeIndex, type Holder, type NodeIndex } from './core/alert-mapping.js';
 import { classifyAlert, type AlertPolicy } from './core/alert-policy.js';
 import type { Config } from './config/settings.js';
-import { createAlertmanagerWebhook } from './http/alertmanager-webhook.js';
+import { createAlertmanagerWebhookHandler, webhookFirst } from './http/alertmanager-webhook.js';
 import { createServer } from './http/create-server.js';
 import { parseBasicAuthSetting, type WebhookAuth } from './http/webhook-auth.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import type { ClusterView, ClusterWriter, Leadership } from './ports/cluster.js';
 import { systemClock, type Clock } from './ports/clock.js';
 import type { Logger } from './ports/logger.js';
-import { Reconciler, type ProviderPool } from './reconcile/reconciler.js';
+import { Reconciler, type ProviderPool, type ReconcileSnapshot } from './reconcile/reconciler.js';
 import { RunLoop } from './reconcile/run-loop.js';
 
 /** The parts that differ between a real cluster, the sandbox and tests. */
@@ -65,9 +65,14 @@ export function createApp(config: Config, parts: AppParts): App {
   parts.cluster.onChange(() => {
     index = null;
   });
+  // Rebuilt only when a reconcile produced a new snapshot, not once per incoming alert.
+  let holdersFor: { snapshot: ReconcileSnapshot; map: Map<string, Holder> } | null = null;
   const holders = (): Map<string, Holder> => {
+    const snapshot = reconciler.snapshot();
+    if (holdersFor?.snapshot === snapshot) return holdersFor.map;
     const map = new Map<string, Holder>();
-    for (const { object, memory } of reconciler.snapshot().failoverIPs) {
+    holdersFor = { snapshot, map };
+    for (const { object, memory } of snapshot.failoverIPs) {
       if (memory.assignedNode === null) continue;
       const holder: Holder = { node: memory.assignedNode, since: memory.holderSince, previous: memory.previousHolder };
       map.set(`${object.namespace}/${object.name}`, holder);
@@ -123,10 +128,11 @@ export function createApp(config: Config, parts: AppParts): App {
           logger: logger.child({ component: 'alertmanager-sync' }),
           metrics: metrics.alerts,
           store,
+          leadership: parts.leadership,
           ...(parts.fetch === undefined ? {} : { fetch: parts.fetch }),
         });
 
-  const webhook = createAlertmanagerWebhook({
+  const webhook = createAlertmanagerWebhookHandler({
     auth: config.webhookAuth === 'none' && !parts.sandbox ? 'none' : webhookAuthFrom(config),
     store,
     clock,
@@ -139,7 +145,6 @@ export function createApp(config: Config, parts: AppParts): App {
   });
 
   const http = createServer({
-    webhook,
     registry: metrics.registry,
     ready: () => reconciler.snapshot().at !== null,
     state: {
@@ -172,19 +177,18 @@ export function createApp(config: Config, parts: AppParts): App {
         parts.leadership.onChange((leader) => {
           metrics.kube.leader(leader);
           logger.info(leader ? 'became leader' : 'lost leadership');
-          if (leader) void sync?.syncNow('became-leader');
           loop.request('leadership');
         }),
       );
       store.start();
       sync?.start();
-      void sync?.syncNow('start');
       poll = setInterval(() => loop.request('poll'), parts.pollIntervalMs ?? 30_000);
       poll.unref();
       loop.request('start');
       server = await new Promise<Server>((resolve, reject) => {
-        const s = http.listen(port, host, () => resolve(s));
+        const s = createHttpServer(webhookFirst(webhook, http));
         s.once('error', reject);
+        s.listen(port, host, () => resolve(s));
       });
       const address = server.address() as AddressInfo;
       const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;

@@ -4,7 +4,6 @@ import { buildState, type StateSources } from './state.js';
 import { renderStatusPage } from './status-page.js';
 
 export interface ServerOptions {
-  readonly webhook: Router;
   readonly state: StateSources;
   readonly registry: Registry;
   /** Ready once the first reconcile ran (the view is warm). */
@@ -13,11 +12,13 @@ export interface ServerOptions {
   readonly extra?: Router;
 }
 
-/** One port: webhook, state API, status page, metrics and probes. No listen() here: the caller owns that. */
+/**
+ * State API, status page, metrics and probes. The webhook is mounted in front of express by
+ * the caller (webhookFirst): its hot path skips express's per-request work. No listen() here.
+ */
 export function createServer(options: ServerOptions): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.use(options.webhook);
   app.get('/api/v1/state', (_req, res) => {
     res.set('cache-control', 'no-store').json(buildState(options.state));
   });

@@ -19,7 +19,8 @@ describe('controller loop', () => {
     await waitFor(() => h.holderAtProvider() === 'node-3', 3000, 'move to node-3');
     await waitFor(() => h.fip().status.assignedNode === 'node-3');
     expect(h.acceptedMoves()).toBe(1);
-    expect(h.fip().status.lastDecision).toMatchObject({ reason: 'holder-healthiest' });
+    // The run after the move settles on the new holder.
+    await waitFor(() => h.fip().status.lastDecision?.reason === 'holder-healthiest', 2000, 'the settled decision');
     expect(h.cluster.events.some((e) => e.reason === 'holder-down' && e.message.startsWith('moved to node-3'))).toBe(true);
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toMatch(/ipshift_moves_total\{failover_ip="default\/web",reason="holder-down",result="success"\} 1/);
