@@ -10,4 +10,5 @@ export default {
   testMatch: ['**/*.test.ts'],
   testTimeout: 30000,
   maxWorkers: 2,
+  reporters: ['default', '<rootDir>/test/support/plain-summary-reporter.cjs'],
 };

@@ -82,7 +82,8 @@ export function createApp(config: Config, parts: AppParts): App {
     return map;
   };
 
-  let loop: RunLoop;
+  // Runs start only after start(), when every part below exists.
+  const loop: RunLoop = new RunLoop({ run: (signalAt) => reconciler.runOnce(signalAt), now: () => clock.now(), logger, debounceMs: 2 });
   const store = new AlertStore({
     clock,
     logger: logger.child({ component: 'alerts' }),
@@ -111,7 +112,6 @@ export function createApp(config: Config, parts: AppParts): App {
     runAt: (at) => loop.runAt(at),
     requestRun: (reason) => loop.request(reason),
   });
-  loop = new RunLoop({ run: (signalAt) => reconciler.runOnce(signalAt), now: () => clock.now(), logger, debounceMs: 2 });
 
   const sync =
     config.alertmanagerUrl === undefined
