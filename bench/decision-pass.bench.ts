@@ -9,7 +9,7 @@ import { collect, mib, ms, summary } from './stats.js';
 const NODES = 5000;
 const FIPS = Number(process.env.FIPS ?? 100);
 const ALERTS = Number(process.env.ALERTS ?? 20000);
-const RUNS = 60;
+const RUNS = 200;
 
 const random = seededRandom(42);
 const now = Date.parse('2026-11-23T12:00:00Z');

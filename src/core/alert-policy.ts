@@ -32,18 +32,27 @@ export const alertPolicySchema = z
 
 export type AlertPolicyDocument = z.input<typeof alertPolicySchema>;
 
+/** Matchers refer to label names by their position in AlertPolicy.labelNames. */
 interface CompiledRule {
   readonly name: string;
-  readonly equals: ReadonlyArray<readonly [string, string]>;
-  readonly regexes: ReadonlyArray<readonly [string, RegExp]>;
+  readonly equals: ReadonlyArray<readonly [number, string]>;
+  readonly regexes: ReadonlyArray<readonly [number, RegExp]>;
   readonly cls: AlertClass;
 }
 
 export interface AlertPolicy {
   readonly nodeLabels: readonly string[];
   readonly failoverIpLabel: string | undefined;
+  /** Every label name the rules look at: each alert's values are read once, then matched by position. */
+  readonly labelNames: readonly string[];
   readonly rules: readonly CompiledRule[];
   readonly defaultClass: AlertClass;
+  /**
+   * Classes already computed, by label-set identity. The alert store keeps one label object per
+   * alert for its lifetime, so each alert is classified once rather than on every pass. A
+   * policy never changes after parsing, so the cache can never be stale.
+   */
+  readonly classified: WeakMap<object, AlertClass>;
 }
 
 export type PolicyResult = { ok: true; policy: AlertPolicy } | { ok: false; errors: string[] };
@@ -62,18 +71,25 @@ export function parseAlertPolicy(document: unknown): PolicyResult {
     };
   }
   const errors: string[] = [];
+  const labelNames: string[] = [];
+  const position = (label: string): number => {
+    const at = labelNames.indexOf(label);
+    if (at >= 0) return at;
+    labelNames.push(label);
+    return labelNames.length - 1;
+  };
   const rules = parsed.data.rules.map((rule, index): CompiledRule => {
-    const regexes: Array<readonly [string, RegExp]> = [];
+    const regexes: Array<readonly [number, RegExp]> = [];
     for (const [label, source] of Object.entries(rule.matchRegex ?? {})) {
       try {
-        regexes.push([label, new RegExp(`^(?:${source})$`)]);
+        regexes.push([position(label), new RegExp(`^(?:${source})$`)]);
       } catch (error) {
         errors.push(`rules.${index}.matchRegex.${label}: "${source}" is not a valid regular expression (${(error as Error).message})`);
       }
     }
     return {
       name: rule.name ?? `rule-${index}`,
-      equals: Object.entries(rule.match ?? {}),
+      equals: Object.entries(rule.match ?? {}).map(([label, value]) => [position(label), value] as const),
       regexes,
       cls: rule.class,
     };
@@ -84,18 +100,30 @@ export function parseAlertPolicy(document: unknown): PolicyResult {
     policy: {
       nodeLabels: parsed.data.nodeLabels,
       failoverIpLabel: parsed.data.failoverIpLabel,
+      labelNames,
       rules,
       defaultClass: parsed.data.default,
+      classified: new WeakMap(),
     },
   };
 }
 
 /** The class of one alert: the first rule whose matchers all hold, else the policy default. */
 export function classifyAlert(labels: Readonly<Record<string, string>>, policy: AlertPolicy): AlertClass {
-  for (const rule of policy.rules) {
-    if (rule.equals.every(([label, value]) => (labels[label] ?? '') === value) && rule.regexes.every(([label, re]) => re.test(labels[label] ?? ''))) {
-      return rule.cls;
-    }
+  const known = policy.classified.get(labels);
+  if (known !== undefined) return known;
+  const cls = matchRules(labels, policy);
+  policy.classified.set(labels, cls);
+  return cls;
+}
+
+function matchRules(labels: Readonly<Record<string, string>>, policy: AlertPolicy): AlertClass {
+  // Read each label the rules use once, then match by position.
+  const values = policy.labelNames.map((label) => labels[label] ?? '');
+  rules: for (const rule of policy.rules) {
+    for (const [at, value] of rule.equals) if (values[at] !== value) continue rules;
+    for (const [at, re] of rule.regexes) if (!re.test(values[at] ?? '')) continue rules;
+    return rule.cls;
   }
   return policy.defaultClass;
 }

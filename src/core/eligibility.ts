@@ -23,6 +23,8 @@ export interface Candidate {
   readonly infoWeight: number;
   /** fnv1a(name), the node's half of the tie-break hash (stable-hash.ts). */
   readonly nameHash: number;
+  /** The node's position in the pass's node list (-1 outside a pass); indexes DecisionInput.heldAt. */
+  readonly position: number;
 }
 
 /** The first rule a node breaks, or null. Order matters: it is the reason shown to the user. */
@@ -37,9 +39,16 @@ export function ineligibility(node: NodeFacts, health: NodeHealth, rules: Eligib
 
 const NOT_ELIGIBLE = issueBit('not-eligible');
 
-export function candidate(node: NodeFacts, health: NodeHealth, rules: EligibilityRules, selected?: boolean, nameHash: number = fnv1a(node.name)): Candidate {
+export function candidate(
+  node: NodeFacts,
+  health: NodeHealth,
+  rules: EligibilityRules,
+  selected?: boolean,
+  nameHash: number = fnv1a(node.name),
+  position = -1,
+): Candidate {
   const reason = ineligibility(node, health, rules, selected);
   // A down node is ineligible for its health alone: its mask already says so.
   const mask = reason === null || reason === 'down' ? health.mask : health.mask | NOT_ELIGIBLE;
-  return { name: node.name, mask, eligible: reason === null, ineligibility: reason, infoWeight: health.infoWeight, nameHash };
+  return { name: node.name, mask, eligible: reason === null, ineligibility: reason, infoWeight: health.infoWeight, nameHash, position };
 }

@@ -84,7 +84,26 @@ export interface NodeHealth {
 }
 
 export function nodeHealth(node: NodeFacts, alertClasses: Iterable<AlertClass> = []): NodeHealth {
-  const fromAlerts = alertIssues(alertClasses);
-  const mask = maskOf([...nodeObjectIssues(node), ...fromAlerts.issues]);
-  return { name: node.name, mask, issues: issuesOf(mask), tier: tierOf(mask), infoWeight: fromAlerts.infoWeight, deleting: node.deleting };
+  let alertMask = 0;
+  let infoWeight = 0;
+  for (const cls of alertClasses) {
+    alertMask |= alertClassBit(cls);
+    if (cls === 'info') infoWeight += 1;
+  }
+  return nodeHealthFrom(node, alertMask, infoWeight);
 }
+
+/** The health bit an alert class sets (0 for info and ignore). */
+export function alertClassBit(cls: AlertClass): number {
+  const issue = ALERT_ISSUE[cls];
+  return issue === undefined ? 0 : BIT[issue];
+}
+
+/** nodeHealth from alert bits already gathered (a pass does that for all nodes at once). */
+export function nodeHealthFrom(node: NodeFacts, alertMask: number, infoWeight: number): NodeHealth {
+  let mask = alertMask;
+  for (const issue of nodeObjectIssues(node)) mask |= BIT[issue];
+  return { name: node.name, mask, issues: mask === 0 ? NO_ISSUES : issuesOf(mask), tier: tierOf(mask), infoWeight, deleting: node.deleting };
+}
+
+const NO_ISSUES: readonly Issue[] = Object.freeze([]);

@@ -2,7 +2,7 @@ import { alertNode, buildNodeIndex, type Holder } from './alert-mapping.js';
 import { classifyAlert, type AlertClass, type AlertPolicy } from './alert-policy.js';
 import { decide, degradedSince, type Decision } from './decide.js';
 import { candidate, type Candidate, type EligibilityRules } from './eligibility.js';
-import { nodeHealth, tierOf, type NodeHealth } from './health.js';
+import { alertClassBit, nodeHealthFrom, tierOf, type NodeHealth } from './health.js';
 import { matchesSelector, selectorKey } from './label-selector.js';
 import { fnv1a } from './stable-hash.js';
 import type { LabelSelector, NodeFacts } from './model.js';
@@ -57,11 +57,12 @@ export interface FailoverIPPlan {
 
 export interface PassResult {
   readonly nodes: ReadonlyMap<string, NodeHealth>;
-  readonly alertsByNode: ReadonlyMap<string, readonly MappedAlert[]>;
   /** Alerts with a health class that name no node we know. */
   readonly unmapped: readonly MappedAlert[];
   readonly plans: readonly FailoverIPPlan[];
 }
+
+const NO_HOLDINGS: ReadonlyMap<string, number> = new Map();
 
 /**
  * One full decision pass: alerts → nodes, node health, then one decision per FailoverIP in
@@ -78,29 +79,33 @@ export function planPass(input: PassInput): PassResult {
     for (const address of fip.addresses) holders.set(address, holder);
   }
 
-  const alertsByNode = new Map<string, MappedAlert[]>();
+  // Alerts fold straight into per-node bits and counts (by position): at 20,000 alerts, a
+  // list per node would cost more than the decisions themselves.
+  const position = new Map(input.nodes.map((node, i) => [node.name, i]));
+  const alertBits = new Int32Array(input.nodes.length);
+  const infoCount = new Int32Array(input.nodes.length);
   const unmapped: MappedAlert[] = [];
   for (const alert of input.alerts) {
     const cls = classifyAlert(alert.labels, input.policy);
     if (cls === 'ignore') continue;
-    const mapped: MappedAlert = { fingerprint: alert.fingerprint, alertname: alert.labels['alertname'] ?? '', cls };
     const node = alertNode(alert.labels, index, input.policy, holders, alert.startsAt);
-    if (node === null) unmapped.push(mapped);
-    else {
-      const list = alertsByNode.get(node);
-      if (list === undefined) alertsByNode.set(node, [mapped]);
-      else list.push(mapped);
+    const at = node === null ? undefined : position.get(node);
+    if (at === undefined) {
+      unmapped.push({ fingerprint: alert.fingerprint, alertname: alert.labels['alertname'] ?? '', cls });
+      continue;
     }
+    alertBits[at] = (alertBits[at] ?? 0) | alertClassBit(cls);
+    if (cls === 'info') infoCount[at] = (infoCount[at] ?? 0) + 1;
   }
 
   const health = new Map<string, NodeHealth>();
-  for (const node of input.nodes) {
-    health.set(node.name, nodeHealth(node, (alertsByNode.get(node.name) ?? []).map((a) => a.cls)));
-  }
+  input.nodes.forEach((node, i) => health.set(node.name, nodeHealthFrom(node, alertBits[i] ?? 0, infoCount[i] ?? 0)));
 
-  const holdings = new Map<string, number>();
+  // How many FailoverIPs each node holds, by position: read once per candidate per FailoverIP.
+  const heldAt = new Int32Array(input.nodes.length);
   const bump = (node: string | null, by: number): void => {
-    if (node !== null) holdings.set(node, (holdings.get(node) ?? 0) + by);
+    const at = node === null ? undefined : position.get(node);
+    if (at !== undefined) heldAt[at] = (heldAt[at] ?? 0) + by;
   };
   for (const fip of input.failoverIPs) bump(fip.assignedNode, 1);
 
@@ -117,15 +122,15 @@ export function planPass(input: PassInput): PassResult {
   };
   // FailoverIPs with the same selector, pod set and server set share one candidate list: with
   // thousands of nodes, building a list per FailoverIP would dominate the pass.
-  const lists = new Map<string, { candidates: readonly Candidate[]; byName: ReadonlyMap<string, Candidate> }>();
-  const listFor = (fip: PassFailoverIP): { candidates: readonly Candidate[]; byName: ReadonlyMap<string, Candidate> } => {
+  const lists = new Map<string, readonly Candidate[]>();
+  const listFor = (fip: PassFailoverIP): readonly Candidate[] => {
     const key = `${selectorKey(fip.nodeSelector)}|${idOf(fip.readyPodNodes)}|${idOf(fip.nodesWithServer)}`;
     let list = lists.get(key);
     if (list === undefined) {
       const candidates = input.nodes.map((node, i) =>
-        candidate(node, health.get(node.name) as NodeHealth, fip, matchesSelector(node.labels, fip.nodeSelector), nameHashes[i]),
+        candidate(node, health.get(node.name) as NodeHealth, fip, matchesSelector(node.labels, fip.nodeSelector), nameHashes[i], i),
       );
-      list = { candidates, byName: new Map(candidates.map((c) => [c.name, c])) };
+      list = candidates;
       lists.set(key, list);
     }
     return list;
@@ -134,9 +139,10 @@ export function planPass(input: PassInput): PassResult {
   const plans: FailoverIPPlan[] = [];
   const ordered = [...input.failoverIPs].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   for (const fip of ordered) {
-    const { candidates, byName } = listFor(fip);
+    const candidates = listFor(fip);
     bump(fip.assignedNode, -1);
-    const holder = fip.assignedNode === null ? undefined : byName.get(fip.assignedNode);
+    const at = fip.assignedNode === null ? undefined : position.get(fip.assignedNode);
+    const holder = at === undefined ? undefined : candidates[at];
     const holderDegraded = holder !== undefined && holder.eligible && tierOf(holder.mask) === 'degraded';
     const since = degradedSince(fip.holderDegradedSince, holderDegraded, input.now);
     const decision = decide({
@@ -144,7 +150,8 @@ export function planPass(input: PassInput): PassResult {
       failoverIP: fip.key,
       assignedNode: fip.assignedNode,
       candidates,
-      holdings,
+      holdings: NO_HOLDINGS,
+      heldAt,
       cooldownMs: fip.cooldownMs,
       gracePeriodMs: fip.gracePeriodMs,
       spread: fip.spread,
@@ -157,5 +164,5 @@ export function planPass(input: PassInput): PassResult {
     bump(decision.target, 1);
     plans.push({ key: fip.key, decision, candidates, holderDegradedSince: since });
   }
-  return { nodes: health, alertsByNode, unmapped, plans };
+  return { nodes: health, unmapped, plans };
 }

@@ -4,7 +4,7 @@ import { createApp, type App } from '../app.js';
 import { Secret } from '../config/secret.js';
 import type { Config } from '../config/settings.js';
 import { loadAlertPolicy } from '../config/load-alert-policy.js';
-import { SERVER_ID_ANNOTATION, type FailoverIPObject, type NodeFacts } from '../core/model.js';
+import { SERVER_ID_ANNOTATION, type FailoverIPObject, type FailoverIPPolicy, type FailoverIPStatus, type NodeFacts } from '../core/model.js';
 import { startNetcupEmulator, type NetcupEmulator } from '../emulators/netcup/netcup-emulator.js';
 import { createNetcupProvider } from '../providers/netcup/netcup-provider.js';
 import { staticCredentials } from '../providers/credentials.js';
@@ -49,6 +49,18 @@ function sandboxNode(name: string, index: number): NodeFacts {
   };
 }
 
+/** The sandbox's one FailoverIP, default/web on 198.51.100.10 (the emulator's default seed). */
+export function sandboxFailoverIP(policy: FailoverIPPolicy, status: FailoverIPStatus = {}): FailoverIPObject {
+  return {
+    namespace: 'default',
+    name: 'web',
+    generation: 1,
+    annotations: {},
+    spec: { addresses: ['198.51.100.10'], provider: { type: 'netcup', secretRef: { name: 'netcup-credentials' } }, policy },
+    status,
+  };
+}
+
 /** Lets a newcomer break and heal the simulated nodes from the shell or the page. */
 function sandboxControls(cluster: MemoryCluster): Router {
   const router = express.Router();
@@ -77,19 +89,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const emulator = await startNetcupEmulator({ taskDurationMs, moveIntervalMs: (options.cooldownSeconds ?? 20) * 1000 });
   const cluster = new MemoryCluster();
   ['node-1', 'node-2', 'node-3'].forEach((name, i) => cluster.setNode(sandboxNode(name, i)));
-  const fip: FailoverIPObject = {
-    namespace: 'default',
-    name: 'web',
-    generation: 1,
-    annotations: {},
-    spec: {
-      addresses: ['198.51.100.10'],
-      provider: { type: 'netcup', secretRef: { name: 'netcup-credentials' } },
-      policy: { cooldownSeconds: options.cooldownSeconds ?? 20, gracePeriodSeconds: 30, spread: true },
-    },
-    status: {},
-  };
-  cluster.setFailoverIP(fip);
+  cluster.setFailoverIP(sandboxFailoverIP({ cooldownSeconds: options.cooldownSeconds ?? 20, gracePeriodSeconds: 30, spread: true }));
 
   let provider: FailoverIpProvider | null = null;
   const providers = {

@@ -10,6 +10,7 @@ import { systemClock } from '../../src/ports/clock.js';
 import { silentLogger, type Logger } from '../../src/ports/logger.js';
 import type { FailoverIpProvider } from '../../src/ports/provider.js';
 import { MemoryCluster, StaticLeadership } from '../../src/sandbox/memory-cluster.js';
+import { sandboxFailoverIP } from '../../src/sandbox/start-sandbox.js';
 import { nodeFacts } from './node-facts.js';
 
 export const SERVER_OF: Record<string, number> = { 'node-1': 111001, 'node-2': 111002, 'node-3': 111003 };
@@ -45,19 +46,7 @@ export class ControllerHarness {
     const emulator = await startNetcupEmulator({ taskDurationMs: options.taskDurationMs ?? 50, moveIntervalMs: (options.cooldownSeconds ?? 0) * 1000 });
     const harness = new ControllerHarness(emulator, options);
     for (const name of ['node-1', 'node-2', 'node-3']) harness.cluster.setNode(harnessNode(name));
-    const fip: FailoverIPObject = {
-      namespace: 'default',
-      name: 'web',
-      generation: 1,
-      annotations: {},
-      spec: {
-        addresses: [ADDRESS],
-        provider: { type: 'netcup', secretRef: { name: 'netcup' } },
-        policy: { cooldownSeconds: options.cooldownSeconds ?? 0, gracePeriodSeconds: options.gracePeriodSeconds ?? 60 },
-      },
-      status: options.status ?? {},
-    };
-    harness.cluster.setFailoverIP(fip);
+    harness.cluster.setFailoverIP(sandboxFailoverIP({ cooldownSeconds: options.cooldownSeconds ?? 0, gracePeriodSeconds: options.gracePeriodSeconds ?? 60 }, options.status));
     return harness;
   }
 
