@@ -14,6 +14,9 @@ const fromDebian = [
   { binary: 'amtool', pkg: 'prometheus-alertmanager' },
   { binary: 'ip', pkg: 'iproute2' },
   { binary: 'chromium', pkg: 'chromium' },
+  // the agent's announcements, as in its image
+  { binary: 'arping', pkg: 'arping' },
+  { binary: 'ndisc6', pkg: 'ndisc6' },
 ];
 
 // Debian's kubernetes-client (1.20) is too old for these kustomizations, so kubectl >= 1.27
