@@ -10,6 +10,7 @@ RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY agent ./agent
+COPY scripts/copy-assets.mjs ./scripts/copy-assets.mjs
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim AS runtime
