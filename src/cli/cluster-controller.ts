@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { createApp } from '../app.js';
 import type { Config } from '../config/settings.js';
 import { loadAlertPolicy } from '../config/load-alert-policy.js';
@@ -7,10 +10,13 @@ import { systemClock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import { createProviderPool } from '../providers/provider-pool.js';
 
+/** KUBECONFIG if set; else the in-cluster service account; else ~/.kube/config, as kubectl does. */
 function kubeConfigFrom(config: Config): KubeConfig | null {
   const host = process.env['KUBERNETES_SERVICE_HOST'];
+  const home = join(homedir(), '.kube', 'config');
+  const path = config.kubeconfig ?? (host === undefined && existsSync(home) ? home : undefined);
   return loadKubeConfig({
-    ...(config.kubeconfig === undefined ? {} : { kubeconfigPath: config.kubeconfig }),
+    ...(path === undefined ? {} : { kubeconfigPath: path }),
     ...(host === undefined ? {} : { inCluster: { host, port: process.env['KUBERNETES_SERVICE_PORT'] ?? '443' } }),
   });
 }
