@@ -1,6 +1,6 @@
 import { alertNode, buildNodeIndex, type Holder } from './alert-mapping.js';
 import { classifyAlert, type AlertClass, type AlertPolicy } from './alert-policy.js';
-import { decide, degradedSince, type Decision } from './decide.js';
+import { decide, degradedSince, type Decision, type DecisionInput } from './decide.js';
 import { candidate, type Candidate, type EligibilityRules } from './eligibility.js';
 import { alertClassBit, nodeHealthFrom, tierOf, type NodeHealth } from './health.js';
 import { matchesSelector, selectorKey } from './label-selector.js';
@@ -14,23 +14,17 @@ export interface PassAlert {
   readonly startsAt?: number;
 }
 
-export interface PassFailoverIP extends Omit<EligibilityRules, 'nodeSelector'> {
+/** One FailoverIP as the pass sees it: its eligibility rules plus the per-FailoverIP part of decide()'s input. */
+export interface PassFailoverIP
+  extends Omit<EligibilityRules, 'nodeSelector'>,
+    Pick<DecisionInput, 'assignedNode' | 'cooldownMs' | 'gracePeriodMs' | 'spread' | 'paused' | 'moveTo' | 'lastMoveAt' | 'blockedUntil' | 'holderDegradedSince'> {
   /** `namespace/name`. */
   readonly key: string;
   readonly addresses: readonly string[];
   readonly nodeSelector?: LabelSelector;
-  readonly assignedNode: string | null;
   /** Since when the holder holds the IP, and who held it before (for alerts about the IP). */
   readonly holderSince?: number | null;
   readonly previousHolder?: string | null;
-  readonly cooldownMs: number;
-  readonly gracePeriodMs: number;
-  readonly spread: boolean;
-  readonly paused: boolean;
-  readonly moveTo: string | null;
-  readonly lastMoveAt: number | null;
-  readonly blockedUntil: number | null;
-  readonly holderDegradedSince: number | null;
 }
 
 export interface PassInput {

@@ -33,3 +33,8 @@ export function staticCredentials(values: Record<string, Secret>): CredentialSto
     },
   };
 }
+
+/** An Authorization header with the Secret's `token` as bearer, read at call time (an edited Secret applies at once). */
+export async function bearerAuthorization(store: CredentialStore, provider: ProviderType): Promise<{ authorization: string }> {
+  return { authorization: `Bearer ${(await readCredential(store, provider, 'token')).reveal()}` };
+}

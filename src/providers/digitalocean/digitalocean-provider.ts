@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { terminalError, transientError } from '../../errors.js';
 import type { FailoverIpProvider, NodeIdentityHint, Routing } from '../../ports/provider.js';
 import { addressKey, isIPv6Address } from '../address.js';
-import { readCredential } from '../credentials.js';
+import { bearerAuthorization } from '../credentials.js';
 import type { HttpFailure, HttpRequest } from '../http.js';
 import { parseAnswer } from '../parse.js';
 import { pollAction } from '../poll-action.js';
@@ -57,7 +57,7 @@ export function createDigitalOceanProvider(options: DigitalOceanProviderOptions)
   const provider = 'digitalocean' as const;
   const logger = options.logger.child({ provider });
   const call = createProviderCall(provider, DIGITALOCEAN_API_URL, options, logger, {
-    authorize: async () => ({ authorization: `Bearer ${(await readCredential(options.credentials, provider, 'token')).reveal()}` }),
+    authorize: () => bearerAuthorization(options.credentials, provider),
     classifyFailure: classifyDigitalOceanFailure,
   });
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { terminalError, transientError } from '../../errors.js';
 import type { FailoverIpProvider, NodeIdentityHint, Routing } from '../../ports/provider.js';
 import { addressKey } from '../address.js';
-import { readCredential } from '../credentials.js';
+import { bearerAuthorization } from '../credentials.js';
 import type { HttpRequest } from '../http.js';
 import { parseAnswer } from '../parse.js';
 import { pollAction } from '../poll-action.js';
@@ -64,7 +64,7 @@ export function createHetznerCloudProvider(options: HetznerCloudProviderOptions)
   const provider = 'hetzner-cloud' as const;
   const logger = options.logger.child({ provider });
   const call = createProviderCall(provider, HETZNER_CLOUD_API_URL, options, logger, {
-    authorize: async () => ({ authorization: `Bearer ${(await readCredential(options.credentials, provider, 'token')).reveal()}` }),
+    authorize: () => bearerAuthorization(options.credentials, provider),
   });
 
   async function listFloatingIps(operation: HttpRequest['operation'], signal?: AbortSignal): Promise<FloatingIp[]> {
