@@ -15,6 +15,8 @@ import { systemClock, type Clock } from './ports/clock.js';
 import type { Logger } from './ports/logger.js';
 import { Reconciler, type ProviderPool, type ReconcileSnapshot } from './reconcile/reconciler.js';
 import { RunLoop } from './reconcile/run-loop.js';
+import { NodeProber } from './reachability/node-prober.js';
+import type { Probe } from './reachability/tcp-probe.js';
 
 /** The parts that differ between a real cluster, the sandbox and tests. */
 export interface AppParts {
@@ -31,6 +33,8 @@ export interface AppParts {
   readonly metrics?: Metrics;
   /** Extra HTTP routes (the sandbox's controls). */
   readonly extraRoutes?: Router;
+  /** ipshift's own probe of the holders; without one (sandbox, most tests) no node is ever `unresponsive`. */
+  readonly probe?: Probe;
   /** Periodic full reconcile, besides every signal (ms). Default 30 s. */
   readonly pollIntervalMs?: number;
 }
@@ -41,6 +45,7 @@ export interface App {
   readonly reconciler: Reconciler;
   readonly loop: RunLoop;
   readonly sync: AlertmanagerSync | null;
+  readonly prober: NodeProber | null;
   /** Listens on `host:port` (port 0 = ephemeral) and starts every loop. Resolves with the base URL. */
   start(port: number, host: string): Promise<string>;
   /** Stops intake, lets in-flight moves finish (bounded), stops loops. */
@@ -98,8 +103,24 @@ export function createApp(config: Config, parts: AppParts): App {
     debounceMs: 2,
   });
 
+  const prober =
+    parts.probe === undefined || config.nodeProbePort === 0
+      ? null
+      : new NodeProber({
+          probe: parts.probe,
+          port: config.nodeProbePort,
+          intervalMs: config.nodeProbeIntervalMs,
+          failures: config.nodeProbeFailures,
+          nodes: () => parts.cluster.nodes(),
+          holders: () => new Set([...holders().values()].map((h) => h.node)),
+          onChange: (reason) => loop.request(reason),
+          metrics: metrics.reachability,
+          logger: logger.child({ component: 'node-probe' }),
+        });
+
   const reconciler: Reconciler = new Reconciler({
     cluster: parts.cluster,
+    ...(prober === null ? {} : { unresponsive: () => prober.unresponsive() }),
     writer: parts.writer,
     alerts: store,
     leadership: parts.leadership,
@@ -169,6 +190,7 @@ export function createApp(config: Config, parts: AppParts): App {
     reconciler,
     loop,
     sync,
+    prober,
     async start(port, host) {
       unsubscribe.push(parts.cluster.onChange((change) => loop.request(change)));
       // The Lease elector keeps ipshift_leader itself; this also covers fixed leadership (sandbox).
@@ -182,6 +204,7 @@ export function createApp(config: Config, parts: AppParts): App {
       );
       store.start();
       sync?.start();
+      prober?.start();
       poll = setInterval(() => loop.request('poll'), parts.pollIntervalMs ?? 30_000);
       poll.unref();
       loop.request('start');
@@ -197,6 +220,7 @@ export function createApp(config: Config, parts: AppParts): App {
     async stop(graceMs = 8000) {
       for (const off of unsubscribe.splice(0)) off();
       if (poll !== null) clearInterval(poll);
+      await prober?.stop();
       const closing = server === null ? Promise.resolve() : new Promise<void>((resolve) => server?.close(() => resolve()));
       server?.closeAllConnections();
       await loop.stop();

@@ -9,6 +9,7 @@ import { createMetrics } from '../metrics/metrics.js';
 import { systemClock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import { createProviderPool } from '../providers/provider-pool.js';
+import { tcpProbe } from '../reachability/tcp-probe.js';
 
 /** KUBECONFIG if set; else the in-cluster service account; else ~/.kube/config, as kubectl does. */
 function kubeConfigFrom(config: Config): KubeConfig | null {
@@ -76,6 +77,7 @@ export async function startClusterController(config: Config, logger: Logger, ver
     sandbox: false,
     version,
     metrics,
+    probe: tcpProbe,
   });
   await kube.start();
   elector.start();

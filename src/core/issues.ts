@@ -14,6 +14,7 @@ export const ISSUES = [
   'ready-false', // Ready=False
   'ready-unknown', // Ready=Unknown or no Ready condition at all (foip-operator counts missing as healthy: we don't)
   'unreachable', // taint node.kubernetes.io/unreachable
+  'unresponsive', // ipshift's own probe: silent for N rounds in a row while other nodes answered (reachability.ts)
   'alert-down', // an active alert of class `down`
   'alert-drain', // an active alert of class `drain`
   'cordoned', // spec.unschedulable
@@ -32,6 +33,7 @@ export const ISSUE_TIER: Readonly<Record<Issue, Exclude<Tier, 'healthy'>>> = {
   'ready-false': 'down',
   'ready-unknown': 'down',
   unreachable: 'down',
+  unresponsive: 'down',
   'alert-down': 'down',
   'alert-drain': 'drain',
   cordoned: 'drain',

@@ -19,7 +19,7 @@ export interface NodeFacts {
   readonly name: string;
   readonly labels: Readonly<Record<string, string>>;
   readonly annotations: Readonly<Record<string, string>>;
-  /** InternalIP and ExternalIP addresses. */
+  /** InternalIP addresses, then ExternalIP addresses. */
   readonly addresses: readonly string[];
   readonly providerID?: string;
   /** Condition type → status; a missing type is simply absent. */

@@ -62,6 +62,14 @@ describe('planPass', () => {
     expect(result.plans[0]?.decision).toMatchObject({ outcome: 'move', reason: 'holder-down', target: 'b' });
   });
 
+  it("moves away from a holder ipshift's own probe found unresponsive, and never onto such a node", () => {
+    const nodes = ['a', 'b', 'c'].map((n) => nodeFacts(n));
+    const result = planPass({ now: NOW, nodes, alerts: [], policy, failoverIPs: [fip('ns/web', { assignedNode: 'a' })], unresponsive: new Set(['a', 'b', 'ghost']) });
+    expect(result.nodes.get('a')?.issues).toEqual(['unresponsive']);
+    expect(result.nodes.get('a')?.tier).toBe('down');
+    expect(result.plans[0]?.decision).toMatchObject({ outcome: 'move', reason: 'holder-down', target: 'c' });
+  });
+
   it('respects podSelector and server identity', () => {
     const nodes = ['a', 'b', 'c'].map((n) => nodeFacts(n, { labels: { pool: n === 'c' ? 'other' : 'edge' } }));
     const result = planPass({

@@ -2,7 +2,7 @@ import { alertNode, buildNodeIndex, type Holder } from './alert-mapping.js';
 import { classifyAlert, type AlertClass, type AlertPolicy } from './alert-policy.js';
 import { decide, degradedSince, type Decision, type DecisionInput } from './decide.js';
 import { candidate, type Candidate, type EligibilityRules } from './eligibility.js';
-import { alertClassBit, nodeHealthFrom, tierOf, type NodeHealth } from './health.js';
+import { alertClassBit, issueBit, nodeHealthFrom, tierOf, type NodeHealth } from './health.js';
 import { matchesSelector, selectorKey } from './label-selector.js';
 import { fnv1a } from './stable-hash.js';
 import type { LabelSelector, NodeFacts } from './model.js';
@@ -33,6 +33,8 @@ export interface PassInput {
   readonly alerts: readonly PassAlert[];
   readonly policy: AlertPolicy;
   readonly failoverIPs: readonly PassFailoverIP[];
+  /** Nodes ipshift's own probe judged unresponsive (see reachability.ts). */
+  readonly unresponsive?: ReadonlySet<string>;
 }
 
 export interface MappedAlert {
@@ -56,6 +58,7 @@ export interface PassResult {
   readonly plans: readonly FailoverIPPlan[];
 }
 
+const UNRESPONSIVE_BIT = issueBit('unresponsive');
 const NO_HOLDINGS: ReadonlyMap<string, number> = new Map();
 
 /**
@@ -76,7 +79,7 @@ export function planPass(input: PassInput): PassResult {
   // Alerts fold straight into per-node bits and counts (by position): at 20,000 alerts, a
   // list per node would cost more than the decisions themselves.
   const position = new Map(input.nodes.map((node, i) => [node.name, i]));
-  const alertBits = new Int32Array(input.nodes.length);
+  const signalBits = new Int32Array(input.nodes.length);
   const infoCount = new Int32Array(input.nodes.length);
   const unmapped: MappedAlert[] = [];
   for (const alert of input.alerts) {
@@ -88,12 +91,17 @@ export function planPass(input: PassInput): PassResult {
       unmapped.push({ fingerprint: alert.fingerprint, alertname: alert.labels['alertname'] ?? '', cls });
       continue;
     }
-    alertBits[at] = (alertBits[at] ?? 0) | alertClassBit(cls);
+    signalBits[at] = (signalBits[at] ?? 0) | alertClassBit(cls);
     if (cls === 'info') infoCount[at] = (infoCount[at] ?? 0) + 1;
   }
 
+  for (const name of input.unresponsive ?? []) {
+    const at = position.get(name);
+    if (at !== undefined) signalBits[at] = (signalBits[at] ?? 0) | UNRESPONSIVE_BIT;
+  }
+
   const health = new Map<string, NodeHealth>();
-  input.nodes.forEach((node, i) => health.set(node.name, nodeHealthFrom(node, alertBits[i] ?? 0, infoCount[i] ?? 0)));
+  input.nodes.forEach((node, i) => health.set(node.name, nodeHealthFrom(node, signalBits[i] ?? 0, infoCount[i] ?? 0)));
 
   // How many FailoverIPs each node holds, by position: read once per candidate per FailoverIP.
   const heldAt = new Int32Array(input.nodes.length);

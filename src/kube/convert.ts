@@ -72,11 +72,13 @@ export function toNodeFacts(raw: unknown): NodeFacts | null {
     const value = asString(asObject(t)['value']);
     if (key !== undefined && effect !== undefined) taints.push(value === undefined || value === '' ? { key, effect } : { key, effect, value });
   }
+  // InternalIPs first: ipshift's own node probe connects to the first address, over the private network.
   const addresses: string[] = [];
-  for (const a of asArray(status['addresses'])) {
-    const type = asObject(a)['type'];
-    const address = asString(asObject(a)['address']);
-    if ((type === 'InternalIP' || type === 'ExternalIP') && address !== undefined && !addresses.includes(address)) addresses.push(address);
+  for (const wanted of ['InternalIP', 'ExternalIP']) {
+    for (const a of asArray(status['addresses'])) {
+      const address = asString(asObject(a)['address']);
+      if (asObject(a)['type'] === wanted && address !== undefined && !addresses.includes(address)) addresses.push(address);
+    }
   }
   const providerID = asString(spec['providerID']);
   return {

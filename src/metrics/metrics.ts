@@ -3,6 +3,7 @@ import { createAlertMetrics, type AlertMetrics } from './alert-metrics.js';
 import { createControllerMetrics, type ControllerMetrics } from './controller-metrics.js';
 import { createKubeMetrics, type KubeMetrics } from './kube-metrics.js';
 import { createProviderMetrics, type ProviderMetrics } from './provider-metrics.js';
+import { createReachabilityMetrics, type ReachabilityMetrics } from './reachability-metrics.js';
 
 export interface MetricsOptions {
   /** The service's version, exported as ipshift_build_info{version}. */
@@ -20,6 +21,7 @@ export interface Metrics {
   readonly alerts: AlertMetrics;
   readonly provider: ProviderMetrics;
   readonly kube: KubeMetrics;
+  readonly reachability: ReachabilityMetrics;
 }
 
 export function createMetrics(options: MetricsOptions): Metrics {
@@ -38,5 +40,6 @@ export function createMetrics(options: MetricsOptions): Metrics {
     alerts: createAlertMetrics(registry),
     provider: createProviderMetrics(registry),
     kube: createKubeMetrics(registry),
+    reachability: createReachabilityMetrics(registry),
   };
 }

@@ -39,6 +39,8 @@ export interface ReconcilerDeps {
   /** Asks for another run soon (after a move finishes). */
   readonly requestRun: (reason: string) => void;
   readonly random?: () => number;
+  /** Nodes ipshift's own probe judged unresponsive. */
+  readonly unresponsive?: () => ReadonlySet<string>;
 }
 
 export interface ReconcileSnapshot {
@@ -120,7 +122,8 @@ export class Reconciler {
       inputs.push(this.#passInput(fip, memory, provider, servers));
     }
 
-    const pass = planPass({ now, nodes, alerts: this.#deps.alerts.active(now), policy: this.#deps.policy(), failoverIPs: inputs });
+    const unresponsive = this.#deps.unresponsive?.();
+    const pass = planPass({ now, nodes, alerts: this.#deps.alerts.active(now), policy: this.#deps.policy(), failoverIPs: inputs, ...(unresponsive === undefined ? {} : { unresponsive }) });
 
     for (const plan of pass.plans) {
       const ctx = context.get(plan.key);

@@ -1,0 +1,66 @@
+import type { NodeFacts } from './model.js';
+
+/**
+ * ipshift's own probe of the nodes: a TCP connect to each probed node's address, once a round.
+ * `answered`: the node's kernel replied (connected, or refused: a host that sends a reset is up).
+ * `silent`: no reply before the timeout, or the host is unreachable.
+ * `inconclusive`: the prober itself could not send (no route, no local address): says nothing
+ * about the node.
+ */
+export type ProbeResult = 'answered' | 'silent' | 'inconclusive';
+
+export interface NodeReachability {
+  /** Rounds in a row in which this node stayed silent while another node answered. */
+  readonly silentRounds: number;
+  /** A node is only judged once it has answered at least once: a port that a firewall drops
+   *  for every round must not make a healthy node look dead. */
+  readonly answeredOnce: boolean;
+}
+
+export type ReachabilityState = ReadonlyMap<string, NodeReachability>;
+
+export interface RoundOutcome {
+  readonly state: ReachabilityState;
+  /** Nodes judged unresponsive after this round. */
+  readonly unresponsive: ReadonlySet<string>;
+  /** False when no node answered: the round said nothing about anyone (our own network may be down). */
+  readonly counted: boolean;
+}
+
+/**
+ * Folds one probe round into the state. A silent round counts against a node only when some
+ * other node answered in the same round: that witness shows the prober's own path works, so a
+ * partition on the controller's side never blames the holder. Nodes not probed this round are
+ * forgotten.
+ */
+export function foldRound(previous: ReachabilityState, results: ReadonlyMap<string, ProbeResult>, failuresToFlag: number): RoundOutcome {
+  const answering = [...results.values()].filter((r) => r === 'answered').length;
+  const state = new Map<string, NodeReachability>();
+  const unresponsive = new Set<string>();
+  for (const [node, result] of results) {
+    const before = previous.get(node) ?? { silentRounds: 0, answeredOnce: false };
+    let next: NodeReachability = before;
+    if (result === 'answered') next = { silentRounds: 0, answeredOnce: true };
+    else if (result === 'silent' && answering > 0) next = { ...before, silentRounds: before.silentRounds + 1 };
+    state.set(node, next);
+    if (next.answeredOnce && next.silentRounds >= failuresToFlag) unresponsive.add(node);
+  }
+  return { state, unresponsive, counted: answering > 0 };
+}
+
+/**
+ * Which nodes a round probes: every holder, every node judged unresponsive (until it answers
+ * again, so it is not picked as a target in the meantime), and up to `witnesses` other nodes
+ * whose Ready condition is True, taken in name order so rounds are comparable.
+ */
+export function probeTargets(nodes: readonly NodeFacts[], holders: ReadonlySet<string>, unresponsive: ReadonlySet<string>, witnesses: number): NodeFacts[] {
+  const chosen: NodeFacts[] = [];
+  const others: NodeFacts[] = [];
+  for (const node of nodes) {
+    if (node.addresses.length === 0) continue;
+    if (holders.has(node.name) || unresponsive.has(node.name)) chosen.push(node);
+    else if (node.conditions['Ready'] === 'True') others.push(node);
+  }
+  others.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return [...chosen, ...others.slice(0, witnesses)];
+}

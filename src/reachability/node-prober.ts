@@ -1,0 +1,95 @@
+import { foldRound, probeTargets, type ProbeResult, type ReachabilityState } from '../core/reachability.js';
+import type { NodeFacts } from '../core/model.js';
+import type { ReachabilityMetrics } from '../metrics/reachability-metrics.js';
+import type { Logger } from '../ports/logger.js';
+import type { Probe } from './tcp-probe.js';
+
+export interface NodeProberOptions {
+  readonly probe: Probe;
+  readonly port: number;
+  readonly intervalMs: number;
+  /** Silent rounds in a row (with a witness answering) before a node counts as unresponsive. */
+  readonly failures: number;
+  /** Nodes probed besides the holders, so every round has someone who can answer. */
+  readonly witnesses?: number;
+  readonly nodes: () => readonly NodeFacts[];
+  readonly holders: () => ReadonlySet<string>;
+  /** The verdict changed: ask for a decision pass. */
+  readonly onChange: (reason: string) => void;
+  readonly metrics: ReachabilityMetrics;
+  readonly logger: Logger;
+}
+
+/**
+ * The controller's own fast failure detector: a round every interval probes the holders (and a
+ * few witnesses) with a TCP connect to their first address. A crashed or cut-off holder is
+ * known after `failures` rounds, long before Kubernetes marks it NotReady (40-50 s) or a
+ * `for:`-guarded alert fires.
+ */
+export class NodeProber {
+  readonly #options: NodeProberOptions;
+  #state: ReachabilityState = new Map();
+  #unresponsive: ReadonlySet<string> = new Set();
+  #timer: NodeJS.Timeout | null = null;
+  #round: Promise<void> | null = null;
+  #stopped = false;
+
+  constructor(options: NodeProberOptions) {
+    this.#options = options;
+  }
+
+  unresponsive(): ReadonlySet<string> {
+    return this.#unresponsive;
+  }
+
+  start(): void {
+    const tick = (): void => {
+      if (this.#stopped) return;
+      this.#timer = setTimeout(tick, this.#options.intervalMs);
+      this.#timer.unref();
+      // A round's probes time out before the next tick, so rounds never pile up; skip if one still runs.
+      this.#round ??= this.roundOnce().finally(() => {
+        this.#round = null;
+      });
+    };
+    tick();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    await this.#round;
+  }
+
+  async roundOnce(): Promise<void> {
+    const { probe, port, intervalMs, failures, metrics, logger } = this.#options;
+    const targets = probeTargets(this.#options.nodes(), this.#options.holders(), this.#unresponsive, this.#options.witnesses ?? 3);
+    const timeoutMs = Math.max(100, Math.floor(intervalMs * 0.9));
+    const results = new Map<string, ProbeResult>();
+    await Promise.all(
+      targets.map(async (node) => {
+        const result = await probe(node.addresses[0] as string, port, timeoutMs).catch((): ProbeResult => 'inconclusive');
+        metrics.probed(result);
+        results.set(node.name, result);
+      }),
+    );
+    if (this.#stopped) return;
+    const outcome = foldRound(this.#state, results, failures);
+    metrics.round(outcome.counted);
+    this.#state = outcome.state;
+    const before = this.#unresponsive;
+    this.#unresponsive = outcome.unresponsive;
+    let changed = false;
+    for (const node of outcome.unresponsive) {
+      if (before.has(node)) continue;
+      changed = true;
+      logger.warn('node unresponsive', { node, issue: 'unresponsive', rounds: failures, port });
+    }
+    for (const node of before) {
+      if (outcome.unresponsive.has(node)) continue;
+      changed = true;
+      logger.info('node answers again', { node, issue: 'unresponsive' });
+    }
+    if (changed) this.#options.onChange('probe');
+  }
+}

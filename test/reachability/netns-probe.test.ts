@@ -1,0 +1,101 @@
+/**
+ * ipshift's node probe against real kernels: the prober runs in a "controller" network
+ * namespace, the holder and a witness are two addresses in a "nodes" namespace, joined by a
+ * veth pair (the host's own interfaces are never touched). A holder whose address vanishes
+ * stops answering exactly like a crashed machine: its SYNs go unanswered.
+ * Needs root (CAP_SYS_ADMIN for `ip netns add`); CI runs as root.
+ */
+import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createInterface, type Interface } from 'node:readline';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+if (!isRoot) console.warn('test/reachability/netns-probe.test.ts skipped: network namespaces need root; CI runs these as root.');
+const describeAsRoot = isRoot ? describe : describe.skip;
+
+it('runs the namespace tests when CI is set (CI runs as root)', () => {
+  if (process.env['CI'] !== undefined && process.env['CI'] !== '') expect(isRoot).toBe(true);
+});
+
+const suffix = randomBytes(4).toString('hex');
+const NS_CONTROLLER = `ipshift-p-${suffix}-c`;
+const NS_NODES = `ipshift-p-${suffix}-n`;
+const HOLDER = '10.97.0.2';
+const WITNESS = '10.97.0.3';
+
+const ip = async (...args: string[]): Promise<void> => {
+  await run('ip', args, { timeout: 10_000 });
+};
+
+interface Round {
+  readonly unresponsive: string[];
+  readonly counted: boolean;
+  readonly results: string[];
+}
+
+describeAsRoot('node probe in real network namespaces', () => {
+  let child: ChildProcessWithoutNullStreams;
+  let lines: Interface;
+  const pending: Array<(line: string) => void> = [];
+
+  const round = async (): Promise<Round> => {
+    const answer = new Promise<string>((resolve) => pending.push(resolve));
+    child.stdin.write('round\n');
+    return JSON.parse(await answer) as Round;
+  };
+
+  beforeAll(async () => {
+    await ip('netns', 'add', NS_CONTROLLER);
+    await ip('netns', 'add', NS_NODES);
+    await ip('-n', NS_CONTROLLER, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', NS_NODES);
+    await ip('-n', NS_CONTROLLER, 'addr', 'add', '10.97.0.1/24', 'dev', 'eth0');
+    // The witness first: deleting an interface's primary address would take the secondaries with it.
+    await ip('-n', NS_NODES, 'addr', 'add', `${WITNESS}/24`, 'dev', 'eth0');
+    await ip('-n', NS_NODES, 'addr', 'add', `${HOLDER}/24`, 'dev', 'eth0');
+    for (const ns of [NS_CONTROLLER, NS_NODES]) {
+      await ip('-n', ns, 'link', 'set', 'lo', 'up');
+      await ip('-n', ns, 'link', 'set', 'eth0', 'up');
+    }
+    child = spawn('ip', ['netns', 'exec', NS_CONTROLLER, process.execPath, '--import', 'tsx', 'test/reachability/probe-rounds.ts', HOLDER, WITNESS], {
+      env: { ...process.env, NODE_OPTIONS: '' },
+    });
+    child.stderr.on('data', (chunk: Buffer) => process.stderr.write(chunk));
+    lines = createInterface({ input: child.stdout });
+    lines.on('line', (line) => pending.shift()?.(line));
+  }, 30_000);
+
+  afterAll(async () => {
+    child?.stdin.end();
+    child?.kill();
+    lines?.close();
+    await ip('netns', 'del', NS_CONTROLLER).catch(() => undefined);
+    await ip('netns', 'del', NS_NODES).catch(() => undefined);
+  });
+
+  it('a live kernel answers even with nothing on the port; a vanished holder is unresponsive after three silent rounds; it is cleared when it answers', async () => {
+    expect(await round()).toEqual({ unresponsive: [], counted: true, results: ['answered', 'answered'] });
+
+    await ip('-n', NS_NODES, 'addr', 'del', `${HOLDER}/24`, 'dev', 'eth0');
+    const silent = [await round(), await round(), await round()];
+    expect(silent.map((r) => r.results)).toEqual([
+      ['answered', 'silent'],
+      ['answered', 'silent'],
+      ['answered', 'silent'],
+    ]);
+    expect(silent.map((r) => r.unresponsive)).toEqual([[], [], ['holder']]);
+
+    await ip('-n', NS_NODES, 'addr', 'add', `${HOLDER}/24`, 'dev', 'eth0');
+    expect(await round()).toEqual({ unresponsive: [], counted: true, results: ['answered', 'answered'] });
+  }, 30_000);
+
+  it("when the controller's own link is down nobody is judged: the rounds do not count", async () => {
+    await ip('-n', NS_CONTROLLER, 'link', 'set', 'eth0', 'down');
+    const rounds = [await round(), await round(), await round(), await round()];
+    expect(rounds.map((r) => r.counted)).toEqual([false, false, false, false]);
+    expect(rounds.map((r) => r.unresponsive)).toEqual([[], [], [], []]);
+    expect(rounds[0]?.results).not.toContain('answered');
+    await ip('-n', NS_CONTROLLER, 'link', 'set', 'eth0', 'up');
+  }, 30_000);
+});
