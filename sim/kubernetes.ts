@@ -34,6 +34,8 @@ export const healthyTruth = (): NodeTruth => ({
 /** Traffic sent to the failover IP on this node is answered. */
 export const serving = (t: NodeTruth): boolean => t.powered && t.uplink;
 export const kubeletConnected = (t: NodeTruth): boolean => t.powered && t.controlPlane && t.leaseOk;
+/** ipshift's TCP probe from another node gets an answer from this node's kernel (private network). */
+export const kernelAnswers = (t: NodeTruth): boolean => t.powered && t.scrapePath;
 export const exporterUp = (t: NodeTruth): boolean => t.powered && t.scrapePath && t.exporterOk;
 
 interface NodeView {

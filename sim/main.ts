@@ -55,6 +55,11 @@ out.push(
   `Node signals from rules/node-signals.rules.yaml: evaluated every ${base.ruleIntervalMs / 1000} s, for: NotReady ${base.forMs.IpshiftNodeNotReady / 1000} s, ExporterDown ${base.forMs.IpshiftNodeExporterDown / 1000} s, ProbeFailed ${base.forMs.IpshiftFailoverIPProbeFailed / 1000} s; ` +
     `Alertmanager group_wait ${base.groupWaitMs / 1000} s, group_interval ${base.groupIntervalMs / 1000} s (deploy/monitoring/alertmanagerconfig.yaml).`,
 );
+out.push(
+  base.nodeProbeIntervalMs > 0
+    ? `ipshift's own node probe (src/config/settings.ts defaults): a round every ${base.nodeProbeIntervalMs / 1000} s, unresponsive after ${base.nodeProbeFailures} silent rounds.`
+    : "ipshift's own node probe: off.",
+);
 if ((values.set ?? []).length > 0) out.push(`What-if: ${(values.set ?? []).join(', ')} (not the shipped defaults).`);
 
 for (const profile of profiles) {
@@ -68,7 +73,7 @@ for (const profile of profiles) {
     out.push('', `### ${scenario.name}`, '', scenario.description, '', scenarioTable(result));
   }
   out.push('', `### Targets (issue 9), provider ${profile.title}`, '');
-  for (const check of checkTargets(results, ['crash'])) out.push(`- ${check.ok ? 'met' : 'MISSED'}: ${check.target} — ${check.detail}`);
+  for (const check of checkTargets(results, ['crash', 'partition'])) out.push(`- ${check.ok ? 'met' : 'MISSED'}: ${check.target} — ${check.detail}`);
 }
 const elapsed = (performance.now() - started) / 1000;
 out.push('', `${events.toLocaleString('en')} events in ${elapsed.toFixed(1)} s on ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores), node ${process.version}.`);

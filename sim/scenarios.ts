@@ -47,7 +47,10 @@ const busyIn = (world: World): Set<string> => {
 function chooseTarget(world: World, holderDraw: number, pickDraw: number, holderShare: number): string | null {
   const taken = busyIn(world);
   const holder = world.provider.routed;
-  if (holderDraw < holderShare && !taken.has(holder)) return holder;
+  if (holderDraw < holderShare && !taken.has(holder)) {
+    world.tally.holderIncidents++;
+    return holder;
+  }
   const others = world.names.filter((n) => n !== holder && !taken.has(n));
   return others.length === 0 ? null : (others[Math.floor(pickDraw * others.length)] as string);
 }
@@ -128,10 +131,10 @@ export const pressure = simpleScenario(
   (random) => (random() < 0.5 ? { memoryPressure: true } : { diskPressure: true }),
 );
 
-/** For an hour, short failures of node-exporter scrapes and/or kubelet lease renewals (5–60 s, every 1–5 min); the node keeps serving. */
-export const flapping: Scenario = {
-  name: 'flapping',
-  description: 'For an hour a node\'s signals flap: node-exporter scrapes and/or kubelet lease renewals fail for 5–60 s every 1–5 min. The node keeps serving throughout.',
+/** For an hour, bursts of `broken` lasting `burstS` seconds, every 1–5 min, on one node that keeps serving. */
+const burstScenario = (name: string, description: string, burstS: readonly [number, number], broken: (random: () => number) => Partial<NodeTruth>): Scenario => ({
+  name,
+  description,
   failures: false,
   build(random, durationMs) {
     const events: ScheduledEvent[] = [];
@@ -150,11 +153,10 @@ export const flapping: Scenario = {
       });
       let t = at + Math.round(uniform(random, 5, 60) * 1000);
       while (t < at + 60 * MIN) {
-        const burst = Math.round(uniform(random, 5, 60) * 1000);
-        const kind = random();
-        const broken: Partial<NodeTruth> = kind < 1 / 3 ? { exporterOk: false } : kind < 2 / 3 ? { leaseOk: false } : { exporterOk: false, leaseOk: false };
-        const healed: Partial<NodeTruth> = Object.fromEntries(Object.keys(broken).map((k) => [k, true]));
-        events.push({ at: t, apply: (world) => flap(world, chosen, broken) });
+        const burst = Math.round(uniform(random, burstS[0], burstS[1]) * 1000);
+        const patch = broken(random);
+        const healed: Partial<NodeTruth> = Object.fromEntries(Object.keys(patch).map((k) => [k, true]));
+        events.push({ at: t, apply: (world) => flap(world, chosen, patch) });
         events.push({ at: t + burst, apply: (world) => flap(world, chosen, healed) });
         t += burst + Math.round(uniform(random, 60, 300) * 1000);
       }
@@ -168,7 +170,25 @@ export const flapping: Scenario = {
     }
     return events;
   },
-};
+});
+
+export const flapping = burstScenario(
+  'flapping',
+  "For an hour a node's signals flap: node-exporter scrapes and/or kubelet lease renewals fail for 5–60 s every 1–5 min. The node keeps serving throughout.",
+  [5, 60],
+  (random) => {
+    const kind = random();
+    return kind < 1 / 3 ? { exporterOk: false } : kind < 2 / 3 ? { leaseOk: false } : { exporterOk: false, leaseOk: false };
+  },
+);
+
+/** The cost side of ipshift's own probe: short blackouts of the private network only. */
+export const blips = burstScenario(
+  'blips',
+  "For an hour a node's private network (API server, scrapes, ipshift's probe) drops everything for 1–5 s every 1–5 min; the public uplink is fine, so the node keeps serving.",
+  [1, 5],
+  () => ({ controlPlane: false, scrapePath: false }),
+);
 
 function flap(world: World, chosen: WeakMap<World, string>, patch: Partial<NodeTruth>): void {
   const node = chosen.get(world);
@@ -205,4 +225,4 @@ export const rateLimit: Scenario = {
   },
 };
 
-export const SCENARIOS: readonly Scenario[] = [crash, partition, uplinkLoss, pressure, flapping, providerOutage, rateLimit];
+export const SCENARIOS: readonly Scenario[] = [crash, partition, uplinkLoss, pressure, flapping, blips, providerOutage, rateLimit];

@@ -63,18 +63,27 @@ describe('simulation', () => {
     expect(rateLimit?.results.find((r) => r.policy === 'foip-operator')?.total.refused).toBeGreaterThan(0);
   });
 
+  it("blips of a holder's private network never move the IP: its failover address still answers ipshift's probe", () => {
+    const blips = results.find((r) => r.scenario.name === 'blips');
+    const ipshift = blips?.results.find((r) => r.policy === 'ipshift')?.total;
+    expect(ipshift?.holderIncidents).toBeGreaterThan(0);
+    expect(ipshift?.moves).toBe(0);
+  });
+
   it('writes the target checks for every scenario', () => {
-    const checks = checkTargets(results, ['crash']);
+    const checks = checkTargets(results, ['crash', 'partition']);
     expect(checks.filter((c) => c.target.startsWith('crash:'))).toHaveLength(4);
+    expect(checks.filter((c) => c.target.startsWith('partition:'))).toHaveLength(4);
+    expect(checks.find((c) => c.target.startsWith('pressure: at most one move per incident'))).toBeDefined();
     expect(checks.filter((c) => c.target.endsWith('no move refused')).every((c) => c.ok)).toBe(true);
   });
 });
 
 describe('one crash of the holder, measured against the signal path', () => {
-  const run = (name: string, seed: number) => {
+  const run = (name: string, seed: number, at = timings) => {
     const policy = policies.find((p) => p.name === name);
     if (policy === undefined) throw new Error(name);
-    return runOnce(singleCrash, policy, seed, { nodes: 5, days: 0.1, timings }).tally;
+    return runOnce(singleCrash, policy, seed, { nodes: 5, days: 0.1, timings: at }).tally;
   };
   const t = timings;
   const moveMs = t.apiRoundTripMs / 2 + t.taskMs;
@@ -88,15 +97,25 @@ describe('one crash of the holder, measured against the signal path', () => {
       expect(tally.holderFailures).toBe(1);
       expect(tally.refused).toBe(0);
     }
-    // ipshift: the failover-IP probe fails (timeout), the rule holds for `for`, Alertmanager
-    // sends at once (group_wait 0), then a pass and a move.
-    const probeFor = t.forMs.IpshiftFailoverIPProbeFailed;
-    expect(ipshift.deadMs).toBeGreaterThanOrEqual(t.probeTimeoutMs + probeFor);
-    expect(ipshift.deadMs).toBeLessThanOrEqual(t.probeIntervalMs + t.probeTimeoutMs + t.ruleIntervalMs + probeFor + t.groupWaitMs + 3_000);
+    // ipshift: its own probe finds the holder silent `failures` rounds in a row (the last one
+    // settles at its timeout, 90 % of the interval), then a pass and a move.
+    const probeMs = (t.nodeProbeFailures - 1) * t.nodeProbeIntervalMs + 0.9 * t.nodeProbeIntervalMs;
+    expect(ipshift.deadMs).toBeGreaterThanOrEqual(probeMs + moveMs);
+    expect(ipshift.deadMs).toBeLessThanOrEqual(probeMs + t.nodeProbeIntervalMs + 3_000);
     // foip-operator: the lease stops, Ready=Unknown after the grace period.
     expect(foip.deadMs).toBeGreaterThanOrEqual(t.nodeMonitorGraceMs - t.leaseRenewMs);
     expect(foip.deadMs).toBeLessThanOrEqual(t.nodeMonitorGraceMs + t.nodeMonitorPeriodMs + 3_000);
     expect(oracle.deadMs).toBe(moveMs);
+  });
+
+  it.each([1, 2, 3])('seed %p: with the node probe off, the failover-IP probe rule is the path', (seed) => {
+    const ipshift = run('ipshift', seed, { ...t, nodeProbeIntervalMs: 0 });
+    expect(ipshift.moves).toBe(1);
+    // The failover-IP probe fails (timeout), the rule holds for `for`, Alertmanager sends at
+    // once (group_wait 0), then a pass and a move.
+    const probeFor = t.forMs.IpshiftFailoverIPProbeFailed;
+    expect(ipshift.deadMs).toBeGreaterThanOrEqual(t.probeTimeoutMs + probeFor);
+    expect(ipshift.deadMs).toBeLessThanOrEqual(t.probeIntervalMs + t.probeTimeoutMs + t.ruleIntervalMs + probeFor + t.groupWaitMs + 3_000);
   });
 });
 

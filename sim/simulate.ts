@@ -45,7 +45,7 @@ export function runOnce(scenario: Scenario, policy: Policy, seed: number, option
   return { tally: { ...tally }, events: world.engine.processed, world };
 }
 
-const zero = (): Tally => ({ deadMs: 0, moves: 0, refused: 0, flipFlops: 0, holderFailures: 0, movesToDead: 0, failedCalls: 0 });
+const zero = (): Tally => ({ deadMs: 0, moves: 0, refused: 0, flipFlops: 0, holderFailures: 0, holderIncidents: 0, movesToDead: 0, failedCalls: 0 });
 
 export function runScenario(scenario: Scenario, policies: readonly Policy[], options: SimulationOptions): ScenarioResult {
   const results = policies.map((policy) => {

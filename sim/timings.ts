@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { SETTINGS } from '../src/config/settings.js';
 
 /**
  * Every delay the simulation uses, in milliseconds, with where it comes from. The node-signal
@@ -33,6 +34,10 @@ export interface Timings {
   readonly statusPatchMs: number;
   readonly ipshiftResyncMs: number;
   readonly ipshiftTaskPollMs: number;
+  /** ipshift's own node probe (IPSHIFT_NODE_PROBE_*); 0 turns it off. */
+  readonly nodeProbeIntervalMs: number;
+  /** A count, not a duration: silent rounds before `unresponsive`. */
+  readonly nodeProbeFailures: number;
   readonly controllerRuntimeTaskPollMs: number;
   // Provider (netcup; reference/providers.md §0.6, src/emulators/netcup).
   readonly apiRoundTripMs: number;
@@ -116,6 +121,8 @@ export function defaultTimings(): Timings {
     statusPatchMs: 20,
     ipshiftResyncMs: 60_000, // IPSHIFT_NODE_RESYNC_SCHEDULE default
     ipshiftTaskPollMs: 1_500, // netcup provider taskPollIntervalMs default
+    nodeProbeIntervalMs: SETTINGS.nodeProbeIntervalMs.fallback,
+    nodeProbeFailures: SETTINGS.nodeProbeFailures.fallback,
     controllerRuntimeTaskPollMs: 2_000, // both netcup controllers poll tasks every 2 s (providers.md §1.6, §2.4)
     apiRoundTripMs: 200,
     taskMs: 800, // netcup emulator default: "live tasks took 0.4–0.8 s"

@@ -23,6 +23,8 @@ export interface Tally {
   flipFlops: number;
   /** Incidents that took down the node holding the IP at that moment. */
   holderFailures: number;
+  /** Incidents of any kind that hit the node holding the IP at that moment. */
+  holderIncidents: number;
   /** Accepted moves whose target did not serve at that moment. */
   movesToDead: number;
   /** Calls answered 5xx during provider outages. */
@@ -140,7 +142,7 @@ export interface Policy {
  */
 export class World {
   readonly engine: Engine;
-  readonly tally: Tally = { deadMs: 0, moves: 0, refused: 0, flipFlops: 0, holderFailures: 0, movesToDead: 0, failedCalls: 0 };
+  readonly tally: Tally = { deadMs: 0, moves: 0, refused: 0, flipFlops: 0, holderFailures: 0, holderIncidents: 0, movesToDead: 0, failedCalls: 0 };
   readonly kube: KubeView;
   readonly provider: ProviderSim;
   /** Random draws for the controller (ipshift's backoff jitter), apart from the world's own. */

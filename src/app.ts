@@ -1,5 +1,5 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { isIPv4, type AddressInfo } from 'node:net';
 import type { Router } from 'express';
 import { AlertStore } from './alerts/alert-store.js';
 import { AlertmanagerSync } from './alerts/alertmanager-sync.js';
@@ -60,6 +60,18 @@ export function webhookAuthFrom(config: Config): WebhookAuth {
   };
 }
 
+/** Each node holding a FailoverIP, with the IPv4 addresses it holds (what the node probe also connects to). */
+function heldAddresses(snapshot: ReconcileSnapshot): Map<string, string[]> {
+  const held = new Map<string, string[]>();
+  for (const { object, memory } of snapshot.failoverIPs) {
+    if (memory.assignedNode === null) continue;
+    const list = held.get(memory.assignedNode) ?? [];
+    for (const address of object.spec.addresses) if (isIPv4(address.replace(/\/32$/, ''))) list.push(address.replace(/\/32$/, ''));
+    held.set(memory.assignedNode, list);
+  }
+  return held;
+}
+
 /** The composition root: wires the core, the adapters and the HTTP surface. Tests fill `parts` with fakes. */
 export function createApp(config: Config, parts: AppParts): App {
   const clock = parts.clock ?? systemClock;
@@ -112,7 +124,7 @@ export function createApp(config: Config, parts: AppParts): App {
           intervalMs: config.nodeProbeIntervalMs,
           failures: config.nodeProbeFailures,
           nodes: () => parts.cluster.nodes(),
-          holders: () => new Set([...holders().values()].map((h) => h.node)),
+          holders: () => heldAddresses(reconciler.snapshot()),
           onChange: (reason) => loop.request(reason),
           metrics: metrics.reachability,
           logger: logger.child({ component: 'node-probe' }),

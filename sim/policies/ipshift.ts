@@ -1,6 +1,8 @@
 import type { AlertPolicy } from '../../src/core/alert-policy.js';
 import type { Decision } from '../../src/core/decide.js';
 import { planPass, type PassAlert } from '../../src/core/plan.js';
+import { combineProbes, foldRound, probeTargets, type ProbeResult, type ReachabilityState } from '../../src/core/reachability.js';
+import { kernelAnswers, serving } from '../kubernetes.js';
 import type { AlertNotification } from '../monitoring.js';
 import { FAILOVER_IP, type Controller, type Policy, type World } from '../world.js';
 
@@ -36,6 +38,8 @@ export class IpshiftController implements Controller {
   #consecutiveFailures = 0;
   #moveInFlight = false;
   readonly #scheduledRuns = new Set<number>();
+  #reachability: ReachabilityState = new Map();
+  #unresponsive: ReadonlySet<string> = new Set();
   readonly decisions: Array<{ at: number; decision: Decision }> = [];
 
   constructor(
@@ -52,6 +56,35 @@ export class IpshiftController implements Controller {
       this.world.engine.after(this.world.timings.ipshiftResyncMs, resync);
     };
     this.world.engine.after(this.world.timings.ipshiftResyncMs, resync);
+    const { nodeProbeIntervalMs } = this.world.timings;
+    if (nodeProbeIntervalMs > 0) this.world.engine.after(Math.floor(this.world.controllerRandom() * nodeProbeIntervalMs), () => this.#probeRound());
+  }
+
+  /**
+   * src/reachability/node-prober.ts: every interval, a TCP connect to the holder's InternalIP
+   * and failover address and to the witnesses' InternalIPs; a kernel that answers does so at
+   * once, a silent one costs the timeout (90 % of the interval); the round is folded by the
+   * real core when its last probe settles.
+   */
+  #probeRound(): void {
+    const { engine, timings } = this.world;
+    engine.after(timings.nodeProbeIntervalMs, () => this.#probeRound());
+    const holders = new Set(this.#assignedNode === null ? [] : [this.#assignedNode]);
+    const results = new Map<string, ProbeResult>();
+    for (const node of probeTargets(this.world.nodes(), holders, this.#unresponsive, 3)) {
+      const internal: ProbeResult = kernelAnswers(this.world.truth(node.name)) ? 'answered' : 'silent';
+      // The failover address is reached over the public path, on whichever node the provider routes it to.
+      const failoverIP: ProbeResult[] = holders.has(node.name) ? [serving(this.world.truth(this.world.provider.routed)) ? 'answered' : 'silent'] : [];
+      results.set(node.name, combineProbes([internal, ...failoverIP]));
+    }
+    const settlesAfter = [...results.values()].includes('silent') ? Math.floor(timings.nodeProbeIntervalMs * 0.9) : 1;
+    engine.after(settlesAfter, () => {
+      const outcome = foldRound(this.#reachability, results, timings.nodeProbeFailures);
+      this.#reachability = outcome.state;
+      const changed = outcome.unresponsive.size !== this.#unresponsive.size || [...outcome.unresponsive].some((n) => !this.#unresponsive.has(n));
+      this.#unresponsive = outcome.unresponsive;
+      if (changed) this.#request();
+    });
   }
 
   onNodes(): void {
@@ -87,6 +120,7 @@ export class IpshiftController implements Controller {
       nodes: this.world.nodes(),
       alerts: [...this.#alerts.values()],
       policy: this.options.policy,
+      unresponsive: this.#unresponsive,
       failoverIPs: [
         {
           key: FAILOVER_IP,

@@ -1,5 +1,5 @@
 import { nodeFacts } from '../../test/support/node-facts.js';
-import { foldRound, probeTargets, type ProbeResult, type ReachabilityState } from './reachability.js';
+import { combineProbes, foldRound, probeTargets, type ProbeResult, type ReachabilityState } from './reachability.js';
 
 const round = (entries: Record<string, ProbeResult>): Map<string, ProbeResult> => new Map(Object.entries(entries));
 
@@ -100,5 +100,19 @@ describe('probeTargets', () => {
 
   it('probes nothing when there is nothing to hold', () => {
     expect(names(probeTargets([], new Set(['x']), new Set(), 3))).toEqual([]);
+  });
+});
+
+describe('combineProbes', () => {
+  it.each<[ProbeResult[], ProbeResult]>([
+    [['answered'], 'answered'],
+    [['silent', 'answered'], 'answered'],
+    [['answered', 'silent'], 'answered'],
+    [['silent', 'silent'], 'silent'],
+    [['silent', 'inconclusive'], 'silent'],
+    [['inconclusive', 'inconclusive'], 'inconclusive'],
+    [[], 'inconclusive'],
+  ])('%j is %s', (results, expected) => {
+    expect(combineProbes(results)).toBe(expected);
   });
 });

@@ -9,6 +9,17 @@ import type { NodeFacts } from './model.js';
  */
 export type ProbeResult = 'answered' | 'silent' | 'inconclusive';
 
+/**
+ * One node's result from the probes of one round: its InternalIP and the failover addresses it
+ * holds (reached over the public path). Any answer means the node is up (a node whose private
+ * network blinks still serves the IP); it is silent only if something was silent and nothing
+ * answered; probes we could not send do not count.
+ */
+export function combineProbes(results: readonly ProbeResult[]): ProbeResult {
+  if (results.includes('answered')) return 'answered';
+  return results.includes('silent') ? 'silent' : 'inconclusive';
+}
+
 export interface NodeReachability {
   /** Rounds in a row in which this node stayed silent while another node answered. */
   readonly silentRounds: number;

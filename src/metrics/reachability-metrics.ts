@@ -2,7 +2,7 @@ import { Counter, type Registry } from 'prom-client';
 import type { ProbeResult } from '../core/reachability.js';
 
 export interface ReachabilityMetrics {
-  probed(result: ProbeResult): void;
+  probed(path: 'internal' | 'failover-ip', result: ProbeResult): void;
   round(counted: boolean): void;
 }
 
@@ -10,8 +10,8 @@ export function createReachabilityMetrics(registry: Registry): ReachabilityMetri
   const registers = [registry];
   const probes = new Counter({
     name: 'ipshift_node_probes_total',
-    help: "ipshift's own TCP probes of node addresses, by result: answered (connected or refused), silent (no reply in time, host unreachable), inconclusive (the prober could not send).",
-    labelNames: ['result'] as const,
+    help: "ipshift's own TCP probes, by path (internal: a node's InternalIP; failover-ip: a held failover address) and result: answered (connected or refused), silent (no reply in time, host unreachable), inconclusive (the prober could not send).",
+    labelNames: ['path', 'result'] as const,
     registers,
   });
   const rounds = new Counter({
@@ -20,10 +20,10 @@ export function createReachabilityMetrics(registry: Registry): ReachabilityMetri
     labelNames: ['counted'] as const,
     registers,
   });
-  for (const result of ['answered', 'silent', 'inconclusive'] as const) probes.inc({ result }, 0);
+  for (const path of ['internal', 'failover-ip'] as const) for (const result of ['answered', 'silent', 'inconclusive'] as const) probes.inc({ path, result }, 0);
   for (const counted of ['true', 'false']) rounds.inc({ counted }, 0);
   return {
-    probed: (result) => probes.inc({ result }),
+    probed: (path, result) => probes.inc({ path, result }),
     round: (counted) => rounds.inc({ counted: String(counted) }),
   };
 }

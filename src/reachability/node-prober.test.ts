@@ -21,7 +21,7 @@ describe('NodeProber', () => {
       intervalMs: 1000,
       failures: 2,
       nodes: () => nodes,
-      holders: () => new Set(['holder']),
+      holders: () => new Map([['holder', ['198.51.100.10']]]),
       onChange: (reason) => changes.push(reason),
       metrics: createReachabilityMetrics(registry),
       logger: silentLogger,
@@ -30,11 +30,15 @@ describe('NodeProber', () => {
   }
 
   it("probes each target's first address, flags a silent holder after the configured rounds and asks for a pass", async () => {
-    const answers: Record<string, ProbeResult> = { '10.0.0.1': 'answered', '10.0.0.2': 'answered' };
+    const answers: Record<string, ProbeResult> = { '10.0.0.1': 'answered', '10.0.0.2': 'answered', '198.51.100.10': 'answered' };
     const { prober, probed, changes, registry } = setup(answers);
     await prober.roundOnce();
-    expect(probed.sort()).toEqual(['10.0.0.1:10250/900', '10.0.0.2:10250/900']);
+    expect(probed.sort()).toEqual(['10.0.0.1:10250/900', '10.0.0.2:10250/900', '198.51.100.10:10250/900']);
     answers['10.0.0.1'] = 'silent';
+    // The private path alone failing is not enough: the failover address still answers.
+    for (let i = 0; i < 4; i++) await prober.roundOnce();
+    expect(prober.unresponsive().size).toBe(0);
+    answers['198.51.100.10'] = 'silent';
     await prober.roundOnce();
     expect(prober.unresponsive().size).toBe(0);
     expect(changes).toEqual([]);
@@ -43,14 +47,16 @@ describe('NodeProber', () => {
     expect(changes).toEqual(['probe']);
     await prober.roundOnce();
     expect(changes).toEqual(['probe']);
-    answers['10.0.0.1'] = 'answered';
+    answers['198.51.100.10'] = 'answered';
     await prober.roundOnce();
     expect(prober.unresponsive().size).toBe(0);
     expect(changes).toEqual(['probe', 'probe']);
     const text = await registry.metrics();
-    expect(text).toContain('ipshift_node_probes_total{result="answered"} 7');
-    expect(text).toContain('ipshift_node_probes_total{result="silent"} 3');
-    expect(text).toContain('ipshift_node_probe_rounds_total{counted="true"} 5');
+    expect(text).toContain('ipshift_node_probes_total{path="internal",result="silent"} 8');
+    expect(text).toContain('ipshift_node_probes_total{path="internal",result="answered"} 10');
+    expect(text).toContain('ipshift_node_probes_total{path="failover-ip",result="answered"} 6');
+    expect(text).toContain('ipshift_node_probes_total{path="failover-ip",result="silent"} 3');
+    expect(text).toContain('ipshift_node_probe_rounds_total{counted="true"} 9');
   });
 
   it('a probe that throws counts as inconclusive', async () => {
@@ -60,7 +66,7 @@ describe('NodeProber', () => {
   });
 
   it('start runs rounds on its own and stop ends them', async () => {
-    const { prober, probed } = setup({ '10.0.0.1': 'answered', '10.0.0.2': 'answered' });
+    const { prober, probed } = setup({ '10.0.0.1': 'answered', '10.0.0.2': 'answered', '198.51.100.10': 'answered' });
     prober.start();
     await prober.stop();
     const after = probed.length;

@@ -1,4 +1,4 @@
-import { foldRound, probeTargets, type ProbeResult, type ReachabilityState } from '../core/reachability.js';
+import { combineProbes, foldRound, probeTargets, type ProbeResult, type ReachabilityState } from '../core/reachability.js';
 import type { NodeFacts } from '../core/model.js';
 import type { ReachabilityMetrics } from '../metrics/reachability-metrics.js';
 import type { Logger } from '../ports/logger.js';
@@ -13,7 +13,8 @@ export interface NodeProberOptions {
   /** Nodes probed besides the holders, so every round has someone who can answer. */
   readonly witnesses?: number;
   readonly nodes: () => readonly NodeFacts[];
-  readonly holders: () => ReadonlySet<string>;
+  /** Each holder and the IPv4 failover addresses it holds (probed too: the public path). */
+  readonly holders: () => ReadonlyMap<string, readonly string[]>;
   /** The verdict changed: ask for a decision pass. */
   readonly onChange: (reason: string) => void;
   readonly metrics: ReachabilityMetrics;
@@ -21,10 +22,12 @@ export interface NodeProberOptions {
 }
 
 /**
- * The controller's own fast failure detector: a round every interval probes the holders (and a
- * few witnesses) with a TCP connect to their first address. A crashed or cut-off holder is
- * known after `failures` rounds, long before Kubernetes marks it NotReady (40-50 s) or a
- * `for:`-guarded alert fires.
+ * The controller's own fast failure detector: a round every interval probes each holder (and a
+ * few witnesses) with a TCP connect to its first address (InternalIP), and each failover
+ * address it holds. A holder is silent in a round only when both paths are: a crashed or
+ * cut-off holder is known after `failures` rounds, long before Kubernetes marks it NotReady
+ * (40-50 s) or a `for:`-guarded alert fires, while a holder whose private network blinks
+ * still answers on the failover address and keeps the IP.
  */
 export class NodeProber {
   readonly #options: NodeProberOptions;
@@ -63,14 +66,19 @@ export class NodeProber {
 
   async roundOnce(): Promise<void> {
     const { probe, port, intervalMs, failures, metrics, logger } = this.#options;
-    const targets = probeTargets(this.#options.nodes(), this.#options.holders(), this.#unresponsive, this.#options.witnesses ?? 3);
+    const holders = this.#options.holders();
+    const targets = probeTargets(this.#options.nodes(), new Set(holders.keys()), this.#unresponsive, this.#options.witnesses ?? 3);
     const timeoutMs = Math.max(100, Math.floor(intervalMs * 0.9));
+    const once = async (address: string, path: 'internal' | 'failover-ip'): Promise<ProbeResult> => {
+      const result = await probe(address, port, timeoutMs).catch((): ProbeResult => 'inconclusive');
+      metrics.probed(path, result);
+      return result;
+    };
     const results = new Map<string, ProbeResult>();
     await Promise.all(
       targets.map(async (node) => {
-        const result = await probe(node.addresses[0] as string, port, timeoutMs).catch((): ProbeResult => 'inconclusive');
-        metrics.probed(result);
-        results.set(node.name, result);
+        const paths = [once(node.addresses[0] as string, 'internal'), ...(holders.get(node.name) ?? []).map((address) => once(address, 'failover-ip'))];
+        results.set(node.name, combineProbes(await Promise.all(paths)));
       }),
     );
     if (this.#stopped) return;

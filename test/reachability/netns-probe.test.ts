@@ -1,8 +1,8 @@
 /**
  * ipshift's node probe against real kernels: the prober runs in a "controller" network
- * namespace, the holder and a witness are two addresses in a "nodes" namespace, joined by a
- * veth pair (the host's own interfaces are never touched). A holder whose address vanishes
- * stops answering exactly like a crashed machine: its SYNs go unanswered.
+ * namespace; the holder's InternalIP, its failover address and a witness are addresses in a
+ * "nodes" namespace, joined by a veth pair (the host's own interfaces are never touched). An
+ * address that vanishes stops answering exactly like a crashed machine: SYNs go unanswered.
  * Needs root (CAP_SYS_ADMIN for `ip netns add`); CI runs as root.
  */
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -24,6 +24,7 @@ const NS_CONTROLLER = `ipshift-p-${suffix}-c`;
 const NS_NODES = `ipshift-p-${suffix}-n`;
 const HOLDER = '10.97.0.2';
 const WITNESS = '10.97.0.3';
+const FAILOVER = '10.97.0.10';
 
 const ip = async (...args: string[]): Promise<void> => {
   await run('ip', args, { timeout: 10_000 });
@@ -54,11 +55,12 @@ describeAsRoot('node probe in real network namespaces', () => {
     // The witness first: deleting an interface's primary address would take the secondaries with it.
     await ip('-n', NS_NODES, 'addr', 'add', `${WITNESS}/24`, 'dev', 'eth0');
     await ip('-n', NS_NODES, 'addr', 'add', `${HOLDER}/24`, 'dev', 'eth0');
+    await ip('-n', NS_NODES, 'addr', 'add', `${FAILOVER}/32`, 'dev', 'eth0');
     for (const ns of [NS_CONTROLLER, NS_NODES]) {
       await ip('-n', ns, 'link', 'set', 'lo', 'up');
       await ip('-n', ns, 'link', 'set', 'eth0', 'up');
     }
-    child = spawn('ip', ['netns', 'exec', NS_CONTROLLER, process.execPath, '--import', 'tsx', 'test/reachability/probe-rounds.ts', HOLDER, WITNESS], {
+    child = spawn('ip', ['netns', 'exec', NS_CONTROLLER, process.execPath, '--import', 'tsx', 'test/reachability/probe-rounds.ts', HOLDER, WITNESS, FAILOVER], {
       env: { ...process.env, NODE_OPTIONS: '' },
     });
     child.stderr.on('data', (chunk: Buffer) => process.stderr.write(chunk));
@@ -74,20 +76,25 @@ describeAsRoot('node probe in real network namespaces', () => {
     await ip('netns', 'del', NS_NODES).catch(() => undefined);
   });
 
-  it('a live kernel answers even with nothing on the port; a vanished holder is unresponsive after three silent rounds; it is cleared when it answers', async () => {
-    expect(await round()).toEqual({ unresponsive: [], counted: true, results: ['answered', 'answered'] });
+  const ALL_ANSWER = ['failover-ip:answered', 'internal:answered', 'internal:answered'];
 
+  it('a live kernel answers even with nothing on the port; losing only the private address is no verdict', async () => {
+    expect(await round()).toEqual({ unresponsive: [], counted: true, results: ALL_ANSWER });
     await ip('-n', NS_NODES, 'addr', 'del', `${HOLDER}/24`, 'dev', 'eth0');
+    const rounds = [await round(), await round(), await round(), await round()];
+    expect(rounds.map((r) => r.results)).toEqual(Array(4).fill(['failover-ip:answered', 'internal:answered', 'internal:silent']));
+    expect(rounds.map((r) => r.unresponsive)).toEqual([[], [], [], []]);
+  }, 30_000);
+
+  it('a holder silent on both paths is unresponsive after three rounds, and cleared when it answers', async () => {
+    await ip('-n', NS_NODES, 'addr', 'del', `${FAILOVER}/32`, 'dev', 'eth0');
     const silent = [await round(), await round(), await round()];
-    expect(silent.map((r) => r.results)).toEqual([
-      ['answered', 'silent'],
-      ['answered', 'silent'],
-      ['answered', 'silent'],
-    ]);
+    expect(silent.map((r) => r.results)).toEqual(Array(3).fill(['failover-ip:silent', 'internal:answered', 'internal:silent']));
     expect(silent.map((r) => r.unresponsive)).toEqual([[], [], ['holder']]);
 
     await ip('-n', NS_NODES, 'addr', 'add', `${HOLDER}/24`, 'dev', 'eth0');
-    expect(await round()).toEqual({ unresponsive: [], counted: true, results: ['answered', 'answered'] });
+    await ip('-n', NS_NODES, 'addr', 'add', `${FAILOVER}/32`, 'dev', 'eth0');
+    expect(await round()).toEqual({ unresponsive: [], counted: true, results: ALL_ANSWER });
   }, 30_000);
 
   it("when the controller's own link is down nobody is judged: the rounds do not count", async () => {

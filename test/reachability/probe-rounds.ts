@@ -1,6 +1,6 @@
 /**
  * Runs inside the "controller" network namespace for netns-probe.test.ts: one NodeProber with
- * the real TCP probe; each line "round" on stdin runs one round and answers with a JSON line.
+ * the real TCP probe of a holder (InternalIP and failover address) and a witness; each line "round" on stdin runs one round and answers with a JSON line.
  */
 import { createInterface } from 'node:readline';
 import { Registry } from 'prom-client';
@@ -10,7 +10,7 @@ import { silentLogger } from '../../src/ports/logger.js';
 import { NodeProber } from '../../src/reachability/node-prober.js';
 import { tcpProbe } from '../../src/reachability/tcp-probe.js';
 
-const [holderAddress, witnessAddress] = process.argv.slice(2);
+const [holderAddress, witnessAddress, failoverAddress] = process.argv.slice(2);
 let lastRoundCounted: boolean | null = null;
 const results: string[] = [];
 const metrics = createReachabilityMetrics(new Registry());
@@ -20,12 +20,12 @@ const prober = new NodeProber({
   intervalMs: 500,
   failures: 3,
   nodes: () => [nodeFacts('holder', { addresses: [holderAddress as string] }), nodeFacts('witness', { addresses: [witnessAddress as string] })],
-  holders: () => new Set(['holder']),
+  holders: () => new Map([['holder', [failoverAddress as string]]]),
   onChange: () => undefined,
   metrics: {
-    probed: (result) => {
-      results.push(result);
-      metrics.probed(result);
+    probed: (path, result) => {
+      results.push(`${path}:${result}`);
+      metrics.probed(path, result);
     },
     round: (counted) => {
       lastRoundCounted = counted;
