@@ -125,7 +125,7 @@ export interface Controller {
   onNodes?(): void;
   /** Alertmanager's webhook delivered a notification. */
   onAlerts?(notification: AlertNotification): void;
-  /** The truth changed (only the oracle may look). */
+  /** The truth changed: only the oracle may act on it (ipshift uses it only to skip probe rounds that cannot change anything). */
   onTruth?(): void;
 }
 

@@ -39,6 +39,8 @@ export class IpshiftController implements Controller {
   #moveInFlight = false;
   readonly #scheduledRuns = new Set<number>();
   #reachability: ReachabilityState = new Map();
+  #probeOrigin = 0;
+  #probeSleeping = false;
   #unresponsive: ReadonlySet<string> = new Set();
   readonly decisions: Array<{ at: number; decision: Decision }> = [];
 
@@ -57,7 +59,27 @@ export class IpshiftController implements Controller {
     };
     this.world.engine.after(this.world.timings.ipshiftResyncMs, resync);
     const { nodeProbeIntervalMs } = this.world.timings;
-    if (nodeProbeIntervalMs > 0) this.world.engine.after(Math.floor(this.world.controllerRandom() * nodeProbeIntervalMs), () => this.#probeRound());
+    if (nodeProbeIntervalMs > 0) {
+      this.#probeOrigin = Math.floor(this.world.controllerRandom() * nodeProbeIntervalMs);
+      this.world.engine.at(this.#probeOrigin, () => this.#probeRound());
+    }
+  }
+
+  /**
+   * Not information ipshift has: only a shortcut for the simulator. A round in which every
+   * target answers and nothing was pending changes nothing, so rounds sleep through calm
+   * stretches and wake at the next tick of their grid when anything they read changes.
+   */
+  onTruth(): void {
+    this.#wakeProbe();
+  }
+
+  #wakeProbe(): void {
+    if (!this.#probeSleeping) return;
+    this.#probeSleeping = false;
+    const interval = this.world.timings.nodeProbeIntervalMs;
+    const now = this.world.engine.now;
+    this.world.engine.at(this.#probeOrigin + Math.ceil((now - this.#probeOrigin) / interval) * interval, () => this.#probeRound());
   }
 
   /**
@@ -68,7 +90,6 @@ export class IpshiftController implements Controller {
    */
   #probeRound(): void {
     const { engine, timings } = this.world;
-    engine.after(timings.nodeProbeIntervalMs, () => this.#probeRound());
     const holders = new Set(this.#assignedNode === null ? [] : [this.#assignedNode]);
     const results = new Map<string, ProbeResult>();
     for (const node of probeTargets(this.world.nodes(), holders, this.#unresponsive, 3)) {
@@ -77,17 +98,24 @@ export class IpshiftController implements Controller {
       const failoverIP: ProbeResult[] = holders.has(node.name) ? [serving(this.world.truth(this.world.provider.routed)) ? 'answered' : 'silent'] : [];
       results.set(node.name, combineProbes([internal, ...failoverIP]));
     }
-    const settlesAfter = [...results.values()].includes('silent') ? Math.floor(timings.nodeProbeIntervalMs * 0.9) : 1;
-    engine.after(settlesAfter, () => {
-      const outcome = foldRound(this.#reachability, results, timings.nodeProbeFailures);
+    const calm = [...results.values()].every((r) => r === 'answered') && this.#unresponsive.size === 0;
+    const settle = (): void => {
+      const before = this.#reachability;
+      const outcome = foldRound(before, results, timings.nodeProbeFailures);
       this.#reachability = outcome.state;
       const changed = outcome.unresponsive.size !== this.#unresponsive.size || [...outcome.unresponsive].some((n) => !this.#unresponsive.has(n));
       this.#unresponsive = outcome.unresponsive;
       if (changed) this.#request();
-    });
+      const steady = calm && [...outcome.state].every(([node, r]) => before.get(node)?.answeredOnce === true && r.silentRounds === 0) && before.size === outcome.state.size;
+      if (steady) this.#probeSleeping = true;
+      else engine.at(this.#probeOrigin + Math.floor((engine.now - this.#probeOrigin) / timings.nodeProbeIntervalMs + 1) * timings.nodeProbeIntervalMs, () => this.#probeRound());
+    };
+    if (calm) settle();
+    else engine.after(Math.floor(timings.nodeProbeIntervalMs * 0.9), settle);
   }
 
   onNodes(): void {
+    this.#wakeProbe();
     this.#request();
   }
 
@@ -196,6 +224,7 @@ export class IpshiftController implements Controller {
   /** As src/reconcile noteHolderChange: alerts about the IP that predate the change blame the old holder. */
   #setHolder(node: string | null): void {
     if (node === this.#assignedNode) return;
+    this.#wakeProbe();
     this.#previousHolder = this.#assignedNode;
     this.#holderSince = this.world.engine.now;
     this.#assignedNode = node;
