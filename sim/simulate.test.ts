@@ -1,6 +1,7 @@
 import { loadAlertPolicy } from '../src/config/load-alert-policy.js';
 import { checkTargets, scenarioTable } from './report.js';
-import { SCENARIOS, crash, type Scenario } from './scenarios.js';
+import { SCENARIOS, blips, crash, partition, type Scenario } from './scenarios.js';
+import { ipshiftPolicy } from './policies/ipshift.js';
 import { runOnce, runScenario, standardPolicies, type ScenarioResult } from './simulate.js';
 import { defaultTimings, parseDuration, shippedRuleTimings, withOverrides } from './timings.js';
 
@@ -68,6 +69,18 @@ describe('simulation', () => {
     const ipshift = blips?.results.find((r) => r.policy === 'ipshift')?.total;
     expect(ipshift?.holderIncidents).toBeGreaterThan(0);
     expect(ipshift?.moves).toBe(0);
+  });
+
+  it('probe rounds that sleep through calm stretches give exactly the tallies of probing every second', () => {
+    const every = ipshiftPolicy({ policy: loadAlertPolicy(), probeEveryRound: true });
+    for (const scenario of [crash, partition, blips]) {
+      for (const seed of [1, 2]) {
+        const shortcut = runOnce(scenario, policies[0] as (typeof policies)[number], seed, small);
+        const full = runOnce(scenario, every, seed, small);
+        expect(shortcut.tally).toEqual(full.tally);
+        expect(shortcut.events).toBeLessThan(full.events);
+      }
+    }
   });
 
   it('writes the target checks for every scenario', () => {

@@ -10,6 +10,8 @@ export interface IpshiftOptions {
   readonly policy: AlertPolicy;
   readonly cooldownMs?: number;
   readonly gracePeriodMs?: number;
+  /** Run every probe round even when calm (the simulator's tests compare it with the shortcut). */
+  readonly probeEveryRound?: boolean;
 }
 
 const MAX_BACKOFF_MS = 60_000;
@@ -107,7 +109,7 @@ export class IpshiftController implements Controller {
       this.#unresponsive = outcome.unresponsive;
       if (changed) this.#request();
       const steady = calm && [...outcome.state].every(([node, r]) => before.get(node)?.answeredOnce === true && r.silentRounds === 0) && before.size === outcome.state.size;
-      if (steady) this.#probeSleeping = true;
+      if (steady && this.options.probeEveryRound !== true) this.#probeSleeping = true;
       else engine.at(this.#probeOrigin + Math.floor((engine.now - this.#probeOrigin) / timings.nodeProbeIntervalMs + 1) * timings.nodeProbeIntervalMs, () => this.#probeRound());
     };
     if (calm) settle();
