@@ -183,7 +183,7 @@ const ROWS: readonly RowSpec[] = [
       {
         type: 'table',
         title: 'Node health',
-        description: 'Every issue every node has now (nodes without issues are not listed). Issue classes, most severe first: not-eligible, network-unavailable, ready-false, ready-unknown, unreachable, alert-down, alert-drain, cordoned, pid/memory/disk-pressure, alert-degraded.',
+        description: 'Every issue every node has now (nodes without issues are not listed). Issue classes, most severe first: not-eligible, network-unavailable, ready-false, ready-unknown, unreachable, unresponsive, alert-down, alert-drain, cordoned, pid/memory/disk-pressure, alert-degraded.',
         targets: [{ expr: `max by (node, issue) (ipshift_node_health_issue{${C}}) == 1`, instant: true, format: 'table' }],
         w: 8,
         h: 9,
@@ -207,6 +207,20 @@ const ROWS: readonly RowSpec[] = [
         h: 9,
         thresholds: [[null, 'red'], [2, 'green']],
         options: { orientation: 'horizontal', displayMode: 'basic' },
+      },
+      {
+        type: 'timeseries',
+        title: 'Node probe',
+        description:
+          "ipshift's own TCP probes per second by path (internal: a node's InternalIP; failover-ip: a held failover address) and result. Silent probes of a holder on every path for three rounds make it unresponsive. Rounds not counted: nobody answered, so ipshift's fast detection was blind (check the controller's network or the probe port).",
+        targets: [
+          { expr: `sum by (path, result) (rate(ipshift_node_probes_total{${C}}[$__rate_interval]))`, legendFormat: '{{path}} {{result}}' },
+          { expr: `sum(rate(ipshift_node_probe_rounds_total{${C}, counted="false"}[$__rate_interval]))`, legendFormat: 'rounds not counted' },
+        ],
+        w: 24,
+        h: 7,
+        min: 0,
+        unit: 'ops',
       },
     ],
   },

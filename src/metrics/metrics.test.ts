@@ -54,8 +54,8 @@ describe('createMetrics', () => {
 
     const counts = await seriesByFamily(await registry.metrics());
     const moveHistogramLines = MOVE_HISTOGRAM_LINES;
-    // Other areas' metrics (alerts, provider, kube) carry no node or FailoverIP label.
-    const otherAreas = /^ipshift_(webhook|alert|provider|kube|leader)/;
+    // Other areas' metrics (alerts, provider, kube, node probe) carry no node or FailoverIP label.
+    const otherAreas = /^ipshift_(webhook|alert|provider|kube|leader|node_probe)/;
     expect(Object.fromEntries([...counts].filter(([name]) => name.startsWith('ipshift_') && !otherAreas.test(name)))).toEqual({
       ipshift_build_info: 1,
       ipshift_node_health_issue: 1000 * ISSUES.length,
