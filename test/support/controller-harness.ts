@@ -9,6 +9,7 @@ import { staticCredentials } from '../../src/providers/credentials.js';
 import { systemClock } from '../../src/ports/clock.js';
 import { silentLogger, type Logger } from '../../src/ports/logger.js';
 import type { FailoverIpProvider } from '../../src/ports/provider.js';
+import type { Probe } from '../../src/reachability/tcp-probe.js';
 import { MemoryCluster, StaticLeadership } from '../../src/sandbox/memory-cluster.js';
 import { sandboxFailoverIP } from '../../src/sandbox/start-sandbox.js';
 import { nodeFacts } from './node-facts.js';
@@ -50,7 +51,7 @@ export class ControllerHarness {
     return harness;
   }
 
-  async addReplica(leader = true, extra: { providerFetch?: typeof fetch; env?: Record<string, string> } = {}): Promise<Replica> {
+  async addReplica(leader = true, extra: { providerFetch?: typeof fetch; env?: Record<string, string>; probe?: Probe } = {}): Promise<Replica> {
     const config = loadConfig({ IPSHIFT_SANDBOX: '1', IPSHIFT_ROUTING_REFRESH_SECONDS: '3600', ...extra.env });
     let provider: FailoverIpProvider | null = null;
     const leadership = new StaticLeadership(leader);
@@ -77,6 +78,7 @@ export class ControllerHarness {
       sandbox: true,
       version: 'test',
       pollIntervalMs: 200,
+      ...(extra.probe === undefined ? {} : { probe: extra.probe }),
     });
     const url = await app.start(0, '127.0.0.1');
     const replica = { app, url, leadership, stop: () => app.stop(3000) };
