@@ -59,6 +59,25 @@ describe('NodeProber', () => {
     expect(text).toContain('ipshift_node_probe_rounds_total{counted="true"} 9');
   });
 
+  it('a round with nothing to probe counts nowhere', async () => {
+    const registry = new Registry();
+    const prober = new NodeProber({
+      probe: async () => 'answered',
+      port: 10250,
+      intervalMs: 1000,
+      failures: 2,
+      nodes: () => [nodeFacts('no-address')],
+      holders: () => new Map([['no-address', []]]),
+      onChange: () => undefined,
+      metrics: createReachabilityMetrics(registry),
+      logger: silentLogger,
+    });
+    await prober.roundOnce();
+    const text = await registry.metrics();
+    expect(text).toContain('ipshift_node_probe_rounds_total{counted="true"} 0');
+    expect(text).toContain('ipshift_node_probe_rounds_total{counted="false"} 0');
+  });
+
   it('a probe that throws counts as inconclusive', async () => {
     const { prober, registry } = setup({});
     await prober.roundOnce();

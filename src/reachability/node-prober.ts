@@ -68,6 +68,12 @@ export class NodeProber {
     const { probe, port, intervalMs, failures, metrics, logger } = this.#options;
     const holders = this.#options.holders();
     const targets = probeTargets(this.#options.nodes(), new Set(holders.keys()), this.#unresponsive, this.#options.witnesses ?? 3);
+    // Nothing to probe (no node with an address) is not a blind round.
+    if (targets.length === 0) {
+      this.#state = new Map();
+      this.#unresponsive = new Set();
+      return;
+    }
     const timeoutMs = Math.max(100, Math.floor(intervalMs * 0.9));
     const once = async (address: string, path: 'internal' | 'failover-ip'): Promise<ProbeResult> => {
       const result = await probe(address, port, timeoutMs).catch((): ProbeResult => 'inconclusive');
