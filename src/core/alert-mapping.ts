@@ -74,6 +74,24 @@ export function alertNode(
   holders: ReadonlyMap<string, Holder> = new Map(),
   startsAt?: number,
 ): string | null {
+  const named = namedNode(labels, index, policy);
+  return named === BY_HOLDER ? holderNode(labels, policy, holders, startsAt) : named;
+}
+
+/** Step 4 of alertNode, for an alert that names a FailoverIP. */
+export function holderNode(labels: Readonly<Record<string, string>>, policy: AlertPolicy, holders: ReadonlyMap<string, Holder>, startsAt?: number): string | null {
+  const fip = labels[policy.failoverIpLabel ?? ''];
+  if (fip === undefined) return null;
+  const holder = holders.get(fip) ?? holders.get(fip.replace(/\/(32|128)$/, ''));
+  if (holder === undefined) return null;
+  if (startsAt !== undefined && holder.since !== null && startsAt < holder.since) return holder.previous;
+  return holder.node;
+}
+
+export const BY_HOLDER = Symbol('by-holder');
+
+/** Steps 1-3 of alertNode; BY_HOLDER when the alert names a FailoverIP instead (step 4). */
+export function namedNode(labels: Readonly<Record<string, string>>, index: NodeIndex, policy: AlertPolicy): string | null | typeof BY_HOLDER {
   const byNode = labels['node'];
   if (byNode !== undefined) {
     const hit = resolve(byNode, index);
@@ -90,14 +108,18 @@ export function alertNode(
     const hit = resolve(value, index) ?? resolve(stripPort(value), index);
     if (hit !== undefined) return hit;
   }
-  if (policy.failoverIpLabel !== undefined) {
-    const fip = labels[policy.failoverIpLabel];
-    if (fip !== undefined) {
-      const holder = holders.get(fip) ?? holders.get(fip.replace(/\/(32|128)$/, ''));
-      if (holder === undefined) return null;
-      if (startsAt !== undefined && holder.since !== null && startsAt < holder.since) return holder.previous;
-      return holder.node;
-    }
-  }
+  if (policy.failoverIpLabel !== undefined && labels[policy.failoverIpLabel] !== undefined) return BY_HOLDER;
   return null;
+}
+
+const indexes = new WeakMap<object, NodeIndex>();
+
+/** buildNodeIndex, once per node list: a cluster view hands out the same array until a node changes. */
+export function nodeIndexOf(nodes: ReadonlyArray<{ readonly name: string; readonly addresses: readonly string[] }>): NodeIndex {
+  let index = indexes.get(nodes);
+  if (index === undefined) {
+    index = buildNodeIndex(nodes);
+    indexes.set(nodes, index);
+  }
+  return index;
 }

@@ -1,4 +1,5 @@
 import { planPass, type PassFailoverIP, type PassInput } from './plan.js';
+import { parseAlertPolicy, type AlertPolicy } from './alert-policy.js';
 import { ISSUES } from './issues.js';
 import { loadAlertPolicy } from '../config/load-alert-policy.js';
 import type { NodeFacts } from './model.js';
@@ -68,6 +69,22 @@ describe('planPass', () => {
     expect(result.nodes.get('a')?.issues).toEqual(['unresponsive']);
     expect(result.nodes.get('a')?.tier).toBe('down');
     expect(result.plans[0]?.decision).toMatchObject({ outcome: 'move', reason: 'holder-down', target: 'c' });
+  });
+
+  it('alert facts remembered between passes follow a new node list and a new policy', () => {
+    const labels = { alertname: 'NodeDown', instance: '10.0.0.1:9100', severity: 'critical' };
+    const alerts = [{ fingerprint: 'f', labels }];
+    const before = [nodeFacts('a', { addresses: ['10.0.0.1'] }), nodeFacts('b', { addresses: ['10.0.0.2'] })];
+    expect(planPass({ now: NOW, nodes: before, alerts, policy, failoverIPs: [] }).nodes.get('a')?.issues).toEqual(['alert-down']);
+    // The same label object, but the address now belongs to b.
+    const after = [nodeFacts('a', { addresses: ['10.0.0.9'] }), nodeFacts('b', { addresses: ['10.0.0.1'] })];
+    const moved = planPass({ now: NOW, nodes: after, alerts, policy, failoverIPs: [] });
+    expect(moved.nodes.get('a')?.issues).toEqual([]);
+    expect(moved.nodes.get('b')?.issues).toEqual(['alert-down']);
+    const parsed = parseAlertPolicy({ rules: [{ match: { severity: 'critical' }, class: 'degraded' }] });
+    if (!parsed.ok) throw new Error(parsed.errors.join('; '));
+    const milder: AlertPolicy = parsed.policy;
+    expect(planPass({ now: NOW, nodes: after, alerts, policy: milder, failoverIPs: [] }).nodes.get('b')?.issues).toEqual(['alert-degraded']);
   });
 
   it('respects podSelector and server identity', () => {

@@ -1,4 +1,4 @@
-import { alertNode, buildNodeIndex, type Holder } from './alert-mapping.js';
+import { BY_HOLDER, holderNode, namedNode, nodeIndexOf, type Holder, type NodeIndex } from './alert-mapping.js';
 import { classifyAlert, type AlertClass, type AlertPolicy } from './alert-policy.js';
 import { decide, degradedSince, type Decision, type DecisionInput } from './decide.js';
 import { candidate, type Candidate, type EligibilityRules } from './eligibility.js';
@@ -59,6 +59,26 @@ export interface PassResult {
 }
 
 const UNRESPONSIVE_BIT = issueBit('unresponsive');
+
+interface AlertFacts {
+  readonly index: NodeIndex;
+  readonly policy: AlertPolicy;
+  readonly cls: AlertClass;
+  readonly named: string | null | typeof BY_HOLDER;
+}
+
+// An alert's class and the node its labels name depend only on the labels, the policy and the
+// node index; passes see the same label objects again and again (20,000 alerts: a third of a
+// pass went into classifying and resolving them anew).
+const alertMemo = new WeakMap<object, AlertFacts>();
+
+function alertFacts(labels: Readonly<Record<string, string>>, index: NodeIndex, policy: AlertPolicy): AlertFacts {
+  const known = alertMemo.get(labels);
+  if (known !== undefined && known.index === index && known.policy === policy) return known;
+  const facts: AlertFacts = { index, policy, cls: classifyAlert(labels, policy), named: namedNode(labels, index, policy) };
+  alertMemo.set(labels, facts);
+  return facts;
+}
 const NO_HOLDINGS: ReadonlyMap<string, number> = new Map();
 
 /**
@@ -66,7 +86,7 @@ const NO_HOLDINGS: ReadonlyMap<string, number> = new Map();
  * key order. Later FailoverIPs see the earlier ones' targets, so spread holds within a pass.
  */
 export function planPass(input: PassInput): PassResult {
-  const index = buildNodeIndex(input.nodes);
+  const index = nodeIndexOf(input.nodes);
   const holders = new Map<string, Holder>();
   for (const fip of input.failoverIPs) {
     if (fip.assignedNode === null) continue;
@@ -83,9 +103,10 @@ export function planPass(input: PassInput): PassResult {
   const infoCount = new Int32Array(input.nodes.length);
   const unmapped: MappedAlert[] = [];
   for (const alert of input.alerts) {
-    const cls = classifyAlert(alert.labels, input.policy);
+    const facts = alertFacts(alert.labels, index, input.policy);
+    const cls = facts.cls;
     if (cls === 'ignore') continue;
-    const node = alertNode(alert.labels, index, input.policy, holders, alert.startsAt);
+    const node = facts.named === BY_HOLDER ? holderNode(alert.labels, input.policy, holders, alert.startsAt) : facts.named;
     const at = node === null ? undefined : position.get(node);
     if (at === undefined) {
       unmapped.push({ fingerprint: alert.fingerprint, alertname: alert.labels['alertname'] ?? '', cls });

@@ -61,7 +61,7 @@ export function createKubeClusterView(options: KubeClusterViewOptions): KubeClus
   if (!validate(resyncSchedule)) throw new Error(`invalid node resync schedule (cron expression): ${resyncSchedule}`);
   const fieldSelector = options.nodeName === undefined ? undefined : `metadata.name=${options.nodeName}`;
 
-  let fipCache: CachedFailoverIP[] = [];
+  let fipCache: readonly CachedFailoverIP[] = [];
   let labelKeys = new Set<string>();
   const notify = (change: ClusterChange): void => {
     for (const listener of [...listeners]) {

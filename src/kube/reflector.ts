@@ -49,6 +49,7 @@ const SHORT_WATCH_MS = 1000;
  */
 export class Reflector<T> {
   private readonly entries = new Map<string, Entry<T>>();
+  private valuesCache: readonly T[] | null = null;
   private resourceVersion = '';
   private needList: RelistReason | null = 'initial';
   private stopped = true;
@@ -73,8 +74,10 @@ export class Reflector<T> {
     return this.synced;
   }
 
-  values(): T[] {
-    return [...this.entries.values()].map((e) => e.value);
+  /** The same array until something changes, so callers can memoise on it (the core's node index does). */
+  values(): readonly T[] {
+    this.valuesCache ??= [...this.entries.values()].map((e) => e.value);
+    return this.valuesCache;
   }
 
   /** Drops the watch and lists again; resolves once that list is applied. */
@@ -158,6 +161,7 @@ export class Reflector<T> {
     for (const [key, entry] of [...this.entries]) {
       if (seen.has(key)) continue;
       this.entries.delete(key);
+      this.valuesCache = null;
       onEvent('delete', entry.value, entry.value);
     }
     this.resourceVersion = result.resourceVersion;
@@ -172,12 +176,14 @@ export class Reflector<T> {
     if (value === null) {
       if (previous !== undefined) {
         this.entries.delete(key);
+      this.valuesCache = null;
         onEvent('delete', previous.value, previous.value);
       }
       return;
     }
     if (previous !== undefined && previous.resourceVersion === resourceVersion && resourceVersion !== '') return;
     this.entries.set(key, { resourceVersion, value });
+    this.valuesCache = null;
     onEvent(previous === undefined ? 'add' : 'update', value, previous?.value);
   }
 
@@ -216,6 +222,7 @@ export class Reflector<T> {
           const previous = this.entries.get(key);
           if (previous !== undefined) {
             this.entries.delete(key);
+      this.valuesCache = null;
             onEvent('delete', previous.value, previous.value);
           }
         } else if (phase === 'ADDED' || phase === 'MODIFIED') {
