@@ -20,18 +20,10 @@ import { FakeClusterView, ManualClock } from './fake-cluster-view.js';
 import { Iproute2Link } from './iproute2-link.js';
 import { FileLedgerStore } from './ledger.js';
 import { failoverIP, nodeFacts } from './test-fixtures.js';
+import { describeAsRoot as asRoot } from '../test/support/as-root.js';
 
 const run = promisify(execFile);
-const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-if (!isRoot) {
-  console.warn('agent/netns.test.ts skipped: creating network namespaces needs root (CAP_SYS_ADMIN); CI runs these as root.');
-}
-const describeAsRoot = isRoot ? describe : describe.skip;
-
-// CI must never skip them silently: there they run as root or fail here.
-it('runs the namespace tests when CI is set (CI runs as root)', () => {
-  if (process.env['CI'] !== undefined && process.env['CI'] !== '') expect(isRoot).toBe(true);
-});
+const describeAsRoot = asRoot('agent/netns.test.ts');
 
 const suffix = randomBytes(4).toString('hex');
 const NS_A = `ipshift-t-${suffix}-a`;

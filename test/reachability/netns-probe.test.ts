@@ -9,15 +9,10 @@ import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child
 import { randomBytes } from 'node:crypto';
 import { createInterface, type Interface } from 'node:readline';
 import { promisify } from 'node:util';
+import { describeAsRoot as asRoot } from '../support/as-root.js';
 
 const run = promisify(execFile);
-const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-if (!isRoot) console.warn('test/reachability/netns-probe.test.ts skipped: network namespaces need root; CI runs these as root.');
-const describeAsRoot = isRoot ? describe : describe.skip;
-
-it('runs the namespace tests when CI is set (CI runs as root)', () => {
-  if (process.env['CI'] !== undefined && process.env['CI'] !== '') expect(isRoot).toBe(true);
-});
+const describeAsRoot = asRoot('test/reachability/netns-probe.test.ts');
 
 const suffix = randomBytes(4).toString('hex');
 const NS_CONTROLLER = `ipshift-p-${suffix}-c`;
