@@ -26,6 +26,10 @@ export function sandboxBanner(url: string, holder: string | null, token: string 
     '',
     ' ...and watch the status page: the IP moves to a healthy node within a second.',
     ` Heal it again:  curl -X POST '${url}/sandbox/nodes/${node}/ready?status=True' (or resolve the alert)`,
+    '',
+    ' Or pull the plug, no alert at all: ipshift\'s own node probe moves the IP in about',
+    ' 3 s, where Kubernetes marks the node NotReady only after 40 s:',
+    `   curl -X POST '${url}/sandbox/nodes/${node}/power?state=off'   (state=on to power it up)`,
     line,
   ].join('\n');
 }

@@ -12,6 +12,7 @@ import { systemClock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import type { FailoverIpProvider } from '../ports/provider.js';
 import { MemoryCluster, StaticLeadership } from './memory-cluster.js';
+import { SandboxPower } from './sandbox-power.js';
 
 export interface SandboxOptions {
   readonly config: Config;
@@ -62,8 +63,21 @@ export function sandboxFailoverIP(policy: FailoverIPPolicy, status: FailoverIPSt
 }
 
 /** Lets a newcomer break and heal the simulated nodes from the shell or the page. */
-function sandboxControls(cluster: MemoryCluster): Router {
+function sandboxControls(cluster: MemoryCluster, power: SandboxPower): Router {
   const router = express.Router();
+  router.post('/sandbox/nodes/:name/power', express.text({ type: '*/*' }), (req, res) => {
+    const state = String(req.query['state'] ?? 'off');
+    if (state !== 'on' && state !== 'off') {
+      res.status(400).json({ error: 'state must be on or off' });
+      return;
+    }
+    try {
+      power.set(req.params.name, state === 'on');
+      res.json({ node: req.params.name, power: state });
+    } catch {
+      res.status(404).json({ error: `no node ${req.params.name}` });
+    }
+  });
   router.post('/sandbox/nodes/:name/ready', express.text({ type: '*/*' }), (req, res) => {
     const status = String(req.query['status'] ?? 'True');
     if (!['True', 'False', 'Unknown'].includes(status)) {
@@ -104,6 +118,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       })),
   };
 
+  const servers = Object.fromEntries(Object.entries(SERVERS).map(([node, id]) => [String(id), node]));
+  const power = new SandboxPower(cluster, (address) => servers[String(emulator.routing(address))] ?? null);
   const app = createApp(options.config, {
     cluster,
     writer: cluster,
@@ -113,7 +129,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     logger: options.logger,
     sandbox: true,
     version: options.version,
-    extraRoutes: sandboxControls(cluster),
+    extraRoutes: sandboxControls(cluster, power),
+    probe: power.probe,
   });
   const url = await app.start(options.port, options.host);
   return {
@@ -122,6 +139,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     cluster,
     emulator,
     async stop() {
+      power.stop();
       await app.stop(2000);
       await emulator.close();
     },
