@@ -1,5 +1,5 @@
 import { nodeFacts } from '../../test/support/node-facts.js';
-import { combineProbes, foldRound, probeTargets, type ProbeResult, type ReachabilityState } from './reachability.js';
+import { combineProbes, foldRound, gateSilence, probeTargets, type ProbeResult, type ReachabilityState } from './reachability.js';
 
 const round = (entries: Record<string, ProbeResult>): Map<string, ProbeResult> => new Map(Object.entries(entries));
 
@@ -114,5 +114,21 @@ describe('combineProbes', () => {
     [[], 'inconclusive'],
   ])('%j is %s', (results, expected) => {
     expect(combineProbes(results)).toBe(expected);
+  });
+});
+
+describe('gateSilence', () => {
+  it('turns silence from an address that never answered into inconclusive, and remembers who answered', () => {
+    const first = gateSilence(new Set(), round({ '10.0.0.1': 'answered', '198.51.100.10': 'silent' }));
+    expect(first.results).toEqual(round({ '10.0.0.1': 'answered', '198.51.100.10': 'inconclusive' }));
+    expect([...first.heard]).toEqual(['10.0.0.1']);
+    const second = gateSilence(first.heard, round({ '10.0.0.1': 'silent', '198.51.100.10': 'silent' }));
+    expect(second.results).toEqual(round({ '10.0.0.1': 'silent', '198.51.100.10': 'inconclusive' }));
+    expect([...second.heard]).toEqual(['10.0.0.1']);
+  });
+
+  it('forgets addresses no longer probed', () => {
+    const { heard } = gateSilence(new Set(['10.0.0.1', '10.0.0.2']), round({ '10.0.0.2': 'silent' }));
+    expect([...heard]).toEqual(['10.0.0.2']);
   });
 });

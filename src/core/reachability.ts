@@ -20,6 +20,22 @@ export function combineProbes(results: readonly ProbeResult[]): ProbeResult {
   return results.includes('silent') ? 'silent' : 'inconclusive';
 }
 
+/**
+ * Per address: a silent probe of an address that never answered says nothing (a firewall may
+ * drop that port for good, say on the public side), so it becomes `inconclusive`. `heard` is
+ * the addresses that answered before; the result keeps only the ones probed now.
+ */
+export function gateSilence(heard: ReadonlySet<string>, results: ReadonlyMap<string, ProbeResult>): { heard: Set<string>; results: Map<string, ProbeResult> } {
+  const nextHeard = new Set<string>();
+  const gated = new Map<string, ProbeResult>();
+  for (const [address, result] of results) {
+    const known = heard.has(address) || result === 'answered';
+    if (known) nextHeard.add(address);
+    gated.set(address, result === 'silent' && !known ? 'inconclusive' : result);
+  }
+  return { heard: nextHeard, results: gated };
+}
+
 export interface NodeReachability {
   /** Rounds in a row in which this node stayed silent while another node answered. */
   readonly silentRounds: number;

@@ -59,6 +59,17 @@ describe('NodeProber', () => {
     expect(text).toContain('ipshift_node_probe_rounds_total{counted="true"} 9');
   });
 
+  it('a failover address that never answered (a firewall drops it) neither shields nor blames the holder', async () => {
+    const answers: Record<string, ProbeResult> = { '10.0.0.1': 'answered', '10.0.0.2': 'answered', '198.51.100.10': 'silent' };
+    const { prober } = setup(answers);
+    for (let i = 0; i < 4; i++) await prober.roundOnce();
+    expect(prober.unresponsive().size).toBe(0);
+    answers['10.0.0.1'] = 'silent';
+    await prober.roundOnce();
+    await prober.roundOnce();
+    expect([...prober.unresponsive()]).toEqual(['holder']);
+  });
+
   it('a round with nothing to probe counts nowhere', async () => {
     const registry = new Registry();
     const prober = new NodeProber({

@@ -1,4 +1,4 @@
-import { combineProbes, foldRound, probeTargets, type ProbeResult, type ReachabilityState } from '../core/reachability.js';
+import { combineProbes, foldRound, gateSilence, probeTargets, type ProbeResult, type ReachabilityState } from '../core/reachability.js';
 import type { NodeFacts } from '../core/model.js';
 import type { ReachabilityMetrics } from '../metrics/reachability-metrics.js';
 import type { Logger } from '../ports/logger.js';
@@ -33,6 +33,7 @@ export class NodeProber {
   readonly #options: NodeProberOptions;
   #state: ReachabilityState = new Map();
   #unresponsive: ReadonlySet<string> = new Set();
+  #heard: ReadonlySet<string> = new Set();
   #timer: NodeJS.Timeout | null = null;
   #round: Promise<void> | null = null;
   #stopped = false;
@@ -75,19 +76,21 @@ export class NodeProber {
       return;
     }
     const timeoutMs = Math.max(100, Math.floor(intervalMs * 0.9));
-    const once = async (address: string, path: 'internal' | 'failover-ip'): Promise<ProbeResult> => {
-      const result = await probe(address, port, timeoutMs).catch((): ProbeResult => 'inconclusive');
-      metrics.probed(path, result);
-      return result;
-    };
-    const results = new Map<string, ProbeResult>();
+    const paths = targets.map((node) => ({ node: node.name, addresses: [node.addresses[0] as string, ...(holders.get(node.name) ?? [])] }));
+    const raw = new Map<string, ProbeResult>();
     await Promise.all(
-      targets.map(async (node) => {
-        const paths = [once(node.addresses[0] as string, 'internal'), ...(holders.get(node.name) ?? []).map((address) => once(address, 'failover-ip'))];
-        results.set(node.name, combineProbes(await Promise.all(paths)));
-      }),
+      paths.flatMap(({ addresses }) =>
+        addresses.map(async (address, i) => {
+          const result = await probe(address, port, timeoutMs).catch((): ProbeResult => 'inconclusive');
+          metrics.probed(i === 0 ? 'internal' : 'failover-ip', result);
+          raw.set(address, result);
+        }),
+      ),
     );
     if (this.#stopped) return;
+    const gated = gateSilence(this.#heard, raw);
+    this.#heard = gated.heard;
+    const results = new Map(paths.map(({ node, addresses }) => [node, combineProbes(addresses.map((a) => gated.results.get(a) ?? 'inconclusive'))]));
     const outcome = foldRound(this.#state, results, failures);
     metrics.round(outcome.counted);
     this.#state = outcome.state;

@@ -29,7 +29,7 @@ describe('node probe in the controller', () => {
   it('a holder silent on its InternalIP and its failover address moves at once, with the issue in state and metrics', async () => {
     const answers: Record<string, ProbeResult> = {};
     const { url, probed } = await start(answers);
-    await waitFor(() => probed.includes(`${ADDRESS}:10250`) && probed.includes('10.0.0.1:10250'), 3000, 'the holder and its failover address probed');
+    await waitFor(() => probed.includes(`${ADDRESS}:9101`) && probed.includes('10.0.0.1:9101'), 3000, 'the holder and its failover address probed');
     expect(h.holderAtProvider()).toBe('node-1');
     answers['10.0.0.1'] = 'silent';
     answers[ADDRESS] = 'silent';

@@ -16,7 +16,7 @@ const results: string[] = [];
 const metrics = createReachabilityMetrics(new Registry());
 const prober = new NodeProber({
   probe: tcpProbe,
-  port: 10250,
+  port: 9101,
   intervalMs: 500,
   failures: 3,
   nodes: () => [nodeFacts('holder', { addresses: [holderAddress as string] }), nodeFacts('witness', { addresses: [witnessAddress as string] })],
