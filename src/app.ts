@@ -123,6 +123,7 @@ export function createApp(config: Config, parts: AppParts): App {
           port: config.nodeProbePort,
           intervalMs: config.nodeProbeIntervalMs,
           failures: config.nodeProbeFailures,
+          ...(config.nodeName === undefined ? {} : { self: config.nodeName }),
           nodes: () => parts.cluster.nodes(),
           holders: () => heldAddresses(reconciler.snapshot()),
           onChange: (reason) => loop.request(reason),

@@ -82,6 +82,7 @@ export const SETTINGS = {
   kubeconfig: setting<string | undefined>('KUBECONFIG', 'kubeconfig', undefined, 'in-cluster, then ~/.kube/config', 'Kubeconfig to use outside a cluster.', optionalStr),
   namespace: setting<string | undefined>('IPSHIFT_NAMESPACE', 'namespace', undefined, '$POD_NAMESPACE, else ipshift', 'Namespace for the Lease and Events.', optionalStr),
   podName: setting<string | undefined>('POD_NAME', 'podName', undefined, 'hostname', 'Identity in leader election.', optionalStr),
+  nodeName: setting<string | undefined>('NODE_NAME', 'nodeName', undefined, 'unset', "The node this replica runs on (downward API): its own answers to the node probe are local and never count as a witness.", optionalStr),
   podIp: setting<string | undefined>('POD_IP', 'podIp', undefined, 'unset', 'Address the leader advertises for webhook forwarding.', optionalStr),
   leaseName: setting('IPSHIFT_LEASE_NAME', 'leaseName', 'ipshift-controller', 'ipshift-controller', 'Name of the coordination.k8s.io Lease.', str),
   leaseDurationSeconds: setting('IPSHIFT_LEASE_DURATION_SECONDS', 'leaseDurationSeconds', 15, '15', 'Leader lease duration.', int(1, 600)),

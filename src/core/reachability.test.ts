@@ -69,6 +69,18 @@ describe('foldRound', () => {
     expect(run(rounds)).toEqual(expected);
   });
 
+  it("never takes the prober's own node as a witness: it answers locally even when the network is gone", () => {
+    let state: ReachabilityState = new Map();
+    const flagged: string[][] = [];
+    for (const r of [{ h: 'answered', self: 'answered' }, { h: 'silent', self: 'answered' }, { h: 'silent', self: 'answered' }, { h: 'silent', self: 'answered' }] as const) {
+      const outcome = foldRound(state, round(r), 3, 'self');
+      state = outcome.state;
+      flagged.push([...outcome.unresponsive]);
+    }
+    expect(flagged).toEqual([[], [], [], []]);
+    expect(foldRound(new Map(), round({ h: 'silent', self: 'answered', w: 'answered' }), 3, 'self').counted).toBe(true);
+  });
+
   it('honours the configured number of failures', () => {
     expect(run([{ h: 'answered', w: 'answered' }, { h: 'silent', w: 'answered' }], 1)).toEqual([[], ['h']]);
   });

@@ -57,11 +57,12 @@ export interface RoundOutcome {
 /**
  * Folds one probe round into the state. A silent round counts against a node only when some
  * other node answered in the same round: that witness shows the prober's own path works, so a
- * partition on the controller's side never blames the holder. Nodes not probed this round are
- * forgotten.
+ * partition on the controller's side never blames the holder. `self`, the node the prober runs
+ * on, answers locally and so is never a witness. Nodes not probed this round are forgotten.
  */
-export function foldRound(previous: ReachabilityState, results: ReadonlyMap<string, ProbeResult>, failuresToFlag: number): RoundOutcome {
-  const answering = [...results.values()].filter((r) => r === 'answered').length;
+export function foldRound(previous: ReachabilityState, results: ReadonlyMap<string, ProbeResult>, failuresToFlag: number, self?: string): RoundOutcome {
+  let answering = 0;
+  for (const [node, result] of results) if (result === 'answered' && node !== self) answering++;
   const state = new Map<string, NodeReachability>();
   const unresponsive = new Set<string>();
   for (const [node, result] of results) {

@@ -12,6 +12,8 @@ export interface NodeProberOptions {
   readonly failures: number;
   /** Nodes probed besides the holders, so every round has someone who can answer. */
   readonly witnesses?: number;
+  /** The node this replica runs on: its answers are local, never a witness. */
+  readonly self?: string;
   readonly nodes: () => readonly NodeFacts[];
   /** Each holder and the IPv4 failover addresses it holds (probed too: the public path). */
   readonly holders: () => ReadonlyMap<string, readonly string[]>;
@@ -91,7 +93,7 @@ export class NodeProber {
     const gated = gateSilence(this.#heard, raw);
     this.#heard = gated.heard;
     const results = new Map(paths.map(({ node, addresses }) => [node, combineProbes(addresses.map((a) => gated.results.get(a) ?? 'inconclusive'))]));
-    const outcome = foldRound(this.#state, results, failures);
+    const outcome = foldRound(this.#state, results, failures, this.#options.self);
     metrics.round(outcome.counted);
     this.#state = outcome.state;
     const before = this.#unresponsive;
