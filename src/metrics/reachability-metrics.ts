@@ -10,7 +10,7 @@ export function createReachabilityMetrics(registry: Registry): ReachabilityMetri
   const registers = [registry];
   const probes = new Counter({
     name: 'ipshift_node_probes_total',
-    help: "ipshift's own TCP probes, by path (internal: a node's InternalIP; failover-ip: a held failover address) and result: answered (connected or refused), silent (no reply in time, host unreachable), inconclusive (the prober could not send).",
+    help: "ipshift's own TCP probes (two connects per address and round, counted once: answered if either was), by path (internal: a node's InternalIP; failover-ip: a held failover address) and result: answered (connected or refused), silent (no reply in time, host unreachable), inconclusive (the prober could not send).",
     labelNames: ['path', 'result'] as const,
     registers,
   });

@@ -33,7 +33,8 @@ describe('NodeProber', () => {
     const answers: Record<string, ProbeResult> = { '10.0.0.1': 'answered', '10.0.0.2': 'answered', '198.51.100.10': 'answered' };
     const { prober, probed, changes, registry } = setup(answers);
     await prober.roundOnce();
-    expect(probed.sort()).toEqual(['10.0.0.1:10250/900', '10.0.0.2:10250/900', '198.51.100.10:10250/900']);
+    // Two connects per address and round.
+    expect(probed.sort()).toEqual(['10.0.0.1:10250/900', '10.0.0.1:10250/900', '10.0.0.2:10250/900', '10.0.0.2:10250/900', '198.51.100.10:10250/900', '198.51.100.10:10250/900']);
     answers['10.0.0.1'] = 'silent';
     // The private path alone failing is not enough: the failover address still answers.
     for (let i = 0; i < 4; i++) await prober.roundOnce();
@@ -68,6 +69,26 @@ describe('NodeProber', () => {
     await prober.roundOnce();
     await prober.roundOnce();
     expect([...prober.unresponsive()]).toEqual(['holder']);
+  });
+
+  it('one lost connect of the two in a round is no silence', async () => {
+    const registry = new Registry();
+    let call = 0;
+    const prober = new NodeProber({
+      // Every other connect to the holder gets no answer: a lossy path, not a dead node.
+      probe: async (address) => (address === '10.0.0.1' && call++ % 2 === 0 ? 'silent' : 'answered'),
+      port: 10250,
+      intervalMs: 1000,
+      failures: 1,
+      nodes: () => nodes,
+      holders: () => new Map([['holder', []]]),
+      onChange: () => undefined,
+      metrics: createReachabilityMetrics(registry),
+      logger: silentLogger,
+    });
+    for (let i = 0; i < 5; i++) await prober.roundOnce();
+    expect(prober.unresponsive().size).toBe(0);
+    expect(await registry.metrics()).toContain('ipshift_node_probes_total{path="internal",result="silent"} 0');
   });
 
   it('a round with nothing to probe counts nowhere', async () => {
