@@ -28,7 +28,7 @@ export function sandboxBanner(url: string, holder: string | null, token: string 
     ` Heal it again:  curl -X POST '${url}/sandbox/nodes/${node}/ready?status=True' (or resolve the alert)`,
     '',
     ' Or pull the plug, no alert at all: ipshift\'s own node probe moves the IP in about',
-    ' 3 s, where Kubernetes marks the node NotReady only after 40 s:',
+    ' 4 s, where Kubernetes marks the node NotReady only after 40 s:',
     `   curl -X POST '${url}/sandbox/nodes/${node}/power?state=off'   (state=on to power it up)`,
     line,
   ].join('\n');
