@@ -14,13 +14,10 @@ import { makeFailoverIP, makeNode, startFakeKubeApi, type FakeKubeApi } from '..
 import { AgentOptionsError } from './agent-options.js';
 import { startAgentFromEnv, type StartedAgent } from './agent-command.js';
 import { Iproute2Link } from './iproute2-link.js';
+import { describeAsRoot as asRoot } from '../test/support/as-root.js';
 
 const run = promisify(execFile);
-const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-if (!isRoot) {
-  console.warn('agent/agent-command.test.ts (namespace part) skipped: creating network namespaces needs root; CI runs these as root.');
-}
-const describeAsRoot = isRoot ? describe : describe.skip;
+const describeAsRoot = asRoot('agent/agent-command.test.ts (namespace part)');
 
 const NS = `ipshift-t-${randomBytes(4).toString('hex')}-e`;
 
