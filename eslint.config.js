@@ -35,7 +35,10 @@ export default tseslint.config(
         { object: 'Date', property: 'now', message: 'src/core takes the time as an argument.' },
         { object: 'Math', property: 'random', message: 'src/core is deterministic.' },
       ],
-      'no-restricted-syntax': ['error', { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'src/core takes the time as an argument.' }],
+      'no-restricted-syntax': [
+        'error',
+        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'src/core takes the time as an argument.' },
+      ],
     },
   },
 );

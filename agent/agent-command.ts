@@ -19,10 +19,7 @@ export interface StartedAgent {
  * FailoverIPs, the first lists awaited (an empty view would read as "everything deleted"),
  * then the agent. Throws AgentOptionsError on invalid settings. `overrides` is for tests.
  */
-export async function startAgentFromEnv(
-  env: NodeJS.ProcessEnv,
-  overrides: { readonly link?: IpLink; readonly logger?: Logger } = {},
-): Promise<StartedAgent> {
+export async function startAgentFromEnv(env: NodeJS.ProcessEnv, overrides: { readonly link?: IpLink; readonly logger?: Logger } = {}): Promise<StartedAgent> {
   const options = agentOptionsFromEnv(env);
   const host = env['KUBERNETES_SERVICE_HOST'];
   const logger = overrides.logger ?? createLogger({ level: options.logLevel, format: options.logFormat ?? (host === undefined ? 'text' : 'json') });

@@ -98,7 +98,8 @@ export function agentOptionsFromEnv(env: Readonly<Record<string, string | undefi
   const kubeconfig = get('KUBECONFIG');
   const clusterLabel = get('IPSHIFT_CLUSTER_LABEL');
 
-  if (problems.length > 0 || logLevel === undefined || nodeName === undefined || mode === undefined || bindAddress === null) throw new AgentOptionsError(problems);
+  if (problems.length > 0 || logLevel === undefined || nodeName === undefined || mode === undefined || bindAddress === null)
+    throw new AgentOptionsError(problems);
   return {
     nodeName,
     mode,

@@ -23,12 +23,7 @@ async function metricValue(registry: Registry, name: string, labels: Record<stri
 function setup(options: { mode?: AgentMode; fips?: FailoverIPObject[]; ledger?: LedgerStore; nodeName?: string; mac?: string; view?: FakeClusterView } = {}) {
   const nodeName = options.nodeName ?? 'node-a';
   const mac = options.mac ?? MAC_A;
-  const view =
-    options.view ??
-    new FakeClusterView(
-      [nodeFacts(nodeName, { annotations: { [PRIMARY_MAC_ANNOTATION]: mac } })],
-      options.fips ?? [],
-    );
+  const view = options.view ?? new FakeClusterView([nodeFacts(nodeName, { annotations: { [PRIMARY_MAC_ANNOTATION]: mac } })], options.fips ?? []);
   const link = new FakeIpLink([
     { name: 'lo', mac: '00:00:00:00:00:00', addresses: ['127.0.0.1/8'] },
     { name: 'eth0', mac, addresses: ['203.0.113.5/24', '2a03:4000:6:1::5/64', '192.0.2.99/32'] },
@@ -49,9 +44,7 @@ describe('NodeAgent.syncOnce', () => {
   it('all-eligible: adds the /32, the failover /64 and the EUI-64 next hop; a second pass changes nothing', async () => {
     const { agent, link, registry, ledger } = setup({ fips: [V4, V6] });
     await agent.start();
-    expect(link.cidrsOn('eth0')).toEqual(
-      expect.arrayContaining(['198.51.100.1/32', '2001:db8:1::1/64', EUI64_A, '203.0.113.5/24', '192.0.2.99/32']),
-    );
+    expect(link.cidrsOn('eth0')).toEqual(expect.arrayContaining(['198.51.100.1/32', '2001:db8:1::1/64', EUI64_A, '203.0.113.5/24', '192.0.2.99/32']));
     expect((ledger as MemoryLedgerStore).entries).toEqual([
       { iface: 'eth0', cidr: '198.51.100.1/32' },
       { iface: 'eth0', cidr: '2001:db8:1::1/64' },
@@ -107,10 +100,7 @@ describe('NodeAgent.syncOnce', () => {
 
   it('holder-only: the new holder adds as soon as it is desired, the old one removes once neither desired nor assigned', async () => {
     const view = new FakeClusterView(
-      [
-        nodeFacts('node-a', { annotations: { [PRIMARY_MAC_ANNOTATION]: MAC_A } }),
-        nodeFacts('node-b', { annotations: { [PRIMARY_MAC_ANNOTATION]: MAC_B } }),
-      ],
+      [nodeFacts('node-a', { annotations: { [PRIMARY_MAC_ANNOTATION]: MAC_A } }), nodeFacts('node-b', { annotations: { [PRIMARY_MAC_ANNOTATION]: MAC_B } })],
       [failoverIP('web', ['198.51.100.1'], { status: { assignedNode: 'node-a', desiredNode: 'node-a' } })],
     );
     const a = setup({ mode: 'holder-only', nodeName: 'node-a', mac: MAC_A, view });

@@ -169,7 +169,11 @@ export class NodeAgent {
   /** One full pass: read, decide, apply (adds before removals), report. */
   async syncOnce(): Promise<SyncReport> {
     const { cluster, link, metrics, clock } = this.deps;
-    const report: { -readonly [K in keyof SyncReport]: SyncReport[K] } & { added: AddressOnInterface[]; removed: AddressOnInterface[]; failed: FailedOperation[] } = {
+    const report: { -readonly [K in keyof SyncReport]: SyncReport[K] } & {
+      added: AddressOnInterface[];
+      removed: AddressOnInterface[];
+      failed: FailedOperation[];
+    } = {
       completed: false,
       iface: null,
       added: [],
@@ -289,7 +293,13 @@ export class NodeAgent {
         this.log.error('cannot list interfaces', { error: classify(error).message });
       }
     }
-    metrics.setAddresses(presence(desired.addresses, after.find((i) => i.name === iface.name), iface.name));
+    metrics.setAddresses(
+      presence(
+        desired.addresses,
+        after.find((i) => i.name === iface.name),
+        iface.name,
+      ),
+    );
     metrics.syncFinished(clock.now());
     report.completed = true;
     return finish();

@@ -31,14 +31,44 @@ interface Row {
 }
 
 const rows: Row[] = [
-  { description: 'primary-mac annotation wins', annotations: { [PRIMARY_MAC_ANNOTATION]: '52:54:00:00:00:02' }, addresses: ['203.0.113.5'], expected: { iface: 'eth1', rule: 'primary-mac', warnings: 0 } },
-  { description: 'primary-mac in upper case with dashes', annotations: { [PRIMARY_MAC_ANNOTATION]: '52-54-00-00-00-02' }, expected: { iface: 'eth1', rule: 'primary-mac', warnings: 0 } },
-  { description: 'unknown MAC: falls back to the node address, with a warning', annotations: { [PRIMARY_MAC_ANNOTATION]: '52:54:00:00:00:99' }, addresses: ['10.0.0.5'], expected: { iface: 'eth1', rule: 'node-address', warnings: 1 } },
-  { description: 'malformed MAC: warning and fallback', annotations: { [PRIMARY_MAC_ANNOTATION]: 'eth0' }, addresses: ['203.0.113.5'], expected: { iface: 'eth0', rule: 'node-address', warnings: 1 } },
+  {
+    description: 'primary-mac annotation wins',
+    annotations: { [PRIMARY_MAC_ANNOTATION]: '52:54:00:00:00:02' },
+    addresses: ['203.0.113.5'],
+    expected: { iface: 'eth1', rule: 'primary-mac', warnings: 0 },
+  },
+  {
+    description: 'primary-mac in upper case with dashes',
+    annotations: { [PRIMARY_MAC_ANNOTATION]: '52-54-00-00-00-02' },
+    expected: { iface: 'eth1', rule: 'primary-mac', warnings: 0 },
+  },
+  {
+    description: 'unknown MAC: falls back to the node address, with a warning',
+    annotations: { [PRIMARY_MAC_ANNOTATION]: '52:54:00:00:00:99' },
+    addresses: ['10.0.0.5'],
+    expected: { iface: 'eth1', rule: 'node-address', warnings: 1 },
+  },
+  {
+    description: 'malformed MAC: warning and fallback',
+    annotations: { [PRIMARY_MAC_ANNOTATION]: 'eth0' },
+    addresses: ['203.0.113.5'],
+    expected: { iface: 'eth0', rule: 'node-address', warnings: 1 },
+  },
   { description: 'InternalIP found on an interface', addresses: ['10.0.0.5', '203.0.113.5'], expected: { iface: 'eth1', rule: 'node-address', warnings: 0 } },
   { description: 'IPv6 node address, differently spelled', addresses: ['2A03:4000:6:1:0::5'], expected: { iface: 'eth0', rule: 'node-address', warnings: 0 } },
-  { description: 'node address the agent added itself does not count', addresses: ['10.0.0.5'], ledger: [{ iface: 'eth1', cidr: '10.0.0.5/16' }], configured: 'eth0', expected: { iface: 'eth0', rule: 'configured', warnings: 0 } },
-  { description: 'no node address on any interface: the configured one', addresses: ['192.0.2.1'], configured: 'eth1', expected: { iface: 'eth1', rule: 'configured', warnings: 0 } },
+  {
+    description: 'node address the agent added itself does not count',
+    addresses: ['10.0.0.5'],
+    ledger: [{ iface: 'eth1', cidr: '10.0.0.5/16' }],
+    configured: 'eth0',
+    expected: { iface: 'eth0', rule: 'configured', warnings: 0 },
+  },
+  {
+    description: 'no node address on any interface: the configured one',
+    addresses: ['192.0.2.1'],
+    configured: 'eth1',
+    expected: { iface: 'eth1', rule: 'configured', warnings: 0 },
+  },
   { description: 'configured interface missing: no interface, explained', configured: 'ens3', expected: { iface: null, warnings: 2 } },
   { description: 'loopback never qualifies', addresses: ['127.0.0.1'], expected: { iface: null, warnings: 1 } },
 ];

@@ -58,8 +58,6 @@ export function chooseInterface(
     if (byName !== undefined) return { iface: byName, rule: 'configured', warnings };
     warnings.push(`configured interface "${configured}" (IPSHIFT_AGENT_INTERFACE) does not exist on this node`);
   }
-  warnings.push(
-    `no interface found: set annotation ${PRIMARY_MAC_ANNOTATION} on node ${node.name}, or IPSHIFT_AGENT_INTERFACE`,
-  );
+  warnings.push(`no interface found: set annotation ${PRIMARY_MAC_ANNOTATION} on node ${node.name}, or IPSHIFT_AGENT_INTERFACE`);
   return { iface: null, warnings };
 }

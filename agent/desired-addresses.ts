@@ -1,16 +1,6 @@
 import { matchesSelector } from '../src/core/label-selector.js';
 import { failoverIPKey, type FailoverIPObject, type NodeFacts } from '../src/core/model.js';
-import {
-  eui64Address,
-  formatCidr,
-  ipv6FirstHost,
-  ipv6InPrefix,
-  ipv6IsNetworkOnly,
-  ipv6ToBigInt,
-  parseCidr,
-  type Cidr,
-  type Family,
-} from './ip-address.js';
+import { eui64Address, formatCidr, ipv6FirstHost, ipv6InPrefix, ipv6IsNetworkOnly, ipv6ToBigInt, parseCidr, type Cidr, type Family } from './ip-address.js';
 import type { Iface } from './ip-link.js';
 import type { AddressOnInterface } from './reconcile-addresses.js';
 
@@ -141,9 +131,7 @@ export function desiredAddresses(input: DesiredInput): DesiredResult {
     const native = nativeIPv6Prefix(input);
     const nextHop = native === null ? null : eui64Address(native, input.iface.mac);
     if (native === null) {
-      warnings.push(
-        `no native IPv6 /64 on ${input.iface.name} and IPSHIFT_AGENT_IPV6_PREFIX is unset: the EUI-64 next-hop address cannot be derived`,
-      );
+      warnings.push(`no native IPv6 /64 on ${input.iface.name} and IPSHIFT_AGENT_IPV6_PREFIX is unset: the EUI-64 next-hop address cannot be derived`);
     } else if (nextHop === null) {
       warnings.push(`interface ${input.iface.name} has no usable MAC ("${input.iface.mac}"): the EUI-64 next-hop address cannot be derived`);
     } else {

@@ -157,7 +157,12 @@ export class Iproute2Link implements IpLink {
       this.deps.logger.debug('address announced', { interface: iface, address: cidr, tool: command.path });
     } catch (error) {
       // arping and ndisc6 exit non-zero when nobody answers, which an announcement does not expect.
-      this.deps.logger.debug('announcement tool exited with an error', { interface: iface, address: cidr, tool: command.path, error: (error as Error).message });
+      this.deps.logger.debug('announcement tool exited with an error', {
+        interface: iface,
+        address: cidr,
+        tool: command.path,
+        error: (error as Error).message,
+      });
     }
   }
 

@@ -19,7 +19,10 @@ describe('FileLedgerStore', () => {
 
   it('saves, creating the directory, and loads back canonical entries', async () => {
     const store = new FileLedgerStore({ stateDir: join(dir, 'state') });
-    await store.save([{ iface: 'eth0', cidr: '198.51.100.1/32' }, { iface: 'eth0', cidr: '2001:db8:1::1/64' }]);
+    await store.save([
+      { iface: 'eth0', cidr: '198.51.100.1/32' },
+      { iface: 'eth0', cidr: '2001:db8:1::1/64' },
+    ]);
     await expect(new FileLedgerStore({ stateDir: join(dir, 'state') }).load()).resolves.toEqual([
       { iface: 'eth0', cidr: '198.51.100.1/32' },
       { iface: 'eth0', cidr: '2001:db8:1::1/64' },

@@ -61,7 +61,8 @@ export class FileLedgerStore implements LedgerStore {
       throw terminalError(`the ledger ${this.path} is not valid JSON`, 'ledger-corrupt', error);
     }
     const entries = canonicalEntries(parsed);
-    if (entries === null) throw terminalError(`the ledger ${this.path} does not have the expected shape {version: 1, entries: [{iface, cidr}]}`, 'ledger-corrupt');
+    if (entries === null)
+      throw terminalError(`the ledger ${this.path} does not have the expected shape {version: 1, entries: [{iface, cidr}]}`, 'ledger-corrupt');
     return entries;
   }
 

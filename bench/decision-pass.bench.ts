@@ -41,7 +41,8 @@ const servers = new Set(nodes.map((n) => n.name));
 const failoverIPs: PassFailoverIP[] = Array.from({ length: FIPS }, (_, i) => ({
   key: `ns-${i % 7}/fip-${i}`,
   addresses: [`198.51.100.${i}`],
-  nodeSelector: i % 4 === 0 ? { matchLabels: { pool: 'edge' } } : { matchExpressions: [{ key: 'zone', operator: 'In', values: [`zone-${i % 3}`, `zone-${(i + 1) % 3}`] }] },
+  nodeSelector:
+    i % 4 === 0 ? { matchLabels: { pool: 'edge' } } : { matchExpressions: [{ key: 'zone', operator: 'In', values: [`zone-${i % 3}`, `zone-${(i + 1) % 3}`] }] },
   nodesWithServer: servers,
   assignedNode: `node-${Math.floor(random() * NODES)}`,
   cooldownMs: 300_000,
@@ -72,5 +73,9 @@ collect();
 const heapAfter = process.memoryUsage().heapUsed;
 void retained;
 const s = summary(samples.slice(5)); // the first runs warm the JIT up
-console.log(`| decision pass (${NODES} nodes, ${FIPS} FailoverIPs, ${ALERTS} alerts) | median ${ms(s.median)}, p99 ${ms(s.p99)} over ${RUNS - 5} runs | target median <= 20 ms |`);
-console.log(`| heap: inputs + one pass result (5,000 nodes, 100 FailoverIPs, 20,000 alerts) | ${mib(heapAfter)} live after GC (inputs ${mib(heapBefore)}, peak seen ${mib(Math.max(heapWithResult, heapAfter))}); ${moves} moves planned | — |`);
+console.log(
+  `| decision pass (${NODES} nodes, ${FIPS} FailoverIPs, ${ALERTS} alerts) | median ${ms(s.median)}, p99 ${ms(s.p99)} over ${RUNS - 5} runs | target median <= 20 ms |`,
+);
+console.log(
+  `| heap: inputs + one pass result (5,000 nodes, 100 FailoverIPs, 20,000 alerts) | ${mib(heapAfter)} live after GC (inputs ${mib(heapBefore)}, peak seen ${mib(Math.max(heapWithResult, heapAfter))}); ${moves} moves planned | — |`,
+);

@@ -24,7 +24,15 @@ async function until(check: () => boolean, timeoutMs: number, what: string): Pro
 }
 
 async function webhookToRoute(): Promise<number[]> {
-  const box = await startSandbox({ config: loadConfig({ IPSHIFT_SANDBOX: '1' }), logger: silentLogger, version: 'bench', port: 0, host: '127.0.0.1', cooldownSeconds: 0, taskDurationMs: 5 });
+  const box = await startSandbox({
+    config: loadConfig({ IPSHIFT_SANDBOX: '1' }),
+    logger: silentLogger,
+    version: 'bench',
+    port: 0,
+    host: '127.0.0.1',
+    cooldownSeconds: 0,
+    taskDurationMs: 5,
+  });
   const samples: number[] = [];
   try {
     await box.app.loop.idle();
@@ -42,7 +50,11 @@ async function webhookToRoute(): Promise<number[]> {
         fingerprint: `bench-${i}`,
       });
       const post = (status: string) =>
-        fetch(`${box.url}/webhook/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ version: '4', status, receiver: 'b', groupKey: 'g', alerts: [alert(status)] }) });
+        fetch(`${box.url}/webhook/alertmanager`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ version: '4', status, receiver: 'b', groupKey: 'g', alerts: [alert(status)] }),
+        });
       const sent = Date.now();
       const response = await post('firing');
       if (response.status !== 200) throw new Error(`webhook answered ${response.status}`);
@@ -65,7 +77,14 @@ async function conditionToRoute(): Promise<number[]> {
   const controller = await startKubeController(api, emulator);
   const samples: number[] = [];
   const setReady = (name: string, ready: 'True' | 'False') =>
-    api.setNode(makeNode({ name, internalIP: `192.0.2.${10 + Number(name.slice(-1))}`, annotations: { 'ipshift.dev/server-id': String(KUBE_SERVER_OF[name]) }, conditions: { Ready: ready } }));
+    api.setNode(
+      makeNode({
+        name,
+        internalIP: `192.0.2.${10 + Number(name.slice(-1))}`,
+        annotations: { 'ipshift.dev/server-id': String(KUBE_SERVER_OF[name]) },
+        conditions: { Ready: ready },
+      }),
+    );
   try {
     await until(() => controller.elector.isLeader(), 10_000, 'leadership');
     await until(() => controller.app.reconciler.snapshot().failoverIPs[0]?.memory.assignedNode === 'node-1', 10_000, 'the first view');
@@ -76,10 +95,14 @@ async function conditionToRoute(): Promise<number[]> {
       setReady(holder, 'False');
       await until(() => emulator.patches.length > before, 10_000, 'the route request');
       samples.push((emulator.patches[before]?.at ?? NaN) - changed);
-      await until(() => {
-        const memory = controller.app.reconciler.snapshot().failoverIPs[0]?.memory;
-        return memory !== undefined && memory.assignedNode !== holder && !memory.moveInFlight;
-      }, 10_000, 'the move to finish');
+      await until(
+        () => {
+          const memory = controller.app.reconciler.snapshot().failoverIPs[0]?.memory;
+          return memory !== undefined && memory.assignedNode !== holder && !memory.moveInFlight;
+        },
+        10_000,
+        'the move to finish',
+      );
       setReady(holder, 'True');
       await new Promise((resolve) => setTimeout(resolve, 20));
       await controller.app.loop.idle();
@@ -93,6 +116,10 @@ async function conditionToRoute(): Promise<number[]> {
 }
 
 const webhook = summary(await webhookToRoute());
-console.log(`| webhook (down alert on the holder) -> provider receives the route request, ${FAILOVERS} failovers | p50 ${ms(webhook.median)}, p99 ${ms(webhook.p99)} | target p99 < 50 ms |`);
+console.log(
+  `| webhook (down alert on the holder) -> provider receives the route request, ${FAILOVERS} failovers | p50 ${ms(webhook.median)}, p99 ${ms(webhook.p99)} | target p99 < 50 ms |`,
+);
 const condition = summary(await conditionToRoute());
-console.log(`| Node Ready=False in the API server -> route request (real adapter, watch over HTTP), ${CONDITION_CHANGES} changes | p50 ${ms(condition.median)}, p99 ${ms(condition.p99)} | target p99 < 200 ms |`);
+console.log(
+  `| Node Ready=False in the API server -> route request (real adapter, watch over HTTP), ${CONDITION_CHANGES} changes | p50 ${ms(condition.median)}, p99 ${ms(condition.p99)} | target p99 < 200 ms |`,
+);

@@ -42,7 +42,13 @@ const LABELS: Record<Kind, string> = {
 function payload(size: number, resolvedCount: number): string {
   const alerts = Array.from({ length: size }, (_, i) => ({
     status: i < resolvedCount ? 'resolved' : 'firing',
-    labels: { alertname: i % 2 === 0 ? 'KubeNodeNotReady' : 'NodeFilesystemAlmostFull', node: `node-${i % 10}`, instance: `10.0.0.${i % 10}:9100`, severity: i % 2 === 0 ? 'critical' : 'warning', series: String(i) },
+    labels: {
+      alertname: i % 2 === 0 ? 'KubeNodeNotReady' : 'NodeFilesystemAlmostFull',
+      node: `node-${i % 10}`,
+      instance: `10.0.0.${i % 10}:9100`,
+      severity: i % 2 === 0 ? 'critical' : 'warning',
+      series: String(i),
+    },
     annotations: { summary: `Alert ${i} about node-${i % 10}`, runbook_url: 'https://runbooks.prometheus-operator.dev/runbooks/kubernetes/kubenodenotready' },
     startsAt: '2026-11-22T10:55:38.006494673Z',
     endsAt: i < resolvedCount ? '2026-11-22T10:59:38.006Z' : '0001-01-01T00:00:00Z',
@@ -224,7 +230,9 @@ const fmt = (value: number, digits = 2): string => value.toFixed(digits);
 async function main(): Promise<void> {
   const servers = { bare: await startServer('bare'), ipshift: await startServer('ipshift'), 'ipshift-plain': await startServer('ipshift-plain') };
   const lines: string[] = [];
-  const load = loadavg().map((value) => value.toFixed(1)).join(' ');
+  const load = loadavg()
+    .map((value) => value.toFixed(1))
+    .join(' ');
   // Rows follow bench/run.ts (`| what | measured | target |`); under `npm run bench` the runner adds the header.
   if (process.env['npm_lifecycle_event'] !== 'bench') {
     lines.push(
@@ -246,7 +254,9 @@ async function main(): Promise<void> {
       const result = summarise(slices[kind]);
       const ratio = kind === 'bare' ? '' : ` (${fmt((100 * result.rps) / bare.rps, 0)} % of bare)`;
       const target = kind === 'bare' ? 'the platform ceiling' : size === 100 ? 'target >= 60 % of bare' : '—';
-      lines.push(`| webhook ingest, ${size} alert${size === 1 ? '' : 's'}/payload (${kb}), ${workload}, ${LABELS[kind]} | ${fmt(result.rps, 0)} req/s${ratio}, p50 ${fmt(result.p50)} ms, p99 ${fmt(result.p99)} ms | ${target} |`);
+      lines.push(
+        `| webhook ingest, ${size} alert${size === 1 ? '' : 's'}/payload (${kb}), ${workload}, ${LABELS[kind]} | ${fmt(result.rps, 0)} req/s${ratio}, p50 ${fmt(result.p50)} ms, p99 ${fmt(result.p99)} ms | ${target} |`,
+      );
     }
   };
   try {

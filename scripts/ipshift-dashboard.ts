@@ -64,7 +64,11 @@ const ROWS: readonly RowSpec[] = [
         targets: [{ expr: `sum(ipshift_leader{${C}})`, instant: true }],
         w: 4,
         h: 4,
-        thresholds: [[null, 'red'], [1, 'green'], [2, 'orange']],
+        thresholds: [
+          [null, 'red'],
+          [1, 'green'],
+          [2, 'orange'],
+        ],
         mappings: [valueMap({ '0': ['none', 'red'], '1': ['elected', 'green'] })],
       },
       {
@@ -98,7 +102,10 @@ const ROWS: readonly RowSpec[] = [
         targets: [{ expr: `count(max by (cluster, node) (ipshift_node_health_issue{${C}}) == 1) or vector(0)`, instant: true }],
         w: 4,
         h: 4,
-        thresholds: [[null, 'green'], [1, 'orange']],
+        thresholds: [
+          [null, 'green'],
+          [1, 'orange'],
+        ],
       },
       {
         type: 'stat',
@@ -183,7 +190,8 @@ const ROWS: readonly RowSpec[] = [
       {
         type: 'table',
         title: 'Node health',
-        description: 'Every issue every node has now (nodes without issues are not listed). Issue classes, most severe first: not-eligible, network-unavailable, ready-false, ready-unknown, unreachable, unresponsive, alert-down, alert-drain, cordoned, pid/memory/disk-pressure, alert-degraded.',
+        description:
+          'Every issue every node has now (nodes without issues are not listed). Issue classes, most severe first: not-eligible, network-unavailable, ready-false, ready-unknown, unreachable, unresponsive, alert-down, alert-drain, cordoned, pid/memory/disk-pressure, alert-degraded.',
         targets: [{ expr: `max by (node, issue) (ipshift_node_health_issue{${C}}) == 1`, instant: true, format: 'table' }],
         w: 8,
         h: 9,
@@ -202,10 +210,19 @@ const ROWS: readonly RowSpec[] = [
         type: 'bargauge',
         title: 'Eligible nodes per FailoverIP',
         description: 'Nodes that may hold each FailoverIP (selected, Ready pod present, server known). Zero means nowhere to fail over to.',
-        targets: [{ expr: `sum by (failover_ip) (max by (cluster, failover_ip, node) (ipshift_node_eligible{${C}, ${F}}))`, legendFormat: '{{failover_ip}}', instant: true }],
+        targets: [
+          {
+            expr: `sum by (failover_ip) (max by (cluster, failover_ip, node) (ipshift_node_eligible{${C}, ${F}}))`,
+            legendFormat: '{{failover_ip}}',
+            instant: true,
+          },
+        ],
         w: 8,
         h: 9,
-        thresholds: [[null, 'red'], [2, 'green']],
+        thresholds: [
+          [null, 'red'],
+          [2, 'green'],
+        ],
         options: { orientation: 'horizontal', displayMode: 'basic' },
       },
       {
@@ -240,7 +257,9 @@ const ROWS: readonly RowSpec[] = [
         type: 'timeseries',
         title: 'Moves by reason and result',
         description: 'Moves applied through the provider in each interval.',
-        targets: [{ expr: `sum by (reason, result) (increase(ipshift_moves_total{${C}, ${F}}[$__rate_interval])) > 0`, legendFormat: '{{reason}} / {{result}}' }],
+        targets: [
+          { expr: `sum by (reason, result) (increase(ipshift_moves_total{${C}, ${F}}[$__rate_interval])) > 0`, legendFormat: '{{reason}} / {{result}}' },
+        ],
         w: 8,
         h: 8,
         custom: { drawStyle: 'bars', fillOpacity: 80 },
@@ -251,7 +270,11 @@ const ROWS: readonly RowSpec[] = [
         description: 'From the triggering signal to the provider reporting the IP routed to the new node.',
         targets: [
           { expr: `histogram_quantile(0.5, sum by (le) (increase(ipshift_move_duration_seconds_bucket{${C}}[$__range])))`, legendFormat: 'p50', instant: true },
-          { expr: `histogram_quantile(0.95, sum by (le) (increase(ipshift_move_duration_seconds_bucket{${C}}[$__range])))`, legendFormat: 'p95', instant: true },
+          {
+            expr: `histogram_quantile(0.95, sum by (le) (increase(ipshift_move_duration_seconds_bucket{${C}}[$__range])))`,
+            legendFormat: 'p95',
+            instant: true,
+          },
           { expr: `sum(increase(ipshift_move_duration_seconds_count{${C}}[$__range]))`, legendFormat: 'moves', instant: true },
         ],
         w: 8,
@@ -297,11 +320,17 @@ const ROWS: readonly RowSpec[] = [
         type: 'stat',
         title: 'Token refresh age',
         description: "Time since the last successful access-token refresh. netcup's offline token lapses after 30 days unused; ipshift alerts after 7.",
-        targets: [{ expr: `time() - max by (provider) (ipshift_provider_token_last_refresh_timestamp_seconds{${C}} > 0)`, legendFormat: '{{provider}}', instant: true }],
+        targets: [
+          { expr: `time() - max by (provider) (ipshift_provider_token_last_refresh_timestamp_seconds{${C}} > 0)`, legendFormat: '{{provider}}', instant: true },
+        ],
         w: 6,
         h: 8,
         unit: 's',
-        thresholds: [[null, 'green'], [86400 * 2, 'orange'], [86400 * 7, 'red']],
+        thresholds: [
+          [null, 'green'],
+          [86400 * 2, 'orange'],
+          [86400 * 7, 'red'],
+        ],
         options: { textMode: 'value_and_name' },
       },
     ],
@@ -389,7 +418,10 @@ const ROWS: readonly RowSpec[] = [
         w: 6,
         h: 8,
         unit: 's',
-        thresholds: [[null, 'green'], [300, 'red']],
+        thresholds: [
+          [null, 'green'],
+          [300, 'red'],
+        ],
         custom: { thresholdsStyle: { mode: 'line' } },
       },
       {
@@ -409,8 +441,14 @@ const ROWS: readonly RowSpec[] = [
         title: 'Kubernetes watches',
         description: 'Watch streams re-opened and full re-lists, by resource and reason; objects in the local caches.',
         targets: [
-          { expr: `sum by (resource, reason) (increase(ipshift_kube_watch_restarts_total{${C}}[$__rate_interval])) > 0`, legendFormat: 'restart {{resource}} {{reason}}' },
-          { expr: `sum by (resource, reason) (increase(ipshift_kube_relists_total{${C}}[$__rate_interval])) > 0`, legendFormat: 'relist {{resource}} {{reason}}' },
+          {
+            expr: `sum by (resource, reason) (increase(ipshift_kube_watch_restarts_total{${C}}[$__rate_interval])) > 0`,
+            legendFormat: 'restart {{resource}} {{reason}}',
+          },
+          {
+            expr: `sum by (resource, reason) (increase(ipshift_kube_relists_total{${C}}[$__rate_interval])) > 0`,
+            legendFormat: 'relist {{resource}} {{reason}}',
+          },
         ],
         w: 12,
         h: 7,
@@ -418,7 +456,7 @@ const ROWS: readonly RowSpec[] = [
       {
         type: 'timeseries',
         title: 'Cached objects',
-        description: 'Nodes, FailoverIPs and pods in the leader\'s watch caches.',
+        description: "Nodes, FailoverIPs and pods in the leader's watch caches.",
         targets: [{ expr: `max by (resource) (ipshift_kube_cached_objects{${C}})`, legendFormat: '{{resource}}' }],
         w: 12,
         h: 7,
@@ -469,11 +507,19 @@ function panelJson(spec: PanelSpec, id: number, x: number, y: number): Json {
     ...(spec.unit === undefined ? {} : { unit: spec.unit }),
     ...(spec.min === undefined ? {} : { min: spec.min }),
   };
-  if (spec.type === 'timeseries') defaults['custom'] = { drawStyle: 'line', fillOpacity: 10, lineWidth: 1, showPoints: 'never', spanNulls: false, ...spec.custom };
+  if (spec.type === 'timeseries')
+    defaults['custom'] = { drawStyle: 'line', fillOpacity: 10, lineWidth: 1, showPoints: 'never', spanNulls: false, ...spec.custom };
   if (spec.type === 'state-timeline') defaults['custom'] = { fillOpacity: 80, lineWidth: 0 };
   const baseOptions: Json =
     spec.type === 'stat'
-      ? { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, colorMode: 'value', graphMode: 'none', justifyMode: 'auto', textMode: 'auto', orientation: 'auto' }
+      ? {
+          reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
+          colorMode: 'value',
+          graphMode: 'none',
+          justifyMode: 'auto',
+          textMode: 'auto',
+          orientation: 'auto',
+        }
       : spec.type === 'bargauge'
         ? { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, showUnfilled: true }
         : spec.type === 'table'
@@ -560,7 +606,18 @@ export function ipshiftDashboard(): Json {
     timezone: '',
     weekStart: '',
     links: [
-      { title: 'Runbooks', type: 'link', url: 'https://github.com/ipshift/ipshift/blob/main/docs/observability.md', targetBlank: true, icon: 'doc', tooltip: '', asDropdown: false, includeVars: false, keepTime: false, tags: [] },
+      {
+        title: 'Runbooks',
+        type: 'link',
+        url: 'https://github.com/ipshift/ipshift/blob/main/docs/observability.md',
+        targetBlank: true,
+        icon: 'doc',
+        tooltip: '',
+        asDropdown: false,
+        includeVars: false,
+        keepTime: false,
+        tags: [],
+      },
     ],
     annotations: {
       list: [

@@ -13,7 +13,14 @@ function cluster() {
     const taint = n?.taints.length ? '+unreachable' : '';
     return `Ready=${n?.conditions['Ready']} Mem=${n?.conditions['MemoryPressure']}${taint}`;
   };
-  view.kube = new KubeView(engine, defaultTimings(), ['n'], () => truth, () => 0, () => changes.push([engine.now, describe()]));
+  view.kube = new KubeView(
+    engine,
+    defaultTimings(),
+    ['n'],
+    () => truth,
+    () => 0,
+    () => changes.push([engine.now, describe()]),
+  );
   const set = (at: number, patch: Partial<NodeTruth>): void =>
     engine.at(at, () => {
       Object.assign(truth, patch);

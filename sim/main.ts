@@ -50,7 +50,9 @@ const profiles: Array<{ title: string; note: string; timings: Timings; scenarios
 
 out.push('# ipshift failover simulation');
 out.push('');
-out.push(`${nodes} nodes, one failover IP, ${days} day(s) of virtual time per run, seeds ${seeds[0]}–${seeds[seeds.length - 1]}. Every figure is the SUM over the ${seedCount} seeds.`);
+out.push(
+  `${nodes} nodes, one failover IP, ${days} day(s) of virtual time per run, seeds ${seeds[0]}–${seeds[seeds.length - 1]}. Every figure is the SUM over the ${seedCount} seeds.`,
+);
 out.push(
   `Node signals from rules/node-signals.rules.yaml: evaluated every ${base.ruleIntervalMs / 1000} s, for: NotReady ${base.forMs.IpshiftNodeNotReady / 1000} s, ExporterDown ${base.forMs.IpshiftNodeExporterDown / 1000} s, ProbeFailed ${base.forMs.IpshiftFailoverIPProbeFailed / 1000} s; ` +
     `Alertmanager group_wait ${base.groupWaitMs / 1000} s, group_interval ${base.groupIntervalMs / 1000} s (deploy/monitoring/alertmanagerconfig.yaml).`,
@@ -76,5 +78,8 @@ for (const profile of profiles) {
   for (const check of checkTargets(results, ['crash', 'partition'])) out.push(`- ${check.ok ? 'met' : 'MISSED'}: ${check.target} — ${check.detail}`);
 }
 const elapsed = (performance.now() - started) / 1000;
-out.push('', `${events.toLocaleString('en')} events in ${elapsed.toFixed(1)} s on ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores), node ${process.version}.`);
+out.push(
+  '',
+  `${events.toLocaleString('en')} events in ${elapsed.toFixed(1)} s on ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores), node ${process.version}.`,
+);
 console.log(out.join('\n'));

@@ -9,7 +9,14 @@ describe('ScrapedSeries', () => {
     const engine = new Engine();
     let truth = true;
     const changes: Array<[number, boolean]> = [];
-    const series = new ScrapedSeries(engine, 5_000, 1_000, () => truth, 4_500, () => changes.push([engine.now, series.value]));
+    const series = new ScrapedSeries(
+      engine,
+      5_000,
+      1_000,
+      () => truth,
+      4_500,
+      () => changes.push([engine.now, series.value]),
+    );
     engine.at(12_000, () => {
       truth = false;
       series.touch();
@@ -29,7 +36,14 @@ describe('ScrapedSeries', () => {
     const engine = new Engine();
     let truth = true;
     let changes = 0;
-    const series = new ScrapedSeries(engine, 5_000, 0, () => truth, 4_500, () => changes++);
+    const series = new ScrapedSeries(
+      engine,
+      5_000,
+      0,
+      () => truth,
+      4_500,
+      () => changes++,
+    );
     engine.at(1_000, () => {
       truth = false;
       series.touch();
@@ -48,7 +62,15 @@ describe('RuleInstance (Prometheus `for`)', () => {
     const engine = new Engine();
     let value = false;
     const sent: Array<[number, boolean]> = [];
-    const instance = new RuleInstance(engine, 5_000, 2_000, forMs, alert, () => value, (_a, firing) => sent.push([engine.now, firing]));
+    const instance = new RuleInstance(
+      engine,
+      5_000,
+      2_000,
+      forMs,
+      alert,
+      () => value,
+      (_a, firing) => sent.push([engine.now, firing]),
+    );
     const set = (at: number, v: boolean): void =>
       engine.at(at, () => {
         value = v;

@@ -11,7 +11,9 @@ export function scenarioTable(result: ScenarioResult): string {
   for (const r of result.results) {
     const t = r.total;
     const perFailure = t.holderFailures === 0 ? '–' : seconds(t.deadMs / t.holderFailures);
-    lines.push(`| ${r.policy} | ${seconds(t.deadMs)} | ${t.moves} | ${t.refused} | ${t.flipFlops} | ${t.holderIncidents} | ${t.holderFailures} | ${perFailure} | ${t.movesToDead} |`);
+    lines.push(
+      `| ${r.policy} | ${seconds(t.deadMs)} | ${t.moves} | ${t.refused} | ${t.flipFlops} | ${t.holderIncidents} | ${t.holderFailures} | ${perFailure} | ${t.movesToDead} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -35,11 +37,16 @@ export function checkTargets(results: readonly ScenarioResult[], crashScenarios:
     if (ipshift === undefined || foip === undefined) continue;
     const ratio = foip.deadMs === 0 ? (ipshift.deadMs === 0 ? 0 : Infinity) : ipshift.deadMs / foip.deadMs;
     const ratioText = `ipshift ${seconds(ipshift.deadMs)} s vs foip-operator ${seconds(foip.deadMs)} s (ratio ${Number.isFinite(ratio) ? ratio.toFixed(3) : '∞'})`;
-    if (crashScenarios.includes(scenario.name)) checks.push({ target: `${scenario.name}: dead seconds ≤ 1/5 of foip-operator's`, ok: ratio <= 0.2, detail: ratioText });
+    if (crashScenarios.includes(scenario.name))
+      checks.push({ target: `${scenario.name}: dead seconds ≤ 1/5 of foip-operator's`, ok: ratio <= 0.2, detail: ratioText });
     checks.push({ target: `${scenario.name}: dead seconds ≤ foip-operator's`, ok: ipshift.deadMs <= foip.deadMs, detail: ratioText });
     checks.push({ target: `${scenario.name}: no move refused`, ok: ipshift.refused === 0, detail: `${ipshift.refused} refused` });
     if (scenario.failures) {
-      checks.push({ target: `${scenario.name}: at most one move per real failure`, ok: ipshift.moves <= ipshift.holderFailures, detail: `${ipshift.moves} moves for ${ipshift.holderFailures} holder failures` });
+      checks.push({
+        target: `${scenario.name}: at most one move per real failure`,
+        ok: ipshift.moves <= ipshift.holderFailures,
+        detail: `${ipshift.moves} moves for ${ipshift.holderFailures} holder failures`,
+      });
     } else {
       // The machine keeps serving, but Kubernetes takes the pods of a NotReady node out of
       // service and evicts under pressure: the incident is the failure, one move per incident is the rule.

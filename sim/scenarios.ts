@@ -84,7 +84,14 @@ function incident(at: number, durationMs: number, holderDraw: number, pickDraw: 
 
 const HOLDER_SHARE = 0.6;
 
-const simpleScenario = (name: string, description: string, failures: boolean, minMin: number, maxMin: number, broken: (random: () => number) => Partial<NodeTruth>): Scenario => ({
+const simpleScenario = (
+  name: string,
+  description: string,
+  failures: boolean,
+  minMin: number,
+  maxMin: number,
+  broken: (random: () => number) => Partial<NodeTruth>,
+): Scenario => ({
   name,
   description,
   failures,
@@ -122,17 +129,17 @@ export const uplinkLoss = simpleScenario(
   () => ({ uplink: false }),
 );
 
-export const pressure = simpleScenario(
-  'pressure',
-  'Memory or disk pressure on a node for 2–20 min; the node keeps serving.',
-  false,
-  2,
-  20,
-  (random) => (random() < 0.5 ? { memoryPressure: true } : { diskPressure: true }),
+export const pressure = simpleScenario('pressure', 'Memory or disk pressure on a node for 2–20 min; the node keeps serving.', false, 2, 20, (random) =>
+  random() < 0.5 ? { memoryPressure: true } : { diskPressure: true },
 );
 
 /** For an hour, bursts of `broken` lasting `burstS` seconds, every 1–5 min, on one node that keeps serving. */
-const burstScenario = (name: string, description: string, burstS: readonly [number, number], broken: (random: () => number) => Partial<NodeTruth>): Scenario => ({
+const burstScenario = (
+  name: string,
+  description: string,
+  burstS: readonly [number, number],
+  broken: (random: () => number) => Partial<NodeTruth>,
+): Scenario => ({
   name,
   description,
   failures: false,
@@ -204,7 +211,10 @@ export const providerOutage: Scenario = {
     return incidentTimes(random, durationMs).flatMap((at) => {
       const length = Math.round(uniform(random, 2, 20) * MIN);
       const crashAt = at + Math.round(random() * 0.8 * length);
-      return [{ at, apply: (world: World) => world.provider.addOutage(at, at + length) }, ...incident(crashAt, Math.round(uniform(random, 10, 60) * MIN), 0, random(), 1, { powered: false })];
+      return [
+        { at, apply: (world: World) => world.provider.addOutage(at, at + length) },
+        ...incident(crashAt, Math.round(uniform(random, 10, 60) * MIN), 0, random(), 1, { powered: false }),
+      ];
     });
   },
 };
@@ -212,7 +222,8 @@ export const providerOutage: Scenario = {
 /** The holder crashes, then 1–4.5 min later the node that holds the IP then crashes too: the second move meets the provider's 5-minute limit. */
 export const rateLimit: Scenario = {
   name: 'rate-limit',
-  description: 'The holder crashes; 60–270 s later the node holding the IP by then crashes too, so the second failover meets the provider\'s one-move-per-5-min limit. Both back after 10–60 min.',
+  description:
+    "The holder crashes; 60–270 s later the node holding the IP by then crashes too, so the second failover meets the provider's one-move-per-5-min limit. Both back after 10–60 min.",
   failures: true,
   build(random, durationMs) {
     return incidentTimes(random, durationMs).flatMap((at) => {

@@ -35,7 +35,12 @@ export function standardPolicies(alertPolicy: AlertPolicy): Policy[] {
 export const nodeNames = (count: number): string[] => Array.from({ length: count }, (_, i) => `node-${i + 1}`);
 
 /** One policy through one seeded scenario: a fresh world, the scenario's events, the tally. */
-export function runOnce(scenario: Scenario, policy: Policy, seed: number, options: Omit<SimulationOptions, 'seeds'>): { tally: Tally; events: number; world: World } {
+export function runOnce(
+  scenario: Scenario,
+  policy: Policy,
+  seed: number,
+  options: Omit<SimulationOptions, 'seeds'>,
+): { tally: Tally; events: number; world: World } {
   const durationMs = options.days * 86_400_000;
   const worldSeed = (fnv32a(scenario.name) ^ Math.imul(seed, 0x9e3779b1)) >>> 0;
   const world = new World(options.timings, nodeNames(options.nodes), worldSeed, policy);

@@ -9,9 +9,7 @@ export const FAILOVER_IP = 'default/web';
 export const FAILOVER_IP_NAME = 'web';
 
 export type RouteResult =
-  | { readonly kind: 'accepted'; readonly finishesAt: number }
-  | { readonly kind: 'refused'; readonly retryAfterMs: number }
-  | { readonly kind: 'error' };
+  { readonly kind: 'accepted'; readonly finishesAt: number } | { readonly kind: 'refused'; readonly retryAfterMs: number } | { readonly kind: 'error' };
 
 export type RoutingResult = { readonly ok: true; readonly node: string | null } | { readonly ok: false };
 
@@ -168,7 +166,14 @@ export class World {
     this.controllerRandom = seededRandom(seed ^ 0x5bd1e995);
     for (const name of names) this.#truth.set(name, healthyTruth());
     this.provider = new ProviderSim(this, names[0] as string);
-    this.kube = new KubeView(this.engine, timings, names, (node) => this.truth(node), random, () => this.#nodesChanged());
+    this.kube = new KubeView(
+      this.engine,
+      timings,
+      names,
+      (node) => this.truth(node),
+      random,
+      () => this.#nodesChanged(),
+    );
     if (policy.usesAlerts) this.#buildMonitoring(random);
     this.#controller = policy.create(this);
     this.#controller.start();
@@ -258,11 +263,25 @@ export class World {
     const common = { severity: 'none', ipshift_class: 'down' };
     this.names.forEach((node, i) => {
       const notReady: { rule?: RuleInstance } = {};
-      const ksm = new ScrapedSeries(this.engine, t.scrapeIntervalMs, Math.floor(random() * t.scrapeIntervalMs), () => this.kube.snapshot()[i]?.conditions['Ready'] === 'True', 0, () => notReady.rule?.touch());
+      const ksm = new ScrapedSeries(
+        this.engine,
+        t.scrapeIntervalMs,
+        Math.floor(random() * t.scrapeIntervalMs),
+        () => this.kube.snapshot()[i]?.conditions['Ready'] === 'True',
+        0,
+        () => notReady.rule?.touch(),
+      );
       notReady.rule = rule(t.forMs.IpshiftNodeNotReady, { alertname: 'IpshiftNodeNotReady', node, ...common }, () => !ksm.value);
       this.#ksm.set(node, ksm);
       const exporterDown: { rule?: RuleInstance } = {};
-      const exporter = new ScrapedSeries(this.engine, t.scrapeIntervalMs, Math.floor(random() * t.scrapeIntervalMs), () => exporterUp(this.truth(node)), t.scrapeTimeoutMs, () => exporterDown.rule?.touch());
+      const exporter = new ScrapedSeries(
+        this.engine,
+        t.scrapeIntervalMs,
+        Math.floor(random() * t.scrapeIntervalMs),
+        () => exporterUp(this.truth(node)),
+        t.scrapeTimeoutMs,
+        () => exporterDown.rule?.touch(),
+      );
       exporterDown.rule = rule(
         t.forMs.IpshiftNodeExporterDown,
         { alertname: 'IpshiftNodeExporterDown', instance: `${nodeAddress(i)}:9100`, job: 'node-exporter', ...common },
@@ -271,8 +290,19 @@ export class World {
       this.#exporters.set(node, exporter);
     });
     const probeFailed: { rule?: RuleInstance } = {};
-    this.#probe = new ScrapedSeries(this.engine, t.probeIntervalMs, Math.floor(random() * t.probeIntervalMs), () => serving(this.truth(this.provider.routed)), t.probeTimeoutMs, () => probeFailed.rule?.touch());
+    this.#probe = new ScrapedSeries(
+      this.engine,
+      t.probeIntervalMs,
+      Math.floor(random() * t.probeIntervalMs),
+      () => serving(this.truth(this.provider.routed)),
+      t.probeTimeoutMs,
+      () => probeFailed.rule?.touch(),
+    );
     const probe = this.#probe;
-    probeFailed.rule = rule(t.forMs.IpshiftFailoverIPProbeFailed, { alertname: 'IpshiftFailoverIPProbeFailed', failover_ip: FAILOVER_IP, ...common }, () => !probe.value);
+    probeFailed.rule = rule(
+      t.forMs.IpshiftFailoverIPProbeFailed,
+      { alertname: 'IpshiftFailoverIPProbeFailed', failover_ip: FAILOVER_IP, ...common },
+      () => !probe.value,
+    );
   }
 }

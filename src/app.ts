@@ -154,7 +154,9 @@ export function createApp(config: Config, parts: AppParts): App {
           url: config.alertmanagerUrl,
           auth: {
             ...(config.alertmanagerToken === undefined ? {} : { bearerToken: config.alertmanagerToken }),
-            ...(config.alertmanagerBasicAuth === undefined ? {} : { basic: parseBasicAuthSetting(config.alertmanagerBasicAuth, 'IPSHIFT_ALERTMANAGER_BASIC_AUTH') }),
+            ...(config.alertmanagerBasicAuth === undefined
+              ? {}
+              : { basic: parseBasicAuthSetting(config.alertmanagerBasicAuth, 'IPSHIFT_ALERTMANAGER_BASIC_AUTH') }),
           },
           ...(config.alertmanagerReceiver === undefined ? {} : { receiver: config.alertmanagerReceiver }),
           schedule: config.alertmanagerSyncSchedule,

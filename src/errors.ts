@@ -29,11 +29,9 @@ export class IpshiftError extends Error {
   }
 }
 
-export const transientError = (message: string, code: string, cause?: unknown): IpshiftError =>
-  new IpshiftError('transient', message, { code, cause });
+export const transientError = (message: string, code: string, cause?: unknown): IpshiftError => new IpshiftError('transient', message, { code, cause });
 
-export const terminalError = (message: string, code: string, cause?: unknown): IpshiftError =>
-  new IpshiftError('terminal', message, { code, cause });
+export const terminalError = (message: string, code: string, cause?: unknown): IpshiftError => new IpshiftError('terminal', message, { code, cause });
 
 export const rateLimitedError = (message: string, retryAfterMs: number, code = 'rate-limited'): IpshiftError =>
   new IpshiftError('rate-limited', message, { code, retryAfterMs });

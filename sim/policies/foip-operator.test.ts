@@ -9,7 +9,15 @@ describe('foip-operator issues (providers.md §1.5)', () => {
   it('reads the seven issues in severity order; a missing Ready counts as healthy', () => {
     expect(FOIP_ISSUES).toHaveLength(7);
     expect(foipIssues(node('a', { NetworkUnavailable: 'True', Ready: 'False', PIDPressure: 'True' }))).toEqual([true, true, false, false, true, false, false]);
-    expect(foipIssues(node('a', { Ready: 'Unknown', MemoryPressure: 'True', DiskPressure: 'True' }, true))).toEqual([false, false, true, true, false, true, true]);
+    expect(foipIssues(node('a', { Ready: 'Unknown', MemoryPressure: 'True', DiskPressure: 'True' }, true))).toEqual([
+      false,
+      false,
+      true,
+      true,
+      false,
+      true,
+      true,
+    ]);
     expect(foipIssues(nodeFacts('a', { noReady: true }))).toEqual([false, false, false, false, false, false, false]);
   });
 });

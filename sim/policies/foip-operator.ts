@@ -9,12 +9,28 @@ import type { Controller, Policy, World } from '../world.js';
  * only; the 5-minute limit is not handled: a refused PATCH is an error and controller-runtime
  * retries it with its backoff.
  */
-export const FOIP_ISSUES = ['NetworkUnavailable=True', 'Ready=False', 'Ready=Unknown', 'unschedulable', 'PIDPressure=True', 'MemoryPressure=True', 'DiskPressure=True'] as const;
+export const FOIP_ISSUES = [
+  'NetworkUnavailable=True',
+  'Ready=False',
+  'Ready=Unknown',
+  'unschedulable',
+  'PIDPressure=True',
+  'MemoryPressure=True',
+  'DiskPressure=True',
+] as const;
 
 /** A missing condition counts as no issue (the operator's conditionIs). */
 export function foipIssues(node: NodeFacts): boolean[] {
   const c = node.conditions;
-  return [c['NetworkUnavailable'] === 'True', c['Ready'] === 'False', c['Ready'] === 'Unknown', node.unschedulable, c['PIDPressure'] === 'True', c['MemoryPressure'] === 'True', c['DiskPressure'] === 'True'];
+  return [
+    c['NetworkUnavailable'] === 'True',
+    c['Ready'] === 'False',
+    c['Ready'] === 'Unknown',
+    node.unschedulable,
+    c['PIDPressure'] === 'True',
+    c['MemoryPressure'] === 'True',
+    c['DiskPressure'] === 'True',
+  ];
 }
 
 function worseThan(a: NodeFacts, b: NodeFacts): boolean {

@@ -108,9 +108,13 @@ export class IpshiftController implements Controller {
       const changed = outcome.unresponsive.size !== this.#unresponsive.size || [...outcome.unresponsive].some((n) => !this.#unresponsive.has(n));
       this.#unresponsive = outcome.unresponsive;
       if (changed) this.#request();
-      const steady = calm && [...outcome.state].every(([node, r]) => before.get(node)?.answeredOnce === true && r.silentRounds === 0) && before.size === outcome.state.size;
+      const steady =
+        calm && [...outcome.state].every(([node, r]) => before.get(node)?.answeredOnce === true && r.silentRounds === 0) && before.size === outcome.state.size;
       if (steady && this.options.probeEveryRound !== true) this.#probeSleeping = true;
-      else engine.at(this.#probeOrigin + Math.floor((engine.now - this.#probeOrigin) / timings.nodeProbeIntervalMs + 1) * timings.nodeProbeIntervalMs, () => this.#probeRound());
+      else
+        engine.at(this.#probeOrigin + Math.floor((engine.now - this.#probeOrigin) / timings.nodeProbeIntervalMs + 1) * timings.nodeProbeIntervalMs, () =>
+          this.#probeRound(),
+        );
     };
     if (calm) settle();
     else engine.after(Math.floor(timings.nodeProbeIntervalMs * 0.9), settle);

@@ -18,7 +18,13 @@ export function fnv32a(text: string): number {
  * pool[fnv32a(resource name) % len(pool)] over the eligible nodes sorted by name, minus nodes
  * holding another group (none here: one failover IP).
  */
-export function netcupPick(nodes: readonly NodeFacts[], resourceName: string, current: string | null, routed: boolean, heldByOthers: ReadonlySet<string> = new Set()): { target: string | null; stay: boolean } {
+export function netcupPick(
+  nodes: readonly NodeFacts[],
+  resourceName: string,
+  current: string | null,
+  routed: boolean,
+  heldByOthers: ReadonlySet<string> = new Set(),
+): { target: string | null; stay: boolean } {
   const eligible = nodes
     .filter((n) => n.conditions['Ready'] === 'True')
     .map((n) => n.name)

@@ -2,7 +2,9 @@ import { healthyTruth, type NodeTruth } from '../kubernetes.js';
 import { oracleTarget } from './oracle.js';
 
 describe('oracleTarget', () => {
-  const world = (patches: Record<string, Partial<NodeTruth>>) => (node: string): NodeTruth => ({ ...healthyTruth(), ...patches[node] });
+  const world =
+    (patches: Record<string, Partial<NodeTruth>>) =>
+    (node: string): NodeTruth => ({ ...healthyTruth(), ...patches[node] });
   const names = ['a', 'b', 'c'];
   it.each<[string, Record<string, Partial<NodeTruth>>, string | null]>([
     ['all fine: the first name', {}, 'a'],

@@ -137,7 +137,13 @@ describe('AlertStore', () => {
     const { store, trigger } = makeStore();
     const node1 = { alertname: 'KubeNodeNotReady', node: 'node-1' };
     const node2 = { alertname: 'KubeNodeUnreachable', node: 'node-2' };
-    store.ingestWebhook(build([{ fingerprint: 'a', labels: node1 }, { fingerprint: 'b', labels: node2 }]), T0);
+    store.ingestWebhook(
+      build([
+        { fingerprint: 'a', labels: node1 },
+        { fingerprint: 'b', labels: node2 },
+      ]),
+      T0,
+    );
     await settle();
     const result = store.replaceFromApi([{ fingerprint: 'b', labels: node2, annotations: {}, startsAt: T0 - MINUTE }], T0 + MINUTE, T0 + MINUTE - 50);
     expect(result).toEqual({ firing: 1, resolved: 1, changed: true });
@@ -158,7 +164,13 @@ describe('AlertStore', () => {
   it('alert-derived penalties expire after maxAge unless refreshed', async () => {
     const { store, trigger, registry } = makeStore({ maxAgeMs: 10 * MINUTE });
     const labels = { alertname: 'KubeNodeNotReady', node: 'node-1' };
-    store.ingestWebhook(build([{ fingerprint: 'a', labels }, { fingerprint: 'b', labels: { ...labels, node: 'node-2' } }]), T0);
+    store.ingestWebhook(
+      build([
+        { fingerprint: 'a', labels },
+        { fingerprint: 'b', labels: { ...labels, node: 'node-2' } },
+      ]),
+      T0,
+    );
     // A repeat notification refreshes `a` only.
     store.ingestWebhook(build([{ fingerprint: 'a', labels }]), T0 + 8 * MINUTE);
     expect(store.active(T0 + 11 * MINUTE).map((a) => a.fingerprint)).toEqual(['a']);
@@ -211,7 +223,12 @@ describe('AlertStore', () => {
       ['instance with port, by name', { alertname: 'NodeHighLoad', severity: 'warning', instance: 'node-1:9100' }, 'node-1', 'degraded'],
       ['bracketed IPv6 instance [::1]:9100', { alertname: 'NodeDown', severity: 'critical', instance: '[::1]:9100' }, 'node-3', 'down'],
       ['IPv6 instance [2001:db8::2]:9100', { alertname: 'NodeDown', severity: 'critical', instance: '[2001:db8::2]:9100' }, 'node-2', 'down'],
-      ['kube-state-metrics instance excluded', { alertname: 'KubePodCrashLooping', severity: 'warning', job: 'kube-state-metrics', instance: '10.0.0.1:8080' }, null, 'degraded'],
+      [
+        'kube-state-metrics instance excluded',
+        { alertname: 'KubePodCrashLooping', severity: 'warning', job: 'kube-state-metrics', instance: '10.0.0.1:8080' },
+        null,
+        'degraded',
+      ],
       ['unknown node name', { alertname: 'KubeNodeNotReady', node: 'elsewhere' }, null, 'down'],
     ])('%s', (_name, labels, node, cls) => {
       const { store } = makeStore();
@@ -255,7 +272,12 @@ describe('AlertStore', () => {
   it('bounds memory: past maxAlerts the least recently seen alert is dropped', () => {
     const { store } = makeStore({ maxAlerts: 3 });
     for (let i = 0; i < 5; i++) store.ingestWebhook(build([{ fingerprint: `f${i}`, labels: { alertname: 'A', node: 'node-1' } }]), T0 + i);
-    expect(store.active(T0 + 10).map((a) => a.fingerprint).sort()).toEqual(['f2', 'f3', 'f4']);
+    expect(
+      store
+        .active(T0 + 10)
+        .map((a) => a.fingerprint)
+        .sort(),
+    ).toEqual(['f2', 'f3', 'f4']);
     // Larger views drop the oldest 5 % in one go.
     const big = makeStore({ maxAlerts: 40 }).store;
     for (let i = 0; i < 41; i++) big.ingestWebhook(build([{ fingerprint: `g${i}`, labels: { alertname: 'A', node: 'node-1' } }]), T0 + i);

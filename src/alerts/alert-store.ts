@@ -360,7 +360,12 @@ export class AlertStore {
     if (firing + resolved <= LOG_EACH_CHANGE_UP_TO) {
       for (const { what, ...fields } of this.#changes) logger.info(what === 'firing' ? 'alert firing' : 'alert resolved', { ...fields, source });
     } else {
-      logger.info('alert view changed', { source, firing, resolved, alertnames: [...new Set(this.#changes.map((change) => change.alertname ?? '(none)'))].slice(0, 10) });
+      logger.info('alert view changed', {
+        source,
+        firing,
+        resolved,
+        alertnames: [...new Set(this.#changes.map((change) => change.alertname ?? '(none)'))].slice(0, 10),
+      });
     }
     this.#changes = [];
     this.#changeCount = { firing: 0, resolved: 0 };

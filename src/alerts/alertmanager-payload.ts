@@ -58,7 +58,10 @@ function parseRfc3339Uncached(value: string): number | undefined {
     if (offsetHours > 23 || offsetMins > 59) return undefined;
     offsetMinutes = (m[9] === '-' ? -1 : 1) * (offsetHours * 60 + offsetMins);
   }
-  const utc = year < 100 ? Date.UTC(year + 400, month - 1, day, hour, minute, second, millis) - FOUR_CENTURIES_MS : Date.UTC(year, month - 1, day, hour, minute, second, millis);
+  const utc =
+    year < 100
+      ? Date.UTC(year + 400, month - 1, day, hour, minute, second, millis) - FOUR_CENTURIES_MS
+      : Date.UTC(year, month - 1, day, hour, minute, second, millis);
   return utc - offsetMinutes * 60_000;
 }
 
@@ -168,7 +171,8 @@ export function fastParseWebhookPayload(body: unknown): WebhookPayload | undefin
   if (version !== '4' || (status !== 'firing' && status !== 'resolved') || typeof receiver !== 'string' || !Array.isArray(alerts)) return undefined;
   if (groupKey !== undefined && typeof groupKey !== 'string') return undefined;
   if (externalURL !== undefined && typeof externalURL !== 'string') return undefined;
-  if (truncatedAlerts !== undefined && !(typeof truncatedAlerts === 'number' && Number.isSafeInteger(truncatedAlerts) && truncatedAlerts >= 0)) return undefined;
+  if (truncatedAlerts !== undefined && !(typeof truncatedAlerts === 'number' && Number.isSafeInteger(truncatedAlerts) && truncatedAlerts >= 0))
+    return undefined;
   for (const set of [groupLabels, commonLabels, commonAnnotations]) if (set !== undefined && !isStringRecord(set)) return undefined;
   const parsedAlerts: WebhookAlert[] = new Array<WebhookAlert>(alerts.length);
   for (let i = 0; i < alerts.length; i++) {

@@ -21,7 +21,10 @@ interface Call {
 }
 
 type Reply = () => Response | Promise<Response>;
-const json = (body: unknown, status = 200): Reply => () => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+const json =
+  (body: unknown, status = 200): Reply =>
+  () =>
+    new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 
 interface Harness extends StoreKit {
   sync: AlertmanagerSync;

@@ -98,7 +98,8 @@ export class AlertmanagerSync {
       base.password = '';
     }
     const schedule = options.schedule ?? DEFAULT_SYNC_SCHEDULE;
-    if (!cron.validate(schedule)) throw new Error(`Alertmanager sync schedule "${schedule}" is not a valid cron expression (IPSHIFT_ALERTMANAGER_SYNC_SCHEDULE)`);
+    if (!cron.validate(schedule))
+      throw new Error(`Alertmanager sync schedule "${schedule}" is not a valid cron expression (IPSHIFT_ALERTMANAGER_SYNC_SCHEDULE)`);
     const prefix = base.pathname.replace(/\/+$/, '');
     const query = new URLSearchParams({
       active: 'true',

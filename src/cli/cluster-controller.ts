@@ -41,7 +41,15 @@ export async function startClusterController(config: Config, logger: Logger, ver
   const namespace = config.namespace ?? process.env['POD_NAMESPACE'] ?? 'ipshift';
   const clock = systemClock;
   const metrics = createMetrics({ version, ...(config.clusterLabel === undefined ? {} : { cluster: config.clusterLabel }) });
-  const kube = createKubeCluster({ kubeConfig, namespace, logger, clock, metrics: metrics.kube, resyncSchedule: config.nodeResyncSchedule, instance: identity });
+  const kube = createKubeCluster({
+    kubeConfig,
+    namespace,
+    logger,
+    clock,
+    metrics: metrics.kube,
+    resyncSchedule: config.nodeResyncSchedule,
+    instance: identity,
+  });
   const elector = createLeaseElector({
     kubeConfig,
     namespace,

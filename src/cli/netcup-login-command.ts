@@ -7,7 +7,10 @@ function clusterConfig(env: NodeJS.ProcessEnv): ReturnType<typeof loadKubeConfig
   const host = env['KUBERNETES_SERVICE_HOST'];
   const path = env['KUBECONFIG'] ?? `${env['HOME'] ?? ''}/.kube/config`;
   try {
-    return loadKubeConfig({ ...(existsSync(path) ? { kubeconfigPath: path } : {}), ...(host === undefined ? {} : { inCluster: { host, port: env['KUBERNETES_SERVICE_PORT'] ?? '443' } }) });
+    return loadKubeConfig({
+      ...(existsSync(path) ? { kubeconfigPath: path } : {}),
+      ...(host === undefined ? {} : { inCluster: { host, port: env['KUBERNETES_SERVICE_PORT'] ?? '443' } }),
+    });
   } catch {
     return null;
   }

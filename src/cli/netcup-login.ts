@@ -159,7 +159,13 @@ async function userIdOf(config: oidc.Configuration, accessToken: string, io: Net
 }
 
 function kubectlCommand(namespace: string, name: string, refreshToken: string, userId: number | undefined): string {
-  const parts = ['kubectl create secret generic', shellQuote(name), '--namespace', shellQuote(namespace), `--from-literal=refreshToken=${shellQuote(refreshToken)}`];
+  const parts = [
+    'kubectl create secret generic',
+    shellQuote(name),
+    '--namespace',
+    shellQuote(namespace),
+    `--from-literal=refreshToken=${shellQuote(refreshToken)}`,
+  ];
   if (userId !== undefined) parts.push(`--from-literal=userId=${userId}`);
   return parts.join(' ');
 }

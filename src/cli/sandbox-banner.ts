@@ -6,7 +6,16 @@ export function sandboxBanner(url: string, holder: string | null, token: string 
     status: 'firing',
     receiver: 'ipshift',
     groupKey: 'sandbox',
-    alerts: [{ status: 'firing', labels: { alertname: 'KubeNodeNotReady', node, severity: 'critical' }, annotations: {}, startsAt: '2026-01-01T00:00:00Z', endsAt: '0001-01-01T00:00:00Z', fingerprint: 'sandbox-1' }],
+    alerts: [
+      {
+        status: 'firing',
+        labels: { alertname: 'KubeNodeNotReady', node, severity: 'critical' },
+        annotations: {},
+        startsAt: '2026-01-01T00:00:00Z',
+        endsAt: '0001-01-01T00:00:00Z',
+        fingerprint: 'sandbox-1',
+      },
+    ],
   });
   const auth = token === undefined ? '' : ` -H 'Authorization: Bearer ${'$'}IPSHIFT_WEBHOOK_TOKEN'`;
   const line = '='.repeat(78);
@@ -27,7 +36,7 @@ export function sandboxBanner(url: string, holder: string | null, token: string 
     ' ...and watch the status page: the IP moves to a healthy node within a second.',
     ` Heal it again:  curl -X POST '${url}/sandbox/nodes/${node}/ready?status=True' (or resolve the alert)`,
     '',
-    ' Or pull the plug, no alert at all: ipshift\'s own node probe moves the IP in about',
+    " Or pull the plug, no alert at all: ipshift's own node probe moves the IP in about",
     ' 4 s, where Kubernetes marks the node NotReady only after 40 s:',
     `   curl -X POST '${url}/sandbox/nodes/${node}/power?state=off'   (state=on to power it up)`,
     line,

@@ -26,10 +26,22 @@ describe('loadConfig', () => {
     { desc: 'port not a number', env: { IPSHIFT_PORT: 'http' }, problem: 'IPSHIFT_PORT="http": must be a whole number from 1 to 65535' },
     { desc: 'port out of range', env: { IPSHIFT_PORT: '70000' }, problem: 'IPSHIFT_PORT="70000": must be a whole number from 1 to 65535' },
     { desc: 'bad enum', env: { IPSHIFT_WEBHOOK_AUTH: 'maybe' }, problem: 'IPSHIFT_WEBHOOK_AUTH="maybe": must be one of required, none' },
-    { desc: 'bad URL', env: { IPSHIFT_ALERTMANAGER_URL: 'alertmanager:9093' }, problem: 'IPSHIFT_ALERTMANAGER_URL="alertmanager:9093": must be an http:// or https:// URL' },
+    {
+      desc: 'bad URL',
+      env: { IPSHIFT_ALERTMANAGER_URL: 'alertmanager:9093' },
+      problem: 'IPSHIFT_ALERTMANAGER_URL="alertmanager:9093": must be an http:// or https:// URL',
+    },
     { desc: 'bad bool', env: { IPSHIFT_SANDBOX: 'perhaps' }, problem: 'IPSHIFT_SANDBOX="perhaps": must be 1/0, true/false, yes/no or on/off' },
-    { desc: 'bad cron', env: { IPSHIFT_NODE_RESYNC_SCHEDULE: 'often' }, problem: 'IPSHIFT_NODE_RESYNC_SCHEDULE="often": must be a cron expression with 5 or 6 fields (seconds first when 6)' },
-    { desc: 'lease timings', env: { IPSHIFT_LEASE_RENEW_DEADLINE_SECONDS: '20' }, problem: 'IPSHIFT_LEASE_RENEW_DEADLINE_SECONDS=20: must be less than IPSHIFT_LEASE_DURATION_SECONDS (15)' },
+    {
+      desc: 'bad cron',
+      env: { IPSHIFT_NODE_RESYNC_SCHEDULE: 'often' },
+      problem: 'IPSHIFT_NODE_RESYNC_SCHEDULE="often": must be a cron expression with 5 or 6 fields (seconds first when 6)',
+    },
+    {
+      desc: 'lease timings',
+      env: { IPSHIFT_LEASE_RENEW_DEADLINE_SECONDS: '20' },
+      problem: 'IPSHIFT_LEASE_RENEW_DEADLINE_SECONDS=20: must be less than IPSHIFT_LEASE_DURATION_SECONDS (15)',
+    },
   ])('names the setting, the value and the rule: $desc', ({ env, problem }) => {
     expect(problemsOf(env)).toEqual([problem]);
   });

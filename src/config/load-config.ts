@@ -63,7 +63,9 @@ function crossChecks(config: Config): string[] {
     );
   }
   if (config.leaseRetryPeriodSeconds >= config.leaseRenewDeadlineSeconds) {
-    problems.push(`IPSHIFT_LEASE_RETRY_PERIOD_SECONDS=${config.leaseRetryPeriodSeconds}: must be less than IPSHIFT_LEASE_RENEW_DEADLINE_SECONDS (${config.leaseRenewDeadlineSeconds})`);
+    problems.push(
+      `IPSHIFT_LEASE_RETRY_PERIOD_SECONDS=${config.leaseRetryPeriodSeconds}: must be less than IPSHIFT_LEASE_RENEW_DEADLINE_SECONDS (${config.leaseRenewDeadlineSeconds})`,
+    );
   }
   return problems;
 }

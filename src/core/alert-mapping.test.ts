@@ -10,7 +10,11 @@ const index = buildNodeIndex([
 const policy = loadAlertPolicy();
 const NOW = Date.parse('2026-11-23T12:00:00Z');
 const web = { node: 'node-2', since: NOW - 60_000, previous: 'node-1' };
-const holders = new Map([['default/web', web], ['web', web], ['198.51.100.7', web]]);
+const holders = new Map([
+  ['default/web', web],
+  ['web', web],
+  ['198.51.100.7', web],
+]);
 
 describe('stripPort', () => {
   it.each([
@@ -36,7 +40,11 @@ describe('alertNode', () => {
     { desc: 'instance FQDN matches by its first label', labels: { instance: 'node-1.example.com:9100' }, node: 'node-1' },
     { desc: 'names match case-insensitively', labels: { node: 'worker-3' }, node: 'Worker-3' },
     { desc: 'kube-state-metrics instance is never the node', labels: { instance: 'node-1:8080', job: 'kube-state-metrics' }, node: null },
-    { desc: 'kube-state-metrics with a node label still maps', labels: { instance: '10.9.9.9:8080', job: 'kube-state-metrics', node: 'node-2' }, node: 'node-2' },
+    {
+      desc: 'kube-state-metrics with a node label still maps',
+      labels: { instance: '10.9.9.9:8080', job: 'kube-state-metrics', node: 'node-2' },
+      node: 'node-2',
+    },
     { desc: 'policy nodeLabels', labels: { kubernetes_node: 'node-2' }, node: 'node-2' },
     { desc: 'failover_ip label maps to the holder by name', labels: { failover_ip: 'default/web' }, node: 'node-2' },
     { desc: 'failover_ip label maps to the holder by address with /32', labels: { failover_ip: '198.51.100.7/32' }, node: 'node-2' },
@@ -73,7 +81,10 @@ describe('default alert policy', () => {
 
 describe('parseAlertPolicy', () => {
   it('reports every problem with its path', () => {
-    const result = parseAlertPolicy({ rules: [{ match: { alertname: 'X' }, class: 'nope' }, { class: 'down' }, { matchRegex: { alertname: '(' }, class: 'down' }], extra: 1 });
+    const result = parseAlertPolicy({
+      rules: [{ match: { alertname: 'X' }, class: 'nope' }, { class: 'down' }, { matchRegex: { alertname: '(' }, class: 'down' }],
+      extra: 1,
+    });
     expect(result.ok).toBe(false);
     if (result.ok) return;
     const text = result.errors.join('\n');

@@ -79,7 +79,12 @@ export function alertNode(
 }
 
 /** Step 4 of alertNode, for an alert that names a FailoverIP. */
-export function holderNode(labels: Readonly<Record<string, string>>, policy: AlertPolicy, holders: ReadonlyMap<string, Holder>, startsAt?: number): string | null {
+export function holderNode(
+  labels: Readonly<Record<string, string>>,
+  policy: AlertPolicy,
+  holders: ReadonlyMap<string, Holder>,
+  startsAt?: number,
+): string | null {
   const fip = labels[policy.failoverIpLabel ?? ''];
   if (fip === undefined) return null;
   const holder = holders.get(fip) ?? holders.get(fip.replace(/\/(32|128)$/, ''));

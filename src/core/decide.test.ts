@@ -46,7 +46,15 @@ const memory: NodeRow = { spec: { conditions: { MemoryPressure: 'True' } } };
 const cordoned: NodeRow = { spec: { unschedulable: true } };
 
 describe('decide: one rule per row', () => {
-  it.each<{ desc: string; nodes: Record<string, NodeRow>; overrides?: Partial<DecisionInput>; outcome: string; reason: string; target: string | null; retryAt?: number | null }>([
+  it.each<{
+    desc: string;
+    nodes: Record<string, NodeRow>;
+    overrides?: Partial<DecisionInput>;
+    outcome: string;
+    reason: string;
+    target: string | null;
+    retryAt?: number | null;
+  }>([
     { desc: 'healthy holder stays', nodes: { a: healthy, b: healthy }, outcome: 'keep', reason: 'holder-healthiest', target: 'a' },
     { desc: 'equal (degraded) health never moves', nodes: { a: disk, b: disk }, outcome: 'keep', reason: 'holder-healthiest', target: 'a' },
     { desc: 'a worse candidate never attracts the IP', nodes: { a: disk, b: memory }, outcome: 'keep', reason: 'holder-healthiest', target: 'a' },
@@ -54,17 +62,37 @@ describe('decide: one rule per row', () => {
     { desc: 'down alert on the holder moves at once', nodes: { a: { alerts: ['down'] }, b: healthy }, outcome: 'move', reason: 'holder-down', target: 'b' },
     { desc: 'down holder goes to the healthiest, not the first', nodes: { a: down, b: disk, c: healthy }, outcome: 'move', reason: 'holder-down', target: 'c' },
     { desc: 'down holder goes to a degraded node rather than stay', nodes: { a: down, b: disk }, outcome: 'move', reason: 'holder-down', target: 'b' },
-    { desc: 'down holder, every other node down: keep and say so', nodes: { a: down, b: down }, outcome: 'no-eligible-node', reason: 'holder-down', target: 'a' },
+    {
+      desc: 'down holder, every other node down: keep and say so',
+      nodes: { a: down, b: down },
+      outcome: 'no-eligible-node',
+      reason: 'holder-down',
+      target: 'a',
+    },
     { desc: 'deleted holder moves', nodes: { a: { spec: { deleting: true } }, b: healthy }, outcome: 'move', reason: 'holder-ineligible', target: 'b' },
     { desc: 'holder no longer selected moves', nodes: { a: { selected: false }, b: healthy }, outcome: 'move', reason: 'holder-ineligible', target: 'b' },
     { desc: 'unselected nodes are never targets', nodes: { a: down, b: { selected: false } }, outcome: 'no-eligible-node', reason: 'holder-down', target: 'a' },
     { desc: 'holder that is no node of ours moves', nodes: { b: healthy }, outcome: 'move', reason: 'unrouted', target: 'b' },
     { desc: 'unrouted IP gets routed', nodes: { a: healthy }, overrides: { assignedNode: null }, outcome: 'move', reason: 'unrouted', target: 'a' },
-    { desc: 'unrouted IP with no eligible node', nodes: { a: down }, overrides: { assignedNode: null }, outcome: 'no-eligible-node', reason: 'unrouted', target: null },
+    {
+      desc: 'unrouted IP with no eligible node',
+      nodes: { a: down },
+      overrides: { assignedNode: null },
+      outcome: 'no-eligible-node',
+      reason: 'unrouted',
+      target: null,
+    },
     { desc: 'cordoned holder drains at once', nodes: { a: cordoned, b: healthy }, outcome: 'move', reason: 'holder-draining', target: 'b' },
     { desc: 'drain alert drains at once', nodes: { a: { alerts: ['drain'] }, b: healthy }, outcome: 'move', reason: 'holder-draining', target: 'b' },
     { desc: 'cordoned holder with only cordoned peers stays', nodes: { a: cordoned, b: cordoned }, outcome: 'keep', reason: 'holder-healthiest', target: 'a' },
-    { desc: 'degraded holder waits for the grace period', nodes: { a: disk, b: healthy }, outcome: 'wait-grace', reason: 'holder-degraded', target: 'b', retryAt: NOW + 2 * MIN },
+    {
+      desc: 'degraded holder waits for the grace period',
+      nodes: { a: disk, b: healthy },
+      outcome: 'wait-grace',
+      reason: 'holder-degraded',
+      target: 'b',
+      retryAt: NOW + 2 * MIN,
+    },
     {
       desc: 'degraded holder moves once the grace period is over',
       nodes: { a: disk, b: healthy },
@@ -73,7 +101,13 @@ describe('decide: one rule per row', () => {
       reason: 'holder-degraded',
       target: 'b',
     },
-    { desc: 'info alerts never move the IP by themselves', nodes: { a: { alerts: ['info', 'info'] }, b: healthy }, outcome: 'keep', reason: 'holder-healthiest', target: 'a' },
+    {
+      desc: 'info alerts never move the IP by themselves',
+      nodes: { a: { alerts: ['info', 'info'] }, b: healthy },
+      outcome: 'keep',
+      reason: 'holder-healthiest',
+      target: 'a',
+    },
     { desc: 'info alerts rank candidates', nodes: { a: down, b: { alerts: ['info'] }, c: healthy }, outcome: 'move', reason: 'holder-down', target: 'c' },
     {
       desc: 'down holder inside the cooldown waits for its end',
@@ -94,8 +128,22 @@ describe('decide: one rule per row', () => {
       retryAt: NOW + 30_000,
     },
     { desc: 'paused freezes a move', nodes: { a: down, b: healthy }, overrides: { paused: true }, outcome: 'paused', reason: 'paused', target: 'b' },
-    { desc: 'paused keeps a healthy holder as keep', nodes: { a: healthy, b: healthy }, overrides: { paused: true }, outcome: 'keep', reason: 'holder-healthiest', target: 'a' },
-    { desc: 'manual move to an eligible node', nodes: { a: healthy, b: disk }, overrides: { moveTo: 'b' }, outcome: 'move', reason: 'manual-move', target: 'b' },
+    {
+      desc: 'paused keeps a healthy holder as keep',
+      nodes: { a: healthy, b: healthy },
+      overrides: { paused: true },
+      outcome: 'keep',
+      reason: 'holder-healthiest',
+      target: 'a',
+    },
+    {
+      desc: 'manual move to an eligible node',
+      nodes: { a: healthy, b: disk },
+      overrides: { moveTo: 'b' },
+      outcome: 'move',
+      reason: 'manual-move',
+      target: 'b',
+    },
     {
       desc: 'manual move honours the cooldown',
       nodes: { a: healthy, b: healthy },
@@ -106,9 +154,30 @@ describe('decide: one rule per row', () => {
       retryAt: NOW + 4 * MIN,
     },
     { desc: 'manual move already done', nodes: { a: healthy, b: healthy }, overrides: { moveTo: 'a' }, outcome: 'keep', reason: 'manual-move', target: 'a' },
-    { desc: 'manual move to an ineligible node is ignored', nodes: { a: healthy, b: down }, overrides: { moveTo: 'b' }, outcome: 'keep', reason: 'manual-target-ineligible', target: 'a' },
-    { desc: 'manual move to an unknown node is ignored', nodes: { a: healthy }, overrides: { moveTo: 'zz' }, outcome: 'keep', reason: 'manual-target-ineligible', target: 'a' },
-    { desc: 'manual move to a down node does not stop a failover', nodes: { a: down, b: down, c: healthy }, overrides: { moveTo: 'b' }, outcome: 'move', reason: 'holder-down', target: 'c' },
+    {
+      desc: 'manual move to an ineligible node is ignored',
+      nodes: { a: healthy, b: down },
+      overrides: { moveTo: 'b' },
+      outcome: 'keep',
+      reason: 'manual-target-ineligible',
+      target: 'a',
+    },
+    {
+      desc: 'manual move to an unknown node is ignored',
+      nodes: { a: healthy },
+      overrides: { moveTo: 'zz' },
+      outcome: 'keep',
+      reason: 'manual-target-ineligible',
+      target: 'a',
+    },
+    {
+      desc: 'manual move to a down node does not stop a failover',
+      nodes: { a: down, b: down, c: healthy },
+      overrides: { moveTo: 'b' },
+      outcome: 'move',
+      reason: 'holder-down',
+      target: 'c',
+    },
   ])('$desc', ({ nodes, overrides, outcome, reason, target, retryAt }) => {
     const decision = decide(input(nodes, overrides));
     expect({ outcome: decision.outcome, reason: decision.reason, target: decision.target }).toEqual({ outcome, reason, target });
@@ -145,14 +214,24 @@ describe('grace tracking', () => {
 
 describe('ties', () => {
   it('spread prefers the node holding fewer other FailoverIPs', () => {
-    const holdings = new Map([['b', 2], ['c', 0], ['d', 1]]);
+    const holdings = new Map([
+      ['b', 2],
+      ['c', 0],
+      ['d', 1],
+    ]);
     expect(decide(input({ a: down, b: healthy, c: healthy, d: healthy }, { holdings })).target).toBe('c');
   });
 
   it('without spread the holdings do not matter, only the hash', () => {
     const base = input({ a: down, b: healthy, c: healthy, d: healthy }, { spread: false });
     const target = decide(base).target;
-    for (const holdings of [new Map([[target ?? '', 5]]), new Map([['b', 3], ['c', 3]])]) {
+    for (const holdings of [
+      new Map([[target ?? '', 5]]),
+      new Map([
+        ['b', 3],
+        ['c', 3],
+      ]),
+    ]) {
       expect(decide({ ...base, holdings }).target).toBe(target);
     }
   });

@@ -123,7 +123,8 @@ function healthVerdict(input: DecisionInput, holder: Candidate | undefined): Ver
   }
   if (!holder.eligible) {
     const reason: Reason = holder.ineligibility === 'down' ? 'holder-down' : 'holder-ineligible';
-    const why = holder.ineligibility === 'down' ? `holder ${describe(holder)} is down` : `holder ${holder.name} is not eligible (${holder.ineligibility ?? ''})`;
+    const why =
+      holder.ineligibility === 'down' ? `holder ${describe(holder)} is down` : `holder ${holder.name} is not eligible (${holder.ineligibility ?? ''})`;
     if (best === null) return stay('no-eligible-node', reason, holder.name, `${why} and no other node is eligible: keeping it`);
     return { kind: 'move', wanted: { reason, target: best.name, message: `${why}: moving to ${describe(best)}`, graceEndsAt: null } };
   }
@@ -132,7 +133,15 @@ function healthVerdict(input: DecisionInput, holder: Candidate | undefined): Ver
   }
   const tier = tierOf(holder.mask);
   if (tier === 'drain') {
-    return { kind: 'move', wanted: { reason: 'holder-draining', target: best.name, message: `holder ${describe(holder)} is draining: moving to ${describe(best)}`, graceEndsAt: null } };
+    return {
+      kind: 'move',
+      wanted: {
+        reason: 'holder-draining',
+        target: best.name,
+        message: `holder ${describe(holder)} is draining: moving to ${describe(best)}`,
+        graceEndsAt: null,
+      },
+    };
   }
   const since = input.holderDegradedSince ?? input.now;
   return {

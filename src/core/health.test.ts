@@ -12,7 +12,11 @@ describe('node issues from the Node object', () => {
     { desc: 'NetworkUnavailable=False is fine', spec: { conditions: { NetworkUnavailable: 'False' } }, issues: [] },
     { desc: 'unreachable taint', spec: { taints: [{ key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' }] }, issues: ['unreachable'] },
     { desc: 'cordoned via spec.unschedulable', spec: { unschedulable: true }, issues: ['cordoned'] },
-    { desc: 'cordoned via the unschedulable taint', spec: { taints: [{ key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' }] }, issues: ['cordoned'] },
+    {
+      desc: 'cordoned via the unschedulable taint',
+      spec: { taints: [{ key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' }] },
+      issues: ['cordoned'],
+    },
     { desc: 'PIDPressure', spec: { conditions: { PIDPressure: 'True' } }, issues: ['pid-pressure'] },
     { desc: 'MemoryPressure', spec: { conditions: { MemoryPressure: 'True' } }, issues: ['memory-pressure'] },
     { desc: 'DiskPressure', spec: { conditions: { DiskPressure: 'True' } }, issues: ['disk-pressure'] },
@@ -46,7 +50,16 @@ describe('lexicographic order of issue classes (foip-operator order for the Kube
 
   it('keeps the order netcup users know', () => {
     const kube = ISSUES.filter((i) => !i.startsWith('alert-') && i !== 'not-eligible' && i !== 'unresponsive');
-    expect(kube).toEqual(['network-unavailable', 'ready-false', 'ready-unknown', 'unreachable', 'cordoned', 'pid-pressure', 'memory-pressure', 'disk-pressure']);
+    expect(kube).toEqual([
+      'network-unavailable',
+      'ready-false',
+      'ready-unknown',
+      'unreachable',
+      'cordoned',
+      'pid-pressure',
+      'memory-pressure',
+      'disk-pressure',
+    ]);
   });
 
   it.each<{ issues: Issue[]; tier: string }>([

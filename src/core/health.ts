@@ -9,10 +9,7 @@ import type { NodeFacts } from './model.js';
  */
 export type HealthMask = number;
 
-const BIT: Readonly<Record<Issue, number>> = Object.fromEntries(ISSUES.map((issue, i) => [issue, 1 << (ISSUES.length - 1 - i)])) as Record<
-  Issue,
-  number
->;
+const BIT: Readonly<Record<Issue, number>> = Object.fromEntries(ISSUES.map((issue, i) => [issue, 1 << (ISSUES.length - 1 - i)])) as Record<Issue, number>;
 
 export const issueBit = (issue: Issue): number => BIT[issue];
 

@@ -65,7 +65,14 @@ describe('planPass', () => {
 
   it("moves away from a holder ipshift's own probe found unresponsive, and never onto such a node", () => {
     const nodes = ['a', 'b', 'c'].map((n) => nodeFacts(n));
-    const result = planPass({ now: NOW, nodes, alerts: [], policy, failoverIPs: [fip('ns/web', { assignedNode: 'a' })], unresponsive: new Set(['a', 'b', 'ghost']) });
+    const result = planPass({
+      now: NOW,
+      nodes,
+      alerts: [],
+      policy,
+      failoverIPs: [fip('ns/web', { assignedNode: 'a' })],
+      unresponsive: new Set(['a', 'b', 'ghost']),
+    });
     expect(result.nodes.get('a')?.issues).toEqual(['unresponsive']);
     expect(result.nodes.get('a')?.tier).toBe('down');
     expect(result.plans[0]?.decision).toMatchObject({ outcome: 'move', reason: 'holder-down', target: 'c' });
@@ -94,7 +101,9 @@ describe('planPass', () => {
       nodes,
       alerts: [],
       policy,
-      failoverIPs: [fip('ns/web', { nodeSelector: { matchLabels: { pool: 'edge' } }, readyPodNodes: new Set(['a', 'b', 'c']), nodesWithServer: new Set(['b', 'c']) })],
+      failoverIPs: [
+        fip('ns/web', { nodeSelector: { matchLabels: { pool: 'edge' } }, readyPodNodes: new Set(['a', 'b', 'c']), nodesWithServer: new Set(['b', 'c']) }),
+      ],
     });
     const plan = result.plans[0];
     expect(plan?.decision.target).toBe('b');
@@ -158,7 +167,11 @@ describe('randomized clusters (seeded)', () => {
     }
     const alerts = Array.from({ length: Math.floor(random() * 6) }, (_, i) => ({
       fingerprint: `f${i}`,
-      labels: { alertname: pick(['KubeNodeNotReady', 'Hot', 'Note']), severity: pick(['critical', 'warning', 'info']), node: `n${Math.floor(random() * (count + 2))}` },
+      labels: {
+        alertname: pick(['KubeNodeNotReady', 'Hot', 'Note']),
+        severity: pick(['critical', 'warning', 'info']),
+        node: `n${Math.floor(random() * (count + 2))}`,
+      },
     }));
     const failoverIPs = Array.from({ length: 1 + Math.floor(random() * 4) }, (_, i) =>
       fip(`ns/ip${i}`, {
@@ -180,7 +193,12 @@ describe('randomized clusters (seeded)', () => {
       const input = randomCluster(seed);
       const reference = planPass(input);
       const random = seededRandom(seed * 31);
-      const permuted = planPass({ ...input, nodes: shuffled(input.nodes, random), alerts: shuffled(input.alerts, random), failoverIPs: shuffled(input.failoverIPs, random) });
+      const permuted = planPass({
+        ...input,
+        nodes: shuffled(input.nodes, random),
+        alerts: shuffled(input.alerts, random),
+        failoverIPs: shuffled(input.failoverIPs, random),
+      });
       expect(permuted.plans.map((p) => p.decision)).toEqual(reference.plans.map((p) => p.decision));
     }
   });

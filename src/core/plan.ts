@@ -16,8 +16,12 @@ export interface PassAlert {
 
 /** One FailoverIP as the pass sees it: its eligibility rules plus the per-FailoverIP part of decide()'s input. */
 export interface PassFailoverIP
-  extends Omit<EligibilityRules, 'nodeSelector'>,
-    Pick<DecisionInput, 'assignedNode' | 'cooldownMs' | 'gracePeriodMs' | 'spread' | 'paused' | 'moveTo' | 'lastMoveAt' | 'blockedUntil' | 'holderDegradedSince'> {
+  extends
+    Omit<EligibilityRules, 'nodeSelector'>,
+    Pick<
+      DecisionInput,
+      'assignedNode' | 'cooldownMs' | 'gracePeriodMs' | 'spread' | 'paused' | 'moveTo' | 'lastMoveAt' | 'blockedUntil' | 'holderDegradedSince'
+    > {
   /** `namespace/name`. */
   readonly key: string;
   readonly addresses: readonly string[];

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 // The lint rule (eslint.config.js) says the same; this test keeps it true even without lint.
 const coreDir = fileURLToPath(new URL('.', import.meta.url));
 const sources = readdirSync(coreDir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
-const forbiddenImport = /from\s+'(node:[^']+|fs|http|https|net|os|child_process|express|prom-client|@kubernetes\/client-node|openid-client|node-cron|winston|\.\.\/[^']+)'/;
+const forbiddenImport =
+  /from\s+'(node:[^']+|fs|http|https|net|os|child_process|express|prom-client|@kubernetes\/client-node|openid-client|node-cron|winston|\.\.\/[^']+)'/;
 const forbiddenCall = /\bDate\.now\(|\bMath\.random\(|\bnew Date\(\)|\bprocess\.|\bfetch\(|\bsetTimeout\(|\bsetInterval\(/;
 
 describe('src/core is pure', () => {

@@ -17,32 +17,66 @@ describe('foldRound', () => {
   it.each<[string, Array<Record<string, ProbeResult>>, string[][]]>([
     [
       'a holder silent three rounds while a witness answers is unresponsive at the third',
-      [{ h: 'answered', w: 'answered' }, { h: 'silent', w: 'answered' }, { h: 'silent', w: 'answered' }, { h: 'silent', w: 'answered' }],
+      [
+        { h: 'answered', w: 'answered' },
+        { h: 'silent', w: 'answered' },
+        { h: 'silent', w: 'answered' },
+        { h: 'silent', w: 'answered' },
+      ],
       [[], [], [], ['h']],
     ],
     [
       'one answer resets the count',
-      [{ h: 'answered', w: 'answered' }, { h: 'silent', w: 'answered' }, { h: 'silent', w: 'answered' }, { h: 'answered', w: 'answered' }, { h: 'silent', w: 'answered' }],
+      [
+        { h: 'answered', w: 'answered' },
+        { h: 'silent', w: 'answered' },
+        { h: 'silent', w: 'answered' },
+        { h: 'answered', w: 'answered' },
+        { h: 'silent', w: 'answered' },
+      ],
       [[], [], [], [], []],
     ],
     [
       'rounds in which nobody answered judge nobody (our own network is the suspect)',
-      [{ h: 'answered', w: 'answered' }, { h: 'silent', w: 'silent' }, { h: 'silent', w: 'silent' }, { h: 'silent', w: 'silent' }, { h: 'silent', w: 'silent' }],
+      [
+        { h: 'answered', w: 'answered' },
+        { h: 'silent', w: 'silent' },
+        { h: 'silent', w: 'silent' },
+        { h: 'silent', w: 'silent' },
+        { h: 'silent', w: 'silent' },
+      ],
       [[], [], [], [], []],
     ],
     [
       'uncounted rounds neither add nor reset: two silent, a blackout, one more silent flags',
-      [{ h: 'answered', w: 'answered' }, { h: 'silent', w: 'answered' }, { h: 'silent', w: 'answered' }, { h: 'silent', w: 'silent' }, { h: 'silent', w: 'answered' }],
+      [
+        { h: 'answered', w: 'answered' },
+        { h: 'silent', w: 'answered' },
+        { h: 'silent', w: 'answered' },
+        { h: 'silent', w: 'silent' },
+        { h: 'silent', w: 'answered' },
+      ],
       [[], [], [], [], ['h']],
     ],
     [
       'inconclusive probes (we could not send) leave the count alone',
-      [{ h: 'answered', w: 'answered' }, { h: 'silent', w: 'answered' }, { h: 'inconclusive', w: 'answered' }, { h: 'silent', w: 'answered' }, { h: 'silent', w: 'answered' }],
+      [
+        { h: 'answered', w: 'answered' },
+        { h: 'silent', w: 'answered' },
+        { h: 'inconclusive', w: 'answered' },
+        { h: 'silent', w: 'answered' },
+        { h: 'silent', w: 'answered' },
+      ],
       [[], [], [], [], ['h']],
     ],
     [
       'a node that never answered is never judged (a firewall that drops the port)',
-      [{ h: 'silent', w: 'answered' }, { h: 'silent', w: 'answered' }, { h: 'silent', w: 'answered' }, { h: 'silent', w: 'answered' }],
+      [
+        { h: 'silent', w: 'answered' },
+        { h: 'silent', w: 'answered' },
+        { h: 'silent', w: 'answered' },
+        { h: 'silent', w: 'answered' },
+      ],
       [[], [], [], []],
     ],
     [
@@ -52,12 +86,23 @@ describe('foldRound', () => {
     ],
     [
       'two holders witness each other',
-      [{ a: 'answered', b: 'answered' }, { a: 'silent', b: 'answered' }, { a: 'silent', b: 'answered' }, { a: 'silent', b: 'answered' }],
+      [
+        { a: 'answered', b: 'answered' },
+        { a: 'silent', b: 'answered' },
+        { a: 'silent', b: 'answered' },
+        { a: 'silent', b: 'answered' },
+      ],
       [[], [], [], ['a']],
     ],
     [
       'an unresponsive node that answers again is cleared at once',
-      [{ h: 'answered', w: 'answered' }, { h: 'silent', w: 'answered' }, { h: 'silent', w: 'answered' }, { h: 'silent', w: 'answered' }, { h: 'answered', w: 'answered' }],
+      [
+        { h: 'answered', w: 'answered' },
+        { h: 'silent', w: 'answered' },
+        { h: 'silent', w: 'answered' },
+        { h: 'silent', w: 'answered' },
+        { h: 'answered', w: 'answered' },
+      ],
       [[], [], [], ['h'], []],
     ],
     [
@@ -72,7 +117,12 @@ describe('foldRound', () => {
   it("never takes the prober's own node as a witness: it answers locally even when the network is gone", () => {
     let state: ReachabilityState = new Map();
     const flagged: string[][] = [];
-    for (const r of [{ h: 'answered', self: 'answered' }, { h: 'silent', self: 'answered' }, { h: 'silent', self: 'answered' }, { h: 'silent', self: 'answered' }] as const) {
+    for (const r of [
+      { h: 'answered', self: 'answered' },
+      { h: 'silent', self: 'answered' },
+      { h: 'silent', self: 'answered' },
+      { h: 'silent', self: 'answered' },
+    ] as const) {
       const outcome = foldRound(state, round(r), 3, 'self');
       state = outcome.state;
       flagged.push([...outcome.unresponsive]);
@@ -82,7 +132,15 @@ describe('foldRound', () => {
   });
 
   it('honours the configured number of failures', () => {
-    expect(run([{ h: 'answered', w: 'answered' }, { h: 'silent', w: 'answered' }], 1)).toEqual([[], ['h']]);
+    expect(
+      run(
+        [
+          { h: 'answered', w: 'answered' },
+          { h: 'silent', w: 'answered' },
+        ],
+        1,
+      ),
+    ).toEqual([[], ['h']]);
   });
 
   it('reports whether the round counted', () => {

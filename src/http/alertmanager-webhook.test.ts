@@ -5,7 +5,13 @@ import type { Leadership } from '../ports/cluster.js';
 import { silentLogger } from '../ports/logger.js';
 import { fixtureText, makeStore, metricValue, serve, type StoreKit } from '../../test/alertmanager/helpers.js';
 import { createServer } from 'node:http';
-import { createAlertmanagerWebhook, createAlertmanagerWebhookHandler, FORWARDED_HEADER, webhookFirst, type AlertmanagerWebhookOptions } from './alertmanager-webhook.js';
+import {
+  createAlertmanagerWebhook,
+  createAlertmanagerWebhookHandler,
+  FORWARDED_HEADER,
+  webhookFirst,
+  type AlertmanagerWebhookOptions,
+} from './alertmanager-webhook.js';
 import { constantTimeEquals, createAuthChecker, parseBasicAuthSetting, type WebhookAuth } from './webhook-auth.js';
 
 const TOKEN = 'test-token-123';
@@ -145,7 +151,11 @@ describe('POST /webhook/alertmanager', () => {
 
     it("auth 'none' accepts anyone, but only when chosen explicitly", async () => {
       const h = await start('none');
-      const res = await fetch(`${h.url}/webhook/alertmanager`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: fixtureText('firing') });
+      const res = await fetch(`${h.url}/webhook/alertmanager`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: fixtureText('firing'),
+      });
       expect(res.status).toBe(200);
       expect(() => createAuthChecker({})).toThrow(/choose 'none' explicitly/);
       expect(() => createAuthChecker({ bearerToken: new Secret('') })).toThrow(/empty/);
@@ -169,7 +179,11 @@ describe('POST /webhook/alertmanager', () => {
 
     it('no Content-Type at all', async () => {
       const h = await start();
-      const res = await fetch(`${h.url}/webhook/alertmanager`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: new Uint8Array(Buffer.from(fixtureText('firing'))) });
+      const res = await fetch(`${h.url}/webhook/alertmanager`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}` },
+        body: new Uint8Array(Buffer.from(fixtureText('firing'))),
+      });
       expect(res.status).toBe(415);
     });
 
@@ -237,8 +251,18 @@ describe('POST /webhook/alertmanager', () => {
     const body = JSON.parse(fixtureText('firing')) as Record<string, unknown>;
     body['truncatedAlerts'] = 1;
     const full = [
-      { fingerprint: 'd784274104f05781', labels: { alertname: 'KubeNodeNotReady', node: 'node-1', severity: 'critical' }, annotations: {}, startsAt: '2026-11-22T10:55:38.006Z' },
-      { fingerprint: '00000000000000aa', labels: { alertname: 'KubeNodeNotReady', node: 'node-2', severity: 'critical' }, annotations: {}, startsAt: '2026-11-22T10:55:38.006Z' },
+      {
+        fingerprint: 'd784274104f05781',
+        labels: { alertname: 'KubeNodeNotReady', node: 'node-1', severity: 'critical' },
+        annotations: {},
+        startsAt: '2026-11-22T10:55:38.006Z',
+      },
+      {
+        fingerprint: '00000000000000aa',
+        labels: { alertname: 'KubeNodeNotReady', node: 'node-2', severity: 'critical' },
+        annotations: {},
+        startsAt: '2026-11-22T10:55:38.006Z',
+      },
     ];
     const kit = makeStore();
     const fetched: string[] = [];
@@ -272,7 +296,12 @@ describe('POST /webhook/alertmanager', () => {
     expect((await post(server.url, JSON.stringify(body))).status).toBe(200);
     await pending;
     expect(fetched).toHaveLength(1);
-    expect(kit.store.active(kit.clock.now()).map((a) => a.labels['node']).sort()).toEqual(['node-1', 'node-2']);
+    expect(
+      kit.store
+        .active(kit.clock.now())
+        .map((a) => a.labels['node'])
+        .sort(),
+    ).toEqual(['node-1', 'node-2']);
   });
 
   it('a payload without truncation asks for no sync', async () => {
@@ -369,7 +398,11 @@ describe('webhookFirst (the webhook in front of express)', () => {
     const url = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
     try {
       expect((await post(url, fixtureText('firing'))).status).toBe(200);
-      const withQuery = await fetch(`${url}/webhook/alertmanager?from=am`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: fixtureText('resolved') });
+      const withQuery = await fetch(`${url}/webhook/alertmanager?from=am`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+        body: fixtureText('resolved'),
+      });
       expect(withQuery.status).toBe(200);
       expect(kit.store.active(kit.clock.now())).toEqual([]);
       expect((await fetch(`${url}/metrics`)).status).toBe(418);

@@ -138,7 +138,12 @@ export function createAlertmanagerWebhookHandler(options: AlertmanagerWebhookOpt
     }
     // Credentials first: an unauthenticated caller never gets its body read.
     if (!auth.check(req.headers.authorization)) {
-      answer(res, 401, { error: req.headers.authorization === undefined ? 'missing credentials' : 'wrong credentials' }, { 'www-authenticate': [...auth.challenges] });
+      answer(
+        res,
+        401,
+        { error: req.headers.authorization === undefined ? 'missing credentials' : 'wrong credentials' },
+        { 'www-authenticate': [...auth.challenges] },
+      );
       return;
     }
     if (!isJsonContentType(req.headers['content-type'])) {
@@ -228,7 +233,9 @@ export function createAlertmanagerWebhookHandler(options: AlertmanagerWebhookOpt
         answer(res, 503, { error: 'leader unavailable: retry' });
       }
     } catch (error) {
-      logger.warn('cannot reach the leader: asking Alertmanager to retry', { error: typeof error === 'object' && error !== null ? String((error as { name?: unknown }).name) : 'unknown' });
+      logger.warn('cannot reach the leader: asking Alertmanager to retry', {
+        error: typeof error === 'object' && error !== null ? String((error as { name?: unknown }).name) : 'unknown',
+      });
       answer(res, 503, { error: 'leader unreachable: retry' });
     }
   }

@@ -23,7 +23,10 @@ export function createServer(options: ServerOptions): Express {
     res.set('cache-control', 'no-store').json(buildState(options.state));
   });
   app.get('/', (_req, res) => {
-    res.set('cache-control', 'no-store').type('html').send(renderStatusPage(buildState(options.state)));
+    res
+      .set('cache-control', 'no-store')
+      .type('html')
+      .send(renderStatusPage(buildState(options.state)));
   });
   app.get('/metrics', async (_req, res) => {
     res.set('content-type', options.registry.contentType).send(await options.registry.metrics());

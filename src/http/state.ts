@@ -44,7 +44,8 @@ export function buildState(sources: StateSources) {
       cooldownRemainingSeconds: nextMs === null || Number.isNaN(nextMs) ? 0 : Math.max(0, Math.ceil((nextMs - now) / 1000)),
       lastMoveTime: object.status.lastMoveTime ?? null,
       moveInFlight: memory.moveInFlight,
-      lastDecision: decision === null ? null : { outcome: decision.outcome, reason: decision.reason, message: decision.message, time: iso(memory.lastDecisionAt) },
+      lastDecision:
+        decision === null ? null : { outcome: decision.outcome, reason: decision.reason, message: decision.message, time: iso(memory.lastDecisionAt) },
       candidates: (plan?.candidates ?? []).map((c) => ({ node: c.name, eligible: c.eligible, ineligibility: c.ineligibility })),
     };
   });
@@ -58,7 +59,12 @@ export function buildState(sources: StateSources) {
       eligible,
       tier: health?.tier ?? 'healthy',
       issues,
-      alerts: (alertsByNode.get(node.name) ?? []).map((a) => ({ alertname: a.labels['alertname'] ?? '', class: a.cls, startsAt: iso(a.startsAt), fingerprint: a.fingerprint })),
+      alerts: (alertsByNode.get(node.name) ?? []).map((a) => ({
+        alertname: a.labels['alertname'] ?? '',
+        class: a.cls,
+        startsAt: iso(a.startsAt),
+        fingerprint: a.fingerprint,
+      })),
       holds: snapshot.failoverIPs.filter((f) => f.memory.assignedNode === node.name).map((f) => `${f.object.namespace}/${f.object.name}`),
     };
   });

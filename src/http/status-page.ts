@@ -53,7 +53,10 @@ function timeline(state: State): string {
   if (state.recentMoves.length === 0) return '<li>No moves yet.</li>';
   return state.recentMoves
     .slice(0, 12)
-    .map((m) => `<li><code>${escape(m.at)}</code> ${escape(m.failoverIP)}: ${escape(m.from ?? 'unrouted')} → <b>${escape(m.to)}</b> <span class="pill ${escape(m.result)}">${escape(m.result)}</span> <code>${escape(m.reason)}</code> in ${m.durationMs} ms</li>`)
+    .map(
+      (m) =>
+        `<li><code>${escape(m.at)}</code> ${escape(m.failoverIP)}: ${escape(m.from ?? 'unrouted')} → <b>${escape(m.to)}</b> <span class="pill ${escape(m.result)}">${escape(m.result)}</span> <code>${escape(m.reason)}</code> in ${m.durationMs} ms</li>`,
+    )
     .join('\n');
 }
 

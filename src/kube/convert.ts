@@ -184,7 +184,9 @@ export function toPodFacts(raw: unknown): PodFacts | null {
   const name = asString(metadata['name']);
   const namespace = asString(metadata['namespace']);
   if (name === undefined || namespace === undefined) return null;
-  const readyCondition = asArray(status['conditions']).map(asObject).find((c) => c['type'] === 'Ready');
+  const readyCondition = asArray(status['conditions'])
+    .map(asObject)
+    .find((c) => c['type'] === 'Ready');
   const deleting = metadata['deletionTimestamp'] !== undefined && metadata['deletionTimestamp'] !== null;
   return {
     namespace,

@@ -139,7 +139,10 @@ describe('node watch', () => {
     await waitFor(() => api.activeWatches('nodes') === 1, 'watch re-opened');
     expect(nodeLists()).toBe(lists);
     expect(nodeWatches()).toBeGreaterThanOrEqual(2);
-    const resumed = api.requests().filter((r) => r.path === '/api/v1/nodes' && r.query['watch'] === 'true').at(-1);
+    const resumed = api
+      .requests()
+      .filter((r) => r.path === '/api/v1/nodes' && r.query['watch'] === 'true')
+      .at(-1);
     expect(Number(resumed?.query['resourceVersion'])).toBeGreaterThan(0);
     expect(count(changes, 'node')).toBe(1);
     expect(await metricValue(registry, 'ipshift_kube_watch_restarts_total', { resource: 'nodes', reason: 'closed' })).toBeGreaterThanOrEqual(1);
@@ -157,7 +160,15 @@ describe('node watch', () => {
     api.compact();
     const lists = nodeLists();
     api.dropWatches();
-    await waitFor(() => view.nodes().map((n) => n.name).sort().join() === 'n1,n3', 'n2 gone and n3 present after the re-list');
+    await waitFor(
+      () =>
+        view
+          .nodes()
+          .map((n) => n.name)
+          .sort()
+          .join() === 'n1,n3',
+      'n2 gone and n3 present after the re-list',
+    );
     expect(nodeLists()).toBe(lists + 1);
     expect(await metricValue(registry, 'ipshift_kube_relists_total', { resource: 'nodes', reason: 'gone' })).toBe(1);
     expect(await metricValue(registry, 'ipshift_kube_watch_restarts_total', { resource: 'nodes', reason: 'gone' })).toBe(1);
@@ -185,7 +196,12 @@ describe('node watch', () => {
     api.store.watchers.clear(); // a silently dead stream
     api.setNode(makeNode({ name: 'n2' }));
     await view.resync();
-    expect(view.nodes().map((n) => n.name).sort()).toEqual(['n1', 'n2']);
+    expect(
+      view
+        .nodes()
+        .map((n) => n.name)
+        .sort(),
+    ).toEqual(['n1', 'n2']);
     expect(changes).toContain('resync');
   });
 
@@ -204,7 +220,12 @@ describe('node watch', () => {
     await waitFor(() => view.nodes()[0]?.conditions['Ready'] === 'False', 'n2 update');
     expect(view.nodes().map((n) => n.name)).toEqual(['n2']);
     expect(api.requests().some((r) => r.path.includes('failoverips'))).toBe(false);
-    expect(api.requests().filter((r) => r.path === '/api/v1/nodes').every((r) => r.query['fieldSelector'] === 'metadata.name=n2')).toBe(true);
+    expect(
+      api
+        .requests()
+        .filter((r) => r.path === '/api/v1/nodes')
+        .every((r) => r.query['fieldSelector'] === 'metadata.name=n2'),
+    ).toBe(true);
   });
 });
 
@@ -286,7 +307,12 @@ describe('pod watch', () => {
     changes.length = 0; // the initial list reports every object once
     await waitFor(() => view.nodesWithReadyPods(selector).size === 1, 'pods listed');
     expect([...view.nodesWithReadyPods(selector)]).toEqual(['n1']);
-    expect(api.requests().filter((r) => r.path.includes('/pods')).every((r) => r.path === '/api/v1/namespaces/ingress/pods')).toBe(true);
+    expect(
+      api
+        .requests()
+        .filter((r) => r.path.includes('/pods'))
+        .every((r) => r.path === '/api/v1/namespaces/ingress/pods'),
+    ).toBe(true);
 
     const before = count(changes, 'pod');
     api.setPod(makePod({ namespace: 'ingress', name: 'b', nodeName: 'n2', labels: { app: 'ingress' }, ready: true }));

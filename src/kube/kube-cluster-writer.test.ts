@@ -45,7 +45,10 @@ async function rejection(promise: Promise<unknown>): Promise<IpshiftError> {
 describe('patchStatus', () => {
   it('merge-patches the status subresource and leaves spec and generation alone', async () => {
     api.upsertFailoverIP(makeFailoverIP({ name: 'web', status: { assignedNode: 'n0', lastSyncAttempt: '2026-01-01T00:00:00Z' } }));
-    await writer().patchStatus('ipshift', 'web', { assignedNode: 'n1', lastDecision: { outcome: 'move', reason: 'holder-down', message: 'n0 is down', time: '2026-01-01T00:00:01Z' } });
+    await writer().patchStatus('ipshift', 'web', {
+      assignedNode: 'n1',
+      lastDecision: { outcome: 'move', reason: 'holder-down', message: 'n0 is down', time: '2026-01-01T00:00:01Z' },
+    });
     const stored = api.getFailoverIP('ipshift', 'web');
     expect(stored?.['status']).toEqual({
       assignedNode: 'n1',
@@ -93,7 +96,13 @@ describe('recordEvent and removeAnnotation', () => {
       type: 'Warning',
       reason: 'holder-down',
       message: 'moved 198.51.100.10 from n1 to n2',
-      involvedObject: { apiVersion: 'ipshift.dev/v1alpha1', kind: 'FailoverIP', namespace: 'edge', name: 'web', uid: api.getFailoverIP('edge', 'web')?.metadata.uid },
+      involvedObject: {
+        apiVersion: 'ipshift.dev/v1alpha1',
+        kind: 'FailoverIP',
+        namespace: 'edge',
+        name: 'web',
+        uid: api.getFailoverIP('edge', 'web')?.metadata.uid,
+      },
       reportingInstance: 'ipshift-controller-abc',
     });
     expect(event?.metadata.name.startsWith('web.')).toBe(true);
@@ -107,8 +116,7 @@ describe('recordEvent and removeAnnotation', () => {
 });
 
 describe('SecretAccess', () => {
-  const access = (): ReturnType<typeof createKubeSecretAccess> =>
-    createKubeSecretAccess({ kubeConfig: api.kubeConfig(), clock: systemClock, metrics });
+  const access = (): ReturnType<typeof createKubeSecretAccess> => createKubeSecretAccess({ kubeConfig: api.kubeConfig(), clock: systemClock, metrics });
 
   it('reads by name, decodes, and writes rotated keys back without touching the others', async () => {
     api.setSecret({

@@ -63,7 +63,14 @@ export function createKubeClusterWriter(options: KubeClusterWriterOptions): Clus
     removeAnnotation(namespace, name, key) {
       return withConflictRetry('patch_failoverip', () =>
         custom.patchNamespacedCustomObject(
-          { group: FAILOVERIP_GROUP, version: FAILOVERIP_VERSION, plural: FAILOVERIP_PLURAL, namespace, name, body: { metadata: { annotations: { [key]: null } } } },
+          {
+            group: FAILOVERIP_GROUP,
+            version: FAILOVERIP_VERSION,
+            plural: FAILOVERIP_PLURAL,
+            namespace,
+            name,
+            body: { metadata: { annotations: { [key]: null } } },
+          },
           MERGE_PATCH,
         ),
       );

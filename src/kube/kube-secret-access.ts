@@ -55,7 +55,13 @@ export function createKubeSecretAccess(options: KubeSecretAccessOptions): Secret
  * Creates the Secret, or merges the keys into it when it exists: for `ipshift netcup-login
  * --apply`, run by a person with their own kubeconfig (the controller only ever patches).
  */
-export async function upsertSecret(kubeConfig: KubeConfig, namespace: string, name: string, values: Record<string, Secret>, now: () => number = Date.now): Promise<'created' | 'updated'> {
+export async function upsertSecret(
+  kubeConfig: KubeConfig,
+  namespace: string,
+  name: string,
+  values: Record<string, Secret>,
+  now: () => number = Date.now,
+): Promise<'created' | 'updated'> {
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const data: Record<string, string> = {};
   for (const [key, value] of Object.entries(values)) data[key] = Buffer.from(value.reveal(), 'utf8').toString('base64');

@@ -176,7 +176,7 @@ export class Reflector<T> {
     if (value === null) {
       if (previous !== undefined) {
         this.entries.delete(key);
-      this.valuesCache = null;
+        this.valuesCache = null;
         onEvent('delete', previous.value, previous.value);
       }
       return;
@@ -222,7 +222,7 @@ export class Reflector<T> {
           const previous = this.entries.get(key);
           if (previous !== undefined) {
             this.entries.delete(key);
-      this.valuesCache = null;
+            this.valuesCache = null;
             onEvent('delete', previous.value, previous.value);
           }
         } else if (phase === 'ADDED' || phase === 'MODIFIED') {

@@ -39,7 +39,11 @@ describe('failoverIPChanged', () => {
     name: 'web',
     generation: 1,
     annotations: {},
-    spec: { addresses: ['198.51.100.1'], provider: { type: 'dry-run', secretRef: { name: 's' } }, nodeSelector: { matchLabels: { zone: 'a' }, matchExpressions: [{ key: 'edge', operator: 'Exists' }] } },
+    spec: {
+      addresses: ['198.51.100.1'],
+      provider: { type: 'dry-run', secretRef: { name: 's' } },
+      nodeSelector: { matchLabels: { zone: 'a' }, matchExpressions: [{ key: 'edge', operator: 'Exists' }] },
+    },
     status: {},
   };
   it.each<[string, Partial<FailoverIPObject>, boolean]>([

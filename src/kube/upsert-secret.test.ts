@@ -10,7 +10,12 @@ describe('upsertSecret (netcup-login --apply)', () => {
   afterAll(async () => api.stop());
 
   const decoded = (): Record<string, string> =>
-    Object.fromEntries(Object.entries((api.getSecret('ipshift', 'netcup')?.['data'] ?? {}) as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+    Object.fromEntries(
+      Object.entries((api.getSecret('ipshift', 'netcup')?.['data'] ?? {}) as Record<string, string>).map(([k, v]) => [
+        k,
+        Buffer.from(v, 'base64').toString('utf8'),
+      ]),
+    );
 
   it('creates the Secret when it is missing, then merges keys into it', async () => {
     expect(await upsertSecret(api.kubeConfig('admin'), 'ipshift', 'netcup', { refreshToken: secret('rt-1'), userId: secret('42') })).toBe('created');

@@ -32,11 +32,7 @@ export function createLogger(options: LoggerOptions): Logger {
   const transport = new winston.transports.Stream({ stream: options.stream ?? process.stdout });
   const base = winston.createLogger({
     level: options.level,
-    format: winston.format.combine(
-      winston.format.timestamp(),
-      replaceSecrets(),
-      options.format === 'json' ? winston.format.json() : text,
-    ),
+    format: winston.format.combine(winston.format.timestamp(), replaceSecrets(), options.format === 'json' ? winston.format.json() : text),
     transports: [transport],
   });
   return wrap(base);

@@ -49,7 +49,10 @@ describe('createMetrics', () => {
       controller.reconcileFinished(pass % 5 === 0 ? 'error' : 'success', 0.01, 1_700_000_000 + pass);
     }
     function setIssues(node: string, seed: number): void {
-      controller.setNodeIssues(node, ISSUES.filter((_, k) => (seed + k) % 4 === 0));
+      controller.setNodeIssues(
+        node,
+        ISSUES.filter((_, k) => (seed + k) % 4 === 0),
+      );
     }
 
     const counts = await seriesByFamily(await registry.metrics());

@@ -8,12 +8,7 @@ import type { ProviderType } from '../core/model.js';
 export type ProviderRequestFailure = 'timeout' | 'network_error' | 'aborted';
 
 /** Adapter operation names; a fixed vocabulary so the `operation` label stays bounded. */
-export type ProviderOperation =
-  | 'get_routing'
-  | 'route'
-  | 'poll_task'
-  | 'discover_server'
-  | 'token_refresh';
+export type ProviderOperation = 'get_routing' | 'route' | 'poll_task' | 'discover_server' | 'token_refresh';
 
 export type TokenRefreshResult = 'success' | 'rotated' | 'auth_error' | 'error';
 

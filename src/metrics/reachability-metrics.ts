@@ -20,7 +20,8 @@ export function createReachabilityMetrics(registry: Registry): ReachabilityMetri
     labelNames: ['counted'] as const,
     registers,
   });
-  for (const path of ['internal', 'failover-ip'] as const) for (const result of ['answered', 'silent', 'inconclusive'] as const) probes.inc({ path, result }, 0);
+  for (const path of ['internal', 'failover-ip'] as const)
+    for (const result of ['answered', 'silent', 'inconclusive'] as const) probes.inc({ path, result }, 0);
   for (const counted of ['true', 'false']) rounds.inc({ counted }, 0);
   return {
     probed: (path, result) => probes.inc({ path, result }),

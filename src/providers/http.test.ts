@@ -39,7 +39,6 @@ function client(fetchImpl: typeof fetch, extra: Partial<ProviderHttpOptions> = {
 const json = (status: number, body: unknown, headers: Record<string, string> = {}): Response =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
 
-
 describe('createProviderHttp', () => {
   it('sends JSON with credentials and returns the parsed answer', async () => {
     const { fetch, seen } = fakeFetch(() => json(201, { ok: true }));
@@ -61,9 +60,7 @@ describe('createProviderHttp', () => {
 
   it('builds error messages from method, path, status and provider code, never from the query or headers', async () => {
     const { fetch } = fakeFetch(() => json(403, { error: { code: 'forbidden', message: 'insufficient permissions' } }));
-    const error = await rejectionOf(
-      client(fetch).send({ method: 'GET', path: '/floating_ips', operation: 'get_routing', query: { api_key: TOKEN } }),
-    );
+    const error = await rejectionOf(client(fetch).send({ method: 'GET', path: '/floating_ips', operation: 'get_routing', query: { api_key: TOKEN } }));
     expect(error.kind).toBe('terminal');
     expect(error.code).toBe('auth');
     expect(error.message).toContain('hetzner-cloud GET /floating_ips: HTTP 403 forbidden: insufficient permissions');
@@ -81,8 +78,7 @@ describe('createProviderHttp', () => {
 
   it('times out a request that does not answer, as transient', async () => {
     const { fetch } = fakeFetch(
-      ({ init }) =>
-        new Promise<Response>((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal?.reason))),
+      ({ init }) => new Promise<Response>((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal?.reason))),
     );
     const error = await rejectionOf(client(fetch, { timeoutMs: 30 }).send({ method: 'GET', path: '/slow', operation: 'get_routing' }));
     expect(error).toMatchObject({ kind: 'transient', code: 'timeout' });
@@ -90,8 +86,7 @@ describe('createProviderHttp', () => {
 
   it('reports cancellation by the caller as aborted, and sends nothing for an aborted signal', async () => {
     const { fetch, seen } = fakeFetch(
-      ({ init }) =>
-        new Promise<Response>((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal?.reason))),
+      ({ init }) => new Promise<Response>((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal?.reason))),
     );
     const controller = new AbortController();
     const pending = client(fetch).send({ method: 'GET', path: '/slow', operation: 'get_routing', signal: controller.signal });

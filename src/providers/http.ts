@@ -2,12 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { type IpshiftError, parseRetryAfter, rateLimitedError, terminalError, transientError } from '../errors.js';
 import type { ProviderType } from '../core/model.js';
 import type { Clock } from '../ports/clock.js';
-import {
-  noProviderMetrics,
-  type ProviderMetrics,
-  type ProviderOperation,
-  type ProviderRequestFailure,
-} from '../metrics/provider-metrics.js';
+import { noProviderMetrics, type ProviderMetrics, type ProviderOperation, type ProviderRequestFailure } from '../metrics/provider-metrics.js';
 
 /**
  * The one JSON-over-fetch client every HTTP provider adapter uses. It owns the three things

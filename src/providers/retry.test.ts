@@ -33,7 +33,6 @@ function flaky(errors: IpshiftError[]): { fn: () => Promise<string>; calls: () =
   };
 }
 
-
 describe('backoffDelayMs (full jitter)', () => {
   it('draws from zero up to a ceiling that doubles per retry and is capped', () => {
     expect([1, 2, 3, 4, 5].map((n) => backoffDelayMs(policy, n, () => 0.999999))).toEqual([99, 199, 399, 799, 999]);

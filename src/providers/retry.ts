@@ -43,11 +43,7 @@ export function backoffDelayMs(policy: RetryPolicy, retry: number, random: () =>
  * deadline, otherwise the rate-limited error surfaces so the caller can schedule around it.
  * Rejects only with an IpshiftError.
  */
-export async function withRetry<T>(
-  attempt: (attemptNumber: number) => Promise<T>,
-  policy: RetryPolicy,
-  context: RetryContext,
-): Promise<T> {
+export async function withRetry<T>(attempt: (attemptNumber: number) => Promise<T>, policy: RetryPolicy, context: RetryContext): Promise<T> {
   const { clock, signal } = context;
   const random = context.random ?? Math.random;
   const deadline = clock.now() + policy.deadlineMs;

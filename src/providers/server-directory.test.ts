@@ -10,10 +10,14 @@ describe('createServerDirectory', () => {
     { id: '3', name: 'c', addresses: ['10.0.0.9'] },
   ];
   let loads = 0;
-  const directory = createServerDirectory(() => {
-    loads += 1;
-    return Promise.resolve(entries);
-  }, clock, 1_000);
+  const directory = createServerDirectory(
+    () => {
+      loads += 1;
+      return Promise.resolve(entries);
+    },
+    clock,
+    1_000,
+  );
 
   it('matches by address (any spelling), refuses ambiguous addresses, falls back to the name, and caches', async () => {
     expect(await directory.find({ nodeName: 'x', addresses: ['2001:DB8:0::1'] })).toBe('1');

@@ -19,11 +19,7 @@ export interface ServerDirectory {
  * `ttlMs` (nodes are looked up on every reconcile; servers rarely change). An address that two
  * servers claim decides nothing: a guess would route the IP to the wrong machine.
  */
-export function createServerDirectory(
-  load: (signal?: AbortSignal) => Promise<readonly ServerEntry[]>,
-  clock: Clock,
-  ttlMs = 300_000,
-): ServerDirectory {
+export function createServerDirectory(load: (signal?: AbortSignal) => Promise<readonly ServerEntry[]>, clock: Clock, ttlMs = 300_000): ServerDirectory {
   let cached: { entries: readonly ServerEntry[]; at: number } | undefined;
 
   return {

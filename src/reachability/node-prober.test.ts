@@ -34,7 +34,14 @@ describe('NodeProber', () => {
     const { prober, probed, changes, registry } = setup(answers);
     await prober.roundOnce();
     // Two connects per address and round.
-    expect(probed.sort()).toEqual(['10.0.0.1:10250/900', '10.0.0.1:10250/900', '10.0.0.2:10250/900', '10.0.0.2:10250/900', '198.51.100.10:10250/900', '198.51.100.10:10250/900']);
+    expect(probed.sort()).toEqual([
+      '10.0.0.1:10250/900',
+      '10.0.0.1:10250/900',
+      '10.0.0.2:10250/900',
+      '10.0.0.2:10250/900',
+      '198.51.100.10:10250/900',
+      '198.51.100.10:10250/900',
+    ]);
     answers['10.0.0.1'] = 'silent';
     // The private path alone failing is not enough: the failover address still answers.
     for (let i = 0; i < 4; i++) await prober.roundOnce();

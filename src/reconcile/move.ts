@@ -88,7 +88,13 @@ export async function moveFailoverIP(args: MoveArgs): Promise<void> {
   await deps.writer
     // The provider counts its interval from when it took the request, which we only know lies
     // before `end`: restarting the cooldown at `end` can never undercut it.
-    .patchStatus(fip.namespace, fip.name, { assignedNode: memory.assignedNode, desiredNode: target, lastSyncSuccess: iso(end), lastMoveTime: iso(end), nextMoveAllowedAt: iso(end + cooldownMs) })
+    .patchStatus(fip.namespace, fip.name, {
+      assignedNode: memory.assignedNode,
+      desiredNode: target,
+      lastSyncSuccess: iso(end),
+      lastMoveTime: iso(end),
+      nextMoveAllowedAt: iso(end + cooldownMs),
+    })
     .catch((error: unknown) => log.warn('could not record the move in status', { error: (error as Error).message }));
   void deps.writer.recordEvent(fip, 'Normal', decision.reason, `moved to ${target} in ${end - startedAt} ms`).catch(() => undefined);
   deps.metrics.setLastMove(key, end / 1000);
@@ -96,7 +102,14 @@ export async function moveFailoverIP(args: MoveArgs): Promise<void> {
   record(args, from, target, 'success', decision.message, (end - args.signalAt) / 1000);
 }
 
-function record(args: MoveArgs, from: string | null, to: string, result: 'success' | 'failure' | 'rate-limited' | 'adopted', message: string, durationSeconds?: number): void {
+function record(
+  args: MoveArgs,
+  from: string | null,
+  to: string,
+  result: 'success' | 'failure' | 'rate-limited' | 'adopted',
+  message: string,
+  durationSeconds?: number,
+): void {
   const now = args.deps.clock.now();
   const key = failoverIPKey(args.fip);
   args.deps.metrics.moveFinished(key, args.decision.reason, result, args.provider.type, durationSeconds);

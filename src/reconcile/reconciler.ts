@@ -116,14 +116,24 @@ export class Reconciler {
         this.#deps.logger.warn('provider unavailable', { failoverIP: key, error: (error as Error).message });
         return null;
       });
-      const servers = provider === null ? new Map<string, string>() : await this.#servers.resolve(`${fip.spec.provider.type}/${fip.namespace}/${fip.spec.provider.secretRef.name}`, provider, nodes, now);
+      const servers =
+        provider === null
+          ? new Map<string, string>()
+          : await this.#servers.resolve(`${fip.spec.provider.type}/${fip.namespace}/${fip.spec.provider.secretRef.name}`, provider, nodes, now);
       if (provider !== null) await this.#refreshRouting(key, fip, memory, provider, servers, now);
       context.set(key, { fip, provider, servers });
       inputs.push(this.#passInput(fip, memory, provider, servers));
     }
 
     const unresponsive = this.#deps.unresponsive?.();
-    const pass = planPass({ now, nodes, alerts: this.#deps.alerts.active(now), policy: this.#deps.policy(), failoverIPs: inputs, ...(unresponsive === undefined ? {} : { unresponsive }) });
+    const pass = planPass({
+      now,
+      nodes,
+      alerts: this.#deps.alerts.active(now),
+      policy: this.#deps.policy(),
+      failoverIPs: inputs,
+      ...(unresponsive === undefined ? {} : { unresponsive }),
+    });
 
     for (const plan of pass.plans) {
       const ctx = context.get(plan.key);
@@ -160,7 +170,14 @@ export class Reconciler {
     return memory;
   }
 
-  async #refreshRouting(key: string, fip: FailoverIPObject, memory: FailoverIPMemory, provider: FailoverIpProvider, servers: Map<string, string>, now: number): Promise<void> {
+  async #refreshRouting(
+    key: string,
+    fip: FailoverIPObject,
+    memory: FailoverIPMemory,
+    provider: FailoverIpProvider,
+    servers: Map<string, string>,
+    now: number,
+  ): Promise<void> {
     if (memory.moveInFlight) return;
     const due = memory.routingReadAt === null || now - memory.routingReadAt >= this.#deps.routingRefreshMs;
     if (!due) {
@@ -214,7 +231,14 @@ export class Reconciler {
     if (changed) {
       memory.lastDecision = decision;
       memory.lastDecisionAt = now;
-      logger.info('decision', { failoverIP: key, outcome: decision.outcome, reason: decision.reason, node: decision.target, holder: memory.assignedNode, message: decision.message });
+      logger.info('decision', {
+        failoverIP: key,
+        outcome: decision.outcome,
+        reason: decision.reason,
+        node: decision.target,
+        holder: memory.assignedNode,
+        message: decision.message,
+      });
     }
     metrics.decision(key, decision.outcome, decision.reason);
     metrics.setAssignment(key, memory.assignedNode);
@@ -229,7 +253,8 @@ export class Reconciler {
     const status = buildStatus({ fip, memory, decision, decisionAt: memory.lastDecisionAt ?? now, holderHealth, now });
     if (status !== null) void this.#patch(fip, status);
     if (changed && decision.outcome !== 'move' && decision.outcome !== 'keep') {
-      const type = decision.outcome === 'no-eligible-node' || (decision.outcome === 'wait-cooldown' && decision.reason === 'holder-down') ? 'Warning' : 'Normal';
+      const type =
+        decision.outcome === 'no-eligible-node' || (decision.outcome === 'wait-cooldown' && decision.reason === 'holder-down') ? 'Warning' : 'Normal';
       void this.#deps.writer.recordEvent(fip, type, decision.reason, `${decision.outcome}: ${decision.message}`).catch(() => undefined);
     }
     if (fip.annotations[MOVE_TO_ANNOTATION] !== undefined && fip.annotations[MOVE_TO_ANNOTATION] === memory.assignedNode) {
@@ -247,7 +272,14 @@ export class Reconciler {
     }
   }
 
-  #startMove(fip: FailoverIPObject, memory: FailoverIPMemory, decision: Decision, provider: FailoverIpProvider, servers: Map<string, string>, signalAt: number): void {
+  #startMove(
+    fip: FailoverIPObject,
+    memory: FailoverIPMemory,
+    decision: Decision,
+    provider: FailoverIpProvider,
+    servers: Map<string, string>,
+    signalAt: number,
+  ): void {
     memory.moveInFlight = true;
     const task = moveFailoverIP({
       fip,

@@ -11,7 +11,10 @@ import type { Logger } from '../ports/logger.js';
 export class ServerDirectory {
   readonly #discovered = new Map<string, { id: string | null; at: number }>();
 
-  constructor(private readonly logger: Logger, private readonly retryMs = 5 * 60_000) {}
+  constructor(
+    private readonly logger: Logger,
+    private readonly retryMs = 5 * 60_000,
+  ) {}
 
   /** Resolves every node's server id for one provider; unknown nodes are left out. */
   async resolve(providerKey: string, provider: FailoverIpProvider, nodes: readonly NodeFacts[], now: number): Promise<Map<string, string>> {

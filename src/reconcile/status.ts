@@ -32,9 +32,39 @@ export function buildStatus(input: StatusInput): Partial<FailoverIPStatus> | nul
   const blocked = decision.outcome === 'wait-cooldown' || decision.outcome === 'no-eligible-node' || decision.outcome === 'paused';
   const degraded = input.holderHealth !== undefined && tierOf(input.holderHealth.mask) !== 'healthy';
   const conditions: StatusCondition[] = [
-    condition(previous, { type: 'Routed', status: routed ? 'True' : 'False', reason: routed ? 'Routed' : 'Unrouted', message: routed ? `routed to ${memory.assignedNode ?? ''}` : 'the provider routes the IP to no node of this cluster', observedGeneration: fip.generation }, now),
-    condition(previous, { type: 'Degraded', status: degraded ? 'True' : 'False', reason: degraded ? 'HolderUnhealthy' : 'HolderHealthy', message: degraded ? holderIssues.join(', ') : 'the holder has no issue', observedGeneration: fip.generation }, now),
-    condition(previous, { type: 'Blocked', status: blocked ? 'True' : 'False', reason: blocked ? decision.reason : 'NotBlocked', message: blocked ? decision.message : '', observedGeneration: fip.generation }, now),
+    condition(
+      previous,
+      {
+        type: 'Routed',
+        status: routed ? 'True' : 'False',
+        reason: routed ? 'Routed' : 'Unrouted',
+        message: routed ? `routed to ${memory.assignedNode ?? ''}` : 'the provider routes the IP to no node of this cluster',
+        observedGeneration: fip.generation,
+      },
+      now,
+    ),
+    condition(
+      previous,
+      {
+        type: 'Degraded',
+        status: degraded ? 'True' : 'False',
+        reason: degraded ? 'HolderUnhealthy' : 'HolderHealthy',
+        message: degraded ? holderIssues.join(', ') : 'the holder has no issue',
+        observedGeneration: fip.generation,
+      },
+      now,
+    ),
+    condition(
+      previous,
+      {
+        type: 'Blocked',
+        status: blocked ? 'True' : 'False',
+        reason: blocked ? decision.reason : 'NotBlocked',
+        message: blocked ? decision.message : '',
+        observedGeneration: fip.generation,
+      },
+      now,
+    ),
   ];
   const status: Partial<FailoverIPStatus> = {
     assignedNode: memory.assignedNode,

@@ -106,7 +106,10 @@ export class MemoryCluster implements ClusterView, ClusterWriter {
 export class StaticLeadership implements Leadership {
   readonly #listeners = new Set<(leader: boolean) => void>();
 
-  constructor(private leader = true, private endpoint: string | null = null) {}
+  constructor(
+    private leader = true,
+    private endpoint: string | null = null,
+  ) {}
 
   isLeader(): boolean {
     return this.leader;

@@ -87,7 +87,8 @@ export async function metricValue(registry: Registry, name: string, labels: Reco
   if (metric === undefined) return undefined;
   const data = await metric.get();
   const hit = data.values.find(
-    (value) => Object.entries(labels).every(([key, expected]) => String((value.labels as Record<string, unknown>)[key]) === expected) && !('le' in value.labels),
+    (value) =>
+      Object.entries(labels).every(([key, expected]) => String((value.labels as Record<string, unknown>)[key]) === expected) && !('le' in value.labels),
   );
   return hit?.value;
 }

@@ -40,7 +40,22 @@ function deepArray(depth: number): Json {
 /** A generator of hostile JSON values. */
 function valueMaker(random: () => number): () => Json {
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
-  const strings = ['', '4', 'firing', 'resolved', '0001-01-01T00:00:00Z', '2026-99-99T99:99:99Z', '2026-11-22T10:55:38.006494673Z', '__proto__', 'constructor', '\u0000', '💥'.repeat(50), 'x'.repeat(5000), '[::1]:9100', 'node-1'];
+  const strings = [
+    '',
+    '4',
+    'firing',
+    'resolved',
+    '0001-01-01T00:00:00Z',
+    '2026-99-99T99:99:99Z',
+    '2026-11-22T10:55:38.006494673Z',
+    '__proto__',
+    'constructor',
+    '\u0000',
+    '💥'.repeat(50),
+    'x'.repeat(5000),
+    '[::1]:9100',
+    'node-1',
+  ];
   return () =>
     pick<() => Json>([
       () => null,

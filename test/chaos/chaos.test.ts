@@ -87,7 +87,13 @@ describe('chaos', () => {
         const bad = fetch(`${url}/webhook/alertmanager`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', authorization: random() < 0.5 ? 'Bearer wrong' : 'Basic d3Jvbmc6d3Jvbmc=' },
-          body: JSON.stringify({ version: '4', status: 'firing', receiver: 'r', groupKey: 'bad', alerts: [{ ...alerts[0], fingerprint: `bad-${b}`, labels: { alertname: 'KubeNodeNotReady', node: 'node-1', severity: 'critical' } }] }),
+          body: JSON.stringify({
+            version: '4',
+            status: 'firing',
+            receiver: 'r',
+            groupKey: 'bad',
+            alerts: [{ ...alerts[0], fingerprint: `bad-${b}`, labels: { alertname: 'KubeNodeNotReady', node: 'node-1', severity: 'critical' } }],
+          }),
         });
         for (const response of await Promise.all([good, bad])) statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
         // Spread over 10 s.
@@ -123,7 +129,12 @@ describe('chaos against the Kubernetes API', () => {
   });
 
   const nodeObject = (name: string, ready: 'True' | 'False') =>
-    makeNode({ name, internalIP: `192.0.2.${10 + Number(name.slice(-1))}`, annotations: { 'ipshift.dev/server-id': String(KUBE_SERVER_OF[name]) }, conditions: { Ready: ready } });
+    makeNode({
+      name,
+      internalIP: `192.0.2.${10 + Number(name.slice(-1))}`,
+      annotations: { 'ipshift.dev/server-id': String(KUBE_SERVER_OF[name]) },
+      conditions: { Ready: ready },
+    });
 
   it('watches dropped every 2 s: the view stays right and every failure is handled', async () => {
     api = await startFakeKubeApi();
@@ -137,7 +148,11 @@ describe('chaos against the Kubernetes API', () => {
       for (let i = 0; i < 5; i++) {
         const holder = controller.app.reconciler.snapshot().failoverIPs[0]?.memory.assignedNode ?? 'node-1';
         api.setNode(nodeObject(holder, 'False'));
-        await waitFor(() => emulator.routing(ADDRESS) !== KUBE_SERVER_OF[holder] && controller.app.reconciler.snapshot().failoverIPs[0]?.memory.moveInFlight === false, 10_000, `failover ${i}`);
+        await waitFor(
+          () => emulator.routing(ADDRESS) !== KUBE_SERVER_OF[holder] && controller.app.reconciler.snapshot().failoverIPs[0]?.memory.moveInFlight === false,
+          10_000,
+          `failover ${i}`,
+        );
         api.setNode(nodeObject(holder, 'True'));
         await sleep(1500);
       }

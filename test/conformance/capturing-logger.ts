@@ -6,9 +6,11 @@ import type { LogFields, Logger } from '../../src/ports/logger.js';
  * log shipper would see it, so tests can scan what would have left the process.
  */
 export function createCapturingLogger(lines: string[] = [], bound: LogFields = {}): Logger & { lines: string[] } {
-  const write = (level: string) => (message: string, fields?: LogFields): void => {
-    lines.push(`${level} ${message} ${render({ ...bound, ...fields })}`);
-  };
+  const write =
+    (level: string) =>
+    (message: string, fields?: LogFields): void => {
+      lines.push(`${level} ${message} ${render({ ...bound, ...fields })}`);
+    };
   return {
     lines,
     debug: write('debug'),

@@ -211,10 +211,7 @@ export function runProviderConformance(target: ConformanceTarget): void {
       errors.push(await rejectionOf(ctx.provider.getRouting(ctx.addresses)));
       expect(ctx.logs.length).toBeGreaterThan(0);
 
-      const texts = [
-        ...errors.flatMap((e) => [e.message, e.stack ?? '', inspect(e, { depth: 8 }), JSON.stringify(e)]),
-        ...ctx.logs,
-      ];
+      const texts = [...errors.flatMap((e) => [e.message, e.stack ?? '', inspect(e, { depth: 8 }), JSON.stringify(e)]), ...ctx.logs];
       for (const value of ctx.secrets) {
         expect(value.length).toBeGreaterThanOrEqual(6);
         for (const text of texts) expect(text).not.toContain(value);

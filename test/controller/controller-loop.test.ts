@@ -41,7 +41,8 @@ describe('controller loop', () => {
     await app.loop.idle();
     for (let i = 0; i < 20; i++) {
       const pressure = i % 2 === 0 ? 'True' : 'False';
-      for (const node of ['node-1', 'node-2', 'node-3']) h.cluster.updateNode(node, (n) => ({ ...n, conditions: { ...n.conditions, MemoryPressure: pressure } }));
+      for (const node of ['node-1', 'node-2', 'node-3'])
+        h.cluster.updateNode(node, (n) => ({ ...n, conditions: { ...n.conditions, MemoryPressure: pressure } }));
       await app.loop.idle();
     }
     expect(h.acceptedMoves()).toBe(0);
@@ -72,7 +73,11 @@ describe('controller loop', () => {
     await app.loop.idle();
     h.emulator.faults.failNext(5, 503);
     await h.postAlert(url, 'node-1', 'firing');
-    await waitFor(() => h.fip().status.assignedNode !== 'node-1' && h.fip().status.assignedNode !== undefined && h.holderAtProvider() !== 'node-1', 8000, 'the move');
+    await waitFor(
+      () => h.fip().status.assignedNode !== 'node-1' && h.fip().status.assignedNode !== undefined && h.holderAtProvider() !== 'node-1',
+      8000,
+      'the move',
+    );
     await sleep(300);
     await app.loop.idle();
     expect(h.acceptedMoves()).toBe(1);
@@ -136,7 +141,10 @@ describe('controller loop', () => {
     expect(h.cluster.events.some((e) => e.type === 'Warning' && e.reason === 'holder-down')).toBe(true);
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toMatch(/ipshift_decisions_total\{failover_ip="default\/web",outcome="no-eligible-node",reason="holder-down"\} [1-9]/);
-    const state = (await (await fetch(`${url}/api/v1/state`)).json()) as { failoverIPs: Array<{ lastDecision: { outcome: string } }>; nodes: Array<{ eligible: boolean }> };
+    const state = (await (await fetch(`${url}/api/v1/state`)).json()) as {
+      failoverIPs: Array<{ lastDecision: { outcome: string } }>;
+      nodes: Array<{ eligible: boolean }>;
+    };
     expect(state.failoverIPs[0]?.lastDecision.outcome).toBe('no-eligible-node');
     expect(state.nodes.every((n) => !n.eligible)).toBe(true);
   });

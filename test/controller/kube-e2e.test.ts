@@ -24,8 +24,19 @@ describe('controller against the fake Kubernetes API', () => {
   it('becomes leader, writes status, and moves the IP when the holder turns NotReady', async () => {
     controller = await startKubeController(api, emulator);
     await waitFor(() => controller?.elector.isLeader() === true, 5000, 'leadership');
-    await waitFor(() => (api.getFailoverIP('default', 'web')?.['status'] as { assignedNode?: string } | undefined)?.assignedNode === 'node-1', 5000, 'status assignedNode');
-    api.setNode(makeNode({ name: 'node-1', internalIP: '192.0.2.11', annotations: { 'ipshift.dev/server-id': String(KUBE_SERVER_OF['node-1']) }, conditions: { Ready: 'False' } }));
+    await waitFor(
+      () => (api.getFailoverIP('default', 'web')?.['status'] as { assignedNode?: string } | undefined)?.assignedNode === 'node-1',
+      5000,
+      'status assignedNode',
+    );
+    api.setNode(
+      makeNode({
+        name: 'node-1',
+        internalIP: '192.0.2.11',
+        annotations: { 'ipshift.dev/server-id': String(KUBE_SERVER_OF['node-1']) },
+        conditions: { Ready: 'False' },
+      }),
+    );
     await waitFor(() => emulator.patches.length === 1, 5000, 'the route request');
     await waitFor(() => emulator.routing('198.51.100.10') !== KUBE_SERVER_OF['node-1'], 5000, 'routing changed');
     const status = (): Record<string, unknown> => (api.getFailoverIP('default', 'web')?.['status'] ?? {}) as Record<string, unknown>;

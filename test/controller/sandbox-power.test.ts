@@ -14,7 +14,15 @@ describe('sandbox power control', () => {
   const state = async (): Promise<State> => (await (await fetch(`${sandbox.url}/api/v1/state`)).json()) as State;
 
   beforeAll(async () => {
-    sandbox = await startSandbox({ config: loadConfig({ IPSHIFT_SANDBOX: '1', IPSHIFT_NODE_PROBE_INTERVAL_MS: '200' }), logger: silentLogger, version: 'test', port: 0, host: '127.0.0.1', cooldownSeconds: 0, taskDurationMs: 50 });
+    sandbox = await startSandbox({
+      config: loadConfig({ IPSHIFT_SANDBOX: '1', IPSHIFT_NODE_PROBE_INTERVAL_MS: '200' }),
+      logger: silentLogger,
+      version: 'test',
+      port: 0,
+      host: '127.0.0.1',
+      cooldownSeconds: 0,
+      taskDurationMs: 50,
+    });
   });
   afterAll(async () => sandbox.stop());
 

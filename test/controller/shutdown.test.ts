@@ -11,37 +11,44 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 
 /** `ipshift controller` as a process: it starts, serves, and exits cleanly on SIGTERM and SIGINT. */
 describe('process lifecycle', () => {
-  it.each(['SIGTERM', 'SIGINT'] as const)('exits 0 within 10 s on %s', async (signal) => {
-    const port = await freePort();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'controller'], {
-      cwd: root,
-      env: { ...process.env, NODE_OPTIONS: '', IPSHIFT_SANDBOX: '1', IPSHIFT_PORT: String(port), IPSHIFT_LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    try {
-      const deadline = Date.now() + 20_000;
-      let ready = false;
-      while (!ready && Date.now() < deadline) {
-        ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
-        if (!ready) await sleep(100);
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    'exits 0 within 10 s on %s',
+    async (signal) => {
+      const port = await freePort();
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'controller'], {
+        cwd: root,
+        env: { ...process.env, NODE_OPTIONS: '', IPSHIFT_SANDBOX: '1', IPSHIFT_PORT: String(port), IPSHIFT_LOG_LEVEL: 'warn' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      try {
+        const deadline = Date.now() + 20_000;
+        let ready = false;
+        while (!ready && Date.now() < deadline) {
+          ready = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+            (r) => r.ok,
+            () => false,
+          );
+          if (!ready) await sleep(100);
+        }
+        expect(ready).toBe(true);
+        expect(output).toContain('ipshift SANDBOX');
+        const sentAt = Date.now();
+        child.kill(signal);
+        const code = await exited;
+        expect(code).toBe(0);
+        expect(Date.now() - sentAt).toBeLessThan(10_000);
+        expect(output).toContain(`${signal}: shutting down`);
+        await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+      } finally {
+        if (child.exitCode === null) child.kill('SIGKILL');
       }
-      expect(ready).toBe(true);
-      expect(output).toContain('ipshift SANDBOX');
-      const sentAt = Date.now();
-      child.kill(signal);
-      const code = await exited;
-      expect(code).toBe(0);
-      expect(Date.now() - sentAt).toBeLessThan(10_000);
-      expect(output).toContain(`${signal}: shutting down`);
-      await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
-    } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
-    }
-  }, 40_000);
+    },
+    40_000,
+  );
 });
 
 describe('start-up refusals', () => {

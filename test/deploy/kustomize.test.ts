@@ -62,7 +62,14 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
     'coordination.k8s.io leases update ipshift-controller',
   ],
   'ClusterRole/ipshift-controller-failoverip-namespace': [' secrets get', ' secrets patch', ' events create'],
-  'ClusterRole/ipshift-agent': [' nodes get', ' nodes list', ' nodes watch', 'ipshift.dev failoverips get', 'ipshift.dev failoverips list', 'ipshift.dev failoverips watch'],
+  'ClusterRole/ipshift-agent': [
+    ' nodes get',
+    ' nodes list',
+    ' nodes watch',
+    'ipshift.dev failoverips get',
+    'ipshift.dev failoverips list',
+    'ipshift.dev failoverips watch',
+  ],
 };
 
 /** binding kind/name → [role kind/name, subjects]; a binding may bind only what is listed here. */
@@ -136,7 +143,8 @@ describe('kubectl kustomize deploy/', () => {
       expect(at(role, 'aggregationRule')).toBeUndefined();
       for (const rule of (at(role, 'rules') as unknown[]) ?? []) {
         expect(at(rule, 'nonResourceURLs')).toBeUndefined();
-        for (const grant of grants(rule)) expect(`${role.metadata?.name}: ${grant} allowed=${allowed.has(grant)}`).toBe(`${role.metadata?.name}: ${grant} allowed=true`);
+        for (const grant of grants(rule))
+          expect(`${role.metadata?.name}: ${grant} allowed=${allowed.has(grant)}`).toBe(`${role.metadata?.name}: ${grant} allowed=true`);
       }
     }
     const bindings = objects.filter((o) => o.kind === 'ClusterRoleBinding' || o.kind === 'RoleBinding');
@@ -209,7 +217,9 @@ describe('FailoverIP CRD', () => {
     expect(at(crd(), 'spec', 'names', 'kind')).toBe('FailoverIP');
     expect(at(version(), 'name')).toBe('v1alpha1');
     expect(at(version(), 'subresources', 'status')).toEqual({});
-    const columns = (at(version(), 'additionalPrinterColumns') as unknown[]).filter((c) => at(c, 'priority') === undefined).map((c) => String(at(c, 'name')).toUpperCase());
+    const columns = (at(version(), 'additionalPrinterColumns') as unknown[])
+      .filter((c) => at(c, 'priority') === undefined)
+      .map((c) => String(at(c, 'name')).toUpperCase());
     expect(columns).toEqual(['ADDRESSES', 'NODE', 'ROUTED', 'REASON', 'AGE']);
   });
 
@@ -223,12 +233,27 @@ describe('FailoverIP CRD', () => {
     }
     expect(at(spec(), 'properties', 'podSelector', 'required')).toEqual(['namespace']);
     for (const selector of ['nodeSelector', 'podSelector']) {
-      expect(at(spec(), 'properties', selector, 'properties', 'matchExpressions', 'items', 'properties', 'operator', 'enum')).toEqual(['In', 'NotIn', 'Exists', 'DoesNotExist']);
+      expect(at(spec(), 'properties', selector, 'properties', 'matchExpressions', 'items', 'properties', 'operator', 'enum')).toEqual([
+        'In',
+        'NotIn',
+        'Exists',
+        'DoesNotExist',
+      ]);
       expect(at(spec(), 'properties', selector, 'properties', 'matchLabels', 'additionalProperties')).toEqual({ type: 'string' });
     }
     const status = at(version(), 'schema', 'openAPIV3Schema', 'properties', 'status', 'properties') as Record<string, unknown>;
     expect(Object.keys(status).sort()).toEqual(
-      ['assignedNode', 'conditions', 'desiredNode', 'lastDecision', 'lastMoveTime', 'lastSyncAttempt', 'lastSyncSuccess', 'nextMoveAllowedAt', 'observedGeneration'].sort(),
+      [
+        'assignedNode',
+        'conditions',
+        'desiredNode',
+        'lastDecision',
+        'lastMoveTime',
+        'lastSyncAttempt',
+        'lastSyncSuccess',
+        'nextMoveAllowedAt',
+        'observedGeneration',
+      ].sort(),
     );
   });
 
@@ -263,7 +288,24 @@ describe('FailoverIP CRD', () => {
 describe('deploy/examples and the without-prometheus-operator component', () => {
   it('renders examples whose FailoverIPs satisfy the schema patterns and enums', async () => {
     const examples = await render(join(DEPLOY, 'examples'));
-    const pattern = new RegExp(String(at(objects.find((o) => o.kind === 'CustomResourceDefinition'), 'spec', 'versions', 0, 'schema', 'openAPIV3Schema', 'properties', 'spec', 'properties', 'addresses', 'items', 'pattern')));
+    const pattern = new RegExp(
+      String(
+        at(
+          objects.find((o) => o.kind === 'CustomResourceDefinition'),
+          'spec',
+          'versions',
+          0,
+          'schema',
+          'openAPIV3Schema',
+          'properties',
+          'spec',
+          'properties',
+          'addresses',
+          'items',
+          'pattern',
+        ),
+      ),
+    );
     const fips = examples.filter((o) => o.kind === 'FailoverIP');
     expect(fips.length).toBeGreaterThan(0);
     for (const fip of fips) {

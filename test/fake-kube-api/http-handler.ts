@@ -1,7 +1,18 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { applyMergePatch, isPlainObject } from './merge-patch.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
-import { AlreadyExistsError, ConflictError, NotFoundError, RESOURCES, typeOf, type KubeObject, type ObjectStore, type ResourceType, type Watcher, type WatchEventType } from './store.js';
+import {
+  AlreadyExistsError,
+  ConflictError,
+  NotFoundError,
+  RESOURCES,
+  typeOf,
+  type KubeObject,
+  type ObjectStore,
+  type ResourceType,
+  type Watcher,
+  type WatchEventType,
+} from './store.js';
 
 export interface RecordedRequest {
   readonly method: string;
@@ -67,7 +78,10 @@ function sendJson(res: ServerResponse, code: number, body: unknown): void {
 const fail = (res: ServerResponse, code: number, message: string, reason?: string): void => sendJson(res, code, statusBody(code, message, reason));
 
 function parseRoute(pathname: string): Route | null {
-  const segments = pathname.split('/').filter((s) => s !== '').map(decodeURIComponent);
+  const segments = pathname
+    .split('/')
+    .filter((s) => s !== '')
+    .map(decodeURIComponent);
   let apiVersion: string;
   let rest: string[];
   if (segments[0] === 'api' && segments[1] === 'v1') {

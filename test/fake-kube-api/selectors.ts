@@ -31,9 +31,7 @@ function parseRequirement(part: string): Requirement {
   if (set) {
     const [, key = '', op, list = ''] = set;
     const values = list.split(',').map((v) => v.trim());
-    return op === 'in'
-      ? (l) => l[key] !== undefined && values.includes(l[key])
-      : (l) => l[key] === undefined || !values.includes(l[key]);
+    return op === 'in' ? (l) => l[key] !== undefined && values.includes(l[key]) : (l) => l[key] === undefined || !values.includes(l[key]);
   }
   const ne = /^([^!=]+)!=(.*)$/.exec(part);
   if (ne) {
@@ -59,7 +57,9 @@ export function parseFieldSelector(text: string | null): (obj: { metadata: { nam
     const get = (o: { metadata: { name: string; namespace?: string } }): string | undefined =>
       field === 'metadata.name' ? o.metadata.name : field === 'metadata.namespace' ? o.metadata.namespace : undefined;
     if (field !== 'metadata.name' && field !== 'metadata.namespace') throw new Error(`unsupported field ${field}`);
-    return op === '!=' ? (o: { metadata: { name: string; namespace?: string } }) => get(o) !== value : (o: { metadata: { name: string; namespace?: string } }) => get(o) === value;
+    return op === '!='
+      ? (o: { metadata: { name: string; namespace?: string } }) => get(o) !== value
+      : (o: { metadata: { name: string; namespace?: string } }) => get(o) === value;
   });
   return (obj) => checks.every((c) => c(obj));
 }

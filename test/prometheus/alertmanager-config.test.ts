@@ -107,7 +107,8 @@ function renderLikeOperator(resource: AlertmanagerConfig, namespace: string, str
       for (const [key, value] of Object.entries(webhook)) {
         if (key === 'httpConfig') {
           const auth = (value as { authorization?: { type?: string; credentials?: { name: string; key: string } } }).authorization;
-          if (auth?.credentials?.name === undefined || auth.credentials.key === undefined) throw new Error('httpConfig.authorization.credentials needs name and key');
+          if (auth?.credentials?.name === undefined || auth.credentials.key === undefined)
+            throw new Error('httpConfig.authorization.credentials needs name and key');
           out['http_config'] = { authorization: { type: auth.type ?? 'Bearer', credentials: 'token-from-secret' } };
         } else {
           const target = WEBHOOK_FIELDS[key];

@@ -21,7 +21,15 @@ describe('generated files are up to date (rerun the script named in the failure)
   });
 });
 
-type Panel = { id: number; type: string; title: string; description?: string; gridPos: { x: number; y: number; w: number; h: number }; datasource?: { uid: string }; targets?: Array<{ refId: string; expr: string; datasource: { uid: string } }> };
+type Panel = {
+  id: number;
+  type: string;
+  title: string;
+  description?: string;
+  gridPos: { x: number; y: number; w: number; h: number };
+  datasource?: { uid: string };
+  targets?: Array<{ refId: string; expr: string; datasource: { uid: string } }>;
+};
 
 describe('dashboards/ipshift.json', () => {
   const dashboard = committedDashboard();
@@ -108,7 +116,9 @@ describe('deploy/monitoring', () => {
 
   it('renders with kubectl kustomize into named objects in one namespace', async () => {
     const { stdout } = await run('kubectl', ['kustomize', 'deploy/monitoring'], { cwd: REPO_ROOT, timeout: 30_000 });
-    const objects = parseAllDocuments(stdout).map((doc) => doc.toJS() as { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string } });
+    const objects = parseAllDocuments(stdout).map(
+      (doc) => doc.toJS() as { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string } },
+    );
     expect(objects.map((o) => o.kind).sort()).toEqual(['AlertmanagerConfig', 'ConfigMap', 'PodMonitor', 'PrometheusRule', 'PrometheusRule']);
     for (const object of objects) {
       expect(object.apiVersion).toEqual(expect.any(String));

@@ -19,7 +19,11 @@ export interface AlertRule {
 }
 
 interface RuleFile {
-  groups: Array<{ name: string; interval?: string; rules: Array<{ alert?: string; record?: string; expr: string; for?: string; labels?: Record<string, string>; annotations?: Record<string, string> }> }>;
+  groups: Array<{
+    name: string;
+    interval?: string;
+    rules: Array<{ alert?: string; record?: string; expr: string; for?: string; labels?: Record<string, string>; annotations?: Record<string, string> }>;
+  }>;
 }
 
 export function readYaml<T>(relativePath: string): T {

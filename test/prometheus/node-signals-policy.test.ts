@@ -32,7 +32,9 @@ interface TestFile {
 
 const signals = alertRules().filter((rule) => rule.file === 'rules/node-signals.rules.yaml');
 const fired = readYaml<TestFile>('rules/node-signals.rules.test.yaml').tests.flatMap((test) =>
-  (test.alert_rule_test ?? []).flatMap((c) => c.exp_alerts.map((alert) => ({ alertname: c.alertname, labels: { alertname: c.alertname, ...alert.exp_labels } }))),
+  (test.alert_rule_test ?? []).flatMap((c) =>
+    c.exp_alerts.map((alert) => ({ alertname: c.alertname, labels: { alertname: c.alertname, ...alert.exp_labels } })),
+  ),
 );
 
 describe('node signals under the default alert policy', () => {

@@ -46,7 +46,15 @@ describe('dashboard and rules against a real Prometheus scraping the sandbox', (
   let stub: { server: Server; url: string };
 
   beforeAll(async () => {
-    sandbox = await startSandbox({ config: loadConfig({ IPSHIFT_SANDBOX: '1' }), logger: silentLogger, version: 'test', port: 0, host: '127.0.0.1', cooldownSeconds: 0, taskDurationMs: 50 });
+    sandbox = await startSandbox({
+      config: loadConfig({ IPSHIFT_SANDBOX: '1' }),
+      logger: silentLogger,
+      version: 'test',
+      port: 0,
+      host: '127.0.0.1',
+      cooldownSeconds: 0,
+      taskDurationMs: 50,
+    });
     const agentRegistry = new Registry();
     const agent = createAgentMetrics(agentRegistry);
     agent.setAddresses([{ failoverIP: 'default/web', address: '198.51.100.10/32', iface: 'eth0', present: true }]);
@@ -122,7 +130,11 @@ describe('dashboard and rules against a real Prometheus scraping the sandbox', (
       if (rules.length === expected && rules.every((r) => !r.lastEvaluation.startsWith('0001-'))) break;
       await new Promise((resolve) => setTimeout(resolve, 250));
     } while (Date.now() < deadline);
-    expect(rules.map((r) => r.name).sort()).toEqual(alertRules().map((r) => r.alert).sort());
+    expect(rules.map((r) => r.name).sort()).toEqual(
+      alertRules()
+        .map((r) => r.alert)
+        .sort(),
+    );
     expect(rules.filter((r) => r.health !== 'ok').map((r) => `${r.name}: ${r.lastError ?? r.health}`)).toEqual([]);
   });
 

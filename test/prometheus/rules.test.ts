@@ -9,7 +9,9 @@ import { alertRules, readYaml } from './monitoring-sources.js';
 
 const run = promisify(execFile);
 const RULES_DIR = join(REPO_ROOT, 'rules');
-const TEST_FILES = readdirSync(RULES_DIR).filter((name) => name.endsWith('.test.yaml')).sort();
+const TEST_FILES = readdirSync(RULES_DIR)
+  .filter((name) => name.endsWith('.test.yaml'))
+  .sort();
 const RUNBOOK_PREFIX = 'https://github.com/ipshift/ipshift/blob/main/docs/observability.md#';
 
 interface PromtoolTestFile {
@@ -86,9 +88,7 @@ describe('Prometheus rules', () => {
   });
 
   it('every alert is unit-tested both firing and silent', () => {
-    const cases = TEST_FILES.flatMap((file) =>
-      readYaml<PromtoolTestFile>(`rules/${file}`).tests.flatMap((test) => test.alert_rule_test ?? []),
-    );
+    const cases = TEST_FILES.flatMap((file) => readYaml<PromtoolTestFile>(`rules/${file}`).tests.flatMap((test) => test.alert_rule_test ?? []));
     const untested = alerts
       .map((rule) => rule.alert)
       .filter((alert) => {

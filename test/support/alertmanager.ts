@@ -128,7 +128,8 @@ export interface StartAlertmanagerOptions {
 /** Starts Alertmanager and resolves once `/-/ready` answers 200. Retries a port clash a few times. */
 export async function startAlertmanager(options: StartAlertmanagerOptions): Promise<AlertmanagerInstance> {
   const binary = options.binary ?? alertmanagerBinary();
-  if (binary === undefined) throw new Error(`Alertmanager not found (looked at ${ALERTMANAGER_BINARY_CANDIDATES.join(', ')}); run npm test's pretest to install it`);
+  if (binary === undefined)
+    throw new Error(`Alertmanager not found (looked at ${ALERTMANAGER_BINARY_CANDIDATES.join(', ')}); run npm test's pretest to install it`);
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {

@@ -41,13 +41,18 @@ export class ControllerHarness {
   readonly cluster = new MemoryCluster();
   readonly replicas: Replica[] = [];
 
-  private constructor(readonly emulator: NetcupEmulator, readonly options: HarnessOptions) {}
+  private constructor(
+    readonly emulator: NetcupEmulator,
+    readonly options: HarnessOptions,
+  ) {}
 
   static async start(options: HarnessOptions = {}): Promise<ControllerHarness> {
     const emulator = await startNetcupEmulator({ taskDurationMs: options.taskDurationMs ?? 50, moveIntervalMs: (options.cooldownSeconds ?? 0) * 1000 });
     const harness = new ControllerHarness(emulator, options);
     for (const name of ['node-1', 'node-2', 'node-3']) harness.cluster.setNode(harnessNode(name));
-    harness.cluster.setFailoverIP(sandboxFailoverIP({ cooldownSeconds: options.cooldownSeconds ?? 0, gracePeriodSeconds: options.gracePeriodSeconds ?? 60 }, options.status));
+    harness.cluster.setFailoverIP(
+      sandboxFailoverIP({ cooldownSeconds: options.cooldownSeconds ?? 0, gracePeriodSeconds: options.gracePeriodSeconds ?? 60 }, options.status),
+    );
     return harness;
   }
 
@@ -102,7 +107,13 @@ export class ControllerHarness {
     return Object.entries(SERVER_OF).find(([, id]) => id === server)?.[0] ?? null;
   }
 
-  async postAlert(url: string, node: string, status: 'firing' | 'resolved', alertname = 'KubeNodeNotReady', headers: Record<string, string> = {}): Promise<Response> {
+  async postAlert(
+    url: string,
+    node: string,
+    status: 'firing' | 'resolved',
+    alertname = 'KubeNodeNotReady',
+    headers: Record<string, string> = {},
+  ): Promise<Response> {
     const alert = {
       status,
       labels: { alertname, node, severity: 'critical' },

@@ -23,7 +23,16 @@ export function seedCluster(api: FakeKubeApi, emulator: NetcupEmulator, cooldown
     type: 'Opaque',
     data: { refreshToken: Buffer.from(emulator.refreshToken).toString('base64') },
   });
-  api.upsertFailoverIP(makeFailoverIP({ namespace: 'default', name: 'web', addresses: ['198.51.100.10'], providerType: 'netcup', secretName: 'netcup', policy: { cooldownSeconds } }));
+  api.upsertFailoverIP(
+    makeFailoverIP({
+      namespace: 'default',
+      name: 'web',
+      addresses: ['198.51.100.10'],
+      providerType: 'netcup',
+      secretName: 'netcup',
+      policy: { cooldownSeconds },
+    }),
+  );
 }
 
 export interface KubeController {
@@ -38,7 +47,12 @@ export interface KubeController {
  * The controller exactly as in a cluster (Kubernetes adapter, Lease election, provider pool
  * reading the Secret), pointed at the fake API server and the netcup emulator.
  */
-export async function startKubeController(api: FakeKubeApi, emulator: NetcupEmulator, identity = 'ipshift-0', logger: Logger = silentLogger): Promise<KubeController> {
+export async function startKubeController(
+  api: FakeKubeApi,
+  emulator: NetcupEmulator,
+  identity = 'ipshift-0',
+  logger: Logger = silentLogger,
+): Promise<KubeController> {
   const config = loadConfig({ IPSHIFT_WEBHOOK_AUTH: 'none', IPSHIFT_NETCUP_API_URL: emulator.apiUrl, IPSHIFT_NETCUP_ISSUER_URL: emulator.issuerUrl });
   const clock = systemClock;
   const metrics = createMetrics({ version: 'test', defaultMetrics: false });
@@ -54,8 +68,24 @@ export async function startKubeController(api: FakeKubeApi, emulator: NetcupEmul
     logger,
     metrics: metrics.kube,
   });
-  const providers = createProviderPool(kube.secrets, { endpoints: { netcupApiUrl: config.netcupApiUrl, netcupIssuerUrl: config.netcupIssuerUrl }, logger, clock, metrics: metrics.provider });
-  const app = createApp(config, { cluster: kube.view, writer: kube.writer, leadership: elector, providers, policy: loadAlertPolicy(), logger, sandbox: false, version: 'test', metrics, pollIntervalMs: 1000 });
+  const providers = createProviderPool(kube.secrets, {
+    endpoints: { netcupApiUrl: config.netcupApiUrl, netcupIssuerUrl: config.netcupIssuerUrl },
+    logger,
+    clock,
+    metrics: metrics.provider,
+  });
+  const app = createApp(config, {
+    cluster: kube.view,
+    writer: kube.writer,
+    leadership: elector,
+    providers,
+    policy: loadAlertPolicy(),
+    logger,
+    sandbox: false,
+    version: 'test',
+    metrics,
+    pollIntervalMs: 1000,
+  });
   await kube.start();
   elector.start();
   const url = await app.start(0, '127.0.0.1');

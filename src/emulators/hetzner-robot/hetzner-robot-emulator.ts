@@ -161,8 +161,7 @@ export async function startHetznerRobotEmulator(options: HetznerRobotEmulatorOpt
     port: options.port,
     handle,
     failReply: (status) => error(status, ERROR_CODES[status] ?? `HTTP_${status}`, `injected failure ${status}`),
-    rateLimitReply: (retryAfterSeconds) =>
-      error(403, 'RATE_LIMIT_EXCEEDED', 'Request limit exceeded', { max_request: 100, interval: retryAfterSeconds }),
+    rateLimitReply: (retryAfterSeconds) => error(403, 'RATE_LIMIT_EXCEEDED', 'Request limit exceeded', { max_request: 100, interval: retryAfterSeconds }),
     isMutation: (method, path) => (method === 'POST' || method === 'DELETE') && path.startsWith('/failover/'),
   });
 

@@ -143,8 +143,7 @@ class HttpReply {
   ) {}
 }
 
-const error = (status: number, code: string, message: string, headers?: Record<string, string>): HttpReply =>
-  new HttpReply(status, { code, message }, headers);
+const error = (status: number, code: string, message: string, headers?: Record<string, string>): HttpReply => new HttpReply(status, { code, message }, headers);
 
 /**
  * An in-process stand-in for netcup's SCP REST API and its Keycloak realm, with netcup's rules
@@ -175,7 +174,16 @@ export async function startNetcupEmulator(options: NetcupEmulatorOptions = {}): 
     failoverIps.push(
       parsed.family === 4
         ? { id, family: 4, address: seed.address, ip: parsed.ip, prefixLength: 32, siteId: seed.siteId ?? 1, serverId: seed.serverId, lastMoveAt: undefined }
-        : { id, family: 6, address: seed.address, ip: compressIPv6(parsed.prefix), prefixLength: parsed.prefixLength, siteId: seed.siteId ?? 1, serverId: seed.serverId, lastMoveAt: undefined },
+        : {
+            id,
+            family: 6,
+            address: seed.address,
+            ip: compressIPv6(parsed.prefix),
+            prefixLength: parsed.prefixLength,
+            siteId: seed.siteId ?? 1,
+            serverId: seed.serverId,
+            lastMoveAt: undefined,
+          },
     );
   }
 
@@ -254,9 +262,7 @@ export async function startNetcupEmulator(options: NetcupEmulatorOptions = {}): 
       user: { id: userId, username: '100000', firstname: 'Emu', lastname: 'Lator', email: 'emulator@example.invalid' },
       ...(routedTo ? { server: { id: routedTo.id, name: routedTo.name } } : {}),
     };
-    return entry.family === 4
-      ? { ...common, ip: entry.ip, cidrSuffix: 32 }
-      : { ...common, networkPrefix: entry.ip, networkPrefixLength: entry.prefixLength };
+    return entry.family === 4 ? { ...common, ip: entry.ip, cidrSuffix: 32 } : { ...common, networkPrefix: entry.ip, networkPrefixLength: entry.prefixLength };
   }
 
   async function authorize(request: IncomingMessage): Promise<number | null> {
@@ -461,7 +467,9 @@ export async function startNetcupEmulator(options: NetcupEmulatorOptions = {}): 
     const parsed = parseFailoverAddress(address);
     const entry = parsed
       ? failoverIps.find((candidate) =>
-          parsed.family === 4 ? candidate.ip === parsed.ip : candidate.family === 6 && sameIPv6(candidate.ip, parsed.prefix) && candidate.prefixLength === parsed.prefixLength,
+          parsed.family === 4
+            ? candidate.ip === parsed.ip
+            : candidate.family === 6 && sameIPv6(candidate.ip, parsed.prefix) && candidate.prefixLength === parsed.prefixLength,
         )
       : undefined;
     if (!entry) throw new Error(`emulator: unknown failover address ${address}`);

@@ -8,7 +8,6 @@ import { rejectionOf } from '../../../test/conformance/rejection-of.js';
 
 const TOKEN = 'dop_v1_unit_token';
 
-
 describe('DigitalOcean provider against its emulator', () => {
   let emulator: DigitalOceanEmulator;
   const build = () =>

@@ -63,9 +63,7 @@ export function createDryRunProvider(options: DryRunProviderOptions): DryRunProv
   const logger = options.logger.child({ provider });
   const retry = options.retry ?? DEFAULT_RETRY_POLICY;
   const strict = options.initialRouting !== undefined;
-  const routing = new Map<string, string | null>(
-    Object.entries(options.initialRouting ?? {}).map(([address, server]) => [addressKey(address), server]),
-  );
+  const routing = new Map<string, string | null>(Object.entries(options.initialRouting ?? {}).map(([address, server]) => [addressKey(address), server]));
   const moves: DryRunMove[] = [];
   let secretChecked = false;
 

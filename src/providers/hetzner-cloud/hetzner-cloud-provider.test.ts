@@ -13,7 +13,6 @@ import { rejectionOf } from '../../../test/conformance/rejection-of.js';
 const TOKEN = 'hcloud-unit-token-1234';
 const FAST: RetryPolicy = { deadlineMs: 3_000, maxAttempts: 20, baseDelayMs: 20, maxDelayMs: 100 };
 
-
 describe('Hetzner Cloud provider against its emulator', () => {
   let emulator: HetznerCloudEmulator;
   const build = (extra: Partial<HetznerCloudProviderOptions> = {}) =>
@@ -31,7 +30,10 @@ describe('Hetzner Cloud provider against its emulator', () => {
     emulator = await startHetznerCloudEmulator({
       token: TOKEN,
       floatingIps: Array.from({ length: 60 }, (_, i) => ({ id: i + 1, ip: `203.0.113.${i + 1}`, server: i === 54 ? 7 : null })),
-      servers: [{ id: 7, name: 'cp-1', publicIpv4: '198.51.100.7', privateIps: ['10.0.0.7'] }, { id: 8, name: 'worker-1' }],
+      servers: [
+        { id: 7, name: 'cp-1', publicIpv4: '198.51.100.7', privateIps: ['10.0.0.7'] },
+        { id: 8, name: 'worker-1' },
+      ],
       actionDurationMs: 100,
       rateLimit: 50,
     });
@@ -71,7 +73,11 @@ describe('Hetzner Cloud provider against its emulator', () => {
   it('reports a spent project budget as rate-limited until RateLimit-Reset', async () => {
     const provider = build({ retry: { ...FAST, deadlineMs: 200 } });
     let error: IpshiftError | undefined;
-    for (let i = 0; i < 60 && !error; i++) error = await provider.getRouting(['203.0.113.1']).then(() => undefined, (e: IpshiftError) => e);
+    for (let i = 0; i < 60 && !error; i++)
+      error = await provider.getRouting(['203.0.113.1']).then(
+        () => undefined,
+        (e: IpshiftError) => e,
+      );
     expect(error?.kind).toBe('rate-limited');
     expect(error?.retryAfterMs).toBeGreaterThan(0);
     expect(error?.retryAfterMs).toBeLessThanOrEqual(51_000);

@@ -6,7 +6,6 @@ import { staticCredentials } from '../credentials.js';
 import { createHetznerRobotProvider } from './hetzner-robot-provider.js';
 import { rejectionOf } from '../../../test/conformance/rejection-of.js';
 
-
 describe('Hetzner Robot provider against its emulator', () => {
   let emulator: HetznerRobotEmulator;
   const build = () =>

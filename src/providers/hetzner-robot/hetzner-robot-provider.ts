@@ -80,9 +80,7 @@ export function createHetznerRobotProvider(options: HetznerRobotProviderOptions)
   async function serverIdOf(active: string | null, operation: HttpRequest['operation'], signal?: AbortSignal): Promise<string | null> {
     if (active === null || !isIPv6Address(active)) return active;
     for (const refresh of [false, true]) {
-      const server = (await listServers(operation, signal, refresh)).find(
-        (s) => s.server_ipv6_net && addressKey(s.server_ipv6_net) === addressKey(active),
-      );
+      const server = (await listServers(operation, signal, refresh)).find((s) => s.server_ipv6_net && addressKey(s.server_ipv6_net) === addressKey(active));
       if (server?.server_ip) return server.server_ip;
     }
     return active;

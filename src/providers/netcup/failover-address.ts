@@ -1,9 +1,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 
 /** One address of a FailoverIP as netcup sees it: an IPv4 address or an IPv6 network prefix. */
-export type FailoverAddress =
-  | { readonly family: 4; readonly ip: string }
-  | { readonly family: 6; readonly prefix: string; readonly prefixLength: number };
+export type FailoverAddress = { readonly family: 4; readonly ip: string } | { readonly family: 6; readonly prefix: string; readonly prefixLength: number };
 
 /**
  * Parses `198.51.100.1`, `198.51.100.1/32` and `2001:db8::/64` (a bare IPv6 address means /64,

@@ -7,9 +7,7 @@ import { z } from 'zod';
 
 const serverMinimal = z.object({ id: z.number().int(), name: z.string().optional() });
 
-export const failoverIPv4ListSchema = z.array(
-  z.object({ id: z.number().int(), ip: z.string(), server: serverMinimal.nullable().optional() }),
-);
+export const failoverIPv4ListSchema = z.array(z.object({ id: z.number().int(), ip: z.string(), server: serverMinimal.nullable().optional() }));
 
 export const failoverIPv6ListSchema = z.array(
   z.object({

@@ -10,8 +10,7 @@ import { abortedError } from '../http.js';
 
 export const NETCUP_SECRET_KEYS = { refreshToken: 'refreshToken', userId: 'userId' } as const;
 
-export const RELOGIN_HINT =
-  'Run `ipshift netcup-login` to get a new offline token and update the Secret (key refreshToken).';
+export const RELOGIN_HINT = 'Run `ipshift netcup-login` to get a new offline token and update the Secret (key refreshToken).';
 
 export interface NetcupAuthOptions {
   readonly issuerUrl: string;
@@ -87,7 +86,13 @@ export function createNetcupAuth(options: NetcupAuthOptions): NetcupAuth {
 
   function discover(): Promise<oidc.Configuration> {
     configuration ??= oidc
-      .discovery(issuer, options.clientId, { token_endpoint_auth_method: 'none' }, oidc.None(), discoveryOptions(issuer, observedFetch, options.requestTimeoutMs))
+      .discovery(
+        issuer,
+        options.clientId,
+        { token_endpoint_auth_method: 'none' },
+        oidc.None(),
+        discoveryOptions(issuer, observedFetch, options.requestTimeoutMs),
+      )
       .catch((error: unknown) => {
         configuration = undefined;
         throw classifyOidcError(error, 'OIDC discovery');

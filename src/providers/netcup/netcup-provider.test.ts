@@ -23,7 +23,10 @@ function shiftedClock(): Clock & { advance(ms: number): void } {
   };
 }
 
-function memoryCredentials(initial: Record<string, string>, events: string[] = []): CredentialStore & { values: () => Record<string, string>; failWrites: number } {
+function memoryCredentials(
+  initial: Record<string, string>,
+  events: string[] = [],
+): CredentialStore & { values: () => Record<string, string>; failWrites: number } {
   let current: Record<string, Secret> = Object.fromEntries(Object.entries(initial).map(([k, v]) => [k, secret(v)]));
   const store = {
     failWrites: 0,
@@ -248,7 +251,14 @@ describe('netcup provider against the emulator', () => {
   it('uses the Secret userId when present and the token `id` claim otherwise', async () => {
     await setup();
     const store = memoryCredentials({ refreshToken: emulator.refreshToken, userId: '999' });
-    const withWrongId = createNetcupProvider({ apiUrl: emulator.apiUrl, issuerUrl: emulator.issuerUrl, credentials: store, logger: silentLogger, clock, requestTimeoutMs: 5000 });
+    const withWrongId = createNetcupProvider({
+      apiUrl: emulator.apiUrl,
+      issuerUrl: emulator.issuerUrl,
+      credentials: store,
+      logger: silentLogger,
+      clock,
+      requestTimeoutMs: 5000,
+    });
     expect(await rejection(withWrongId.getRouting([V4]))).toMatchObject({ kind: 'terminal', code: 'auth' });
     expect(emulator.faults.requestCount()).toBe(1); // the path with user 999 was refused (403), not retried
     const fromClaim = createNetcupProvider({

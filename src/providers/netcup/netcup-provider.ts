@@ -5,14 +5,7 @@ import { abortedError, type HttpFailure, type HttpRequest } from '../http.js';
 import { parseAnswer } from '../parse.js';
 import { createProviderCall, type HttpProviderOptions } from '../provider-client.js';
 import { type FailoverAddress, parseFailoverAddress } from './failover-address.js';
-import {
-  type TaskInfo,
-  TASK_FAILED,
-  failoverIPv4ListSchema,
-  failoverIPv6ListSchema,
-  serverListSchema,
-  taskInfoSchema,
-} from './netcup-api.js';
+import { type TaskInfo, TASK_FAILED, failoverIPv4ListSchema, failoverIPv6ListSchema, serverListSchema, taskInfoSchema } from './netcup-api.js';
 import { RELOGIN_HINT, createNetcupAuth } from './netcup-auth.js';
 
 export const NETCUP_DEFAULT_API_URL = 'https://www.servercontrolpanel.de/scp-core';
