@@ -212,12 +212,18 @@ describe('a default kube-prometheus-stack selects every monitoring object', () =
   it('every monitoring.coreos.com object carries release: kube-prometheus-stack', () => {
     const monitoring = objects.filter((o) => o.apiVersion?.startsWith('monitoring.coreos.com/'));
     expect(monitoring.map((o) => o.kind).sort()).toEqual(['AlertmanagerConfig', 'PodMonitor', 'PrometheusRule', 'PrometheusRule', 'ServiceMonitor']);
-    for (const o of monitoring) expect(`${o.kind}/${o.metadata?.name} release=${o.metadata?.labels?.['release']}`).toBe(`${o.kind}/${o.metadata?.name} release=kube-prometheus-stack`);
+    for (const o of monitoring)
+      expect(`${o.kind}/${o.metadata?.name} release=${o.metadata?.labels?.['release']}`).toBe(`${o.kind}/${o.metadata?.name} release=kube-prometheus-stack`);
   });
 
   it('sets the selector label in one place: the kube-prometheus-stack component', async () => {
     const { stdout } = await run('grep', ['-rlE', '^\\s*release:', DEPLOY]).catch(() => ({ stdout: '' }));
-    expect(stdout.split('\n').filter((f) => f !== '').map((f) => relative(DEPLOY, f))).toEqual([]);
+    expect(
+      stdout
+        .split('\n')
+        .filter((f) => f !== '')
+        .map((f) => relative(DEPLOY, f)),
+    ).toEqual([]);
     const component = await readFile(join(DEPLOY, 'components', 'kube-prometheus-stack', 'kustomization.yaml'), 'utf8');
     expect(component).toContain('value: kube-prometheus-stack');
   });
@@ -347,18 +353,22 @@ describe('deploy/examples and the without-* components', () => {
     ['without-prometheus-operator', 'monitoring.coreos.com/'],
     // Kubernetes < 1.30 does not serve admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy.
     ['without-admission-policy', 'admissionregistration.k8s.io/'],
-  ])('the %s component drops every %s object and keeps the rest', async (component, group) => {
-    const dir = await mkdtemp(join(tmpdir(), 'ipshift-kustomize-'));
-    try {
-      const base = relative(dir, DEPLOY);
-      await writeFile(join(dir, 'kustomization.yaml'), `resources:\n  - ${base}\ncomponents:\n  - ${base}/components/${component}\n`);
-      const rendered = await render(dir);
-      expect(objects.filter((o) => o.apiVersion?.startsWith(group)).length).toBeGreaterThan(0);
-      expect(rendered.filter((o) => o.apiVersion?.startsWith(group))).toEqual([]);
-      const kept = objects.filter((o) => !o.apiVersion?.startsWith(group));
-      expect(rendered.map((o) => `${o.kind}/${o.metadata?.name}`).sort()).toEqual(kept.map((o) => `${o.kind}/${o.metadata?.name}`).sort());
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  }, 60_000);
+  ])(
+    'the %s component drops every %s object and keeps the rest',
+    async (component, group) => {
+      const dir = await mkdtemp(join(tmpdir(), 'ipshift-kustomize-'));
+      try {
+        const base = relative(dir, DEPLOY);
+        await writeFile(join(dir, 'kustomization.yaml'), `resources:\n  - ${base}\ncomponents:\n  - ${base}/components/${component}\n`);
+        const rendered = await render(dir);
+        expect(objects.filter((o) => o.apiVersion?.startsWith(group)).length).toBeGreaterThan(0);
+        expect(rendered.filter((o) => o.apiVersion?.startsWith(group))).toEqual([]);
+        const kept = objects.filter((o) => !o.apiVersion?.startsWith(group));
+        expect(rendered.map((o) => `${o.kind}/${o.metadata?.name}`).sort()).toEqual(kept.map((o) => `${o.kind}/${o.metadata?.name}`).sort());
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+    60_000,
+  );
 });
