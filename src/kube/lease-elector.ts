@@ -6,6 +6,7 @@ import type { Logger } from '../ports/logger.js';
 import { makeKubeClient } from './kube-client.js';
 import { isConflict, isNotFound } from './kube-errors.js';
 import type { EndpointVerdict, LeaderEndpointCheck } from './leader-endpoint-check.js';
+import { jitteredPeriodMs } from '../retry/backoff.js';
 
 export const LEADER_ENDPOINT_ANNOTATION = 'ipshift.dev/leader-endpoint';
 export const DEFAULT_LEASE_NAME = 'ipshift-controller';
@@ -255,7 +256,7 @@ export function createLeaseElector(options: LeaseElectorOptions): LeaseElector {
   }
 
   function nextDelay(now: number): number {
-    const jittered = retryPeriodMs * (1 + Math.random() * 0.2);
+    const jittered = jitteredPeriodMs(retryPeriodMs, 0.2);
     if (leading) return Math.max(0, Math.min(retryPeriodMs, lastRenewAt + renewDeadlineMs - now));
     if (holdingOff()) return Math.min(jittered, holdOffUntil - now + 1);
     if (observed !== null && observed.holder !== '' && observed.holder !== identity) {
