@@ -308,6 +308,7 @@ describe('POST /webhook/alertmanager', () => {
       isLeader: () => false,
       leaderEndpoint: () => endpoint,
       onChange: () => () => undefined,
+      resign: () => Promise.resolve(),
     });
 
     it('forwards the raw body with its own proof to the leader, and records locally too', async () => {
