@@ -4,6 +4,7 @@ import type { Clock } from '../ports/clock.js';
 import type { Leadership } from '../ports/cluster.js';
 import type { Logger } from '../ports/logger.js';
 import { isConflict, isNotFound } from './kube-errors.js';
+import { jitteredPeriodMs } from '../retry/backoff.js';
 
 export const LEADER_ENDPOINT_ANNOTATION = 'ipshift.dev/leader-endpoint';
 export const DEFAULT_LEASE_NAME = 'ipshift-controller';
@@ -189,7 +190,7 @@ export function createLeaseElector(options: LeaseElectorOptions): LeaseElector {
   }
 
   function nextDelay(now: number): number {
-    const jittered = retryPeriodMs * (1 + Math.random() * 0.2);
+    const jittered = jitteredPeriodMs(retryPeriodMs, 0.2);
     if (leading) return Math.max(0, Math.min(retryPeriodMs, lastRenewAt + renewDeadlineMs - now));
     if (observed !== null && observed.holder !== '' && observed.holder !== identity) {
       // Wake exactly when the holder's Lease expires, so a takeover needs no extra retry period.
