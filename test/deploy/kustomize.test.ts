@@ -271,7 +271,7 @@ describe('FailoverIP CRD', () => {
         'Exists',
         'DoesNotExist',
       ]);
-      expect(at(spec(), 'properties', selector, 'properties', 'matchLabels', 'additionalProperties')).toEqual({ type: 'string' });
+      expect(at(spec(), 'properties', selector, 'properties', 'matchLabels', 'additionalProperties')).toMatchObject({ type: 'string' });
     }
     const status = at(version(), 'schema', 'openAPIV3Schema', 'properties', 'status', 'properties') as Record<string, unknown>;
     expect(Object.keys(status).sort()).toEqual(
