@@ -222,14 +222,24 @@ describe('AlertStore', () => {
       ['instance with port, by address', { alertname: 'NodeFilesystemSpaceFillingUp', severity: 'warning', instance: '10.0.0.2:9100' }, 'node-2', 'degraded'],
       ['instance with port, by name', { alertname: 'NodeMemoryHighUtilization', severity: 'warning', instance: 'node-1:9100' }, 'node-1', 'degraded'],
       ['bracketed IPv6 instance [::1]:9100', { alertname: 'NodeFilesystemAlmostOutOfSpace', severity: 'critical', instance: '[::1]:9100' }, 'node-3', 'down'],
-      ['IPv6 instance [2001:db8::2]:9100', { alertname: 'NodeFilesystemAlmostOutOfSpace', severity: 'critical', instance: '[2001:db8::2]:9100' }, 'node-2', 'down'],
+      [
+        'IPv6 instance [2001:db8::2]:9100',
+        { alertname: 'NodeFilesystemAlmostOutOfSpace', severity: 'critical', instance: '[2001:db8::2]:9100' },
+        'node-2',
+        'down',
+      ],
       [
         'kube-state-metrics instance excluded',
         { alertname: 'NodeMemoryHighUtilization', severity: 'warning', job: 'kube-state-metrics', instance: '10.0.0.1:8080' },
         null,
         'degraded',
       ],
-      ["a tenant's critical alert on a node's address: ignored", { alertname: 'CheckoutDown', severity: 'critical', instance: '10.0.0.1:8080' }, 'node-1', 'ignore'],
+      [
+        "a tenant's critical alert on a node's address: ignored",
+        { alertname: 'CheckoutDown', severity: 'critical', instance: '10.0.0.1:8080' },
+        'node-1',
+        'ignore',
+      ],
       ['unknown node name', { alertname: 'KubeNodeNotReady', node: 'elsewhere' }, null, 'down'],
     ])('%s', (_name, labels, node, cls) => {
       const { store } = makeStore();

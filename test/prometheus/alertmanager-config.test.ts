@@ -34,7 +34,14 @@ const NODE_ALERT = { alertname: 'KubeNodeNotReady', severity: 'warning', node: '
 /** An application's own alert that happens to name a node's address. */
 const TENANT_ALERT = { alertname: 'CheckoutDown', severity: 'critical', instance: '10.0.0.1:8080', namespace: 'shop' };
 /** Alerts the default policy trusts, and the Watchdog. */
-const TRUSTED = ['KubeNodeNotReady', 'KubeNodeUnreachable', 'KubeNodeReadinessFlapping', 'NodeFilesystemAlmostOutOfSpace', 'NodeMemoryHighUtilization', 'Watchdog'];
+const TRUSTED = [
+  'KubeNodeNotReady',
+  'KubeNodeUnreachable',
+  'KubeNodeReadinessFlapping',
+  'NodeFilesystemAlmostOutOfSpace',
+  'NodeMemoryHighUtilization',
+  'Watchdog',
+];
 
 describe('alertmanager.yml example', () => {
   it('passes amtool check-config', async () => {
@@ -49,7 +56,8 @@ describe('alertmanager.yml example', () => {
   });
 
   it("routes the node-health alerts to ipshift, and never an application's alert", async () => {
-    for (const alertname of TRUSTED) expect([alertname, await receivers(EXAMPLE, { alertname, severity: 'warning', node: 'node-a' })]).toEqual([alertname, ['ipshift', 'default']]);
+    for (const alertname of TRUSTED)
+      expect([alertname, await receivers(EXAMPLE, { alertname, severity: 'warning', node: 'node-a' })]).toEqual([alertname, ['ipshift', 'default']]);
     expect(await receivers(EXAMPLE, TENANT_ALERT)).toEqual(['default']);
   });
 
@@ -106,7 +114,8 @@ function renderLikeOperator(resource: AlertmanagerConfig, namespace: string, str
   const matchers: string[] = [];
   for (const [key, value] of Object.entries(resource.spec.route)) {
     if (key === 'matchers') {
-      for (const m of value as Array<{ name: string; value: string; matchType?: string }>) matchers.push(`${m.name}${m.matchType ?? '='}${JSON.stringify(m.value)}`);
+      for (const m of value as Array<{ name: string; value: string; matchType?: string }>)
+        matchers.push(`${m.name}${m.matchType ?? '='}${JSON.stringify(m.value)}`);
       continue;
     }
     const target = ROUTE_FIELDS[key];
@@ -175,7 +184,8 @@ describe('AlertmanagerConfig', () => {
 
   it("routes the node-health alerts to ipshift, and never an application's alert", async () => {
     const receiver = `${namespace}/ipshift/ipshift`;
-    for (const alertname of TRUSTED) expect([alertname, await receivers(write('None'), { alertname, severity: 'warning', node: 'node-a' })]).toEqual([alertname, [receiver]]);
+    for (const alertname of TRUSTED)
+      expect([alertname, await receivers(write('None'), { alertname, severity: 'warning', node: 'node-a' })]).toEqual([alertname, [receiver]]);
     expect(await receivers(write('None'), TENANT_ALERT)).toEqual(['null']);
     expect(await receivers(write('OnNamespace'), { ...TENANT_ALERT, namespace })).toEqual(['null']);
   });
