@@ -17,11 +17,8 @@ export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const RULE_FILES = ['rules/ipshift.rules.yaml', 'rules/node-signals.rules.yaml'] as const;
 
 const COMMON_LABELS = { 'app.kubernetes.io/name': 'ipshift', 'app.kubernetes.io/part-of': 'ipshift' };
-/**
- * kube-prometheus-stack's Prometheus selects rules by `release: <helm release>` by default;
- * `kube-prometheus-stack` is the common release name. Change it in a kustomize patch if yours differs.
- */
-const RULE_SELECTOR_LABELS = { release: 'kube-prometheus-stack' };
+// The labels a Prometheus selects rules by (`release: ...`) are set in one place for every
+// monitoring object: deploy/components/kube-prometheus-stack.
 
 const header = (source: string): string => `# Generated from ${source} by scripts/build-monitoring.ts. Do not edit: edit the source and rerun it.\n`;
 
@@ -32,7 +29,7 @@ function prometheusRule(source: string): string {
   const manifest = {
     apiVersion: 'monitoring.coreos.com/v1',
     kind: 'PrometheusRule',
-    metadata: { name, labels: { ...COMMON_LABELS, ...RULE_SELECTOR_LABELS } },
+    metadata: { name, labels: COMMON_LABELS },
     spec: { groups },
   };
   return header(source) + stringify(manifest, { lineWidth: 0 });

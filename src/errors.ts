@@ -43,15 +43,7 @@ export function classify(error: unknown): IpshiftError {
   return transientError(message, 'unclassified', error);
 }
 
-/**
- * Parses an HTTP Retry-After header (delta-seconds or HTTP-date) into milliseconds from `nowMs`.
- * Returns undefined when absent or unparseable.
- */
-export function parseRetryAfter(value: string | null | undefined, nowMs: number): number | undefined {
-  if (value === null || value === undefined || value.trim() === '') return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const date = Date.parse(trimmed);
-  if (Number.isNaN(date)) return undefined;
-  return Math.max(0, date - nowMs);
+/** The caller gave up (its signal aborted): transient, the next run may try again. */
+export function abortedError(where: string): IpshiftError {
+  return transientError(`${where}: cancelled`, 'aborted');
 }

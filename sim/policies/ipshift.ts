@@ -2,6 +2,7 @@ import type { AlertPolicy } from '../../src/core/alert-policy.js';
 import type { Decision } from '../../src/core/decide.js';
 import { planPass, type PassAlert } from '../../src/core/plan.js';
 import { combineProbes, foldRound, probeTargets, type ProbeResult, type ReachabilityState } from '../../src/core/reachability.js';
+import { backoffDelayMs } from '../../src/retry/backoff.js';
 import { kernelAnswers, serving } from '../kubernetes.js';
 import type { AlertNotification } from '../monitoring.js';
 import { FAILOVER_IP, type Controller, type Policy, type World } from '../world.js';
@@ -14,7 +15,8 @@ export interface IpshiftOptions {
   readonly probeEveryRound?: boolean;
 }
 
-const MAX_BACKOFF_MS = 60_000;
+/** The controller's backoff after a failed move (src/reconcile/move.ts). */
+const MOVE_BACKOFF = { baseDelayMs: 2_000, maxDelayMs: 60_000 };
 
 /**
  * ipshift: the real `planPass` on the Node objects the watch has delivered and the alerts the
@@ -243,7 +245,7 @@ export class IpshiftController implements Controller {
       this.#retryNotBefore = now + retryAfterMs;
       this.#nextMoveAllowedAt = this.#retryNotBefore;
     } else {
-      const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(this.#consecutiveFailures, 10)) * (0.5 + this.world.controllerRandom() / 2);
+      const backoff = backoffDelayMs(MOVE_BACKOFF, this.#consecutiveFailures, () => this.world.controllerRandom());
       this.#retryNotBefore = now + backoff;
     }
     this.#moveInFlight = false;

@@ -46,7 +46,7 @@ function harness(replies: Reply[], options: Partial<AlertmanagerSyncOptions> = {
     metrics: kit.metrics,
     store: kit.store,
     backoff: { initialMs: 20, maxMs: 200 },
-    random: () => 0.5,
+    random: () => 0.999,
     fetch: async (input, init) => {
       calls.push({ url: String(input), headers: { ...(init?.headers as Record<string, string>) } });
       const reply = replies.length > 1 ? replies.shift() : replies[0];
@@ -137,7 +137,7 @@ describe('AlertmanagerSync', () => {
     expect((await h.sync.syncNow('leader')).result).toBe('skipped');
     for (let i = 0; i < 100 && h.calls.length < 4; i++) await settle(10);
     expect(h.calls).toHaveLength(4);
-    // 20 + 40 + 80 ms of backoff (jitter pinned to 1.0).
+    // 19 + 39 + 79 ms of backoff (full jitter pinned near its ceiling).
     expect(Date.now() - started).toBeGreaterThanOrEqual(130);
     await settle(5);
     expect(h.store.active(h.clock.now())).toHaveLength(1);

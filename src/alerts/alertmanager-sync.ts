@@ -1,7 +1,9 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import { z } from 'zod';
 import { Secret } from '../config/secret.js';
-import { classify, IpshiftError, parseRetryAfter, rateLimitedError, terminalError, transientError } from '../errors.js';
+import { classify, IpshiftError, rateLimitedError, terminalError, transientError } from '../errors.js';
+import { backoffDelayMs } from '../retry/backoff.js';
+import { rateLimitWaitMs } from '../retry/retry-after.js';
 import type { AlertMetrics, SyncResult } from '../metrics/alert-metrics.js';
 import type { Clock } from '../ports/clock.js';
 import type { Leadership } from '../ports/cluster.js';
@@ -34,9 +36,9 @@ export interface AlertmanagerSyncOptions {
   readonly store: Pick<AlertStore, 'replaceFromApi'>;
   /** Per request. Default 10 s. */
   readonly timeoutMs?: number;
-  /** Exponential backoff after a failed sync: initial delay, doubled per failure up to max. Defaults 2 s and 5 min. */
+  /** Backoff after a failed sync (full jitter): the ceiling starts at initialMs and doubles per failure up to maxMs. Defaults 2 s and 5 min. */
   readonly backoff?: { readonly initialMs?: number; readonly maxMs?: number };
-  /** For jitter (±20 %). Default Math.random. */
+  /** For the backoff's jitter (src/retry/backoff.ts). Default Math.random. */
   readonly random?: () => number;
   /** When given, start() also syncs each time this replica becomes the leader. */
   readonly leadership?: Pick<Leadership, 'onChange'>;
@@ -200,7 +202,7 @@ export class AlertmanagerSync {
     const text = await response.text().catch(() => '');
     if (response.status === 401 || response.status === 403) throw terminalError(`Alertmanager refused the credentials (HTTP ${response.status})`, 'auth');
     if (response.status === 429) {
-      const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), this.#options.clock.now()) ?? 60_000;
+      const retryAfterMs = rateLimitWaitMs(response.headers, this.#options.clock.now()) ?? 60_000;
       throw rateLimitedError('Alertmanager rate-limited the sync (HTTP 429)', retryAfterMs);
     }
     if (!response.ok) {
@@ -228,11 +230,8 @@ export class AlertmanagerSync {
 
   #scheduleRetry(error: IpshiftError, reason: string): void {
     this.#failures++;
-    const initial = this.#options.backoff?.initialMs ?? 2000;
-    const max = this.#options.backoff?.maxMs ?? 300_000;
-    const exponential = Math.min(max, initial * 2 ** Math.min(this.#failures - 1, 30));
-    const jitter = 0.8 + 0.4 * (this.#options.random ?? Math.random)();
-    const delay = Math.max(Math.round(exponential * jitter), error.retryAfterMs ?? 0);
+    const policy = { baseDelayMs: this.#options.backoff?.initialMs ?? 2000, maxDelayMs: this.#options.backoff?.maxMs ?? 300_000 };
+    const delay = Math.max(backoffDelayMs(policy, this.#failures, this.#options.random), error.retryAfterMs ?? 0);
     this.#blockedUntil = this.#options.clock.now() + delay;
     this.#logger.warn('Alertmanager sync failed: backing off', { reason, error: error.message, kind: error.kind, failures: this.#failures, retryInMs: delay });
     if (this.#stopped) return;

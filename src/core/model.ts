@@ -2,8 +2,10 @@
  * The data the core reasons about. Plain values, independent of any client library:
  * the Kubernetes adapter converts API objects into these, tests build them by hand.
  */
+import type { z } from 'zod';
+import { PROVIDER_TYPES, type failoverIPSpecSchema, type failoverIPStatusSchema } from './failover-ip-schema.js';
 
-export const PROVIDER_TYPES = ['netcup', 'hetzner-cloud', 'hetzner-robot', 'digitalocean', 'dry-run'] as const;
+export { PROVIDER_TYPES };
 export type ProviderType = (typeof PROVIDER_TYPES)[number];
 
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
@@ -30,69 +32,20 @@ export interface NodeFacts {
   readonly deleting: boolean;
 }
 
-export interface LabelSelectorRequirement {
-  readonly key: string;
-  readonly operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
-  readonly values?: readonly string[];
-}
+type DeepReadonly<T> = T extends (infer E)[] ? readonly DeepReadonly<E>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
 
+/** The FailoverIP spec, as its one schema (failover-ip-schema.ts) defines it. */
+export type FailoverIPSpec = DeepReadonly<z.output<typeof failoverIPSpecSchema>>;
 /** A standard Kubernetes LabelSelector. An empty selector selects everything. */
-export interface LabelSelector {
-  readonly matchLabels?: Readonly<Record<string, string>>;
-  readonly matchExpressions?: readonly LabelSelectorRequirement[];
-}
-
-export interface PodSelector extends LabelSelector {
-  readonly namespace: string;
-}
-
-export interface FailoverIPPolicy {
-  /** Minimum time between two moves; default: the provider's own minimum. */
-  readonly cooldownSeconds?: number;
-  /** How long a degraded-but-serving holder keeps the IP before a move. */
-  readonly gracePeriodSeconds?: number;
-  /** Prefer nodes holding no other FailoverIP. Default true. */
-  readonly spread?: boolean;
-}
-
-export interface FailoverIPSpec {
-  readonly addresses: readonly string[];
-  readonly provider: { readonly type: ProviderType; readonly secretRef: { readonly name: string } };
-  readonly nodeSelector?: LabelSelector;
-  readonly podSelector?: PodSelector;
-  readonly policy?: FailoverIPPolicy;
-  readonly paused?: boolean;
-}
-
-export interface LastDecision {
-  readonly outcome: string;
-  readonly reason: string;
-  readonly message: string;
-  /** RFC 3339. */
-  readonly time: string;
-}
-
-export interface StatusCondition {
-  readonly type: 'Routed' | 'Degraded' | 'Blocked';
-  readonly status: ConditionStatus;
-  readonly reason: string;
-  readonly message: string;
-  readonly lastTransitionTime: string;
-  readonly observedGeneration?: number;
-}
+export type LabelSelector = NonNullable<FailoverIPSpec['nodeSelector']>;
+export type LabelSelectorRequirement = NonNullable<LabelSelector['matchExpressions']>[number];
+export type PodSelector = NonNullable<FailoverIPSpec['podSelector']>;
+export type FailoverIPPolicy = NonNullable<FailoverIPSpec['policy']>;
 
 /** All times are RFC 3339 strings, as stored in the object's status. */
-export interface FailoverIPStatus {
-  readonly assignedNode?: string | null;
-  readonly desiredNode?: string | null;
-  readonly lastMoveTime?: string | null;
-  readonly nextMoveAllowedAt?: string | null;
-  readonly lastSyncAttempt?: string | null;
-  readonly lastSyncSuccess?: string | null;
-  readonly observedGeneration?: number;
-  readonly lastDecision?: LastDecision;
-  readonly conditions?: readonly StatusCondition[];
-}
+export type FailoverIPStatus = DeepReadonly<z.output<typeof failoverIPStatusSchema>>;
+export type LastDecision = NonNullable<FailoverIPStatus['lastDecision']>;
+export type StatusCondition = NonNullable<FailoverIPStatus['conditions']>[number];
 
 export const MOVE_TO_ANNOTATION = 'ipshift.dev/move-to';
 export const SERVER_ID_ANNOTATION = 'ipshift.dev/server-id';

@@ -315,6 +315,7 @@ describe('POST /webhook/alertmanager', () => {
       isLeader: () => false,
       leaderEndpoint: () => endpoint,
       onChange: () => () => undefined,
+      resign: () => Promise.resolve(),
     });
 
     it('forwards the raw body with the same auth to the leader, and records locally too', async () => {

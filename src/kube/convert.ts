@@ -1,15 +1,5 @@
-import {
-  PROVIDER_TYPES,
-  type ConditionStatus,
-  type FailoverIPObject,
-  type FailoverIPStatus,
-  type LabelSelector,
-  type LabelSelectorRequirement,
-  type NodeFacts,
-  type PodSelector,
-  type ProviderType,
-  type Taint,
-} from '../core/model.js';
+import { failoverIPSpecSchema, failoverIPStatusSchema } from '../core/failover-ip-schema.js';
+import type { ConditionStatus, FailoverIPObject, NodeFacts, Taint } from '../core/model.js';
 
 /**
  * API objects → the plain types of src/core/model.ts. Input is either raw JSON from a watch
@@ -94,76 +84,35 @@ export function toNodeFacts(raw: unknown): NodeFacts | null {
   };
 }
 
-const OPERATORS = ['In', 'NotIn', 'Exists', 'DoesNotExist'] as const;
+export type FailoverIPParse = { readonly ok: true; readonly fip: FailoverIPObject } | { readonly ok: false; readonly problem: string };
 
-function toLabelSelector(raw: unknown): LabelSelector | undefined {
-  if (!isObject(raw)) return undefined;
-  const matchExpressions: LabelSelectorRequirement[] = [];
-  for (const e of asArray(raw['matchExpressions'])) {
-    const key = asString(asObject(e)['key']);
-    const operator = asObject(e)['operator'];
-    const values = asArray(asObject(e)['values']).filter((v): v is string => typeof v === 'string');
-    if (key === undefined || !OPERATORS.includes(operator as (typeof OPERATORS)[number])) continue;
-    matchExpressions.push({ key, operator: operator as LabelSelectorRequirement['operator'], ...(values.length > 0 ? { values } : {}) });
-  }
-  const matchLabels = stringMap(raw['matchLabels']);
-  return {
-    ...(Object.keys(matchLabels).length > 0 ? { matchLabels } : {}),
-    ...(matchExpressions.length > 0 ? { matchExpressions } : {}),
-  };
-}
-
-function toPodSelector(raw: unknown): PodSelector | undefined {
-  if (!isObject(raw)) return undefined;
-  const namespace = asString(raw['namespace']);
-  if (namespace === undefined || namespace === '') return undefined;
-  return { namespace, ...toLabelSelector(raw) };
-}
-
-const nonNegative = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined);
-
-/** Status is passed through as stored: it is ours, written by patchStatus. */
-function toStatus(raw: unknown): FailoverIPStatus {
-  return isObject(raw) ? (raw as FailoverIPStatus) : {};
-}
-
-/** null when the object lacks what the CRD schema requires (an older or hand-edited object). */
-export function toFailoverIP(raw: unknown): FailoverIPObject | null {
+/**
+ * A FailoverIP through its one schema (failover-ip-schema.ts): the spec must match it, or the
+ * object is refused whole (a dropped selector term would widen the selector); the status is
+ * validated field by field, a bad field reading as absent.
+ */
+export function parseFailoverIP(raw: unknown): FailoverIPParse {
   const obj = asObject(raw);
   const metadata = asObject(obj['metadata']);
-  const spec = asObject(obj['spec']);
   const name = asString(metadata['name']);
   const namespace = asString(metadata['namespace']);
-  const addresses = asArray(spec['addresses']).filter((a): a is string => typeof a === 'string');
-  const provider = asObject(spec['provider']);
-  const type = provider['type'];
-  const secretName = asString(asObject(provider['secretRef'])['name']);
-  if (name === undefined || namespace === undefined || addresses.length === 0) return null;
-  if (!PROVIDER_TYPES.includes(type as ProviderType) || secretName === undefined) return null;
-  const policyRaw = asObject(spec['policy']);
-  const cooldownSeconds = nonNegative(policyRaw['cooldownSeconds']);
-  const gracePeriodSeconds = nonNegative(policyRaw['gracePeriodSeconds']);
-  const spread = typeof policyRaw['spread'] === 'boolean' ? policyRaw['spread'] : undefined;
-  const nodeSelector = toLabelSelector(spec['nodeSelector']);
-  const podSelector = toPodSelector(spec['podSelector']);
+  if (name === undefined || namespace === undefined) return { ok: false, problem: 'metadata.name and metadata.namespace are required' };
+  const spec = failoverIPSpecSchema.safeParse(obj['spec']);
+  if (!spec.success) {
+    const issue = spec.error.issues[0];
+    return { ok: false, problem: `spec.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}` };
+  }
+  const status = failoverIPStatusSchema.safeParse(isObject(obj['status']) ? obj['status'] : {});
   return {
-    namespace,
-    name,
-    generation: typeof metadata['generation'] === 'number' ? metadata['generation'] : 0,
-    annotations: stringMap(metadata['annotations']),
-    spec: {
-      addresses,
-      provider: { type: type as ProviderType, secretRef: { name: secretName } },
-      ...(nodeSelector === undefined ? {} : { nodeSelector }),
-      ...(podSelector === undefined ? {} : { podSelector }),
-      policy: {
-        ...(cooldownSeconds === undefined ? {} : { cooldownSeconds }),
-        ...(gracePeriodSeconds === undefined ? {} : { gracePeriodSeconds }),
-        ...(spread === undefined ? {} : { spread }),
-      },
-      paused: spec['paused'] === true,
+    ok: true,
+    fip: {
+      namespace,
+      name,
+      generation: typeof metadata['generation'] === 'number' ? metadata['generation'] : 0,
+      annotations: stringMap(metadata['annotations']),
+      spec: { ...spec.data, policy: spec.data.policy ?? {}, paused: spec.data.paused === true },
+      status: status.success ? status.data : {},
     },
-    status: toStatus(obj['status']),
   };
 }
 

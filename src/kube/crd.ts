@@ -1,4 +1,4 @@
-/** How the FailoverIP custom resource is addressed (deploy/crd-failoverip.yaml defines it). */
+/** How the FailoverIP custom resource is addressed (scripts/crd.ts renders deploy/crd-failoverip.yaml with these). */
 export const FAILOVERIP_GROUP = 'ipshift.dev';
 export const FAILOVERIP_VERSION = 'v1alpha1';
 export const FAILOVERIP_PLURAL = 'failoverips';

@@ -6,7 +6,7 @@ import type { KubeMetrics } from '../metrics/kube-metrics.js';
 import type { Clock } from '../ports/clock.js';
 import type { ClusterChange, ClusterView } from '../ports/cluster.js';
 import type { Logger } from '../ports/logger.js';
-import { toFailoverIP, toNodeFacts, toPodFacts, type PodFacts } from './convert.js';
+import { parseFailoverIP, toNodeFacts, toPodFacts, type PodFacts } from './convert.js';
 import { FAILOVERIP_GROUP, FAILOVERIP_PLURAL, FAILOVERIP_VERSION } from './crd.js';
 import { Reflector, type ListResult } from './reflector.js';
 import { failoverIPChanged, labelKeysInUse, nodeChanged, podChanged } from './relevance.js';
@@ -96,11 +96,12 @@ export function createKubeClusterView(options: KubeClusterViewOptions): KubeClus
       listResult((await custom.listCustomObjectForAllNamespaces({ group: FAILOVERIP_GROUP, version: FAILOVERIP_VERSION, plural: FAILOVERIP_PLURAL })) as never),
     watch,
     convert: (raw) => {
-      const fip = toFailoverIP(raw);
-      if (fip === null) {
-        logger.warn('ignoring a FailoverIP that does not match the schema', { failoverIP: describe(raw) });
+      const parsed = parseFailoverIP(raw);
+      if (!parsed.ok) {
+        logger.warn('ignoring a FailoverIP that does not match the schema', { failoverIP: describe(raw), problem: parsed.problem });
         return null;
       }
+      const { fip } = parsed;
       const uid = (raw as { metadata?: { uid?: string } }).metadata?.uid ?? '';
       return { fip, uid };
     },

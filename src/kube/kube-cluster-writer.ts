@@ -6,6 +6,10 @@ import type { ClusterWriter, EventType } from '../ports/cluster.js';
 import type { Logger } from '../ports/logger.js';
 import { FAILOVERIP_API_VERSION, FAILOVERIP_GROUP, FAILOVERIP_KIND, FAILOVERIP_PLURAL, FAILOVERIP_VERSION } from './crd.js';
 import { classifyKubeError, isConflict } from './kube-errors.js';
+import { backoffDelayMs } from '../retry/backoff.js';
+
+/** Write conflicts clear in milliseconds; retries are spread by the project's one backoff. */
+const CONFLICT_BACKOFF = { baseDelayMs: 50, maxDelayMs: 800 };
 
 export interface KubeClusterWriterOptions {
   readonly kubeConfig: KubeConfig;
@@ -45,7 +49,7 @@ export function createKubeClusterWriter(options: KubeClusterWriterOptions): Clus
         metrics.apiError(operation);
         if (!isConflict(error) || attempt >= attempts) throw classifyKubeError(error, operation, clock.now());
         logger.debug('conflict on write; retrying', { operation, attempt });
-        await clock.sleep(50 * attempt);
+        await clock.sleep(backoffDelayMs(CONFLICT_BACKOFF, attempt));
       }
     }
   }

@@ -1,5 +1,6 @@
 import { ApiException } from '@kubernetes/client-node';
-import { IpshiftError, parseRetryAfter, rateLimitedError, terminalError, transientError } from '../errors.js';
+import { IpshiftError, rateLimitedError, terminalError, transientError } from '../errors.js';
+import { rateLimitWaitMs } from '../retry/retry-after.js';
 import type { KubeOperation } from '../metrics/kube-metrics.js';
 
 /** The HTTP status of a failed API call, from a typed-client ApiException or a watch error; undefined when none came back. */
@@ -50,7 +51,7 @@ export function classifyKubeError(error: unknown, operation: KubeOperation, nowM
   const message = `kubernetes ${operation}: HTTP ${code}${reason === undefined ? '' : ` ${reason}`}`;
   if (code === 429) {
     const headers = error instanceof ApiException ? error.headers : {};
-    return rateLimitedError(message, parseRetryAfter(headers['retry-after'], nowMs) ?? 1000, 'http-429');
+    return rateLimitedError(message, rateLimitWaitMs({ get: (name) => headers[name] }, nowMs) ?? 1000, 'http-429');
   }
   if (code >= 500 || code === 408) return transientError(message, `http-${code}`, error);
   if (code === 401) return terminalError(message, 'auth', error);

@@ -4,6 +4,7 @@ import type { Logger } from '../ports/logger.js';
 import type { KubeMetrics, KubeOperation, RelistReason, WatchedResource } from '../metrics/kube-metrics.js';
 import { objectRef } from './convert.js';
 import { isGone, statusCodeOf } from './kube-errors.js';
+import { backoffDelayMs } from '../retry/backoff.js';
 
 export type ReflectorEvent = 'add' | 'update' | 'delete';
 
@@ -140,8 +141,7 @@ export class Reflector<T> {
   private async backoff(failures: number): Promise<void> {
     if (failures === 0 || this.stopped) return;
     const { initialMs, maxMs } = this.options.backoff ?? { initialMs: 500, maxMs: 30_000 };
-    const base = Math.min(maxMs, initialMs * 2 ** (failures - 1));
-    const delay = base / 2 + Math.random() * (base / 2);
+    const delay = backoffDelayMs({ baseDelayMs: initialMs, maxDelayMs: maxMs }, failures);
     await this.options.clock.sleep(delay, this.stopController.signal).catch(() => undefined);
   }
 

@@ -3,7 +3,8 @@ import { Registry } from 'prom-client';
 import { IpshiftError } from '../errors.js';
 import { createProviderMetrics } from '../metrics/provider-metrics.js';
 import { systemClock, type Clock } from '../ports/clock.js';
-import { classifyHttpFailure, createProviderHttp, rateLimitWaitMs, type HttpFailure, type ProviderHttpOptions } from './http.js';
+import { rateLimitWaitMs } from '../retry/retry-after.js';
+import { classifyHttpFailure, createProviderHttp, type HttpFailure, type ProviderHttpOptions } from './http.js';
 import { rejectionOf } from '../../test/conformance/rejection-of.js';
 
 const NOW = Date.parse('2026-11-23T10:00:00Z');

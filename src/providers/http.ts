@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { type IpshiftError, parseRetryAfter, rateLimitedError, terminalError, transientError } from '../errors.js';
+import { abortedError, type IpshiftError, rateLimitedError, terminalError, transientError } from '../errors.js';
+import { rateLimitWaitMs } from '../retry/retry-after.js';
 import type { ProviderType } from '../core/model.js';
 import type { Clock } from '../ports/clock.js';
 import { noProviderMetrics, type ProviderMetrics, type ProviderOperation, type ProviderRequestFailure } from '../metrics/provider-metrics.js';
@@ -166,24 +167,6 @@ export function classifyHttpFailure(failure: HttpFailure): IpshiftError {
   if (status === 404) return terminalError(summary, 'not-found');
   if (status === 400 || status === 422) return terminalError(summary, 'validation');
   return terminalError(summary, `http-${status}`);
-}
-
-/**
- * How long a 429 asks us to wait: Retry-After (seconds or HTTP date), else RateLimit-Reset,
- * which providers send either as a UNIX time (Hetzner, DigitalOcean) or as delta-seconds
- * (the IETF draft); values that can only be a UNIX time are read as one.
- */
-export function rateLimitWaitMs(headers: Headers, nowMs: number): number | undefined {
-  const retryAfter = parseRetryAfter(headers.get('retry-after'), nowMs);
-  if (retryAfter !== undefined) return retryAfter;
-  const reset = headers.get('ratelimit-reset')?.trim();
-  if (!reset || !/^\d+$/.test(reset)) return undefined;
-  const value = Number(reset);
-  return value > 1_000_000_000 ? Math.max(0, value * 1000 - nowMs) : value * 1000;
-}
-
-export function abortedError(where: string): IpshiftError {
-  return transientError(`${where}: cancelled`, 'aborted');
 }
 
 function buildUrl(base: string, request: HttpRequest): string {

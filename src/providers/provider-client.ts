@@ -4,7 +4,7 @@ import type { Logger } from '../ports/logger.js';
 import type { CredentialStore } from '../ports/provider.js';
 import type { ProviderMetrics } from '../metrics/provider-metrics.js';
 import { createProviderHttp, type HttpRequest, type HttpResponse, type ProviderHttpOptions } from './http.js';
-import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from './retry.js';
+import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from '../retry/with-retry.js';
 
 /** What every HTTP provider adapter takes, besides its own knobs. */
 export interface HttpProviderOptions {

@@ -2,6 +2,7 @@ import type { Decision } from '../core/decide.js';
 import { failoverIPKey, type FailoverIPObject } from '../core/model.js';
 import { classify } from '../errors.js';
 import type { FailoverIpProvider } from '../ports/provider.js';
+import { backoffDelayMs } from '../retry/backoff.js';
 import type { FailoverIPMemory, MoveRecord } from './failover-ip-state.js';
 import type { ReconcilerDeps } from './reconciler.js';
 import { nodeOfServer, noteHolderChange } from './reconciler.js';
@@ -20,7 +21,7 @@ export interface MoveArgs {
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 /** A failed move is usually urgent (the holder is down): retry at least every minute. */
-const MAX_BACKOFF_MS = 60_000;
+const MOVE_BACKOFF = { baseDelayMs: 2_000, maxDelayMs: 60_000 };
 
 /**
  * One move: read the provider's routing first (someone may have moved the IP: adopt, don't
@@ -127,8 +128,7 @@ async function failed(args: MoveArgs, error: ReturnType<typeof classify>, from: 
     log.warn('the provider rate-limited the move', { retryAt: iso(until) });
     record(args, from, target, 'rate-limited', error.message);
   } else {
-    const random = deps.random ?? Math.random;
-    const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(memory.consecutiveFailures, 10)) * (0.5 + random() / 2);
+    const backoff = backoffDelayMs(MOVE_BACKOFF, memory.consecutiveFailures, deps.random);
     memory.retryNotBefore = now + backoff;
     log.warn('move failed', { kind: error.kind, code: error.code, error: error.message, retryInMs: Math.round(backoff) });
     record(args, from, target, 'failure', error.message);

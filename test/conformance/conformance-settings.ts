@@ -1,5 +1,5 @@
 import { systemClock } from '../../src/ports/clock.js';
-import type { RetryPolicy } from '../../src/providers/retry.js';
+import type { RetryPolicy } from '../../src/retry/with-retry.js';
 
 /** The retry policy and request timeout every adapter is built with under the conformance suite. */
 export const CONFORMANCE_RETRY: RetryPolicy = { deadlineMs: 4_000, maxAttempts: 5, baseDelayMs: 20, maxDelayMs: 200 };

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -60,6 +60,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
     'coordination.k8s.io leases create',
     'coordination.k8s.io leases get ipshift-controller',
     'coordination.k8s.io leases update ipshift-controller',
+    'discovery.k8s.io endpointslices list',
   ],
   'ClusterRole/ipshift-controller-failoverip-namespace': [' secrets get', ' secrets patch', ' events create'],
   'ClusterRole/ipshift-agent': [
@@ -206,6 +207,38 @@ describe('kubectl kustomize deploy/', () => {
   });
 });
 
+describe('a default kube-prometheus-stack selects every monitoring object', () => {
+  // kube-prometheus-stack's Prometheus selects ServiceMonitors, PodMonitors and PrometheusRules by
+  // `release: <Helm release>`; an object without it is silently never scraped or loaded.
+  it('every monitoring.coreos.com object carries release: kube-prometheus-stack', () => {
+    const monitoring = objects.filter((o) => o.apiVersion?.startsWith('monitoring.coreos.com/'));
+    expect(monitoring.map((o) => o.kind).sort()).toEqual(['AlertmanagerConfig', 'PodMonitor', 'PrometheusRule', 'PrometheusRule', 'ServiceMonitor']);
+    for (const o of monitoring)
+      expect(`${o.kind}/${o.metadata?.name} release=${o.metadata?.labels?.['release']}`).toBe(`${o.kind}/${o.metadata?.name} release=kube-prometheus-stack`);
+  });
+
+  it('sets the selector label in one place: the kube-prometheus-stack component', async () => {
+    const { stdout } = await run('grep', ['-rlE', '^\\s*release:', DEPLOY]).catch(() => ({ stdout: '' }));
+    expect(
+      stdout
+        .split('\n')
+        .filter((f) => f !== '')
+        .map((f) => relative(DEPLOY, f)),
+    ).toEqual([]);
+    const component = await readFile(join(DEPLOY, 'components', 'kube-prometheus-stack', 'kustomization.yaml'), 'utf8');
+    expect(component).toContain('value: kube-prometheus-stack');
+  });
+
+  it('the PodMonitor selects the agent pods and the ServiceMonitor the controller Service', () => {
+    const agentPod = at(find(objects, 'DaemonSet', 'ipshift-agent'), 'spec', 'template', 'metadata', 'labels') as Record<string, string>;
+    for (const [k, v] of Object.entries(at(find(objects, 'PodMonitor', 'ipshift-agent'), 'spec', 'selector', 'matchLabels') as Record<string, string>))
+      expect(agentPod[k]).toBe(v);
+    const service = find(objects, 'Service', 'ipshift').metadata?.labels ?? {};
+    for (const [k, v] of Object.entries(at(find(objects, 'ServiceMonitor', 'ipshift-controller'), 'spec', 'selector', 'matchLabels') as Record<string, string>))
+      expect(service[k]).toBe(v);
+  });
+});
+
 describe('FailoverIP CRD', () => {
   const crd = (): Obj => find(objects, 'CustomResourceDefinition', 'failoverips.ipshift.dev');
   const version = (): unknown => at(crd(), 'spec', 'versions', 0);
@@ -239,7 +272,7 @@ describe('FailoverIP CRD', () => {
         'Exists',
         'DoesNotExist',
       ]);
-      expect(at(spec(), 'properties', selector, 'properties', 'matchLabels', 'additionalProperties')).toEqual({ type: 'string' });
+      expect(at(spec(), 'properties', selector, 'properties', 'matchLabels', 'additionalProperties')).toMatchObject({ type: 'string' });
     }
     const status = at(version(), 'schema', 'openAPIV3Schema', 'properties', 'status', 'properties') as Record<string, unknown>;
     expect(Object.keys(status).sort()).toEqual(
@@ -285,7 +318,7 @@ describe('FailoverIP CRD', () => {
   });
 });
 
-describe('deploy/examples and the without-prometheus-operator component', () => {
+describe('deploy/examples and the without-* components', () => {
   it('renders examples whose FailoverIPs satisfy the schema patterns and enums', async () => {
     const examples = await render(join(DEPLOY, 'examples'));
     const pattern = new RegExp(
@@ -317,17 +350,26 @@ describe('deploy/examples and the without-prometheus-operator component', () => 
     expect(examples.some((o) => o.kind === 'Secret' && o.metadata?.name === 'ipshift-webhook')).toBe(true);
   }, 60_000);
 
-  it('drops every Prometheus Operator object and keeps the rest', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'ipshift-kustomize-'));
-    try {
-      const base = relative(dir, DEPLOY);
-      await writeFile(join(dir, 'kustomization.yaml'), `resources:\n  - ${base}\ncomponents:\n  - ${base}/components/without-prometheus-operator\n`);
-      const rendered = await render(dir);
-      expect(rendered.filter((o) => o.apiVersion?.startsWith('monitoring.coreos.com/'))).toEqual([]);
-      const kept = objects.filter((o) => !o.apiVersion?.startsWith('monitoring.coreos.com/'));
-      expect(rendered.map((o) => `${o.kind}/${o.metadata?.name}`).sort()).toEqual(kept.map((o) => `${o.kind}/${o.metadata?.name}`).sort());
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  }, 60_000);
+  it.each([
+    ['without-prometheus-operator', 'monitoring.coreos.com/'],
+    // Kubernetes < 1.30 does not serve admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy.
+    ['without-admission-policy', 'admissionregistration.k8s.io/'],
+  ])(
+    'the %s component drops every %s object and keeps the rest',
+    async (component, group) => {
+      const dir = await mkdtemp(join(tmpdir(), 'ipshift-kustomize-'));
+      try {
+        const base = relative(dir, DEPLOY);
+        await writeFile(join(dir, 'kustomization.yaml'), `resources:\n  - ${base}\ncomponents:\n  - ${base}/components/${component}\n`);
+        const rendered = await render(dir);
+        expect(objects.filter((o) => o.apiVersion?.startsWith(group)).length).toBeGreaterThan(0);
+        expect(rendered.filter((o) => o.apiVersion?.startsWith(group))).toEqual([]);
+        const kept = objects.filter((o) => !o.apiVersion?.startsWith(group));
+        expect(rendered.map((o) => `${o.kind}/${o.metadata?.name}`).sort()).toEqual(kept.map((o) => `${o.kind}/${o.metadata?.name}`).sort());
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+    60_000,
+  );
 });

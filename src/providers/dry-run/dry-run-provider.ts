@@ -1,10 +1,9 @@
-import { IpshiftError, terminalError, transientError } from '../../errors.js';
+import { abortedError, IpshiftError, terminalError, transientError } from '../../errors.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Logger } from '../../ports/logger.js';
 import type { CredentialStore, FailoverIpProvider, NodeIdentityHint, Routing } from '../../ports/provider.js';
 import { addressKey } from '../../core/address.js';
-import { abortedError } from '../http.js';
-import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from '../retry.js';
+import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from '../../retry/with-retry.js';
 
 /**
  * A provider that moves nothing: it remembers where it was told to route each address, logs

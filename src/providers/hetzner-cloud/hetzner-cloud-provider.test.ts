@@ -6,7 +6,7 @@ import { createProviderMetrics } from '../../metrics/provider-metrics.js';
 import { systemClock } from '../../ports/clock.js';
 import { silentLogger } from '../../ports/logger.js';
 import { staticCredentials } from '../credentials.js';
-import type { RetryPolicy } from '../retry.js';
+import type { RetryPolicy } from '../../retry/with-retry.js';
 import { createHetznerCloudProvider, type HetznerCloudProviderOptions } from './hetzner-cloud-provider.js';
 import { rejectionOf } from '../../../test/conformance/rejection-of.js';
 

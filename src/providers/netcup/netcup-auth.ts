@@ -4,9 +4,9 @@ import type { Clock } from '../../ports/clock.js';
 import type { Logger } from '../../ports/logger.js';
 import type { CredentialStore } from '../../ports/provider.js';
 import { Secret } from '../../config/secret.js';
-import { IpshiftError, rateLimitedError, terminalError, transientError } from '../../errors.js';
+import { abortedError, IpshiftError, rateLimitedError, terminalError, transientError } from '../../errors.js';
 import type { ProviderMetrics } from '../../metrics/provider-metrics.js';
-import { abortedError } from '../http.js';
+import { rateLimitWaitMs } from '../../retry/retry-after.js';
 
 export const NETCUP_SECRET_KEYS = { refreshToken: 'refreshToken', userId: 'userId' } as const;
 
@@ -279,8 +279,7 @@ export function classifyOidcError(error: unknown, step: string): IpshiftError {
 
 function statusError(status: number, message: string, headers: Headers): IpshiftError {
   if (status === 429) {
-    const seconds = Number(headers.get('retry-after'));
-    return rateLimitedError(message, Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 60_000);
+    return rateLimitedError(message, rateLimitWaitMs(headers, Date.now()) ?? 60_000);
   }
   if (status >= 500 || status === 408) return transientError(message, `http-${status}`);
   if (status === 401 || status === 403) return terminalError(`${message}. ${RELOGIN_HINT}`, 'auth');

@@ -1,7 +1,8 @@
 import type { FailoverIpProvider, NodeIdentityHint, Routing } from '../../ports/provider.js';
-import { rateLimitedError, terminalError, transientError, parseRetryAfter } from '../../errors.js';
+import { abortedError, rateLimitedError, terminalError, transientError } from '../../errors.js';
+import { rateLimitWaitMs } from '../../retry/retry-after.js';
 import { noProviderMetrics } from '../../metrics/provider-metrics.js';
-import { abortedError, type HttpFailure, type HttpRequest } from '../http.js';
+import { type HttpFailure, type HttpRequest } from '../http.js';
 import { parseAnswer } from '../parse.js';
 import { createProviderCall, type HttpProviderOptions } from '../provider-client.js';
 import { type FailoverAddress, parseFailoverAddress } from './failover-address.js';
@@ -77,7 +78,7 @@ export function createNetcupProvider(options: NetcupProviderOptions): FailoverIp
     }
     if (failure.status === 429 && failure.method === 'PATCH') {
       // netcup documents one move per IP per 5 minutes; without Retry-After, assume a full window.
-      const waitMs = parseRetryAfter(failure.headers.get('retry-after'), failure.nowMs) ?? NETCUP_MIN_MOVE_INTERVAL_MS;
+      const waitMs = rateLimitWaitMs(failure.headers, failure.nowMs) ?? NETCUP_MIN_MOVE_INTERVAL_MS;
       return rateLimitedError(failure.summary, waitMs);
     }
     return undefined;

@@ -1,6 +1,7 @@
 import { IpshiftError, rateLimitedError, terminalError, transientError } from '../errors.js';
 import type { Clock } from '../ports/clock.js';
-import { backoffDelayMs, withRetry, type RetryPolicy } from './retry.js';
+import { backoffDelayMs } from './backoff.js';
+import { withRetry, type RetryPolicy } from './with-retry.js';
 import { rejectionOf } from '../../test/conformance/rejection-of.js';
 
 /** A clock whose sleeps pass instantly and are recorded, so backoff is checked exactly. */

@@ -1,16 +1,13 @@
-import { classify, type IpshiftError } from '../errors.js';
+import { abortedError, classify, type IpshiftError } from '../errors.js';
 import type { Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
-import { abortedError } from './http.js';
+import { backoffDelayMs, type BackoffPolicy } from './backoff.js';
 
-/** How hard one provider call is retried. Every adapter takes one; tests shrink it. */
-export interface RetryPolicy {
+/** How hard one call is retried. Every provider adapter takes one; tests shrink it. */
+export interface RetryPolicy extends BackoffPolicy {
   /** Total budget for one call including waits, in ms. A wait that would overrun it is not started. */
   readonly deadlineMs: number;
   readonly maxAttempts: number;
-  /** First backoff ceiling; the n-th retry waits random(0, min(maxDelayMs, baseDelayMs * 2^(n-1))). */
-  readonly baseDelayMs: number;
-  readonly maxDelayMs: number;
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
@@ -28,12 +25,6 @@ export interface RetryContext {
   readonly logger?: Logger;
   /** Injected for deterministic tests; defaults to Math.random. */
   readonly random?: () => number;
-}
-
-/** Full jitter (AWS architecture blog): spreads retries of many clients evenly over the window. */
-export function backoffDelayMs(policy: RetryPolicy, retry: number, random: () => number): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (retry - 1));
-  return Math.floor(random() * ceiling);
 }
 
 /**
@@ -59,7 +50,7 @@ export async function withRetry<T>(attempt: (attemptNumber: number) => Promise<T
     if (error.kind === 'terminal' || n >= policy.maxAttempts) throw error;
     const waitMs = error.kind === 'rate-limited' ? (error.retryAfterMs ?? policy.maxDelayMs) : backoffDelayMs(policy, n, random);
     if (clock.now() + waitMs > deadline) throw error;
-    context.logger?.debug('provider call failed, retrying', {
+    context.logger?.debug('call failed, retrying', {
       what: context.what,
       attempt: n,
       waitMs,

@@ -1,0 +1,169 @@
+import { z } from 'zod';
+
+/**
+ * The FailoverIP resource, once: the CRD's OpenAPI schema (scripts/crd.ts renders
+ * deploy/crd-failoverip.yaml and docs/crd-reference.md from it), the TypeScript types of
+ * model.ts (inferred from it) and the conversion of API objects (src/kube/convert.ts parses
+ * with it). A description is required on every field: it is what `kubectl explain` shows.
+ * Kubernetes-only keywords (x-kubernetes-*, format, default) travel as zod metadata.
+ */
+
+export const PROVIDER_TYPES = ['netcup', 'hetzner-cloud', 'hetzner-robot', 'digitalocean', 'dry-run'] as const;
+
+export const CONDITION_TYPES = ['Routed', 'Degraded', 'Blocked'] as const;
+
+/**
+ * Syntax only: a dotted quad with an optional /32, or an IPv6 address with a prefix length.
+ * Leading zeros are refused (01.2.3.4 is octal to some parsers). RE2-compatible, as the API
+ * server evaluates it with Go's regexp.
+ */
+const ADDRESS_PATTERN =
+  /^(?:(?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(?:\/32)?|(?:(?:[0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}|(?:[0-9a-fA-F]{1,4}:){1,7}:|(?:[0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|(?:[0-9a-fA-F]{1,4}:){1,5}(?::[0-9a-fA-F]{1,4}){1,2}|(?:[0-9a-fA-F]{1,4}:){1,4}(?::[0-9a-fA-F]{1,4}){1,3}|(?:[0-9a-fA-F]{1,4}:){1,3}(?::[0-9a-fA-F]{1,4}){1,4}|(?:[0-9a-fA-F]{1,4}:){1,2}(?::[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:(?::[0-9a-fA-F]{1,4}){1,6}|:(?:(?::[0-9a-fA-F]{1,4}){1,7}|:))\/(?:12[0-8]|1[01][0-9]|[1-9]?[0-9]))$/;
+
+const seconds = (description: string) => z.int().min(0).optional().meta({ description });
+const time = (description: string) => z.iso.datetime({ offset: true }).nullable().optional().meta({ description });
+
+const labelSelectorRequirement = z
+  .object({
+    key: z.string().min(1).max(317).meta({ description: 'The label key the requirement applies to.' }),
+    operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']).meta({ description: "How the key's value is compared with `values`." }),
+    values: z
+      .array(z.string().max(63).meta({ description: 'One label value.' }))
+      .max(64)
+      .optional()
+      .meta({ description: 'The values for In and NotIn; must be empty for Exists and DoesNotExist.' }),
+  })
+  .refine((r) => (r.operator === 'In' || r.operator === 'NotIn' ? (r.values?.length ?? 0) > 0 : (r.values?.length ?? 0) === 0), {
+    message: 'In and NotIn need values; Exists and DoesNotExist take none.',
+  })
+  .meta({
+    description: 'One requirement: the label `key` with `operator` and `values`.',
+    'x-kubernetes-validations': [
+      {
+        rule: "self.operator in ['In', 'NotIn'] ? has(self.values) && size(self.values) > 0 : !has(self.values) || size(self.values) == 0",
+        message: 'In and NotIn need values; Exists and DoesNotExist take none.',
+      },
+    ],
+  });
+
+const selectorFields = (what: string) => ({
+  matchLabels: z
+    .record(z.string(), z.string().max(63).meta({ description: 'The label value.' }))
+    .optional()
+    .meta({ description: `Labels ${what} must carry, each with exactly this value.` }),
+  matchExpressions: z
+    .array(labelSelectorRequirement)
+    .max(32)
+    .optional()
+    .meta({ description: `Requirements ${what} must meet, all of them (AND).` }),
+});
+
+const labelSelector = z.object(selectorFields('a node')).meta({
+  description:
+    'A standard label selector over Nodes; absent or empty selects every node. Nodes labelled node.kubernetes.io/exclude-from-external-load-balancers are never eligible.',
+  'x-kubernetes-map-type': 'atomic',
+});
+
+const podSelector = z
+  .object({
+    namespace: z.string().min(1).max(63).meta({ description: 'The namespace of the pods.' }),
+    ...selectorFields('the pod'),
+  })
+  .meta({
+    description: 'A node is eligible only while it runs a Ready pod in `namespace` that matches the selector (put the IP where the ingress controller runs).',
+    'x-kubernetes-map-type': 'atomic',
+  });
+
+const policy = z
+  .object({
+    cooldownSeconds: seconds("Minimum time between two moves, in seconds; default the provider's own minimum (netcup 300)."),
+    gracePeriodSeconds: seconds('How long a degraded but serving holder keeps the IP before a move, in seconds; default 0.'),
+    spread: z.boolean().optional().meta({ description: 'Prefer nodes that hold no other FailoverIP.', default: true }),
+  })
+  .meta({ description: 'How and when the IP moves.' });
+
+export const failoverIPSpecSchema = z
+  .object({
+    addresses: z
+      .array(z.string().max(64).regex(ADDRESS_PATTERN).meta({ description: 'One address: IPv4 as 198.51.100.1 or 198.51.100.1/32, IPv6 as a prefix.' }))
+      .min(1)
+      .max(64)
+      .meta({
+        description: 'Addresses that move together: IPv4 (198.51.100.1 or 198.51.100.1/32) and IPv6 prefixes (2001:db8::/64).',
+        'x-kubernetes-list-type': 'set',
+      }),
+    provider: z
+      .object({
+        type: z.enum(PROVIDER_TYPES).meta({ description: 'The provider whose API routes the addresses; dry-run routes nothing and only records.' }),
+        secretRef: z
+          .object({ name: z.string().min(1).max(253).meta({ description: 'The name of the Secret.' }) })
+          .meta({ description: "The Secret with the provider's credentials, in the FailoverIP's namespace." }),
+      })
+      .meta({ description: 'Who routes the addresses, and with which credentials.' }),
+    nodeSelector: labelSelector.optional(),
+    podSelector: podSelector.optional(),
+    policy: policy.optional(),
+    paused: z.boolean().optional().meta({ description: 'Freeze moves (maintenance); the status still updates.', default: false }),
+  })
+  .meta({ description: 'What to keep routed, by whom, to which nodes.' });
+
+const lastDecision = z
+  .object({
+    outcome: z.string().meta({ description: 'What the controller did: keep, move, wait-cooldown, wait-grace, no-eligible-node or paused.' }),
+    reason: z.string().meta({ description: 'Why, as a reason code (holder-down, holder-healthiest, ...); the same code as in logs and metrics.' }),
+    message: z.string().meta({ description: 'The decision in words.' }),
+    time: z.iso.datetime({ offset: true }).meta({ description: 'When the decision was taken.' }),
+  })
+  .meta({ description: 'The last decision of the controller about this FailoverIP.' });
+
+const statusCondition = z
+  .object({
+    type: z.enum(CONDITION_TYPES).meta({ description: 'The aspect of the FailoverIP this condition reports.' }),
+    status: z.enum(['True', 'False', 'Unknown']).meta({ description: 'Whether the condition holds.' }),
+    reason: z.string().meta({ description: 'Why, in CamelCase (for example HolderDown).' }),
+    message: z.string().meta({ description: 'The condition in words.' }),
+    lastTransitionTime: z.iso.datetime({ offset: true }).meta({ description: 'When `status` last changed.' }),
+    observedGeneration: z.int().min(0).optional().meta({ description: 'The metadata.generation the condition was computed for.' }),
+  })
+  .meta({ description: 'One condition, in the shape of the standard metav1.Condition.' });
+
+/**
+ * Status is ours (written by the controller through the status subresource), but a hand edit
+ * or an older version may have left anything: each field is validated on its own, and a bad one
+ * reads as absent rather than as a value of the wrong shape.
+ */
+const tolerant = <T extends z.ZodType>(schema: T) => schema.catch(undefined as never);
+
+export const failoverIPStatusSchema = z
+  .object({
+    assignedNode: tolerant(z.string().nullable().optional().meta({ description: 'Where the provider reports the addresses are routed.' })),
+    desiredNode: tolerant(z.string().nullable().optional().meta({ description: 'Where the last decision wants the addresses.' })),
+    lastMoveTime: tolerant(time('When the controller last asked the provider to move the addresses.')),
+    nextMoveAllowedAt: tolerant(time('When the cooldown ends and the next move may start; null while no cooldown runs.')),
+    lastSyncAttempt: tolerant(time("When the controller last tried to read the provider's routing.")),
+    lastSyncSuccess: tolerant(time("When the controller last read the provider's routing.")),
+    observedGeneration: tolerant(z.int().min(0).optional().meta({ description: 'The metadata.generation this status was computed for.' })),
+    lastDecision: tolerant(lastDecision.optional()),
+    conditions: tolerant(
+      z
+        .array(statusCondition)
+        .optional()
+        .meta({
+          description: 'Routed, Degraded and Blocked, as standard conditions.',
+          'x-kubernetes-list-type': 'map',
+          'x-kubernetes-list-map-keys': ['type'],
+        }),
+    ),
+  })
+  .meta({ description: 'What the controller observed and decided; written by the controller only.' });
+
+/** The whole object as the CRD's openAPIV3Schema describes it. */
+export const failoverIPResourceSchema = z
+  .object({
+    apiVersion: z.string().optional().meta({ description: 'The versioned schema of this object (ipshift.dev/v1alpha1).' }),
+    kind: z.string().optional().meta({ description: 'FailoverIP.' }),
+    metadata: z.object({}).optional().meta({ description: "The standard object's metadata." }),
+    spec: failoverIPSpecSchema,
+    status: failoverIPStatusSchema.optional(),
+  })
+  .meta({ description: 'One failover IP (or a set of addresses that move together) and the policy that decides which node holds it.' });
