@@ -288,6 +288,17 @@ describe('AlertStore', () => {
     expect(left).toContain('g40');
   });
 
+  it('bounds memory in bytes too: large alerts push out the least recently seen before the count is reached', () => {
+    // Each alert carries labels of about 1000 characters: about 2.5 KB as kept.
+    const { store } = makeStore({ maxBytes: 10_000 });
+    for (let i = 0; i < 8; i++)
+      store.ingestWebhook(build([{ fingerprint: `b${i}`, labels: { alertname: 'A', node: 'node-1', pad: 'x'.repeat(980) } }]), T0 + i);
+    const left = store.active(T0 + 10).map((a) => a.fingerprint);
+    expect(left.length).toBeLessThanOrEqual(4);
+    expect(left).toContain('b7');
+    expect(left).not.toContain('b0');
+  });
+
   it('the background sweep expires alerts on its own (metric and reconcile follow) and stops cleanly', async () => {
     const { store, clock, registry, trigger } = makeStore({ maxAgeMs: 1000 });
     store.ingestWebhook(build([{ fingerprint: 'a', labels: { alertname: 'KubeNodeNotReady', node: 'node-1' } }]), clock.now());

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createApp } from '../app.js';
 import type { Config } from '../config/settings.js';
 import { loadAlertPolicy } from '../config/load-alert-policy.js';
-import { createKubeCluster, createLeaseElector, loadKubeConfig, probeCluster, type KubeConfig } from '../kube/index.js';
+import { createEndpointSliceCheck, createKubeCluster, createLeaseElector, loadKubeConfig, probeCluster, type KubeConfig } from '../kube/index.js';
 import { createMetrics } from '../metrics/metrics.js';
 import { systemClock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
@@ -59,6 +59,7 @@ export async function startClusterController(config: Config, logger: Logger, ver
     leaseDurationMs: config.leaseDurationSeconds * 1000,
     renewDeadlineMs: config.leaseRenewDeadlineSeconds * 1000,
     retryPeriodMs: config.leaseRetryPeriodSeconds * 1000,
+    checkLeaderEndpoint: createEndpointSliceCheck({ kubeConfig, namespace, serviceName: config.serviceName }),
     clock,
     logger: logger.child({ component: 'leader-election' }),
     metrics: metrics.kube,

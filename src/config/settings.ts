@@ -202,6 +202,14 @@ export const SETTINGS = {
     optionalStr,
   ),
   podIp: setting<string | undefined>('POD_IP', 'podIp', undefined, 'unset', 'Address the leader advertises for webhook forwarding.', optionalStr),
+  serviceName: setting(
+    'IPSHIFT_SERVICE_NAME',
+    'serviceName',
+    'ipshift',
+    'ipshift',
+    "The controller's own Service: a follower forwards webhooks only to a leader endpoint listed in its EndpointSlices for the Lease holder's pod.",
+    str,
+  ),
   leaseName: setting('IPSHIFT_LEASE_NAME', 'leaseName', 'ipshift-controller', 'ipshift-controller', 'Name of the coordination.k8s.io Lease.', str),
   leaseDurationSeconds: setting('IPSHIFT_LEASE_DURATION_SECONDS', 'leaseDurationSeconds', 15, '15', 'Leader lease duration.', int(1, 600)),
   leaseRenewDeadlineSeconds: setting(

@@ -8,7 +8,16 @@ import { createKubeClusterWriter } from './kube-cluster-writer.js';
 import { createKubeSecretAccess } from './kube-secret-access.js';
 
 export { loadKubeConfig, probeCluster, type KubeConfig, type LoadKubeConfigOptions } from './kube-config.js';
-export { createLeaseElector, DEFAULT_LEASE_NAME, LEADER_ENDPOINT_ANNOTATION, type LeaseElector, type LeaseElectorOptions } from './lease-elector.js';
+export {
+  createLeaseElector,
+  DEFAULT_LEASE_NAME,
+  LEADER_ENDPOINT_ANNOTATION,
+  MAX_HOLD_OFF_MS,
+  type LeaseElector,
+  type LeaseElectorOptions,
+} from './lease-elector.js';
+export { createEndpointSliceCheck, type EndpointVerdict, type LeaderEndpointCheck } from './leader-endpoint-check.js';
+export { KUBE_REQUEST_DEADLINE_MS, makeKubeClient } from './kube-client.js';
 export { createKubeClusterView, DEFAULT_RESYNC_SCHEDULE, type KubeClusterView, type KubeClusterViewOptions } from './kube-cluster-view.js';
 export { createKubeClusterWriter, type KubeClusterWriterOptions } from './kube-cluster-writer.js';
 export { createKubeSecretAccess, upsertSecret, type KubeSecretAccessOptions } from './kube-secret-access.js';

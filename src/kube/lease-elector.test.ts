@@ -2,8 +2,10 @@ import { Registry } from 'prom-client';
 import { createKubeMetrics } from '../metrics/kube-metrics.js';
 import { systemClock } from '../ports/clock.js';
 import { silentLogger } from '../ports/logger.js';
-import { startFakeKubeApi, type FakeKubeApi } from '../../test/fake-kube-api/index.js';
+import type { Clock } from '../ports/clock.js';
+import { makeEndpointSlice, startFakeKubeApi, type FakeKubeApi } from '../../test/fake-kube-api/index.js';
 import { delay, waitFor } from '../../test/fake-kube-api/wait.js';
+import { createEndpointSliceCheck } from './leader-endpoint-check.js';
 import { createLeaseElector, LEADER_ENDPOINT_ANNOTATION, type LeaseElector } from './lease-elector.js';
 
 /** Short settings keep the tests fast; the ratios are client-go's. */
@@ -21,8 +23,13 @@ let candidates: Candidate[];
 let overlapSeen: boolean;
 let sampler: NodeJS.Timeout;
 
+/** Each candidate's webhook endpoint: its pod IP, as the EndpointSlice controller publishes it. */
+const POD_IP: Record<string, string> = { 'pod-a': '10.0.0.1', 'pod-b': '10.0.0.2', x: '10.0.0.9' };
+const endpointOf = (identity: string): string => `http://${POD_IP[identity] ?? '10.0.0.99'}:8080`;
+
 beforeEach(async () => {
   api = await startFakeKubeApi();
+  api.setEndpointSlice(makeEndpointSlice({ namespace: 'ipshift', service: 'ipshift', pods: { 'pod-a': '10.0.0.1', 'pod-b': '10.0.0.2' } }));
   candidates = [];
   overlapSeen = false;
   sampler = setInterval(() => {
@@ -36,14 +43,15 @@ afterEach(async () => {
   await api.stop();
 });
 
-function candidate(identity: string, settings: Partial<typeof FAST> = FAST): Candidate {
+function candidate(identity: string, settings: Partial<typeof FAST> = FAST, clock: Clock = systemClock): Candidate {
   const registry = new Registry();
   const elector = createLeaseElector({
     kubeConfig: api.kubeConfig(identity),
     namespace: 'ipshift',
     identity,
-    endpoint: `http://${identity}.test:8080`,
-    clock: systemClock,
+    endpoint: endpointOf(identity),
+    checkLeaderEndpoint: createEndpointSliceCheck({ kubeConfig: api.kubeConfig(identity), namespace: 'ipshift', serviceName: 'ipshift' }),
+    clock,
     logger: silentLogger,
     metrics: createKubeMetrics(registry),
     ...settings,
@@ -85,15 +93,16 @@ describe('lease leader election', () => {
     b.elector.start();
     await waitFor(() => a.elector.isLeader() || b.elector.isLeader(), 'a leader');
     await delay(1200);
+    await waitFor(() => (a.elector.isLeader() ? b : a).elector.leaderEndpoint() !== null, 'the follower vouched for the endpoint');
     const [leader, follower] = a.elector.isLeader() ? [a, b] : [b, a];
     expect(follower.elector.isLeader()).toBe(false);
     expect(overlapSeen).toBe(false);
     const leaderName = leader === a ? 'pod-a' : 'pod-b';
-    expect(follower.elector.leaderEndpoint()).toBe(`http://${leaderName}.test:8080`);
-    expect(leader.elector.leaderEndpoint()).toBe(`http://${leaderName}.test:8080`);
+    expect(follower.elector.leaderEndpoint()).toBe(endpointOf(leaderName));
+    expect(leader.elector.leaderEndpoint()).toBe(endpointOf(leaderName));
     const lease = api.getLease('ipshift', 'ipshift-controller');
     expect(lease?.['spec']).toMatchObject({ holderIdentity: leaderName, leaseDurationSeconds: 2 });
-    expect(lease?.metadata.annotations?.[LEADER_ENDPOINT_ANNOTATION]).toBe(`http://${leaderName}.test:8080`);
+    expect(lease?.metadata.annotations?.[LEADER_ENDPOINT_ANNOTATION]).toBe(endpointOf(leaderName));
     expect(String((lease?.['spec'] as { renewTime: string }).renewTime)).toMatch(/\.\d{6}Z$/);
     expect(await gauge(leader.registry, 'ipshift_leader')).toBe(1);
     expect(await gauge(follower.registry, 'ipshift_leader')).toBe(0);
@@ -124,7 +133,7 @@ describe('lease leader election', () => {
 
     // The old leader comes back as a follower and learns the new endpoint.
     api.partition('pod-a', false);
-    await waitFor(() => a.elector.leaderEndpoint() === 'http://pod-b.test:8080', 'a sees b', 3000);
+    await waitFor(() => a.elector.leaderEndpoint() === endpointOf('pod-b'), 'a sees b', 3000);
     expect(a.elector.isLeader()).toBe(false);
   });
 
@@ -134,7 +143,7 @@ describe('lease leader election', () => {
     await waitFor(() => a.elector.isLeader(), 'a leads');
     const b = candidate('pod-b', {});
     b.elector.start();
-    await waitFor(() => b.elector.leaderEndpoint() === 'http://pod-a.test:8080', 'b observed a');
+    await waitFor(() => b.elector.leaderEndpoint() === endpointOf('pod-a'), 'b observed a');
     const stoppedAt = Date.now();
     await a.elector.stop();
     expect(a.elector.isLeader()).toBe(false);
@@ -143,7 +152,7 @@ describe('lease leader election', () => {
     expect(Date.now() - stoppedAt).toBeLessThan(3000);
     expect(overlapSeen).toBe(false);
     assertDisjoint(a, b);
-    expect(api.getLease('ipshift', 'ipshift-controller')?.metadata.annotations?.[LEADER_ENDPOINT_ANNOTATION]).toBe('http://pod-b.test:8080');
+    expect(api.getLease('ipshift', 'ipshift-controller')?.metadata.annotations?.[LEADER_ENDPOINT_ANNOTATION]).toBe(endpointOf('pod-b'));
   });
 
   it('releases the Lease on stop: no holder, no endpoint', async () => {
@@ -155,6 +164,95 @@ describe('lease leader election', () => {
     expect(released?.['spec']).toMatchObject({ holderIdentity: '', leaseDurationSeconds: 1 });
     expect(released?.metadata.annotations?.[LEADER_ENDPOINT_ANNOTATION]).toBeUndefined();
     expect(a.elector.leaderEndpoint()).toBeNull();
+  });
+
+  it('resign hands the Lease to the follower at once and stays out of the election for the hold-off', async () => {
+    const a = candidate('pod-a', {});
+    a.elector.start();
+    await waitFor(() => a.elector.isLeader(), 'a leads');
+    const b = candidate('pod-b', {});
+    b.elector.start();
+    await waitFor(() => b.elector.leaderEndpoint() === endpointOf('pod-a'), 'b observed a');
+    const resignedAt = Date.now();
+    await a.elector.resign('the leader runs on the holder node', 6000);
+    expect(a.elector.isLeader()).toBe(false);
+    // Released, not left to expire: b takes it well before a 15 s Lease could run out.
+    await waitFor(() => b.elector.isLeader(), 'b takes over', 5000);
+    expect(overlapSeen).toBe(false);
+    // b goes away and releases the Lease: a stays out until its hold-off has passed, then leads again.
+    await b.elector.stop();
+    await waitFor(() => a.elector.isLeader(), 'a leads again after its hold-off', 12_000);
+    const retookAt = a.transitions.filter(([, leading]) => leading).at(-1)?.[0] ?? 0;
+    expect(retookAt - resignedAt).toBeGreaterThanOrEqual(6000);
+    assertDisjoint(a, b);
+  });
+
+  it('a follower that resigns does not take a free Lease during its hold-off', async () => {
+    const a = candidate('pod-a');
+    await a.elector.resign('stay out', 60_000);
+    a.elector.start();
+    await delay(FAST.leaseDurationMs + 3 * FAST.retryPeriodMs);
+    expect(a.elector.isLeader()).toBe(false);
+    expect(api.getLease('ipshift', 'ipshift-controller')).toBeUndefined();
+  });
+
+  it('a 120 s backward wall-clock step on the standby does not delay its takeover (expiry on the monotonic clock)', async () => {
+    let step = 0;
+    const stepped: Clock = { now: () => Date.now() - step, sleep: (ms, signal) => systemClock.sleep(ms, signal) };
+    const a = candidate('pod-a');
+    a.elector.start();
+    await waitFor(() => a.elector.isLeader(), 'a leads');
+    const b = candidate('pod-b', FAST, stepped);
+    b.elector.start();
+    await waitFor(() => b.elector.leaderEndpoint() === endpointOf('pod-a'), 'b observed a');
+    step = 120_000;
+    const cutAt = Date.now();
+    api.partition('pod-a', true);
+    await waitFor(() => b.elector.isLeader(), 'b takes over despite its clock', 3 * FAST.leaseDurationMs);
+    const takeover = (b.transitions.find(([, leading]) => leading)?.[0] ?? Infinity) - cutAt;
+    expect(takeover).toBeLessThanOrEqual(FAST.leaseDurationMs + 2 * FAST.retryPeriodMs + 500);
+    assertDisjoint(a, b);
+  });
+
+  it('a rewritten Lease (foreign holder, endpoint at a listener, huge duration): never forwarded to, and a replica takes over', async () => {
+    const a = candidate('pod-a');
+    const b = candidate('pod-b');
+    a.elector.start();
+    b.elector.start();
+    await waitFor(() => a.elector.isLeader() || b.elector.isLeader(), 'a leader');
+    const rewritten = api.getLease('ipshift', 'ipshift-controller');
+    if (rewritten === undefined) throw new Error('no Lease');
+    const hostile = 'http://127.0.0.1:9/';
+    api.setLease({
+      ...rewritten,
+      metadata: { ...rewritten.metadata, annotations: { [LEADER_ENDPOINT_ANNOTATION]: hostile } },
+      spec: { ...(rewritten['spec'] as object), holderIdentity: 'evil', leaseDurationSeconds: 1_000_000_000 },
+    });
+    const rewrittenAt = Date.now();
+    const offered: Array<string | null> = [];
+    const watcher = setInterval(() => offered.push(a.elector.leaderEndpoint(), b.elector.leaderEndpoint()), 5);
+    try {
+      await waitFor(() => !a.elector.isLeader() && !b.elector.isLeader(), 'both step down');
+      await waitFor(() => a.elector.isLeader() || b.elector.isLeader(), 'a replica takes the Lease back', 3 * FAST.leaseDurationMs);
+    } finally {
+      clearInterval(watcher);
+    }
+    // Bounded by our own lease duration, not the billion seconds the record claims.
+    expect(Date.now() - rewrittenAt).toBeLessThanOrEqual(FAST.leaseDurationMs + 2 * FAST.retryPeriodMs + 500);
+    expect(offered).not.toContain(hostile);
+    expect(overlapSeen).toBe(false);
+  });
+
+  it('an endpoint is trusted only when the EndpointSlices list it for the holder pod', async () => {
+    const check = createEndpointSliceCheck({ kubeConfig: api.kubeConfig('x'), namespace: 'ipshift', serviceName: 'ipshift' });
+    expect(await check('pod-a', 'http://10.0.0.1:8080')).toEqual({ trusted: true });
+    expect(await check('pod-a', 'http://10.0.0.2:8080')).toMatchObject({ trusted: false, why: expect.stringMatching(/not an address and port of pod pod-a/) });
+    expect(await check('pod-a', 'http://10.0.0.1:9999')).toMatchObject({ trusted: false });
+    expect(await check('evil', 'http://10.0.0.1:8080')).toMatchObject({ trusted: false, why: expect.stringMatching(/pod evil has no endpoint/) });
+    expect(await check('pod-a', 'http://10.0.0.1:8080/x?y')).toMatchObject({ trusted: false });
+    expect(await check('pod-a', 'file:///etc/passwd')).toMatchObject({ trusted: false });
+    api.failNext({ path: 'endpointslices', status: 403 });
+    expect(await check('pod-a', 'http://10.0.0.1:8080')).toMatchObject({ trusted: false, why: expect.stringMatching(/HTTP 403/) });
   });
 
   it('rejects settings that would allow two leaders', () => {

@@ -3,7 +3,9 @@ import type { KubeMetrics, KubeOperation } from '../metrics/kube-metrics.js';
 import type { Clock } from '../ports/clock.js';
 import type { Leadership } from '../ports/cluster.js';
 import type { Logger } from '../ports/logger.js';
+import { makeKubeClient } from './kube-client.js';
 import { isConflict, isNotFound } from './kube-errors.js';
+import type { EndpointVerdict, LeaderEndpointCheck } from './leader-endpoint-check.js';
 import { jitteredPeriodMs } from '../retry/backoff.js';
 
 export const LEADER_ENDPOINT_ANNOTATION = 'ipshift.dev/leader-endpoint';
@@ -22,7 +24,15 @@ export interface LeaseElectorOptions {
   readonly leaseDurationMs?: number;
   readonly renewDeadlineMs?: number;
   readonly retryPeriodMs?: number;
+  /** Wall time, for the timestamps written into the Lease (read by people and other tools, never by us). */
   readonly clock: Clock;
+  /**
+   * Monotonic milliseconds for every interval the election judges (expiry, renew deadline,
+   * hold-off): a wall-clock step must neither end a Lease early nor keep a dead one alive.
+   */
+  readonly monotonic?: () => number;
+  /** Decides whether a follower may forward to the endpoint the Lease names (see leader-endpoint-check.ts). */
+  readonly checkLeaderEndpoint: LeaderEndpointCheck;
   readonly logger: Logger;
   readonly metrics: KubeMetrics;
 }
@@ -34,6 +44,11 @@ export interface LeaseElector extends Leadership {
   stop(): Promise<void>;
 }
 
+/** The longest a resigned replica stays out of the election, whatever it asks for. */
+export const MAX_HOLD_OFF_MS = 5 * 60_000;
+/** A verdict on a leader endpoint is re-checked this often (a holder's pod keeps its address for life). */
+const VERDICT_TTL_MS = 60_000;
+
 interface Observed {
   readonly holder: string;
   readonly leaseDurationMs: number;
@@ -44,6 +59,13 @@ interface Observed {
 }
 
 class AttemptTimeout extends Error {}
+
+interface Verdict {
+  readonly holder: string;
+  readonly endpoint: string;
+  readonly verdict: EndpointVerdict;
+  readonly checkedAt: number;
+}
 
 const delay = (ms: number): Promise<void> =>
   new Promise((resolve) => {
@@ -57,6 +79,12 @@ const delay = (ms: number): Promise<void> =>
  * not renewed within renewDeadline. renewDeadline < leaseDuration is what keeps two leaders
  * apart: the old leader gives up before anyone may take over. Writes carry the resourceVersion,
  * so two candidates racing for an expired Lease cannot both win (one gets 409).
+ *
+ * Written by hand because @kubernetes/client-node has no leader election. What the Lease says
+ * is not trusted beyond what the election needs: its duration is clamped to this replica's own
+ * settings, its timestamps are never read (expiry is measured on this replica's monotonic clock
+ * from when it saw the record change, as client-go does), and the leader endpoint it publishes
+ * is used only after `checkLeaderEndpoint` vouches for it.
  */
 export function createLeaseElector(options: LeaseElectorOptions): LeaseElector {
   const { clock, logger, metrics, namespace, identity } = options;
@@ -66,22 +94,36 @@ export function createLeaseElector(options: LeaseElectorOptions): LeaseElector {
   const retryPeriodMs = options.retryPeriodMs ?? 2_000;
   if (!(renewDeadlineMs < leaseDurationMs)) throw new Error('lease renew deadline must be shorter than the lease duration');
   if (!(retryPeriodMs < renewDeadlineMs)) throw new Error('lease retry period must be shorter than the renew deadline');
-  const api = options.kubeConfig.makeApiClient(CoordinationV1Api);
+  const mono = options.monotonic ?? (() => performance.now());
+  // Each request is aborted at the renew deadline: a hung socket must not outlive the attempt.
+  const api = makeKubeClient(options.kubeConfig, CoordinationV1Api, renewDeadlineMs);
   const listeners = new Set<(isLeader: boolean) => void>();
   const stopController = new AbortController();
+  const lease = `${namespace}/${name}`;
 
   let leading = false;
   let lastRenewAt = 0;
   let observed: Observed | null = null;
   let loop: Promise<void> | null = null;
   let stopped = false;
+  let holdOffUntil = Number.NEGATIVE_INFINITY;
+  let verdict: Verdict | null = null;
+  let checking: Promise<void> | null = null;
+  let wake: AbortController = new AbortController();
+
+  const holdingOff = (): boolean => mono() < holdOffUntil;
+  // Never wait longer than we would hold the Lease ourselves, nor shorter than a leader's renew deadline.
+  const boundedDurationMs = (seconds: unknown): number =>
+    typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0
+      ? Math.min(leaseDurationMs, Math.max(renewDeadlineMs + retryPeriodMs, seconds * 1000))
+      : leaseDurationMs;
 
   const setLeading = (value: boolean): void => {
     if (leading === value) return;
     leading = value;
     metrics.leader(value);
     metrics.leaderTransition();
-    logger.info(value ? 'became leader' : 'stopped leading', { lease: `${namespace}/${name}`, identity });
+    logger.info(value ? 'became leader' : 'stopped leading', { lease, identity });
     for (const listener of [...listeners]) {
       try {
         listener(value);
@@ -91,7 +133,7 @@ export function createLeaseElector(options: LeaseElectorOptions): LeaseElector {
     }
   };
 
-  const holdsLease = (): boolean => leading && clock.now() - lastRenewAt < renewDeadlineMs;
+  const holdsLease = (): boolean => leading && mono() - lastRenewAt < renewDeadlineMs;
 
   async function call<T>(operation: KubeOperation, fn: () => Promise<T>): Promise<T> {
     try {
@@ -102,18 +144,40 @@ export function createLeaseElector(options: LeaseElectorOptions): LeaseElector {
     }
   }
 
-  function observe(lease: V1Lease, now: number): Observed {
-    const resourceVersion = lease.metadata?.resourceVersion ?? '';
+  function observe(record: V1Lease, now: number): Observed {
+    const resourceVersion = record.metadata?.resourceVersion ?? '';
     if (observed !== null && observed.resourceVersion === resourceVersion) return observed;
-    const seconds = lease.spec?.leaseDurationSeconds;
     observed = {
-      holder: lease.spec?.holderIdentity ?? '',
-      leaseDurationMs: typeof seconds === 'number' && seconds > 0 ? seconds * 1000 : leaseDurationMs,
-      endpoint: lease.metadata?.annotations?.[LEADER_ENDPOINT_ANNOTATION] ?? null,
+      holder: record.spec?.holderIdentity ?? '',
+      leaseDurationMs: boundedDurationMs(record.spec?.leaseDurationSeconds),
+      endpoint: record.metadata?.annotations?.[LEADER_ENDPOINT_ANNOTATION] ?? null,
       resourceVersion,
       observedAt: now,
     };
+    checkEndpoint(observed);
     return observed;
+  }
+
+  /** Checks the endpoint of a foreign holder in the background; one check at a time, results cached. */
+  function checkEndpoint(record: Observed): void {
+    const { holder, endpoint } = record;
+    if (holder === '' || holder === identity || endpoint === null || checking !== null) return;
+    if (verdict !== null && verdict.holder === holder && verdict.endpoint === endpoint && mono() - verdict.checkedAt < VERDICT_TTL_MS) return;
+    checking = options
+      .checkLeaderEndpoint(holder, endpoint)
+      .catch((error: unknown): EndpointVerdict => ({ trusted: false, why: error instanceof Error ? error.message : String(error) }))
+      .then((result) => {
+        const known = verdict !== null && verdict.holder === holder && verdict.endpoint === endpoint && verdict.verdict.trusted === result.trusted;
+        verdict = { holder, endpoint, verdict: result, checkedAt: mono() };
+        if (!result.trusted && !known) {
+          logger.warn('not forwarding to the leader endpoint the Lease names: it is not vouched for', { lease, holder, endpoint, why: result.why });
+        }
+      })
+      .finally(() => {
+        checking = null;
+        // The record may have changed while we checked: check the current one too.
+        if (observed !== null && (observed.holder !== holder || observed.endpoint !== endpoint)) checkEndpoint(observed);
+      });
   }
 
   function leaseBody(previous: V1Lease | null, now: number, holder: string, durationSeconds: number, transitions: number, acquiredAt: Date): V1Lease {
@@ -142,17 +206,18 @@ export function createLeaseElector(options: LeaseElectorOptions): LeaseElector {
 
   const durationSeconds = Math.max(1, Math.ceil(leaseDurationMs / 1000));
 
-  /** One attempt, as client-go's tryAcquireOrRenew: true when we hold the Lease afterwards. */
+  /** One attempt, as client-go's tryAcquireOrRenew: true when we hold the Lease afterwards. A resigned replica only reads. */
   async function tryAcquireOrRenew(): Promise<boolean> {
-    const now = clock.now();
-    let lease: V1Lease;
+    const now = mono();
+    const wall = clock.now();
+    let current: V1Lease;
     try {
-      lease = await call('get_lease', () => api.readNamespacedLease({ name, namespace }));
+      current = await call('get_lease', () => api.readNamespacedLease({ name, namespace }));
     } catch (error) {
-      if (!isNotFound(error)) throw error;
+      if (!isNotFound(error) || holdingOff()) throw error;
       try {
         const created = await call('create_lease', () =>
-          api.createNamespacedLease({ namespace, body: leaseBody(null, now, identity, durationSeconds, 0, new Date(now)) }),
+          api.createNamespacedLease({ namespace, body: leaseBody(null, wall, identity, durationSeconds, 0, new Date(wall)) }),
         );
         observe(created, now);
         lastRenewAt = now;
@@ -162,14 +227,15 @@ export function createLeaseElector(options: LeaseElectorOptions): LeaseElector {
         throw createError;
       }
     }
-    const record = observe(lease, now);
+    const record = observe(current, now);
+    if (holdingOff()) return false;
     const heldByOther = record.holder !== '' && record.holder !== identity;
     if (heldByOther && record.observedAt + record.leaseDurationMs > now) return false;
-    const transitions = (lease.spec?.leaseTransitions ?? 0) + (record.holder === identity ? 0 : 1);
-    const acquiredAt = record.holder === identity && lease.spec?.acquireTime !== undefined ? new Date(lease.spec.acquireTime) : new Date(now);
+    const transitions = (current.spec?.leaseTransitions ?? 0) + (record.holder === identity ? 0 : 1);
+    const acquiredAt = record.holder === identity && current.spec?.acquireTime !== undefined ? new Date(current.spec.acquireTime) : new Date(wall);
     try {
       const updated = await call('update_lease', () =>
-        api.replaceNamespacedLease({ name, namespace, body: leaseBody(lease, now, identity, durationSeconds, transitions, acquiredAt) }),
+        api.replaceNamespacedLease({ name, namespace, body: leaseBody(current, wall, identity, durationSeconds, transitions, acquiredAt) }),
       );
       observe(updated, now);
       lastRenewAt = now;
@@ -192,6 +258,7 @@ export function createLeaseElector(options: LeaseElectorOptions): LeaseElector {
   function nextDelay(now: number): number {
     const jittered = jitteredPeriodMs(retryPeriodMs, 0.2);
     if (leading) return Math.max(0, Math.min(retryPeriodMs, lastRenewAt + renewDeadlineMs - now));
+    if (holdingOff()) return Math.min(jittered, holdOffUntil - now + 1);
     if (observed !== null && observed.holder !== '' && observed.holder !== identity) {
       // Wake exactly when the holder's Lease expires, so a takeover needs no extra retry period.
       const expiresIn = observed.observedAt + observed.leaseDurationMs - now;
@@ -202,40 +269,55 @@ export function createLeaseElector(options: LeaseElectorOptions): LeaseElector {
 
   async function run(): Promise<void> {
     while (!stopped) {
-      const started = clock.now();
+      const started = mono();
       const budget = leading ? lastRenewAt + renewDeadlineMs - started : renewDeadlineMs;
       let ok = false;
       try {
         ok = await attemptWithin(budget);
       } catch (error) {
-        logger.debug('lease attempt failed', { lease: `${namespace}/${name}`, error: error instanceof Error ? error.message : String(error) });
+        logger.debug('lease attempt failed', { lease, error: error instanceof Error ? error.message : String(error) });
       }
       if (stopped) break;
-      if (ok) setLeading(true);
-      else if (leading && clock.now() - lastRenewAt >= renewDeadlineMs) {
-        logger.warn('could not renew the leader Lease in time; stepping down', { lease: `${namespace}/${name}`, renewDeadlineMs });
+      if (ok && holdingOff()) {
+        // A renewal that was in flight when we resigned landed after the release: give it back again.
+        await release();
+      } else if (ok) setLeading(true);
+      else if (leading && mono() - lastRenewAt >= renewDeadlineMs) {
+        logger.warn('could not renew the leader Lease in time; stepping down', { lease, renewDeadlineMs });
         setLeading(false);
       } else if (leading && observed !== null && observed.holder !== identity) {
         // Someone else holds it now (our renewal lost a race): we are no longer the leader.
         setLeading(false);
       }
-      await clock.sleep(nextDelay(clock.now()), stopController.signal).catch(() => undefined);
+      wake = new AbortController();
+      await clock.sleep(nextDelay(mono()), AbortSignal.any([stopController.signal, wake.signal])).catch(() => undefined);
     }
   }
 
+  /** Gives the Lease up (holder empty, no endpoint) if we hold it; a lost race (409) is re-read, a few times. */
   async function release(): Promise<void> {
-    try {
-      const lease = await api.readNamespacedLease({ name, namespace });
-      if (lease.spec?.holderIdentity !== identity) return;
-      const now = clock.now();
-      await api.replaceNamespacedLease({ name, namespace, body: leaseBody(lease, now, '', 1, lease.spec.leaseTransitions ?? 0, new Date(now)) });
-      logger.info('released the leader Lease', { lease: `${namespace}/${name}` });
-    } catch (error) {
-      metrics.apiError('update_lease');
-      logger.warn('could not release the leader Lease; the standby takes over when it expires', {
-        lease: `${namespace}/${name}`,
-        error: error instanceof Error ? error.message : String(error),
-      });
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      try {
+        const current = await api.readNamespacedLease({ name, namespace });
+        if (current.spec?.holderIdentity !== identity) return;
+        const wall = clock.now();
+        const released = await api.replaceNamespacedLease({
+          name,
+          namespace,
+          body: leaseBody(current, wall, '', 1, current.spec.leaseTransitions ?? 0, new Date(wall)),
+        });
+        observe(released, mono());
+        logger.info('released the leader Lease', { lease });
+        return;
+      } catch (error) {
+        if (isConflict(error)) continue;
+        metrics.apiError('update_lease');
+        logger.warn('could not release the leader Lease; the standby takes over when it expires', {
+          lease,
+          error: error instanceof Error ? error.message : String(error),
+        });
+        return;
+      }
     }
   }
 
@@ -243,9 +325,22 @@ export function createLeaseElector(options: LeaseElectorOptions): LeaseElector {
     isLeader: holdsLease,
     leaderEndpoint() {
       if (holdsLease()) return options.endpoint ?? null;
-      if (observed === null || observed.holder === '' || observed.holder === identity) return null;
-      if (observed.observedAt + observed.leaseDurationMs <= clock.now()) return null;
-      return observed.endpoint;
+      if (observed === null || observed.holder === '' || observed.holder === identity || observed.endpoint === null) return null;
+      if (observed.observedAt + observed.leaseDurationMs <= mono()) return null;
+      const trusted = verdict !== null && verdict.holder === observed.holder && verdict.endpoint === observed.endpoint && verdict.verdict.trusted;
+      if (!trusted) checkEndpoint(observed);
+      return trusted ? observed.endpoint : null;
+    },
+    async resign(reason, holdOffMs = 2 * leaseDurationMs) {
+      const bounded = Math.min(MAX_HOLD_OFF_MS, Math.max(0, holdOffMs));
+      holdOffUntil = Math.max(holdOffUntil, mono() + bounded);
+      const wasLeading = leading;
+      logger.info(wasLeading ? 'resigning leadership' : 'staying out of the leader election', { lease, reason, holdOffMs: bounded });
+      if (wasLeading) {
+        setLeading(false);
+        await Promise.race([release(), delay(renewDeadlineMs)]);
+      }
+      wake.abort();
     },
     onChange(listener) {
       listeners.add(listener);

@@ -38,6 +38,12 @@ export interface Leadership {
   /** The webhook endpoint (base URL) the current leader advertises, or null when unknown. */
   leaderEndpoint(): string | null;
   onChange(listener: (isLeader: boolean) => void): () => void;
+  /**
+   * Voluntary hand-over: stop leading now (releasing the Lease, so a ready follower takes it at
+   * once) and stay out of the election for `holdOffMs` (bounded; default two Lease durations).
+   * Called by a follower, it only keeps this replica from campaigning for that time.
+   */
+  resign(reason: string, holdOffMs?: number): Promise<void>;
 }
 
 /** Every signal asks for a reconcile through this; requests coalesce. */

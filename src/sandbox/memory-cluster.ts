@@ -133,4 +133,17 @@ export class StaticLeadership implements Leadership {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
+
+  /** Why leadership was given up, oldest first (tests read it). */
+  readonly resignations: string[] = [];
+
+  /** The only replica: it steps down for `holdOffMs` (default 0) and then leads again, as no one else would. */
+  resign(reason: string, holdOffMs = 0): Promise<void> {
+    this.resignations.push(reason);
+    if (this.leader) {
+      this.set(false);
+      setTimeout(() => this.set(true), holdOffMs).unref();
+    }
+    return Promise.resolve();
+  }
 }

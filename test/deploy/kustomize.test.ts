@@ -60,6 +60,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
     'coordination.k8s.io leases create',
     'coordination.k8s.io leases get ipshift-controller',
     'coordination.k8s.io leases update ipshift-controller',
+    'discovery.k8s.io endpointslices list',
   ],
   'ClusterRole/ipshift-controller-failoverip-namespace': [' secrets get', ' secrets patch', ' events create'],
   'ClusterRole/ipshift-agent': [

@@ -6,7 +6,17 @@ import { NotFoundError, ObjectStore, type KubeObject } from './store.js';
 
 export type { FailureRule, RecordedRequest } from './http-handler.js';
 export type { KubeObject } from './store.js';
-export { makeNode, makeFailoverIP, makePod, heartbeat, type NodeSpecInput, type FailoverIPInput, type PodInput } from './objects.js';
+export {
+  makeNode,
+  makeFailoverIP,
+  makePod,
+  makeEndpointSlice,
+  heartbeat,
+  type NodeSpecInput,
+  type FailoverIPInput,
+  type PodInput,
+  type EndpointSliceInput,
+} from './objects.js';
 
 /**
  * An HTTP-level fake of the Kubernetes API server, enough for the ipshift adapter: list with
@@ -32,6 +42,10 @@ export interface FakeKubeApi {
   setSecret(secret: KubeObject): KubeObject;
   getSecret(namespace: string, name: string): KubeObject | undefined;
   getLease(namespace: string, name: string): KubeObject | undefined;
+  /** Creates or replaces a Lease, as any client with write access to it could. */
+  setLease(lease: KubeObject): KubeObject;
+  /** Creates or replaces an EndpointSlice (what the EndpointSlice controller publishes for a Service). */
+  setEndpointSlice(slice: KubeObject): KubeObject;
   /** core/v1 Events created through the API, oldest first. */
   events(namespace?: string): KubeObject[];
   /** Ends every open watch stream cleanly, as an API server restart or a load balancer would. */
@@ -103,6 +117,8 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
     setSecret: (secret) => upsert('secrets', secret, false),
     getSecret: (namespace, name) => store.get('secrets', namespace, name),
     getLease: (namespace, name) => store.get('leases', namespace, name),
+    setLease: (lease) => upsert('leases', lease, false),
+    setEndpointSlice: (slice) => upsert('endpointslices', slice, false),
     events: (namespace) => store.list('events', namespace),
     dropWatches() {
       for (const entry of [...state.openWatches]) entry.res.end();

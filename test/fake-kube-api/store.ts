@@ -35,6 +35,7 @@ export const RESOURCES: readonly ResourceType[] = [
   { plural: 'pods', kind: 'Pod', apiVersion: 'v1', namespaced: true, statusSubresource: false },
   { plural: 'secrets', kind: 'Secret', apiVersion: 'v1', namespaced: true, statusSubresource: false },
   { plural: 'events', kind: 'Event', apiVersion: 'v1', namespaced: true, statusSubresource: false },
+  { plural: 'endpointslices', kind: 'EndpointSlice', apiVersion: 'discovery.k8s.io/v1', namespaced: true, statusSubresource: false },
   { plural: 'leases', kind: 'Lease', apiVersion: 'coordination.k8s.io/v1', namespaced: true, statusSubresource: false },
   { plural: 'failoverips', kind: 'FailoverIP', apiVersion: 'ipshift.dev/v1alpha1', namespaced: true, statusSubresource: true },
 ];

@@ -1,7 +1,7 @@
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { loadAlertPolicy } from '../../src/config/load-alert-policy.js';
-import { createKubeCluster, createLeaseElector, type KubeCluster, type LeaseElector } from '../../src/kube/index.js';
+import { createEndpointSliceCheck, createKubeCluster, createLeaseElector, type KubeCluster, type LeaseElector } from '../../src/kube/index.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import { systemClock } from '../../src/ports/clock.js';
 import { silentLogger, type Logger } from '../../src/ports/logger.js';
@@ -64,6 +64,7 @@ export async function startKubeController(
     leaseDurationMs: 3000,
     renewDeadlineMs: 2000,
     retryPeriodMs: 200,
+    checkLeaderEndpoint: createEndpointSliceCheck({ kubeConfig: api.kubeConfig(identity), namespace: 'ipshift', serviceName: 'ipshift' }),
     clock,
     logger,
     metrics: metrics.kube,
