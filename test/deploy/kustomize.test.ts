@@ -354,7 +354,7 @@ describe('FailoverIP CRD', () => {
     const columns = (at(version(), 'additionalPrinterColumns') as unknown[])
       .filter((c) => at(c, 'priority') === undefined)
       .map((c) => String(at(c, 'name')).toUpperCase());
-    expect(columns).toEqual(['ADDRESSES', 'NODE', 'ROUTED', 'REASON', 'AGE']);
+    expect(columns).toEqual(['ADDRESSES', 'NODE', 'READY', 'ROUTED', 'REASON', 'AGE']);
   });
 
   it('rejects bad input: addresses, provider type, secretRef, durations, selectors', () => {
