@@ -76,6 +76,14 @@ export const SETTINGS = {
     secretValue,
     true,
   ),
+  webhookTokenFile: setting<string | undefined>(
+    'IPSHIFT_WEBHOOK_TOKEN_FILE',
+    'webhookTokenFile',
+    undefined,
+    'unset',
+    'File holding the bearer token (the mounted ipshift-webhook Secret). Until it exists the controller waits, not Ready, and says so once.',
+    optionalStr,
+  ),
   webhookBasicAuth: setting<Secret | undefined>(
     'IPSHIFT_WEBHOOK_BASIC_AUTH',
     'webhookBasicAuth',
