@@ -12,6 +12,8 @@ export interface StatusInput {
   readonly decisionAt: number;
   readonly holderHealth: NodeHealth | undefined;
   readonly now: number;
+  /** The cooldown in force (src/core/cooldown.ts), so status.nextMoveAllowedAt always says it. */
+  readonly nextMoveAllowedAt: number | null;
 }
 
 function condition(previous: readonly StatusCondition[] | undefined, next: Omit<StatusCondition, 'lastTransitionTime'>, now: number): StatusCondition {
@@ -28,7 +30,9 @@ export function buildStatus(input: StatusInput): Partial<FailoverIPStatus> | nul
   const { fip, memory, decision, now } = input;
   const previous = fip.status.conditions;
   const holderIssues = input.holderHealth === undefined ? [] : issuesOf(input.holderHealth.mask);
-  const routed = memory.assignedNode !== null && !memory.assignedNode.startsWith('server:');
+  // Routed only when every address is on the holder; partial routing is its own state.
+  const partial = memory.partial;
+  const routed = memory.assignedNode !== null && !memory.assignedNode.startsWith('server:') && !partial;
   const blocked = decision.outcome === 'wait-cooldown' || decision.outcome === 'no-eligible-node' || decision.outcome === 'paused';
   const degraded = input.holderHealth !== undefined && tierOf(input.holderHealth.mask) !== 'healthy';
   const conditions: StatusCondition[] = [
@@ -37,8 +41,12 @@ export function buildStatus(input: StatusInput): Partial<FailoverIPStatus> | nul
       {
         type: 'Routed',
         status: routed ? 'True' : 'False',
-        reason: routed ? 'Routed' : 'Unrouted',
-        message: routed ? `routed to ${memory.assignedNode ?? ''}` : 'the provider routes the IP to no node of this cluster',
+        reason: routed ? 'Routed' : partial ? 'PartialRouting' : 'Unrouted',
+        message: routed
+          ? `routed to ${memory.assignedNode ?? ''}`
+          : partial
+            ? `partial routing: ${memory.routing.map((entry) => `${entry.address} on server ${entry.serverId ?? 'none'}`).join(', ')}`
+            : 'the provider routes the IP to no node of this cluster',
         observedGeneration: fip.generation,
       },
       now,
@@ -72,12 +80,14 @@ export function buildStatus(input: StatusInput): Partial<FailoverIPStatus> | nul
     observedGeneration: fip.generation,
     lastDecision: { outcome: decision.outcome, reason: decision.reason, message: decision.message, time: iso(input.decisionAt) },
     conditions,
+    nextMoveAllowedAt: input.nextMoveAllowedAt === null ? null : iso(input.nextMoveAllowedAt),
     ...(memory.routingReadAt === null ? {} : { lastSyncSuccess: fip.status.lastSyncSuccess ?? iso(memory.routingReadAt) }),
   };
   const same =
     fip.status.assignedNode === status.assignedNode &&
     fip.status.desiredNode === status.desiredNode &&
     fip.status.observedGeneration === status.observedGeneration &&
+    (fip.status.nextMoveAllowedAt ?? null) === status.nextMoveAllowedAt &&
     JSON.stringify(fip.status.lastDecision) === JSON.stringify(status.lastDecision) &&
     JSON.stringify(fip.status.conditions) === JSON.stringify(conditions);
   return same ? null : status;
