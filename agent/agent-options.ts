@@ -1,5 +1,5 @@
 import { AGENT_MODES, type AgentMode } from './desired-addresses.js';
-import { canonicalAddress, parseCidr, type Cidr } from './ip-address.js';
+import { canonicalAddress, parseCidr, type Cidr } from '../src/core/address.js';
 
 export interface AgentRuntimeOptions {
   readonly nodeName: string;
@@ -7,6 +7,11 @@ export interface AgentRuntimeOptions {
   readonly fallbackInterface?: string;
   readonly port: number;
   readonly bindAddress: string;
+  /** The node probe's port (identity-responder.ts), on every address of the node; 0: off. */
+  readonly probePort: number;
+  /** The uplink check (uplink-monitor.ts): ARP for the default gateway this often; 0: off. */
+  readonly uplinkIntervalMs: number;
+  readonly uplinkFailures: number;
   readonly stateDir: string;
   readonly nativeIPv6Prefix?: Cidr;
   readonly resyncIntervalMs: number;
@@ -22,6 +27,9 @@ export interface AgentRuntimeOptions {
 export const AGENT_DEFAULTS = {
   mode: 'all-eligible' as AgentMode,
   port: 9101,
+  probePort: 9102,
+  uplinkIntervalMs: 1000,
+  uplinkFailures: 3,
   bindAddress: '0.0.0.0',
   stateDir: '/var/lib/ipshift-agent',
   resyncSeconds: 30,
@@ -68,6 +76,22 @@ export function agentOptionsFromEnv(env: Readonly<Record<string, string | undefi
 
   const port = integerSetting(get('IPSHIFT_AGENT_PORT'), 'IPSHIFT_AGENT_PORT', AGENT_DEFAULTS.port, 0, 65535, problems);
 
+  const probePort = integerSetting(get('IPSHIFT_AGENT_PROBE_PORT'), 'IPSHIFT_AGENT_PROBE_PORT', AGENT_DEFAULTS.probePort, 0, 65535, problems);
+  if (probePort !== 0 && probePort === port)
+    problems.push(`IPSHIFT_AGENT_PROBE_PORT="${probePort}" must differ from IPSHIFT_AGENT_PORT (the probe port listens on every address)`);
+
+  const uplinkIntervalMs = integerSetting(
+    get('IPSHIFT_AGENT_UPLINK_INTERVAL_MS'),
+    'IPSHIFT_AGENT_UPLINK_INTERVAL_MS',
+    AGENT_DEFAULTS.uplinkIntervalMs,
+    0,
+    600_000,
+    problems,
+  );
+  if (uplinkIntervalMs > 0 && uplinkIntervalMs < 500)
+    problems.push(`IPSHIFT_AGENT_UPLINK_INTERVAL_MS="${uplinkIntervalMs}" must be 0 (off) or at least 500 (one ARP waits up to 1 s)`);
+  const uplinkFailures = integerSetting(get('IPSHIFT_AGENT_UPLINK_FAILURES'), 'IPSHIFT_AGENT_UPLINK_FAILURES', AGENT_DEFAULTS.uplinkFailures, 1, 100, problems);
+
   const bindText = get('IPSHIFT_AGENT_BIND') ?? AGENT_DEFAULTS.bindAddress;
   const bindAddress = canonicalAddress(bindText);
   if (bindAddress === null) problems.push(`IPSHIFT_AGENT_BIND="${bindText}" must be an IPv4 or IPv6 address, e.g. 0.0.0.0 or 127.0.0.1`);
@@ -106,6 +130,9 @@ export function agentOptionsFromEnv(env: Readonly<Record<string, string | undefi
     ...(fallbackInterface === undefined ? {} : { fallbackInterface }),
     port,
     bindAddress,
+    probePort,
+    uplinkIntervalMs,
+    uplinkFailures,
     stateDir,
     ...(nativeIPv6Prefix === undefined ? {} : { nativeIPv6Prefix }),
     resyncIntervalMs: resyncSeconds * 1000,

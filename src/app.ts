@@ -1,4 +1,4 @@
-import { createServer as createHttpServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { isIPv4, type AddressInfo } from 'node:net';
 import type { Router } from 'express';
 import { AlertStore } from './alerts/alert-store.js';
@@ -8,6 +8,7 @@ import { classifyAlert, type AlertPolicy } from './core/alert-policy.js';
 import type { Config } from './config/settings.js';
 import { createAlertmanagerWebhookHandler, webhookFirst } from './http/alertmanager-webhook.js';
 import { createServer } from './http/create-server.js';
+import { createHttpServer } from './http/http-server.js';
 import { parseBasicAuthSetting, type WebhookAuth } from './http/webhook-auth.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import type { ClusterView, ClusterWriter, Leadership } from './ports/cluster.js';

@@ -58,6 +58,11 @@ export interface AlertStoreOptions {
   readonly debounceMs?: number;
   /** Bounds memory against a flood of distinct alerts; the least recently seen is dropped first. Default 20,000. */
   readonly maxAlerts?: number;
+  /**
+   * The same bound in bytes (labels and annotations, as stored): the count alone allows 20,000
+   * alerts at the intake's per-alert limits, far above the pod's memory. Default 48 MiB.
+   */
+  readonly maxBytes?: number;
   /** How long a "resolved" is remembered to reject late duplicates of the firing it ended. Default 5 min. */
   readonly tombstoneTtlMs?: number;
 }
@@ -78,6 +83,15 @@ interface Entry {
   source: AlertSource;
   /** The class at insertion (or the last reclassify()): feeds the gauges without re-running the policy. */
   cls: AlertClass;
+  /** What it costs to keep (sizeOf), counted against maxBytes. */
+  bytes: number;
+}
+
+/** Two bytes per UTF-16 unit at worst, plus the entry and map overhead. */
+function sizeOf(labels: Readonly<Record<string, string>>, annotations: Readonly<Record<string, string>>): number {
+  let units = 0;
+  for (const set of [labels, annotations]) for (const key in set) units += key.length + (set[key] as string).length;
+  return 2 * units + 512;
 }
 
 /** Above this many changes in one delivery, one summary line replaces the per-alert lines. */
@@ -111,6 +125,8 @@ export class AlertStore {
   readonly #createdAt: number;
   readonly #debounceMs: number;
   readonly #maxAlerts: number;
+  readonly #maxBytes: number;
+  #bytes = 0;
   readonly #tombstoneTtlMs: number;
   #lastWebhookAt: number | null = null;
   #lastSyncAt: number | null = null;
@@ -128,6 +144,7 @@ export class AlertStore {
     this.#createdAt = options.clock.now();
     this.#debounceMs = options.debounceMs ?? 5;
     this.#maxAlerts = options.maxAlerts ?? 20_000;
+    this.#maxBytes = options.maxBytes ?? 48 * 2 ** 20;
     this.#tombstoneTtlMs = options.tombstoneTtlMs ?? 5 * 60_000;
   }
 
@@ -169,7 +186,7 @@ export class AlertStore {
     let resolved = 0;
     for (const [fingerprint, entry] of this.#entries) {
       if (listed.has(fingerprint) || entry.lastSeenAt >= requestedAt) continue;
-      this.#entries.delete(fingerprint);
+      this.#remove(entry);
       resolved++;
       changed = true;
       this.#noteChange({ what: 'resolved', alertname: entry.labels['alertname'], fingerprint });
@@ -225,7 +242,7 @@ export class AlertStore {
     let changed = false;
     for (const [fingerprint, entry] of this.#entries) {
       if (entry.lastSeenAt >= cutoff) continue;
-      this.#entries.delete(fingerprint);
+      this.#remove(entry);
       changed = true;
       this.#options.logger.warn('alert expired: not refreshed by a webhook or an API sync within the maximum age', {
         alertname: entry.labels['alertname'],
@@ -273,14 +290,20 @@ export class AlertStore {
       if (alert.startsAt >= existing.startsAt) {
         existing.startsAt = alert.startsAt;
         existing.annotations = alert.annotations;
+        const bytes = sizeOf(existing.labels, alert.annotations);
+        this.#bytes += bytes - existing.bytes;
+        existing.bytes = bytes;
       }
       existing.lastSeenAt = Math.max(existing.lastSeenAt, now);
       existing.source = source;
       return false;
     }
-    if (this.#entries.size >= this.#maxAlerts) this.#evictLeastRecentlySeen();
+    const bytes = sizeOf(alert.labels, alert.annotations);
+    if (this.#entries.size >= this.#maxAlerts || this.#bytes + bytes > this.#maxBytes) this.#evictLeastRecentlySeen();
     const { node, cls } = this.#options.resolveAlert(alert.labels);
+    this.#bytes += bytes;
     this.#entries.set(alert.fingerprint, {
+      bytes,
       fingerprint: alert.fingerprint,
       labels: alert.labels,
       annotations: alert.annotations,
@@ -306,16 +329,31 @@ export class AlertStore {
     if (existing === undefined) return false;
     // A resolve that ended before the firing we hold began belongs to an earlier episode.
     if (endsAt < existing.startsAt) return false;
-    this.#entries.delete(fingerprint);
+    this.#remove(existing);
     this.#noteChange({ what: 'resolved', alertname: existing.labels['alertname'], fingerprint });
     return true;
   }
 
-  /** Drops the least recently seen 5 % at once: one sort per many inserts, not a scan per insert, under a flood. */
+  #remove(entry: Entry): void {
+    this.#entries.delete(entry.fingerprint);
+    this.#bytes -= entry.bytes;
+  }
+
+  /**
+   * Drops the least recently seen 5 % (of the count, and at least down to 95 % of the bytes) at
+   * once: one sort per many inserts, not a scan per insert, under a flood.
+   */
   #evictLeastRecentlySeen(): void {
-    const victims = [...this.#entries.values()].sort((a, b) => a.lastSeenAt - b.lastSeenAt).slice(0, Math.max(1, Math.ceil(this.#maxAlerts / 20)));
-    for (const victim of victims) this.#entries.delete(victim.fingerprint);
-    this.#options.logger.warn('alert view full: dropped the least recently seen alerts', { maxAlerts: this.#maxAlerts, dropped: victims.length });
+    const sorted = [...this.#entries.values()].sort((a, b) => a.lastSeenAt - b.lastSeenAt);
+    const countGoal = Math.floor(this.#maxAlerts * 0.95);
+    const byteGoal = this.#maxBytes * 0.95;
+    let dropped = 0;
+    for (const victim of sorted) {
+      if (this.#entries.size <= countGoal && this.#bytes <= byteGoal) break;
+      this.#remove(victim);
+      dropped++;
+    }
+    this.#options.logger.warn('alert view full: dropped the least recently seen alerts', { maxAlerts: this.#maxAlerts, maxBytes: this.#maxBytes, dropped });
   }
 
   #forgetOldestTombstone(): void {

@@ -8,7 +8,7 @@ import type { AlertMetrics, SyncResult } from '../metrics/alert-metrics.js';
 import type { Clock } from '../ports/clock.js';
 import type { Leadership } from '../ports/cluster.js';
 import type { Logger } from '../ports/logger.js';
-import { labelFingerprint, parseRfc3339 } from './alertmanager-payload.js';
+import { labelFingerprint, rfc3339Ms } from './alertmanager-payload.js';
 import type { AlertStore, ApiAlert } from './alert-store.js';
 
 export const DEFAULT_SYNC_SCHEDULE = '* * * * *';
@@ -51,13 +51,12 @@ export interface SyncOutcome {
 }
 
 const labelSet = z.record(z.string(), z.string());
-const apiTimestamp = z.string().refine((value) => parseRfc3339(value) !== undefined, 'must be an RFC 3339 timestamp');
 const gettableAlertsSchema = z.array(
   z.looseObject({
     fingerprint: z.string().min(1).optional(),
     labels: labelSet,
     annotations: labelSet.default({}),
-    startsAt: apiTimestamp,
+    startsAt: rfc3339Ms,
   }),
 );
 
@@ -224,7 +223,7 @@ export class AlertmanagerSync {
       fingerprint: alert.fingerprint ?? labelFingerprint(alert.labels),
       labels: alert.labels,
       annotations: alert.annotations,
-      startsAt: parseRfc3339(alert.startsAt) ?? 0,
+      startsAt: alert.startsAt,
     }));
   }
 

@@ -1,5 +1,10 @@
-/** The text a newcomer sees first: what this is, where to look, and one command that moves the IP. */
-export function sandboxBanner(url: string, holder: string | null, token: string | undefined): string {
+import { SANDBOX_COOLDOWN_SECONDS } from '../sandbox/start-sandbox.js';
+
+/**
+ * The text a newcomer sees first: what this is, where to look, and commands that break and heal
+ * a node. Each command runs as printed in bash (test/controller/sandbox-banner.test.ts runs them).
+ */
+export function sandboxBanner(url: string, holder: string | null, token: string | undefined, cooldownSeconds: number = SANDBOX_COOLDOWN_SECONDS): string {
   const node = holder ?? 'node-1';
   const payload = JSON.stringify({
     version: '4',
@@ -17,7 +22,8 @@ export function sandboxBanner(url: string, holder: string | null, token: string 
       },
     ],
   });
-  const auth = token === undefined ? '' : ` -H 'Authorization: Bearer ${'$'}IPSHIFT_WEBHOOK_TOKEN'`;
+  // Double quotes: the shell expands the variable (the token itself is never printed).
+  const auth = token === undefined ? '' : ` -H "Authorization: Bearer ${'$'}IPSHIFT_WEBHOOK_TOKEN"`;
   const line = '='.repeat(78);
   return [
     line,
@@ -28,17 +34,22 @@ export function sandboxBanner(url: string, holder: string | null, token: string 
     ` State (JSON): ${url}/api/v1/state`,
     ` Metrics:      ${url}/metrics`,
     '',
-    ` The failover IP default/web (198.51.100.10) is on ${node}. Tell ipshift that ${node} is down:`,
+    ` The failover IP default/web (198.51.100.10) is on ${node}. Tell ipshift that ${node} is down`,
+    ...(token === undefined ? [':'] : [' (IPSHIFT_WEBHOOK_TOKEN is set: export it in the shell you paste this into):']),
     '',
     `   curl -sS -X POST ${url}/webhook/alertmanager -H 'Content-Type: application/json'${auth} \\`,
     `     -d '${payload}'`,
     '',
     ' ...and watch the status page: the IP moves to a healthy node within a second.',
-    ` Heal it again:  curl -X POST '${url}/sandbox/nodes/${node}/ready?status=True' (or resolve the alert)`,
+    ` Heal the node (resolves its alerts, powers it on, Ready=True):`,
+    `   curl -sS -X POST '${url}/sandbox/nodes/${node}/heal'`,
+    '',
+    ` The sandbox's cooldown is ${cooldownSeconds} s (netcup's real one is 300 s): a second move within`,
+    ` ${cooldownSeconds} s of the last one waits, and the status page says so and for how long.`,
     '',
     " Or pull the plug, no alert at all: ipshift's own node probe moves the IP in about",
     ' 4 s, where Kubernetes marks the node NotReady only after 40 s:',
-    `   curl -X POST '${url}/sandbox/nodes/${node}/power?state=off'   (state=on to power it up)`,
+    `   curl -sS -X POST '${url}/sandbox/nodes/${node}/power?state=off'   # state=on powers it up`,
     line,
   ].join('\n');
 }

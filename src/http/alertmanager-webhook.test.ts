@@ -3,15 +3,10 @@ import { Secret } from '../config/secret.js';
 import { AlertmanagerSync } from '../alerts/alertmanager-sync.js';
 import type { Leadership } from '../ports/cluster.js';
 import { silentLogger } from '../ports/logger.js';
-import { fixtureText, makeStore, metricValue, serve, type StoreKit } from '../../test/alertmanager/helpers.js';
-import { createServer } from 'node:http';
-import {
-  createAlertmanagerWebhook,
-  createAlertmanagerWebhookHandler,
-  FORWARDED_HEADER,
-  webhookFirst,
-  type AlertmanagerWebhookOptions,
-} from './alertmanager-webhook.js';
+import { fixtureText, makeStore, metricValue, serveWebhook, type StoreKit } from '../../test/alertmanager/helpers.js';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { createAlertmanagerWebhookHandler, FORWARDED_HEADER, webhookFirst, type AlertmanagerWebhookOptions } from './alertmanager-webhook.js';
+import { createForwardProof, FORWARD_PROOF_HEADER, PROOF_MAX_AGE_MS } from './forward-proof.js';
 import { constantTimeEquals, createAuthChecker, parseBasicAuthSetting, type WebhookAuth } from './webhook-auth.js';
 
 const TOKEN = 'test-token-123';
@@ -33,7 +28,7 @@ afterEach(async () => {
 async function start(auth: WebhookAuth = BEARER, extra: Partial<AlertmanagerWebhookOptions> = {}): Promise<Harness> {
   const kit = makeStore();
   const syncRequests: string[] = [];
-  const router = createAlertmanagerWebhook({
+  const server = await serveWebhook({
     auth,
     store: kit.store,
     clock: kit.clock,
@@ -42,7 +37,6 @@ async function start(auth: WebhookAuth = BEARER, extra: Partial<AlertmanagerWebh
     requestSync: (reason) => syncRequests.push(reason),
     ...extra,
   });
-  const server = await serve(router);
   open.push(async () => {
     kit.store.stop();
     await server.close();
@@ -278,7 +272,7 @@ describe('POST /webhook/alertmanager', () => {
       store: kit.store,
     });
     let pending: Promise<unknown> = Promise.resolve();
-    const router = createAlertmanagerWebhook({
+    const server = await serveWebhook({
       auth: BEARER,
       store: kit.store,
       clock: kit.clock,
@@ -288,7 +282,6 @@ describe('POST /webhook/alertmanager', () => {
         pending = sync.syncNow(reason);
       },
     });
-    const server = await serve(router);
     open.push(async () => {
       await sync.stop();
       await server.close();
@@ -318,7 +311,7 @@ describe('POST /webhook/alertmanager', () => {
       resign: () => Promise.resolve(),
     });
 
-    it('forwards the raw body with the same auth to the leader, and records locally too', async () => {
+    it('forwards the raw body with its own proof to the leader, and records locally too', async () => {
       const leader = await start(BEARER);
       const replica = await start(BEARER, { leadership: follower(`${leader.url}/`) });
       const res = await post(replica.url, fixtureText('firing'));
@@ -326,6 +319,60 @@ describe('POST /webhook/alertmanager', () => {
       expect(await res.json()).toEqual({ status: 'forwarded' });
       expect(leader.store.active(leader.clock.now()).map((a) => a.fingerprint)).toEqual(['d784274104f05781']);
       expect(replica.store.active(replica.clock.now()).map((a) => a.fingerprint)).toEqual(['d784274104f05781']);
+    });
+
+    it("a rewritten leader endpoint never sees the caller's credentials, and what it sees cannot be replayed for other alerts", async () => {
+      const seen: Array<{ headers: IncomingHttpHeaders; body: string }> = [];
+      const listener = createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (chunk: Buffer) => chunks.push(chunk));
+        req.on('end', () => {
+          seen.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+          res.writeHead(200).end('{}');
+        });
+      });
+      await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+      open.push(() => new Promise<void>((resolve) => listener.close(() => resolve())));
+      const address = listener.address();
+      const listenerUrl = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+      const leader = await start(BEARER);
+      // Two replicas sharing the token; the Lease now names the listener instead of the leader.
+      const replica = await start(BEARER, { leadership: follower(listenerUrl) });
+      const basicReplica = await start(BASIC, { leadership: follower(listenerUrl) });
+      expect((await post(replica.url, fixtureText('firing'))).status).toBe(200);
+      expect((await post(basicReplica.url, fixtureText('firing'), { authorization: basicHeader('am', 'p@ss:word') })).status).toBe(200);
+      expect(seen).toHaveLength(2);
+      for (const { headers, body } of seen) {
+        expect(headers.authorization).toBeUndefined();
+        const everything = `${JSON.stringify(headers)}${body}`;
+        for (const secret of [TOKEN, 'p@ss:word', Buffer.from('am:p@ss:word').toString('base64')]) expect(everything).not.toContain(secret);
+      }
+      // What the listener holds is a proof for that one body: the real leader refuses it on any other body.
+      const captured = seen[0] as { headers: IncomingHttpHeaders; body: string };
+      const replay = (body: string): Promise<Response> =>
+        fetch(`${leader.url}/webhook/alertmanager`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', [FORWARDED_HEADER]: '1', [FORWARD_PROOF_HEADER]: String(captured.headers[FORWARD_PROOF_HEADER]) },
+          body,
+        });
+      expect((await replay(fixtureText('resolved'))).status).toBe(401);
+      expect(leader.store.active(leader.clock.now())).toEqual([]);
+      // ...and once the proof is older than its lifetime, not even on the same body.
+      leader.clock.advance(PROOF_MAX_AGE_MS + 1000);
+      expect((await replay(captured.body)).status).toBe(401);
+      expect(leader.store.active(leader.clock.now())).toEqual([]);
+    });
+
+    it('the forwarded marker does not bypass the credentials', async () => {
+      const leader = await start(BEARER);
+      for (const headers of [
+        { [FORWARDED_HEADER]: '1' } as Record<string, string>,
+        { [FORWARDED_HEADER]: '1', [FORWARD_PROOF_HEADER]: `t=${Date.now()},sha256=${'0'.repeat(64)}` },
+      ]) {
+        const res = await post(leader.url, fixtureText('firing'), { ...headers, authorization: 'Bearer nope' });
+        expect(res.status).toBe(401);
+      }
+      expect(leader.store.active(leader.clock.now())).toEqual([]);
     });
 
     it('relays a rejection by the leader (e.g. different credentials there)', async () => {
@@ -370,7 +417,8 @@ describe('POST /webhook/alertmanager', () => {
           return Promise.resolve(new Response('{}', { status: 200 }));
         },
       });
-      expect((await post(replica.url, fixtureText('firing'), { [FORWARDED_HEADER]: '1' })).status).toBe(503);
+      const proof = createForwardProof(BEARER)?.sign(Buffer.from(fixtureText('firing')), replica.clock.now()) ?? '';
+      expect((await post(replica.url, fixtureText('firing'), { [FORWARDED_HEADER]: '1', [FORWARD_PROOF_HEADER]: proof })).status).toBe(503);
       expect(forwarded).toBe(0);
     });
 

@@ -1,4 +1,3 @@
-import express, { type Router } from 'express';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseWebhookPayload } from '../alerts/alertmanager-payload.js';
 import type { AlertStore } from '../alerts/alert-store.js';
@@ -6,11 +5,17 @@ import type { AlertMetrics } from '../metrics/alert-metrics.js';
 import type { Clock } from '../ports/clock.js';
 import type { Leadership } from '../ports/cluster.js';
 import type { Logger } from '../ports/logger.js';
+import { rateLimitedLog } from '../logging/rate-limited.js';
+import { createForwardProof, FORWARD_PROOF_HEADER } from './forward-proof.js';
 import { createAuthChecker, type WebhookAuth } from './webhook-auth.js';
 
 export const WEBHOOK_PATH = '/webhook/alertmanager';
 export const DEFAULT_WEBHOOK_BODY_LIMIT_BYTES = 1024 * 1024;
-/** Set on a request a follower forwards, so a replica that lost leadership meanwhile answers 503 instead of forwarding again. */
+/**
+ * Set on a request a follower forwards, so a replica that lost leadership meanwhile answers 503
+ * instead of forwarding again. Such a request proves itself with FORWARD_PROOF_HEADER, not with
+ * the caller's credentials (a follower never passes those on).
+ */
 export const FORWARDED_HEADER = 'x-ipshift-forwarded';
 
 export interface AlertmanagerWebhookOptions {
@@ -77,22 +82,13 @@ function readBody(req: IncomingMessage, limit: number): Promise<BodyOutcome> {
   });
 }
 
-/** A body some earlier middleware already consumed (a global express.json()): re-serialised for forwarding. */
-function consumedBody(req: IncomingMessage): Buffer | undefined {
-  const body = (req as IncomingMessage & { body?: unknown }).body;
-  if (Buffer.isBuffer(body)) return body;
-  if (typeof body === 'string') return Buffer.from(body, 'utf8');
-  if (typeof body === 'object' && body !== null) return Buffer.from(JSON.stringify(body), 'utf8');
-  return undefined;
-}
-
 export type WebhookHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
- * A node:http request listener that gives the webhook path to `webhook` and everything else to
- * `next` (the express app). Express's per-request work costs more than the whole ingest of a
- * small payload (bench/webhook-ingest.bench.ts), so the hot path skips it:
- * `http.createServer(webhookFirst(createAlertmanagerWebhookHandler(options), app))`.
+ * The one way the webhook is served: a node:http request listener that gives the webhook path
+ * to `webhook` and everything else to `next` (the express app). Express's per-request work
+ * costs more than the whole ingest of a small payload (bench/webhook-ingest.bench.ts), so the
+ * hot path skips it: `http.createServer(webhookFirst(createAlertmanagerWebhookHandler(options), app))`.
  */
 export function webhookFirst(webhook: WebhookHandler, next: (req: IncomingMessage, res: ServerResponse) => void): WebhookHandler {
   return (req, res) => {
@@ -104,23 +100,13 @@ export function webhookFirst(webhook: WebhookHandler, next: (req: IncomingMessag
 }
 
 /**
- * `POST /webhook/alertmanager` as an express Router (see createAlertmanagerWebhookHandler).
- * Mount it before any global body parser: it reads the raw body itself.
- */
-export function createAlertmanagerWebhook(options: AlertmanagerWebhookOptions): Router {
-  const handler = createAlertmanagerWebhookHandler(options);
-  const router = express.Router();
-  router.all(WEBHOOK_PATH, (req, res) => handler(req, res));
-  return router;
-}
-
-/**
  * The webhook as a plain node:http handler (one layer, no framework work on the hot path).
  * Answers 200 once the alerts are in the store (never waits on a provider), 400/401/405/413/415
  * for bad requests, 503 when a follower cannot reach the leader (Alertmanager retries 5xx).
  *
  * A follower records the alerts in its own store too (its view stays warm for the moment it
- * becomes leader), then forwards the raw body to the leader with the caller's Authorization.
+ * becomes leader), then forwards the raw body to the leader with its own proof (forward-proof.ts),
+ * never with the caller's Authorization header.
  */
 export function createAlertmanagerWebhookHandler(options: AlertmanagerWebhookOptions): WebhookHandler {
   const auth = createAuthChecker(options.auth);
@@ -130,20 +116,33 @@ export function createAlertmanagerWebhookHandler(options: AlertmanagerWebhookOpt
   const doFetch = options.fetch ?? globalThis.fetch;
   const logger = options.logger.child({ component: 'alertmanager-webhook' });
   const tooLarge = { error: `body larger than the limit of ${limit} bytes` };
+  const proof = createForwardProof(options.auth);
+  const logRefused = rateLimitedLog(
+    (fields) => logger.warn('webhook request refused: credentials', fields),
+    60_000,
+    () => options.clock.now(),
+  );
+
+  function refuse(req: IncomingMessage, res: ServerResponse, why: string): void {
+    logRefused({ why, remote: req.socket.remoteAddress });
+    // Closed at once: a refused client does not get to keep a connection open.
+    answer(res, 401, { error: why }, { 'www-authenticate': [...auth.challenges], connection: 'close' });
+  }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'POST') {
-      answer(res, 405, { error: 'use POST' }, { allow: 'POST' });
+      answer(res, 405, { error: 'use POST' }, { allow: 'POST', connection: 'close' });
       return;
     }
-    // Credentials first: an unauthenticated caller never gets its body read.
-    if (!auth.check(req.headers.authorization)) {
-      answer(
-        res,
-        401,
-        { error: req.headers.authorization === undefined ? 'missing credentials' : 'wrong credentials' },
-        { 'www-authenticate': [...auth.challenges] },
-      );
+    const forwarded = req.headers[FORWARDED_HEADER] !== undefined;
+    // Credentials first: an unauthenticated caller never gets its body read. A forward is
+    // checked once its (bounded) body is in, since its proof covers the body.
+    if (!forwarded && !auth.check(req.headers.authorization)) {
+      refuse(req, res, req.headers.authorization === undefined ? 'missing credentials' : 'wrong credentials');
+      return;
+    }
+    if (forwarded && proof !== null && req.headers[FORWARD_PROOF_HEADER] === undefined) {
+      refuse(req, res, 'forwarded without a proof');
       return;
     }
     if (!isJsonContentType(req.headers['content-type'])) {
@@ -160,7 +159,7 @@ export function createAlertmanagerWebhookHandler(options: AlertmanagerWebhookOpt
       answer(res, 413, tooLarge, { connection: 'close' });
       return;
     }
-    const raw = req.readableEnded ? consumedBody(req) : await readBody(req, limit);
+    const raw = await readBody(req, limit);
     if (raw === 'too-large') {
       req.resume();
       answer(res, 413, tooLarge, { connection: 'close' });
@@ -170,7 +169,11 @@ export function createAlertmanagerWebhookHandler(options: AlertmanagerWebhookOpt
       if (!res.headersSent && !res.destroyed) answer(res, 400, { error: 'could not read the request body' });
       return;
     }
-    if (raw === undefined || raw.length === 0) {
+    if (forwarded && proof !== null && !proof.verify(String(req.headers[FORWARD_PROOF_HEADER]), raw, options.clock.now())) {
+      refuse(req, res, 'wrong forward proof');
+      return;
+    }
+    if (raw.length === 0) {
       answer(res, 400, { error: 'empty body: expected an Alertmanager webhook payload (version 4)' });
       return;
     }
@@ -212,13 +215,17 @@ export function createAlertmanagerWebhookHandler(options: AlertmanagerWebhookOpt
       answer(res, 503, { error: 'no leader known: retry' });
       return;
     }
-    const headers: Record<string, string> = { 'content-type': req.headers['content-type'] ?? 'application/json', [FORWARDED_HEADER]: '1' };
-    if (req.headers.authorization !== undefined) headers['authorization'] = req.headers.authorization;
+    // The caller's Authorization header stays here: the Lease names the leader, and whoever can
+    // write the Lease must not collect Alertmanager's credential.
+    const headers: Record<string, string> = { 'content-type': 'application/json', [FORWARDED_HEADER]: '1' };
+    if (proof !== null) headers[FORWARD_PROOF_HEADER] = proof.sign(raw, options.clock.now());
     try {
       const response = await doFetch(`${endpoint.replace(/\/+$/, '')}${WEBHOOK_PATH}`, {
         method: 'POST',
         headers,
         body: raw,
+        // A redirect from "the leader" is not followed: the Lease names the one place to send to.
+        redirect: 'error',
         signal: AbortSignal.timeout(forwardTimeoutMs),
       });
       await response.arrayBuffer().catch(() => undefined);

@@ -21,7 +21,7 @@ export interface SandboxOptions {
   /** Port and address to listen on (port 0: ephemeral). */
   readonly port: number;
   readonly host: string;
-  /** Cooldown of the simulated FailoverIP, seconds. Default 20 (netcup's real one is 300). */
+  /** Cooldown of the simulated FailoverIP, seconds. Default SANDBOX_COOLDOWN_SECONDS. */
   readonly cooldownSeconds?: number;
   /** How long the emulator's routing task runs. Default 150 ms. */
   readonly taskDurationMs?: number;
@@ -34,6 +34,9 @@ export interface Sandbox {
   readonly emulator: NetcupEmulator;
   stop(): Promise<void>;
 }
+
+/** The simulated FailoverIP's cooldown (netcup's real one is 300 s): short enough to try twice. */
+export const SANDBOX_COOLDOWN_SECONDS = 20;
 
 const SERVERS: Record<string, number> = { 'node-1': 111001, 'node-2': 111002, 'node-3': 111003 };
 
@@ -63,8 +66,18 @@ export function sandboxFailoverIP(policy: FailoverIPPolicy, status: FailoverIPSt
 }
 
 /** Lets a newcomer break and heal the simulated nodes from the shell or the page. */
-function sandboxControls(cluster: MemoryCluster, power: SandboxPower): Router {
+function sandboxControls(cluster: MemoryCluster, power: SandboxPower, resolveAlertsOn: (node: string) => number): Router {
   const router = express.Router();
+  // Everything that marks a node down, undone at once: a heal that left the alert active would
+  // leave the node down, however Ready it is.
+  router.post('/sandbox/nodes/:name/heal', express.text({ type: '*/*' }), (req, res) => {
+    try {
+      power.set(req.params.name, true);
+      res.json({ node: req.params.name, power: 'on', ready: 'True', resolvedAlerts: resolveAlertsOn(req.params.name) });
+    } catch {
+      res.status(404).json({ error: `no node ${req.params.name}` });
+    }
+  });
   router.post('/sandbox/nodes/:name/power', express.text({ type: '*/*' }), (req, res) => {
     const state = String(req.query['state'] ?? 'off');
     if (state !== 'on' && state !== 'off') {
@@ -100,10 +113,10 @@ function sandboxControls(cluster: MemoryCluster, power: SandboxPower): Router {
  */
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const taskDurationMs = options.taskDurationMs ?? 150;
-  const emulator = await startNetcupEmulator({ taskDurationMs, moveIntervalMs: (options.cooldownSeconds ?? 20) * 1000 });
+  const emulator = await startNetcupEmulator({ taskDurationMs, moveIntervalMs: (options.cooldownSeconds ?? SANDBOX_COOLDOWN_SECONDS) * 1000 });
   const cluster = new MemoryCluster();
   ['node-1', 'node-2', 'node-3'].forEach((name, i) => cluster.setNode(sandboxNode(name, i)));
-  cluster.setFailoverIP(sandboxFailoverIP({ cooldownSeconds: options.cooldownSeconds ?? 20, gracePeriodSeconds: 30, spread: true }));
+  cluster.setFailoverIP(sandboxFailoverIP({ cooldownSeconds: options.cooldownSeconds ?? SANDBOX_COOLDOWN_SECONDS, gracePeriodSeconds: 30, spread: true }));
 
   let provider: FailoverIpProvider | null = null;
   const providers = {
@@ -120,7 +133,34 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 
   const servers = Object.fromEntries(Object.entries(SERVERS).map(([node, id]) => [String(id), node]));
   const power = new SandboxPower(cluster, (address) => servers[String(emulator.routing(address))] ?? null);
-  const app = createApp(options.config, {
+  const resolveAlertsOn = (node: string): number => {
+    const now = systemClock.now();
+    const alerts = app.store.classified(now).filter((alert) => alert.node === node);
+    // startsAt 0: the resolve ends whatever episode is active, so the banner's firing command
+    // (always the same startsAt) breaks the node again right after instead of counting as a late duplicate.
+    app.store.ingestWebhook(
+      {
+        version: '4',
+        status: 'resolved',
+        receiver: 'sandbox',
+        truncatedAlerts: 0,
+        groupLabels: {},
+        commonLabels: {},
+        commonAnnotations: {},
+        alerts: alerts.map((alert) => ({
+          status: 'resolved',
+          labels: alert.labels,
+          annotations: {},
+          startsAt: 0,
+          endsAt: now,
+          fingerprint: alert.fingerprint,
+        })),
+      },
+      now,
+    );
+    return alerts.length;
+  };
+  const app: App = createApp(options.config, {
     cluster,
     writer: cluster,
     leadership: new StaticLeadership(true),
@@ -129,7 +169,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     logger: options.logger,
     sandbox: true,
     version: options.version,
-    extraRoutes: sandboxControls(cluster, power),
+    extraRoutes: sandboxControls(cluster, power, resolveAlertsOn),
     probe: power.probe,
   });
   const url = await app.start(options.port, options.host);

@@ -1,11 +1,11 @@
-import express, { type Router } from 'express';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { Registry } from 'prom-client';
 import { AlertStore, type AlertStoreOptions } from '../../src/alerts/alert-store.js';
 import { alertNode, buildNodeIndex } from '../../src/core/alert-mapping.js';
 import { classifyAlert } from '../../src/core/alert-policy.js';
 import { loadAlertPolicy } from '../../src/config/load-alert-policy.js';
+import { createAlertmanagerWebhookHandler, webhookFirst, type AlertmanagerWebhookOptions } from '../../src/http/alertmanager-webhook.js';
+import { createHttpServer } from '../../src/http/http-server.js';
 import { createAlertMetrics, type AlertMetrics } from '../../src/metrics/alert-metrics.js';
 import type { Clock } from '../../src/ports/clock.js';
 import { silentLogger } from '../../src/ports/logger.js';
@@ -95,11 +95,15 @@ export async function metricValue(registry: Registry, name: string, labels: Reco
 
 export const settle = (ms = 10): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Serves `router` on 127.0.0.1 at an ephemeral port. */
-export async function serve(router: Router): Promise<{ url: string; close: () => Promise<void> }> {
-  const app = express();
-  app.use(router);
-  const server = createServer(app);
+/**
+ * Serves the webhook on 127.0.0.1 at an ephemeral port, mounted the one way the controller
+ * mounts it (webhookFirst in front of the rest, on the controller's HTTP server).
+ */
+export async function serveWebhook(
+  options: AlertmanagerWebhookOptions,
+  rest: Parameters<typeof webhookFirst>[1] = (_req, res) => res.writeHead(404).end(),
+): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = createHttpServer(webhookFirst(createAlertmanagerWebhookHandler(options), rest));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('no address');

@@ -1,44 +1,45 @@
-import { Secret } from '../../src/config/secret.js';
 import { AlertmanagerSync } from '../../src/alerts/alertmanager-sync.js';
-import { createAlertmanagerWebhook } from '../../src/http/alertmanager-webhook.js';
 import { silentLogger } from '../../src/ports/logger.js';
 import { alertmanagerConfig, startAlertmanager, type AlertmanagerInstance } from '../support/alertmanager.js';
-import { makeStore, metricValue, serve, settle, type StoreKit } from './helpers.js';
+import { ControllerHarness, type Replica } from '../support/controller-harness.js';
+import { freePort } from '../support/free-port.js';
+import { makeStore, metricValue, settle } from './helpers.js';
 
 /**
- * ipshift's webhook and API sync against a real Alertmanager (Debian 0.25), over loopback.
- * One Alertmanager routes by the `route` label: `good` → ipshift with the right token,
- * `bad` → ipshift with a wrong token, anything else → a null receiver.
+ * ipshift's webhook and API sync against a real Alertmanager (Debian 0.25), over loopback,
+ * each receiver a whole controller built by the composition root (createApp), so the webhook
+ * is served the way production serves it. One Alertmanager routes by the `route` label:
+ * `good` → ipshift with the right token, `bad` → ipshift with a wrong token, anything else →
+ * a null receiver.
  */
 
 const TOKEN = 'am-to-ipshift-token';
+/** Never during a test: every sync here is one the test or the webhook asked for. */
+const RARELY = '0 0 1 1 *';
 
-interface Receiver extends StoreKit {
-  url: string;
-  close: () => Promise<void>;
-  truncated: string[];
-  /** Set once Alertmanager runs: the sync a truncated payload asks for. */
-  sync?: AlertmanagerSync;
+interface Receiver {
+  harness: ControllerHarness;
+  replica: Replica;
+  port: number;
 }
 
-async function receiver(): Promise<Receiver> {
-  const kit = makeStore({}, Date.now());
-  const truncated: string[] = [];
-  const router = createAlertmanagerWebhook({
-    auth: { bearerToken: new Secret(TOKEN) },
-    store: kit.store,
-    clock: kit.clock,
-    logger: silentLogger,
-    metrics: kit.metrics,
-    requestSync: (reason) => {
-      truncated.push(reason);
-      void self.sync?.syncNow(reason);
+async function receiver(port: number, alertmanagerUrl: string): Promise<Receiver> {
+  const harness = await ControllerHarness.start();
+  const replica = await harness.addReplica(true, {
+    port,
+    env: {
+      IPSHIFT_WEBHOOK_TOKEN: TOKEN,
+      IPSHIFT_ALERTMANAGER_URL: alertmanagerUrl,
+      IPSHIFT_ALERTMANAGER_RECEIVER: 'ipshift',
+      IPSHIFT_ALERTMANAGER_SYNC_SCHEDULE: RARELY,
     },
   });
-  const server = await serve(router);
-  const self: Receiver = { ...kit, ...server, truncated };
-  return self;
+  return { harness, replica, port };
 }
+
+const now = (): number => Date.now();
+const active = (r: Receiver) => r.replica.app.store.classified(now());
+const registry = (r: Receiver) => r.replica.app.metrics.registry;
 
 async function waitFor(what: string, check: () => boolean | Promise<boolean>, am: AlertmanagerInstance, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -56,26 +57,23 @@ let bad: Receiver;
 let am: AlertmanagerInstance;
 
 beforeAll(async () => {
-  good = await receiver();
-  bad = await receiver();
+  const goodPort = await freePort();
+  const badPort = await freePort();
   am = await startAlertmanager({
     config: alertmanagerConfig({
       receivers: [
-        { name: 'ipshift', url: `${good.url}/webhook/alertmanager`, bearerToken: TOKEN, matchers: { route: 'good' }, maxAlerts: 2 },
-        { name: 'ipshift-wrong-token', url: `${bad.url}/webhook/alertmanager`, bearerToken: 'not-the-token', matchers: { route: 'bad' } },
+        { name: 'ipshift', url: `http://127.0.0.1:${goodPort}/webhook/alertmanager`, bearerToken: TOKEN, matchers: { route: 'good' }, maxAlerts: 2 },
+        { name: 'ipshift-wrong-token', url: `http://127.0.0.1:${badPort}/webhook/alertmanager`, bearerToken: 'not-the-token', matchers: { route: 'bad' } },
       ],
     }),
   });
-  good.sync = new AlertmanagerSync({ url: am.url, receiver: 'ipshift', clock: good.clock, logger: silentLogger, metrics: good.metrics, store: good.store });
+  good = await receiver(goodPort, am.url);
+  bad = await receiver(badPort, am.url);
 }, 30_000);
 
 afterAll(async () => {
-  await good?.sync?.stop();
   await am?.stop();
-  for (const r of [good, bad]) {
-    r?.store.stop();
-    await r?.close();
-  }
+  for (const r of [good, bad]) await r?.harness.stop();
 });
 
 describe('against a real Alertmanager', () => {
@@ -84,41 +82,41 @@ describe('against a real Alertmanager', () => {
     const labels = { alertname: 'KubeNodeNotReady', node: 'node-1', severity: 'critical', route: 'good' };
     await am.postAlerts([{ labels, annotations: { summary: 'Node node-1 is not ready' }, startsAt: iso(startsAt), endsAt: iso(Date.now() + 5 * 60_000) }]);
 
-    await waitFor('the firing alert', () => good.store.active(good.clock.now()).length === 1, am);
-    const [alert] = good.store.classified(good.clock.now());
+    await waitFor('the firing alert', () => active(good).length === 1, am);
+    const [alert] = active(good);
     expect(alert).toMatchObject({ labels, source: 'webhook', node: 'node-1', cls: 'down', startsAt });
     expect(alert?.fingerprint).toMatch(/^[0-9a-f]{16}$/);
 
     await am.postAlerts([{ labels, startsAt: iso(startsAt), endsAt: iso(Date.now()) }]);
-    await waitFor('the resolve', () => good.store.active(good.clock.now()).length === 0, am);
-    expect(await metricValue(good.registry, 'ipshift_alerts_received_total', { status: 'resolved' })).toBeGreaterThanOrEqual(1);
-    expect(await metricValue(good.registry, 'ipshift_webhook_requests_total', { code: '401' })).toBeUndefined();
+    await waitFor('the resolve', () => active(good).length === 0, am);
+    expect(await metricValue(registry(good), 'ipshift_alerts_received_total', { status: 'resolved' })).toBeGreaterThanOrEqual(1);
+    expect(await metricValue(registry(good), 'ipshift_webhook_requests_total', { code: '401' })).toBeUndefined();
   });
 
   it('a payload truncated by max_alerts asks for an API sync', async () => {
-    const now = Date.now();
+    const syncsBefore = (await metricValue(registry(good), 'ipshift_alertmanager_sync_total', { result: 'success' })) ?? 0;
+    const at = Date.now();
     // Three alerts in one group (same alertname and node), and the receiver has max_alerts: 2.
     const alerts = ['10.0.0.1:9100', '10.0.0.2:9100', '10.0.0.3:9100'].map((instance) => ({
       labels: { alertname: 'NodeFilesystemAlmostFull', node: 'node-9', instance, severity: 'warning', route: 'good' },
-      startsAt: iso(now - 1000),
-      endsAt: iso(now + 5 * 60_000),
+      startsAt: iso(at - 1000),
+      endsAt: iso(at + 5 * 60_000),
     }));
     await am.postAlerts(alerts);
-    await waitFor('a truncated payload', () => good.truncated.length > 0, am);
-    expect(good.truncated[0]).toBe('truncated');
-    // The webhook carried two; the API sync it triggered brought the third.
-    const full = (): number => good.store.active(good.clock.now()).filter((a) => a.labels['alertname'] === 'NodeFilesystemAlmostFull').length;
+    // The webhook carried two; the API sync it triggered (no schedule runs here) brought the third.
+    const full = (): number => active(good).filter((a) => a.labels['alertname'] === 'NodeFilesystemAlmostFull').length;
     await waitFor('the sync to complete the group', () => full() === 3, am);
-    expect(await metricValue(good.registry, 'ipshift_alertmanager_sync_total', { result: 'success' })).toBeGreaterThanOrEqual(1);
+    expect(active(good).filter((a) => a.labels['alertname'] === 'NodeFilesystemAlmostFull' && a.source === 'api').length).toBeGreaterThanOrEqual(1);
+    expect(await metricValue(registry(good), 'ipshift_alertmanager_sync_total', { result: 'success' })).toBeGreaterThan(syncsBefore);
   });
 
   it('with a wrong token configured: 401s, and the store stays unchanged', async () => {
     const labels = { alertname: 'KubeNodeUnreachable', node: 'node-2', severity: 'critical', route: 'bad' };
     await am.postAlerts([{ labels, startsAt: iso(Date.now() - 1000), endsAt: iso(Date.now() + 5 * 60_000) }]);
-    await waitFor('a 401', async () => ((await metricValue(bad.registry, 'ipshift_webhook_requests_total', { code: '401' })) ?? 0) >= 1, am);
-    expect(bad.store.active(bad.clock.now())).toEqual([]);
-    expect(bad.store.freshness(bad.clock.now()).lastWebhookAt).toBeNull();
-    expect(await metricValue(bad.registry, 'ipshift_webhook_requests_total', { code: '200' })).toBeUndefined();
+    await waitFor('a 401', async () => ((await metricValue(registry(bad), 'ipshift_webhook_requests_total', { code: '401' })) ?? 0) >= 1, am);
+    expect(active(bad).filter((a) => a.labels['route'] === 'bad')).toEqual([]);
+    expect(bad.replica.app.store.freshness(now()).lastWebhookAt).toBeNull();
+    expect(await metricValue(registry(bad), 'ipshift_webhook_requests_total', { code: '200' })).toBeUndefined();
   });
 
   it('started after the alert fired, the API sync finds it; silenced alerts and resolves follow', async () => {

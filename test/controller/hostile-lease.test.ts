@@ -2,13 +2,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { Secret } from '../../src/config/secret.js';
-import { createAlertmanagerWebhook } from '../../src/http/alertmanager-webhook.js';
 import { createEndpointSliceCheck, createLeaseElector, LEADER_ENDPOINT_ANNOTATION, type LeaseElector } from '../../src/kube/index.js';
 import { createKubeMetrics } from '../../src/metrics/kube-metrics.js';
 import { systemClock } from '../../src/ports/clock.js';
 import type { Leadership } from '../../src/ports/cluster.js';
 import { silentLogger } from '../../src/ports/logger.js';
-import { fixtureText, makeStore, serve } from '../alertmanager/helpers.js';
+import { fixtureText, makeStore, serveWebhook } from '../alertmanager/helpers.js';
 import { makeEndpointSlice, startFakeKubeApi, type FakeKubeApi } from '../fake-kube-api/index.js';
 import { delay, waitFor } from '../fake-kube-api/wait.js';
 
@@ -33,7 +32,8 @@ beforeEach(async () => {
   stolen = [];
   replicas = [];
   listener = createServer((req, res) => {
-    stolen.push(String(req.headers.authorization));
+    // Any request here leaks: the body, and whatever proof or credential came with it.
+    stolen.push(`${req.method ?? ''} ${req.url ?? ''} ${JSON.stringify(req.headers)}`);
     res.writeHead(200).end('{"status":"recorded"}');
   });
   await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
@@ -57,7 +57,7 @@ async function replica(identity: string): Promise<Replica> {
     onChange: (l) => elector?.onChange(l) ?? (() => undefined),
     resign: (reason) => elector?.resign(reason) ?? Promise.resolve(),
   };
-  const router = createAlertmanagerWebhook({
+  const server = await serveWebhook({
     auth: { bearerToken: new Secret(TOKEN) },
     store: kit.store,
     clock: kit.clock,
@@ -66,7 +66,6 @@ async function replica(identity: string): Promise<Replica> {
     leadership,
     forwardTimeoutMs: 2000,
   });
-  const server = await serve(router);
   const port = Number(new URL(server.url).port);
   api.setEndpointSlice(makeEndpointSlice({ namespace: 'ipshift', service: 'ipshift', name: `ipshift-${identity}`, pods: { [identity]: '127.0.0.1' }, port }));
   elector = createLeaseElector({

@@ -56,7 +56,7 @@ export class ControllerHarness {
     return harness;
   }
 
-  async addReplica(leader = true, extra: { providerFetch?: typeof fetch; env?: Record<string, string>; probe?: Probe } = {}): Promise<Replica> {
+  async addReplica(leader = true, extra: { providerFetch?: typeof fetch; env?: Record<string, string>; probe?: Probe; port?: number } = {}): Promise<Replica> {
     const config = loadConfig({ IPSHIFT_SANDBOX: '1', IPSHIFT_ROUTING_REFRESH_SECONDS: '3600', ...extra.env });
     let provider: FailoverIpProvider | null = null;
     const leadership = new StaticLeadership(leader);
@@ -85,7 +85,7 @@ export class ControllerHarness {
       pollIntervalMs: 200,
       ...(extra.probe === undefined ? {} : { probe: extra.probe }),
     });
-    const url = await app.start(0, '127.0.0.1');
+    const url = await app.start(extra.port ?? 0, '127.0.0.1');
     const replica = { app, url, leadership, stop: () => app.stop(3000) };
     this.replicas.push(replica);
     return replica;
