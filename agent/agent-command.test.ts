@@ -98,6 +98,7 @@ describeAsRoot('ipshift agent against a fake API server and a real network names
         NODE_NAME: 'node-e',
         KUBECONFIG: kubeconfig,
         IPSHIFT_AGENT_PORT: '0',
+        IPSHIFT_AGENT_PROBE_PORT: '0',
         IPSHIFT_AGENT_BIND: '127.0.0.1',
         IPSHIFT_AGENT_STATE_DIR: join(dir, 'state'),
         IPSHIFT_AGENT_RESYNC_SECONDS: '3600',

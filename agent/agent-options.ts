@@ -7,6 +7,8 @@ export interface AgentRuntimeOptions {
   readonly fallbackInterface?: string;
   readonly port: number;
   readonly bindAddress: string;
+  /** The node probe's port (identity-responder.ts), on every address of the node; 0: off. */
+  readonly probePort: number;
   readonly stateDir: string;
   readonly nativeIPv6Prefix?: Cidr;
   readonly resyncIntervalMs: number;
@@ -22,6 +24,7 @@ export interface AgentRuntimeOptions {
 export const AGENT_DEFAULTS = {
   mode: 'all-eligible' as AgentMode,
   port: 9101,
+  probePort: 9102,
   bindAddress: '0.0.0.0',
   stateDir: '/var/lib/ipshift-agent',
   resyncSeconds: 30,
@@ -68,6 +71,10 @@ export function agentOptionsFromEnv(env: Readonly<Record<string, string | undefi
 
   const port = integerSetting(get('IPSHIFT_AGENT_PORT'), 'IPSHIFT_AGENT_PORT', AGENT_DEFAULTS.port, 0, 65535, problems);
 
+  const probePort = integerSetting(get('IPSHIFT_AGENT_PROBE_PORT'), 'IPSHIFT_AGENT_PROBE_PORT', AGENT_DEFAULTS.probePort, 0, 65535, problems);
+  if (probePort !== 0 && probePort === port)
+    problems.push(`IPSHIFT_AGENT_PROBE_PORT="${probePort}" must differ from IPSHIFT_AGENT_PORT (the probe port listens on every address)`);
+
   const bindText = get('IPSHIFT_AGENT_BIND') ?? AGENT_DEFAULTS.bindAddress;
   const bindAddress = canonicalAddress(bindText);
   if (bindAddress === null) problems.push(`IPSHIFT_AGENT_BIND="${bindText}" must be an IPv4 or IPv6 address, e.g. 0.0.0.0 or 127.0.0.1`);
@@ -106,6 +113,7 @@ export function agentOptionsFromEnv(env: Readonly<Record<string, string | undefi
     ...(fallbackInterface === undefined ? {} : { fallbackInterface }),
     port,
     bindAddress,
+    probePort,
     stateDir,
     ...(nativeIPv6Prefix === undefined ? {} : { nativeIPv6Prefix }),
     resyncIntervalMs: resyncSeconds * 1000,

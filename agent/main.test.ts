@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PRIMARY_MAC_ANNOTATION } from '../src/core/model.js';
 import { silentLogger } from '../src/ports/logger.js';
+import { tcpProbe } from '../src/reachability/tcp-probe.js';
+import { freePort } from '../test/support/free-port.js';
 import { FakeClusterView, ManualClock } from './fake-cluster-view.js';
 import { FakeIpLink } from './fake-ip-link.js';
 import { agentOptionsFromEnv, runAgent, type RunningAgent } from './main.js';
@@ -21,10 +23,12 @@ describe('runAgent', () => {
     await rm(stateDir, { recursive: true, force: true });
   });
 
-  it('serves /metrics and /healthz, syncs at start and keeps its ledger in the state dir', async () => {
+  it('serves /metrics and /healthz and the probe port, syncs at start and keeps its ledger in the state dir', async () => {
+    const probePort = await freePort();
     const options = agentOptionsFromEnv({
       NODE_NAME: 'node-a',
       IPSHIFT_AGENT_PORT: '0',
+      IPSHIFT_AGENT_PROBE_PORT: String(probePort),
       IPSHIFT_AGENT_BIND: '127.0.0.1',
       IPSHIFT_AGENT_STATE_DIR: stateDir,
       IPSHIFT_AGENT_RESYNC_SECONDS: '10',
@@ -34,8 +38,11 @@ describe('runAgent', () => {
       [failoverIP('web', ['198.51.100.1'])],
     );
     const link = new FakeIpLink([{ name: 'eth0', mac: '52:54:00:aa:00:01' }]);
-    running = await runAgent(options, { cluster, logger: silentLogger, link, clock });
+    running = await runAgent(options, { cluster, logger: silentLogger, link, clock, bootId: 'b0075-1d' });
     const base = `http://127.0.0.1:${running.port}`;
+    // The node probe's port answers with this node's identity.
+    expect(running.probePort).toBe(probePort);
+    await expect(tcpProbe('127.0.0.1', probePort, 1000)).resolves.toEqual({ kind: 'identified', node: 'node-a', bootId: 'b0075-1d' });
 
     expect(running.port).toBeGreaterThan(0);
     expect(link.cidrsOn('eth0')).toEqual(['198.51.100.1/32']);

@@ -5,6 +5,7 @@ import type { ClusterView } from '../src/ports/cluster.js';
 import type { Logger } from '../src/ports/logger.js';
 import { NodeAgent } from './agent.js';
 import { startAgentHttp } from './agent-http.js';
+import { readBootId, startIdentityResponder, type IdentityResponder } from './identity-responder.js';
 import type { AgentRuntimeOptions } from './agent-options.js';
 import { Iproute2Link } from './iproute2-link.js';
 import type { IpLink } from './ip-link.js';
@@ -26,6 +27,8 @@ export interface RunAgentDeps {
   readonly link?: IpLink;
   /** Default: `<stateDir>/ledger.json`. */
   readonly ledger?: LedgerStore;
+  /** Default: the kernel's (/proc/sys/kernel/random/boot_id). */
+  readonly bootId?: string;
   /** Where to look for the optional arping / ndsend binaries (default: $PATH). */
   readonly searchPath?: string;
 }
@@ -33,13 +36,15 @@ export interface RunAgentDeps {
 export interface RunningAgent {
   /** The port /metrics and /healthz listen on (useful with port 0). */
   readonly port: number;
+  /** The node probe's port, or null when it is off. */
+  readonly probePort: number | null;
   readonly agent: NodeAgent;
   readonly registry: Registry;
   /** Stops the loop and the HTTP server. Addresses stay where they are: traffic keeps flowing. */
   stop(): Promise<void>;
 }
 
-/** Starts `ipshift agent`: HTTP first (so probes answer), then the first sync and the loop. */
+/** Starts `ipshift agent`: HTTP and the probe port first (so probes answer), then the first sync and the loop. */
 export async function runAgent(options: AgentRuntimeOptions, deps: RunAgentDeps): Promise<RunningAgent> {
   const clock = deps.clock ?? systemClock;
   const registry = deps.registry ?? new Registry();
@@ -61,9 +66,13 @@ export async function runAgent(options: AgentRuntimeOptions, deps: RunAgentDeps)
     { port: options.port, bindAddress: options.bindAddress, maxSyncAgeMs: Math.max(3 * options.resyncIntervalMs, 60_000) },
     { registry, millisSinceLastSync: () => agent.millisSinceLastSync() },
   );
+  let responder: IdentityResponder | null = null;
   try {
+    if (options.probePort !== 0)
+      responder = await startIdentityResponder({ port: options.probePort, identity: { node: options.nodeName, bootId: deps.bootId ?? (await readBootId()) } });
     await agent.start();
   } catch (error) {
+    await responder?.close();
     await http.close();
     throw error;
   }
@@ -71,15 +80,18 @@ export async function runAgent(options: AgentRuntimeOptions, deps: RunAgentDeps)
     node: options.nodeName,
     mode: options.mode,
     port: http.port,
+    probePort: responder?.port ?? null,
     stateDir: options.stateDir,
     fallbackInterface: options.fallbackInterface ?? null,
   });
   return {
     port: http.port,
+    probePort: responder?.port ?? null,
     agent,
     registry,
     stop: async () => {
       await agent.stop();
+      await responder?.close();
       await http.close();
     },
   };

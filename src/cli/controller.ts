@@ -7,6 +7,7 @@ import type { Logger } from '../ports/logger.js';
 import { startSandbox } from '../sandbox/start-sandbox.js';
 import { sandboxBanner } from './sandbox-banner.js';
 import { clusterReachable, startClusterController } from './cluster-controller.js';
+import { waitForWebhookToken } from './wait-for-webhook-token.js';
 
 /** The version from package.json: two levels up from src/cli, three from dist/src/cli. */
 function readVersion(): string {
@@ -48,7 +49,8 @@ export async function runController(env: NodeJS.ProcessEnv = process.env): Promi
       process.stderr.write(`ipshift: refusing to start: ${problem}\n`);
       process.exit(2);
     }
-    return startClusterController(config, logger, VERSION, env['POD_NAME'] ?? hostname());
+    const withToken = await waitForWebhookToken(config, logger, { host: config.bind ?? '0.0.0.0', port: config.port });
+    return startClusterController(withToken, logger, VERSION, env['POD_NAME'] ?? hostname());
   }
   const host = config.bind ?? '127.0.0.1';
   const box = await startSandbox({ config, logger, version: VERSION, port: config.port, host });

@@ -42,6 +42,11 @@ describe('loadConfig', () => {
       env: { IPSHIFT_LEASE_RENEW_DEADLINE_SECONDS: '20' },
       problem: 'IPSHIFT_LEASE_RENEW_DEADLINE_SECONDS=20: must be less than IPSHIFT_LEASE_DURATION_SECONDS (15)',
     },
+    {
+      desc: 'two sources for the webhook token',
+      env: { IPSHIFT_WEBHOOK_TOKEN: 'tok', IPSHIFT_WEBHOOK_TOKEN_FILE: '/etc/ipshift/webhook/token' },
+      problem: 'IPSHIFT_WEBHOOK_TOKEN_FILE="/etc/ipshift/webhook/token": must not be set together with IPSHIFT_WEBHOOK_TOKEN (one source for the token)',
+    },
   ])('names the setting, the value and the rule: $desc', ({ env, problem }) => {
     expect(problemsOf(env)).toEqual([problem]);
   });

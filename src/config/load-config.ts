@@ -67,6 +67,11 @@ function crossChecks(config: Config): string[] {
       `IPSHIFT_LEASE_RETRY_PERIOD_SECONDS=${config.leaseRetryPeriodSeconds}: must be less than IPSHIFT_LEASE_RENEW_DEADLINE_SECONDS (${config.leaseRenewDeadlineSeconds})`,
     );
   }
+  if (config.webhookToken !== undefined && config.webhookTokenFile !== undefined) {
+    problems.push(
+      `IPSHIFT_WEBHOOK_TOKEN_FILE=${JSON.stringify(config.webhookTokenFile)}: must not be set together with IPSHIFT_WEBHOOK_TOKEN (one source for the token)`,
+    );
+  }
   return problems;
 }
 
@@ -76,8 +81,8 @@ function crossChecks(config: Config): string[] {
  */
 export function webhookAuthProblem(config: Config, sandbox: boolean): string | null {
   if (sandbox || config.webhookAuth === 'none') return null;
-  if (config.webhookToken !== undefined || config.webhookBasicAuth !== undefined) return null;
-  return 'IPSHIFT_WEBHOOK_TOKEN and IPSHIFT_WEBHOOK_BASIC_AUTH are both unset: the webhook would accept anyone. Set one of them, or IPSHIFT_WEBHOOK_AUTH=none to run without auth on purpose.';
+  if (config.webhookToken !== undefined || config.webhookTokenFile !== undefined || config.webhookBasicAuth !== undefined) return null;
+  return 'IPSHIFT_WEBHOOK_TOKEN, IPSHIFT_WEBHOOK_TOKEN_FILE and IPSHIFT_WEBHOOK_BASIC_AUTH are all unset: the webhook would accept anyone. Set one of them, or IPSHIFT_WEBHOOK_AUTH=none to run without auth on purpose.';
 }
 
 /** The README's configuration table, generated from SETTINGS. */

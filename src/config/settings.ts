@@ -76,6 +76,14 @@ export const SETTINGS = {
     secretValue,
     true,
   ),
+  webhookTokenFile: setting<string | undefined>(
+    'IPSHIFT_WEBHOOK_TOKEN_FILE',
+    'webhookTokenFile',
+    undefined,
+    'unset',
+    'File holding the bearer token (the mounted ipshift-webhook Secret). Until it exists the controller waits, not Ready, and says so once.',
+    optionalStr,
+  ),
   webhookBasicAuth: setting<Secret | undefined>(
     'IPSHIFT_WEBHOOK_BASIC_AUTH',
     'webhookBasicAuth',
@@ -239,9 +247,9 @@ export const SETTINGS = {
   nodeProbePort: setting(
     'IPSHIFT_NODE_PROBE_PORT',
     'nodeProbePort',
-    9101,
-    '9101 (the ipshift agent)',
-    "TCP port ipshift connects to once a round on each holder's InternalIP and IPv4 failover addresses, and on three witnesses; an answer or a reset means the node is up. The agent's port logs nothing for a bare connect, and a node without the agent answers with a reset. 0 turns the probe off.",
+    9102,
+    "9102 (the ipshift agent's probe port)",
+    "TCP port ipshift connects to once a round on each holder's Node addresses and IPv4 failover addresses, and on three witnesses. The agent's probe port answers with the node's name and boot id; an answer counts for a node only when it names that node, or, for a node without the agent, when it is a reset on that node's own address (never on a failover address, which the prober's own node may carry). 0 turns the probe off.",
     int(0, 65535),
   ),
   nodeProbeIntervalMs: setting(

@@ -1,5 +1,15 @@
 import { nodeFacts } from '../../test/support/node-facts.js';
-import { combineProbes, foldRound, gateSilence, probeTargets, type ProbeResult, type ReachabilityState } from './reachability.js';
+import { formatIdentityLine, parseIdentityLine } from './probe-identity.js';
+import {
+  attributeAnswer,
+  combineProbes,
+  foldRound,
+  gateSilence,
+  probeTargets,
+  type ProbeAnswer,
+  type ProbeResult,
+  type ReachabilityState,
+} from './reachability.js';
 
 const round = (entries: Record<string, ProbeResult>): Map<string, ProbeResult> => new Map(Object.entries(entries));
 
@@ -200,5 +210,33 @@ describe('gateSilence', () => {
   it('forgets addresses no longer probed', () => {
     const { heard } = gateSilence(new Set(['10.0.0.1', '10.0.0.2']), round({ '10.0.0.2': 'silent' }));
     expect([...heard]).toEqual(['10.0.0.2']);
+  });
+});
+
+describe('attributeAnswer', () => {
+  it.each<[string, ProbeAnswer, boolean, ProbeResult]>([
+    ["the node's own identity", { kind: 'identified', node: 'h', bootId: 'b' }, true, 'answered'],
+    ["another node's identity (the prober's own node answering locally)", { kind: 'identified', node: 'me', bootId: 'b' }, false, 'inconclusive'],
+    ['a reset where a local answer is impossible', { kind: 'unidentified' }, false, 'answered'],
+    ['a reset on an address that may be local', { kind: 'unidentified' }, true, 'inconclusive'],
+    ['silence', { kind: 'silent' }, true, 'silent'],
+    ['a probe that could not be sent', { kind: 'inconclusive' }, false, 'inconclusive'],
+  ])('%s', (_what, answer, mayBeLocal, expected) => {
+    expect(attributeAnswer(answer, 'h', mayBeLocal)).toBe(expected);
+  });
+});
+
+describe('the identity line', () => {
+  it('round-trips and refuses anything else', () => {
+    const line = formatIdentityLine({ node: 'worker-1.example.net', bootId: '1b2c3d4e-aaaa-4bbb-8ccc-123456789abc' });
+    expect(parseIdentityLine(line)).toEqual({ node: 'worker-1.example.net', bootId: '1b2c3d4e-aaaa-4bbb-8ccc-123456789abc' });
+    for (const other of [
+      '',
+      'SSH-2.0-OpenSSH_9.6',
+      'ipshift-agent/1 node=UPPER boot=1',
+      'ipshift-agent/2 node=a boot=1',
+      `ipshift-agent/1 node=a boot=1 extra`,
+    ])
+      expect(parseIdentityLine(other)).toBeNull();
   });
 });

@@ -1,19 +1,51 @@
 import type { NodeFacts } from './model.js';
+import type { ProbeIdentity } from './probe-identity.js';
 
 /**
- * ipshift's own probe of the nodes: a TCP connect to each probed node's address, once a round.
- * `answered`: the node's kernel replied (connected, or refused: a host that sends a reset is up).
+ * ipshift's own probe of the nodes: a TCP connect to each probed node's address, once a round,
+ * judged for one node.
+ * `answered`: that node provably replied (see attributeAnswer).
  * `silent`: no reply before the timeout, or the host is unreachable.
- * `inconclusive`: the prober itself could not send (no route, no local address): says nothing
- * about the node.
+ * `inconclusive`: the prober could not send (no route, no local address), or the reply may not
+ * have come from that node: says nothing about it.
  */
 export type ProbeResult = 'answered' | 'silent' | 'inconclusive';
 
 /**
- * One node's result from the probes of one round: its InternalIP and the failover addresses it
- * holds (reached over the public path). Any answer means the node is up (a node whose private
- * network blinks still serves the IP); it is silent only if something was silent and nothing
- * answered; probes we could not send do not count.
+ * What one connect got back, before it is known whose answer it is.
+ * `identified`: the agent's probe port wrote its identity line (probe-identity.ts).
+ * `unidentified`: some kernel answered, but not with an identity: a reset (nothing listens), or
+ * a listener that is not the agent's probe port.
+ */
+export type ProbeAnswer =
+  ({ readonly kind: 'identified' } & ProbeIdentity) | { readonly kind: 'unidentified' } | { readonly kind: 'silent' } | { readonly kind: 'inconclusive' };
+
+/**
+ * Whether an answer counts for `node`. A pod on a node that carries an address is answered by
+ * its own node's kernel, wherever the network routes that address: in the agent's all-eligible
+ * mode every eligible node carries every failover address, so a reset there proves nothing
+ * about the holder. Hence:
+ * - an identity counts only for the node it names (another node's identity is inconclusive:
+ *   a local delivery, or the provider routing the address elsewhere);
+ * - an unidentified answer counts only where a local answer is impossible (`mayBeLocal`
+ *   false: another node's own address, seen from a prober that knows its own node).
+ */
+export function attributeAnswer(answer: ProbeAnswer, node: string, mayBeLocal: boolean): ProbeResult {
+  switch (answer.kind) {
+    case 'identified':
+      return answer.node === node ? 'answered' : 'inconclusive';
+    case 'unidentified':
+      return mayBeLocal ? 'inconclusive' : 'answered';
+    default:
+      return answer.kind;
+  }
+}
+
+/**
+ * One node's result from the probes of one round: its own addresses (InternalIP, ExternalIP)
+ * and the failover addresses it holds. Any answer that counts for it means the node is up (a
+ * node whose private network blinks still answers on its public address); it is silent only if
+ * something was silent and nothing answered; probes that say nothing about it do not count.
  */
 export function combineProbes(results: readonly ProbeResult[]): ProbeResult {
   if (results.includes('answered')) return 'answered';

@@ -1,6 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { FaultQueue, type EmulatorControl } from './fault-injector.js';
+import { FaultLayer, type EmulatorControl } from './fault-layer.js';
 
 /**
  * The HTTP plumbing shared by the provider emulators: listen on 127.0.0.1 (ephemeral port by
@@ -57,7 +57,7 @@ export interface RunningEmulator {
 const MAX_BODY_BYTES = 1_000_000;
 
 export async function startEmulatorServer(options: EmulatorServerOptions): Promise<RunningEmulator> {
-  const faults = new FaultQueue();
+  const faults = new FaultLayer();
   const requests: RecordedRequest[] = [];
   const timers = new Set<NodeJS.Timeout>();
 
@@ -88,24 +88,22 @@ export async function startEmulatorServer(options: EmulatorServerOptions): Promi
       const record: RecordedRequest = { method, path, at: Date.now(), mutation: options.isMutation(method, path) };
       requests.push(record);
 
-      const fault = faults.take();
-      if (fault?.kind === 'drop') {
-        req.socket.destroy();
-        return;
-      }
-      if (fault?.kind === 'fail') return send(res, options.failReply(fault.status), record);
-      if (fault?.kind === 'rate-limit') return send(res, options.rateLimitReply(fault.retryAfterSeconds, Date.now()), record);
-
-      const body = await readBody(req);
-      const handle = async (): Promise<void> => {
-        try {
-          send(res, await options.handle({ method, path, query: url.searchParams, headers: req.headers, body }), record);
-        } catch {
-          send(res, options.failReply(500), record);
-        }
-      };
-      if (fault?.kind === 'slow') later(fault.ms, res, () => void handle());
-      else await handle();
+      const fault = faults.take({ token: false, mutation: record.mutation });
+      await faults.serve(fault, {
+        request: req,
+        response: res,
+        process: async () => {
+          const body = await readBody(req);
+          try {
+            return await options.handle({ method, path, query: url.searchParams, headers: req.headers, body });
+          } catch {
+            return options.failReply(500);
+          }
+        },
+        send: (reply) => send(res, reply, record),
+        failReply: options.failReply,
+        rateLimitReply: (retryAfterSeconds) => options.rateLimitReply(retryAfterSeconds, Date.now()),
+      });
     })();
   });
 
@@ -116,21 +114,17 @@ export async function startEmulatorServer(options: EmulatorServerOptions): Promi
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
 
-  const control: EmulatorControl = {
-    failNext: (n, status) => faults.plan({ kind: 'fail', status }, n),
-    rateLimitNext: (retryAfterSeconds) => faults.plan({ kind: 'rate-limit', retryAfterSeconds }),
-    slowNext: (ms) => faults.plan({ kind: 'slow', ms }),
-    dropNext: (n) => faults.plan({ kind: 'drop' }, n),
-    clear: () => faults.clear(),
+  const control: EmulatorControl = faults.control({
     requestCount: () => requests.length,
     mutationCount: () => requests.filter((r) => r.mutation).length,
-  };
+  });
 
   return {
     url: `http://${host}:${address.port}`,
     control,
     requests,
     close: async () => {
+      faults.close();
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
       server.closeAllConnections();

@@ -2,7 +2,7 @@ import { Counter, type Registry } from 'prom-client';
 import type { ProbeResult } from '../core/reachability.js';
 
 export interface ReachabilityMetrics {
-  probed(path: 'internal' | 'failover-ip', result: ProbeResult): void;
+  probed(path: 'node-address' | 'failover-ip', result: ProbeResult): void;
   round(counted: boolean): void;
 }
 
@@ -10,7 +10,7 @@ export function createReachabilityMetrics(registry: Registry): ReachabilityMetri
   const registers = [registry];
   const probes = new Counter({
     name: 'ipshift_node_probes_total',
-    help: "ipshift's own TCP probes (two connects per address and round, counted once: answered if either was), by path (internal: a node's InternalIP; failover-ip: a held failover address) and result: answered (connected or refused), silent (no reply in time, host unreachable), inconclusive (the prober could not send).",
+    help: "ipshift's own TCP probes (two connects per address and round, counted once: answered if either was), by path (node-address: a node's InternalIP or ExternalIP; failover-ip: a held failover address) and result: answered (the node's identity, or a reset where no local answer is possible), silent (no reply in time, host unreachable), inconclusive (the prober could not send, or the answer may be its own node's: another identity, a reset on an address that may be local).",
     labelNames: ['path', 'result'] as const,
     registers,
   });
@@ -20,7 +20,7 @@ export function createReachabilityMetrics(registry: Registry): ReachabilityMetri
     labelNames: ['counted'] as const,
     registers,
   });
-  for (const path of ['internal', 'failover-ip'] as const)
+  for (const path of ['node-address', 'failover-ip'] as const)
     for (const result of ['answered', 'silent', 'inconclusive'] as const) probes.inc({ path, result }, 0);
   for (const counted of ['true', 'false']) rounds.inc({ counted }, 0);
   return {

@@ -66,6 +66,8 @@ export interface HttpRequest {
   readonly timeoutMs?: number;
   /** A non-2xx answer this request treats as a normal response (e.g. Robot's 409 FAILOVER_ALREADY_ROUTED). */
   readonly accept?: (failure: HttpFailure) => boolean;
+  /** Sent at most once: the caller decides about a retry (moves, see idempotent-move.ts). */
+  readonly once?: boolean;
 }
 
 export interface HttpResponse {

@@ -4,6 +4,7 @@ import type { Logger } from '../ports/logger.js';
 import type { CredentialStore } from '../ports/provider.js';
 import type { ProviderMetrics } from '../metrics/provider-metrics.js';
 import { createProviderHttp, type HttpRequest, type HttpResponse, type ProviderHttpOptions } from './http.js';
+import type { MoveStepContext } from './idempotent-move.js';
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from '../retry/with-retry.js';
 
 /** What every HTTP provider adapter takes, besides its own knobs. */
@@ -20,6 +21,24 @@ export interface HttpProviderOptions {
   readonly requestTimeoutMs?: number;
   /** Injected for deterministic jitter in tests. */
   readonly random?: () => number;
+}
+
+/** What moveIdempotently needs from an adapter's options. */
+export function moveContext(
+  options: HttpProviderOptions,
+  logger: Logger,
+  signal: AbortSignal | undefined,
+  settle: { pollMs: number; timeoutMs: number },
+): MoveStepContext {
+  return {
+    clock: options.clock,
+    retry: options.retry ?? DEFAULT_RETRY_POLICY,
+    logger,
+    settlePollMs: settle.pollMs,
+    settleTimeoutMs: settle.timeoutMs,
+    ...(signal === undefined ? {} : { signal }),
+    ...(options.random === undefined ? {} : { random: options.random }),
+  };
 }
 
 export type ProviderCall = (request: HttpRequest) => Promise<HttpResponse>;
@@ -43,7 +62,7 @@ export function createProviderCall(
   });
   const retry = options.retry ?? DEFAULT_RETRY_POLICY;
   return (request) =>
-    withRetry(() => client.send(request), retry, {
+    withRetry(() => client.send(request), request.once === true ? { ...retry, maxAttempts: 1 } : retry, {
       clock: options.clock,
       signal: request.signal,
       what: `${provider} ${request.operation}`,

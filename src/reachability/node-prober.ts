@@ -1,4 +1,13 @@
-import { combineProbes, foldRound, gateSilence, probeTargets, type ProbeResult, type ReachabilityState } from '../core/reachability.js';
+import {
+  attributeAnswer,
+  combineProbes,
+  foldRound,
+  gateSilence,
+  probeTargets,
+  type ProbeAnswer,
+  type ProbeResult,
+  type ReachabilityState,
+} from '../core/reachability.js';
 import type { NodeFacts } from '../core/model.js';
 import type { ReachabilityMetrics } from '../metrics/reachability-metrics.js';
 import type { Logger } from '../ports/logger.js';
@@ -12,7 +21,10 @@ export interface NodeProberOptions {
   readonly failures: number;
   /** Nodes probed besides the holders, so every round has someone who can answer. */
   readonly witnesses?: number;
-  /** The node this replica runs on: its answers are local, never a witness. */
+  /**
+   * The node this replica runs on: its answers are local, never a witness. Unknown (unset),
+   * any address may be local, so only identified answers count.
+   */
   readonly self?: string;
   readonly nodes: () => readonly NodeFacts[];
   /** Each holder and the IPv4 failover addresses it holds (probed too: the public path). */
@@ -25,17 +37,21 @@ export interface NodeProberOptions {
 
 /**
  * The controller's own fast failure detector: a round every interval probes each holder (and a
- * few witnesses) with a TCP connect to its first address (InternalIP), and each failover
- * address it holds. A holder is silent in a round only when both paths are: a crashed or
- * cut-off holder is known after `failures` rounds, long before Kubernetes marks it NotReady
- * (40-50 s) or a `for:`-guarded alert fires, while a holder whose private network blinks
- * still answers on the failover address and keeps the IP.
+ * few witnesses) with a TCP connect to each of its Node addresses (InternalIP, ExternalIP) and
+ * each failover address it holds. The agent's probe port answers with the node's identity; an
+ * answer counts for a node only when it provably came from it (attributeAnswer), so the
+ * prober's own node, which carries the failover addresses in all-eligible mode and answers
+ * them locally, never vouches for the holder. A holder is silent in a round only when every
+ * path is: a crashed or cut-off holder is known after `failures` rounds, long before
+ * Kubernetes marks it NotReady (50 s) or a `for:`-guarded alert fires, while a holder whose
+ * private network blinks still answers on its public address and keeps the IP.
  */
 export class NodeProber {
   readonly #options: NodeProberOptions;
   #state: ReachabilityState = new Map();
   #unresponsive: ReadonlySet<string> = new Set();
   #heard: ReadonlySet<string> = new Set();
+  readonly #boots = new Map<string, string>();
   #timer: NodeJS.Timeout | null = null;
   #round: Promise<void> | null = null;
   #stopped = false;
@@ -78,25 +94,41 @@ export class NodeProber {
       return;
     }
     const timeoutMs = Math.max(100, Math.floor(intervalMs * 0.9));
-    const paths = targets.map((node) => ({ node: node.name, addresses: [node.addresses[0] as string, ...(holders.get(node.name) ?? [])] }));
+    const self = this.#options.self;
+    const selfAddresses = new Set(this.#options.nodes().find((node) => node.name === self)?.addresses ?? []);
+    // Every failover address may be local: in all-eligible mode each eligible node carries it.
+    const paths = targets.map((node) => ({
+      node: node.name,
+      probes: [
+        ...node.addresses.map((address) => ({
+          address,
+          kind: 'node-address' as const,
+          mayBeLocal: self === undefined || node.name === self || selfAddresses.has(address),
+        })),
+        ...(holders.get(node.name) ?? []).map((address) => ({ address, kind: 'failover-ip' as const, mayBeLocal: true })),
+      ],
+    }));
     const raw = new Map<string, ProbeResult>();
     await Promise.all(
-      paths.flatMap(({ addresses }) =>
-        addresses.map(async (address, i) => {
+      paths.flatMap(({ node, probes }) =>
+        probes.map(async ({ address, kind, mayBeLocal }) => {
           // Two connects at once: a single lost SYN (the kernel retries only after 1 s) must
           // not make a round silent. With 1 % loss, three silent rounds on one path alone
           // would otherwise happen about once in 12 days, with two about once in 30,000 years.
-          const attempts = await Promise.all([0, 1].map(() => probe(address, port, timeoutMs).catch((): ProbeResult => 'inconclusive')));
-          const result = combineProbes(attempts);
-          metrics.probed(i === 0 ? 'internal' : 'failover-ip', result);
-          raw.set(address, result);
+          const answers = await Promise.all([0, 1].map(() => probe(address, port, timeoutMs).catch((): ProbeAnswer => ({ kind: 'inconclusive' }))));
+          for (const answer of answers) if (answer.kind === 'identified' && answer.node === node) this.#noteBoot(node, answer.bootId);
+          const result = combineProbes(answers.map((answer) => attributeAnswer(answer, node, mayBeLocal)));
+          metrics.probed(kind, result);
+          raw.set(`${node} ${address}`, result);
         }),
       ),
     );
     if (this.#stopped) return;
     const gated = gateSilence(this.#heard, raw);
     this.#heard = gated.heard;
-    const results = new Map(paths.map(({ node, addresses }) => [node, combineProbes(addresses.map((a) => gated.results.get(a) ?? 'inconclusive'))]));
+    const results = new Map(
+      paths.map(({ node, probes }) => [node, combineProbes(probes.map(({ address }) => gated.results.get(`${node} ${address}`) ?? 'inconclusive'))]),
+    );
     const outcome = foldRound(this.#state, results, failures, this.#options.self);
     metrics.round(outcome.counted);
     this.#state = outcome.state;
@@ -114,5 +146,12 @@ export class NodeProber {
       logger.info('node answers again', { node, issue: 'unresponsive' });
     }
     if (changed) this.#options.onChange('probe');
+  }
+
+  /** A new boot id: the node restarted since it last answered (a crash the rounds may have missed). */
+  #noteBoot(node: string, bootId: string): void {
+    const before = this.#boots.get(node);
+    this.#boots.set(node, bootId);
+    if (before !== undefined && before !== bootId) this.#options.logger.info('node rebooted since its last answer', { node, bootId, previousBootId: before });
   }
 }

@@ -1,11 +1,12 @@
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
+import { formatIdentityLine } from '../core/probe-identity.js';
 import { freePort } from '../../test/support/free-port.js';
 import { classifyConnectError, tcpProbe } from './tcp-probe.js';
 
 describe('classifyConnectError', () => {
   it.each([
-    ['ECONNREFUSED', 'answered'],
-    ['ECONNRESET', 'answered'],
+    ['ECONNREFUSED', 'unidentified'],
+    ['ECONNRESET', 'unidentified'],
     ['EHOSTUNREACH', 'silent'],
     ['EHOSTDOWN', 'silent'],
     ['ETIMEDOUT', 'silent'],
@@ -19,24 +20,41 @@ describe('classifyConnectError', () => {
 });
 
 describe('tcpProbe on loopback', () => {
-  let server: Server;
-  let port = 0;
-  beforeAll(async () => {
-    server = createServer((socket) => socket.destroy());
+  const servers: Server[] = [];
+  const listen = async (onConnect: (socket: Socket) => void): Promise<number> => {
+    const server = createServer(onConnect);
+    servers.push(server);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    port = (server.address() as { port: number }).port;
-  });
-  afterAll(async () => new Promise<void>((resolve) => server.close(() => resolve())));
+    return (server.address() as { port: number }).port;
+  };
+  afterAll(async () => Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())))));
 
-  it('a listening port answers', async () => {
-    await expect(tcpProbe('127.0.0.1', port, 1000)).resolves.toBe('answered');
+  it("the agent's identity line names the node that answered", async () => {
+    const port = await listen((socket) => socket.end(formatIdentityLine({ node: 'node-2', bootId: '0f1e-2d3c' })));
+    await expect(tcpProbe('127.0.0.1', port, 1000)).resolves.toEqual({ kind: 'identified', node: 'node-2', bootId: '0f1e-2d3c' });
   });
 
-  it('a closed port answers too: the reset comes from a live kernel', async () => {
-    await expect(tcpProbe('127.0.0.1', await freePort(), 1000)).resolves.toBe('answered');
+  it('an identity line split over several segments is still read', async () => {
+    const port = await listen((socket) => {
+      socket.write('ipshift-agent/1 node=no');
+      setTimeout(() => socket.end('de-3 boot=abc\n'), 20);
+    });
+    await expect(tcpProbe('127.0.0.1', port, 1000)).resolves.toEqual({ kind: 'identified', node: 'node-3', bootId: 'abc' });
+  });
+
+  it('a listener that closes without a line, writes something else, or stays mute is unidentified', async () => {
+    const closes = await listen((socket) => socket.destroy());
+    const other = await listen((socket) => socket.end('SSH-2.0-OpenSSH_9.6\r\n'));
+    const mute = await listen(() => undefined);
+    const endless = await listen((socket) => socket.write('x'.repeat(1000)));
+    for (const port of [closes, other, mute, endless]) await expect(tcpProbe('127.0.0.1', port, 300)).resolves.toEqual({ kind: 'unidentified' });
+  });
+
+  it('a closed port is unidentified: some kernel reset it, whose is for the caller to say', async () => {
+    await expect(tcpProbe('127.0.0.1', await freePort(), 1000)).resolves.toEqual({ kind: 'unidentified' });
   });
 
   it('an address that cannot be parsed is inconclusive, never a verdict on a node', async () => {
-    await expect(tcpProbe('not an address', port, 1000)).resolves.toBe('inconclusive');
+    await expect(tcpProbe('not an address', 1, 1000)).resolves.toEqual({ kind: 'inconclusive' });
   });
 });

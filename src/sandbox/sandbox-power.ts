@@ -1,4 +1,4 @@
-import type { ProbeResult } from '../core/reachability.js';
+import type { ProbeAnswer } from '../core/reachability.js';
 import type { Probe } from '../reachability/tcp-probe.js';
 import type { MemoryCluster } from './memory-cluster.js';
 
@@ -50,9 +50,9 @@ export class SandboxPower {
   /** ipshift's node probe, answered from the power table: a silent machine costs the timeout, as on a network. */
   readonly probe: Probe = async (address, _port, timeoutMs) => {
     const node = this.cluster.nodes().find((n) => n.addresses.includes(address))?.name ?? this.routedNode(address);
-    if (node === null || node === undefined) return 'inconclusive';
-    if (this.isOn(node)) return 'answered';
+    if (node === null || node === undefined) return { kind: 'inconclusive' };
+    if (this.isOn(node)) return { kind: 'identified', node, bootId: 'sandbox' };
     await new Promise((resolve) => setTimeout(resolve, timeoutMs).unref());
-    return 'silent' satisfies ProbeResult;
+    return { kind: 'silent' } satisfies ProbeAnswer;
   };
 }

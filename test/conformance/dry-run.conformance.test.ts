@@ -1,6 +1,6 @@
 import { secret } from '../../src/config/secret.js';
-import { rateLimitedError, transientError } from '../../src/errors.js';
-import { FaultQueue, type EmulatorControl } from '../../src/emulators/fault-injector.js';
+import { type IpshiftError, rateLimitedError, transientError } from '../../src/errors.js';
+import { FaultLayer, type EmulatorControl } from '../../src/emulators/fault-layer.js';
 import { systemClock } from '../../src/ports/clock.js';
 import { staticCredentials } from '../../src/providers/credentials.js';
 import { createDryRunProvider, type DryRunCall } from '../../src/providers/dry-run/dry-run-provider.js';
@@ -16,43 +16,45 @@ const UNUSED_TOKEN = 'dry-run-secret-never-used-3b8f';
  * HTTP provider would: statuses go through the same shared classification as the real adapters.
  */
 function inMemoryTransport(): { control: EmulatorControl; transport: (call: DryRunCall, signal: AbortSignal) => Promise<void> } {
-  const faults = new FaultQueue();
+  const faults = new FaultLayer();
   let requests = 0;
   let mutations = 0;
   const transport = async (call: DryRunCall, signal: AbortSignal): Promise<void> => {
     requests += 1;
-    if (call.operation === 'route') mutations += 1;
-    const fault = faults.take();
+    const mutation = call.operation === 'route';
+    if (mutation) mutations += 1;
+    const fault = faults.take({ token: false, mutation });
     if (!fault) return;
     const where = `dry-run ${call.operation}`;
-    if (fault.kind === 'drop') throw transientError(`${where}: connection failed (ECONNRESET)`, 'network-error');
-    if (fault.kind === 'rate-limit') throw rateLimitedError(`${where}: HTTP 429`, fault.retryAfterSeconds * 1000);
-    if (fault.kind === 'slow') return systemClock.sleep(fault.ms, signal);
-    throw classifyHttpFailure({
-      provider: 'dry-run',
-      method: call.operation === 'route' ? 'POST' : 'GET',
-      path: '/simulated',
-      status: fault.status,
-      headers: new Headers(),
-      body: undefined,
-      providerCode: undefined,
-      providerMessage: undefined,
-      nowMs: Date.now(),
-      summary: `${where}: HTTP ${fault.status}`,
-    });
+    const reset = (): IpshiftError => transientError(`${where}: connection failed (ECONNRESET)`, 'network-error');
+    switch (fault.kind) {
+      case 'reset':
+        throw reset();
+      case 'lose-answer':
+        call.commit();
+        throw reset();
+      case 'hang':
+        return new Promise<void>((_, reject) => signal.addEventListener('abort', () => reject(reset()), { once: true }));
+      case 'rate-limit':
+        throw rateLimitedError(`${where}: HTTP 429`, fault.retryAfterSeconds * 1000);
+      case 'slow':
+        return systemClock.sleep(fault.ms, signal);
+      case 'fail':
+        throw classifyHttpFailure({
+          provider: 'dry-run',
+          method: mutation ? 'POST' : 'GET',
+          path: '/simulated',
+          status: fault.status,
+          headers: new Headers(),
+          body: undefined,
+          providerCode: undefined,
+          providerMessage: undefined,
+          nowMs: Date.now(),
+          summary: `${where}: HTTP ${fault.status}`,
+        });
+    }
   };
-  return {
-    transport,
-    control: {
-      failNext: (n, status) => faults.plan({ kind: 'fail', status }, n),
-      rateLimitNext: (retryAfterSeconds) => faults.plan({ kind: 'rate-limit', retryAfterSeconds }),
-      slowNext: (ms) => faults.plan({ kind: 'slow', ms }),
-      dropNext: (n) => faults.plan({ kind: 'drop' }, n),
-      clear: () => faults.clear(),
-      requestCount: () => requests,
-      mutationCount: () => mutations,
-    },
-  };
+  return { transport, control: faults.control({ requestCount: () => requests, mutationCount: () => mutations }) };
 }
 
 runProviderConformance({

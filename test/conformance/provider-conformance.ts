@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import type { EmulatorControl } from '../../src/emulators/fault-injector.js';
+import type { EmulatorControl } from '../../src/emulators/fault-layer.js';
 import type { IpshiftError } from '../../src/errors.js';
 import type { FailoverIpProvider } from '../../src/ports/provider.js';
 import { rejectionOf } from './rejection-of.js';
@@ -24,7 +24,7 @@ export interface ConformanceTarget {
   setup(): Promise<ConformanceContext>;
 }
 
-/** The fault API every emulator exposes (src/emulators/fault-injector.ts). */
+/** The fault API every emulator exposes (src/emulators/fault-layer.ts). */
 export type ConformanceFaults = EmulatorControl;
 
 export interface ConformanceContext {
@@ -134,7 +134,7 @@ export function runProviderConformance(target: ConformanceTarget): void {
     it('retries dropped connections and succeeds', async () => {
       const clean = await cleanReadCost();
       const before = ctx.faults.requestCount();
-      ctx.faults.dropNext(2);
+      ctx.faults.resetNext(2);
       await expectRoutedTo(ctx.servers[0]);
       expect(ctx.faults.requestCount() - before).toBe(clean + 2);
     });
@@ -151,9 +151,50 @@ export function runProviderConformance(target: ConformanceTarget): void {
 
     it('completes a move despite transient faults on the way', async () => {
       ctx.faults.failNext(1, 503);
-      ctx.faults.dropNext(1);
+      ctx.faults.resetNext(1);
       await ctx.provider.route(ctx.addresses, ctx.servers[1]);
       await expectRoutedTo(ctx.servers[1]);
+    });
+
+    it('abandons a request that is never answered at the request timeout, then retries', async () => {
+      const clean = await cleanReadCost();
+      const before = ctx.faults.requestCount();
+      ctx.faults.hangNext(1);
+      const started = Date.now();
+      await expectRoutedTo(ctx.servers[0]);
+      expect(Date.now() - started).toBeLessThan(ctx.requestTimeoutMs + 2_000);
+      expect(ctx.faults.requestCount() - before).toBe(clean + 1);
+    });
+
+    it('reads the routing after a move whose answer was lost, and reports the move done', async () => {
+      ctx.faults.loseAnswerNext(1, 'mutation');
+      await ctx.provider.route(ctx.addresses, ctx.servers[1]);
+      await expectRoutedTo(ctx.servers[1]);
+    });
+
+    it('moves once through a reset on the move request', async () => {
+      ctx.faults.resetNext(1, 'mutation');
+      await ctx.provider.route(ctx.addresses, ctx.servers[1]);
+      await expectRoutedTo(ctx.servers[1]);
+    });
+
+    it('survives a hung move request', async () => {
+      ctx.faults.hangNext(1, 'mutation');
+      await ctx.provider.route(ctx.addresses, ctx.servers[1]);
+      await expectRoutedTo(ctx.servers[1]);
+    });
+
+    it('waits out a rate limit on the move that fits the deadline, then moves', async () => {
+      ctx.faults.rateLimitNext(1, 'mutation');
+      await ctx.provider.route(ctx.addresses, ctx.servers[1]);
+      await expectRoutedTo(ctx.servers[1]);
+    });
+
+    it('reports a 401 on the move as terminal with nothing moved', async () => {
+      ctx.faults.failNext(1, 401, 'mutation');
+      const error = await rejectionOf(ctx.provider.route(ctx.addresses, ctx.servers[1]));
+      expect(error.kind).toBe('terminal');
+      await expectRoutedTo(ctx.servers[0]);
     });
 
     it('surfaces persistent transient faults as transient, within the deadline', async () => {
@@ -207,7 +248,7 @@ export function runProviderConformance(target: ConformanceTarget): void {
       await ctx.provider.route(ctx.addresses, ctx.servers[1]);
       ctx.faults.rateLimitNext(120);
       errors.push(await rejectionOf(ctx.provider.getRouting(ctx.addresses)));
-      ctx.faults.dropNext(1_000);
+      ctx.faults.resetNext(1_000);
       errors.push(await rejectionOf(ctx.provider.getRouting(ctx.addresses)));
       expect(ctx.logs.length).toBeGreaterThan(0);
 

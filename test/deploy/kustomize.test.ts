@@ -181,6 +181,20 @@ describe('kubectl kustomize deploy/', () => {
     const env = Object.fromEntries(((at(container, 'env') as unknown[]) ?? []).map((e) => [at(e, 'name'), at(e, 'valueFrom', 'fieldRef', 'fieldPath')]));
     expect(env).toMatchObject({ POD_NAME: 'metadata.name', POD_NAMESPACE: 'metadata.namespace', POD_IP: 'status.podIP' });
 
+    // The webhook token: a Secret volume marked optional, so a pod that starts before the Secret
+    // exists waits for it (not Ready) instead of crash-looping on a missing env value.
+    expect(((at(container, 'env') as unknown[]) ?? []).filter((e) => at(e, 'valueFrom', 'secretKeyRef') !== undefined)).toEqual([]);
+    const tokenFile = String(
+      ((at(container, 'env') as unknown[]) ?? [])
+        .map((e) => (at(e, 'name') === 'IPSHIFT_WEBHOOK_TOKEN_FILE' ? at(e, 'value') : undefined))
+        .find((v) => v !== undefined),
+    );
+    const volume = ((at(pod, 'spec', 'volumes') as unknown[]) ?? []).find((v) => at(v, 'secret', 'secretName') === 'ipshift-webhook');
+    expect(at(volume, 'secret', 'optional')).toBe(true);
+    const mount = ((at(container, 'volumeMounts') as unknown[]) ?? []).find((m) => at(m, 'name') === at(volume, 'name'));
+    expect(tokenFile).toBe(`${String(at(mount, 'mountPath'))}/token`);
+    expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
+
     const pdb = find(objects, 'PodDisruptionBudget', 'ipshift-controller');
     expect(at(pdb, 'spec', 'minAvailable')).toBe(1);
     expect(at(pdb, 'spec', 'selector', 'matchLabels')).toEqual(podLabels);
@@ -347,7 +361,8 @@ describe('deploy/examples and the without-* components', () => {
       expect(PROVIDER_TYPES).toContain(at(fip, 'spec', 'provider', 'type'));
       expect(typeof at(fip, 'spec', 'provider', 'secretRef', 'name')).toBe('string');
     }
-    expect(examples.some((o) => o.kind === 'Secret' && o.metadata?.name === 'ipshift-webhook')).toBe(true);
+    // Applying the examples must never replace a real token or credential with a placeholder.
+    expect(examples.filter((o) => o.kind === 'Secret').map((o) => o.metadata?.name)).toEqual([]);
   }, 60_000);
 
   it.each([

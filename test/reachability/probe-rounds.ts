@@ -16,9 +16,11 @@ const results: string[] = [];
 const metrics = createReachabilityMetrics(new Registry());
 const prober = new NodeProber({
   probe: tcpProbe,
-  port: 9101,
+  port: 9102,
   intervalMs: 500,
   failures: 3,
+  // The prober's own node is none of the probed ones: a reset on their own addresses is theirs.
+  self: 'controller-node',
   nodes: () => [nodeFacts('holder', { addresses: [holderAddress as string] }), nodeFacts('witness', { addresses: [witnessAddress as string] })],
   holders: () => new Map([['holder', [failoverAddress as string]]]),
   onChange: () => undefined,

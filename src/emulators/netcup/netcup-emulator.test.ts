@@ -68,14 +68,16 @@ describe('netcup emulator', () => {
     ]);
   });
 
-  it('routes through an async task, then refuses the next move of that IP for 5 minutes with 429', async () => {
+  it('routes through an async task, then refuses every further move of that IP for 5 minutes with 429, a repeat included', async () => {
     const [entry] = (await api('GET', `/api/v1/users/${emulator.userId}/failoverips/v4?ip=198.51.100.10`)).body as Array<{ id: number }>;
     const path = `/api/v1/users/${emulator.userId}/failoverips/v4/${entry?.id}`;
     const started = await api('PATCH', path, { serverId: 111002 });
     expect(started.status).toBe(202);
     expect(started.body).toMatchObject({ name: 'RouteFailoverIpTask', state: 'RUNNING', uuid: expect.any(String) });
     const uuid = (started.body as unknown as { uuid: string }).uuid;
-    expect((await api('PATCH', path, { serverId: 111002 })).body).toMatchObject({ uuid });
+    // Sending the same move again (a client that lost the answer) is refused: the limit is per IP.
+    const repeated = await api('PATCH', path, { serverId: 111002 });
+    expect([repeated.status, repeated.headers.get('retry-after')]).toEqual([429, '300']);
     expect(emulator.routing('198.51.100.10')).toBe(111001);
 
     now += 1000;
@@ -89,7 +91,7 @@ describe('netcup emulator', () => {
     expect(refused.body).toMatchObject({ message: 'Routing a failover IP is only permitted once every 5 minutes.' });
     expect(emulator.patches.map((p) => [p.at - 1_800_000_000_000, p.serverId, p.status])).toEqual([
       [0, 111002, 202],
-      [0, 111002, 202],
+      [0, 111002, 429],
       [60_000, 111003, 429],
     ]);
   });
@@ -114,7 +116,7 @@ describe('netcup emulator', () => {
     const list = `/api/v1/users/${emulator.userId}/failoverips/v4`;
     emulator.faults.failNext(1, 502);
     emulator.faults.rateLimitNext(7);
-    emulator.faults.dropNext(1);
+    emulator.faults.resetNext(1);
     emulator.faults.slowNext(150);
     expect((await api('GET', list)).status).toBe(502);
     const limited = await api('GET', list);
@@ -131,5 +133,22 @@ describe('netcup emulator', () => {
     expect((await tokenRequest({ grant_type: 'refresh_token', client_id: 'scp', refresh_token: emulator.refreshToken })).status).toBe(503);
     emulator.faults.revokeRefreshToken();
     expect((await tokenRequest({ grant_type: 'refresh_token', client_id: 'scp', refresh_token: emulator.refreshToken })).status).toBe(400);
+  });
+
+  it('loses the answer of a processed move, and leaves a hung request unanswered', async () => {
+    const list = `/api/v1/users/${emulator.userId}/failoverips/v4`;
+    // A lost answer: the move is taken, the client sees the connection close.
+    emulator.faults.loseAnswerNext(1, 'mutation');
+    await expect(
+      fetch(`${emulator.apiUrl}${list}/333001`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ serverId: 111003 }),
+      }),
+    ).rejects.toThrow();
+    expect(emulator.patches.at(-1)).toMatchObject({ serverId: 111003, status: 202 });
+    // A hang: no answer until the client gives up.
+    emulator.faults.hangNext(1);
+    await expect(fetch(`${emulator.apiUrl}${list}`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(200) })).rejects.toThrow();
   });
 });

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { canonicalIPv6, parseFailoverAddress } from '../../providers/netcup/failover-address.js';
 import { EmulatorIssuer } from './emulator-issuer.js';
-import { type Fault, type FaultTarget, NetcupFaultQueue, type NetcupEmulatorFaults } from './emulator-faults.js';
+import { FaultLayer } from '../fault-layer.js';
+import type { FailedTaskState, NetcupEmulatorFaults } from './emulator-faults.js';
 
 export interface EmulatorSite {
   readonly id: number;
@@ -151,8 +152,8 @@ const error = (status: number, code: string, message: string, headers?: Record<s
  * Listens on 127.0.0.1 and an ephemeral port unless told otherwise.
  *
  * Not documented by netcup, chosen here: a move inside the interval answers 429 with
- * Retry-After (seconds left) and the SOAP-era message; a repeated PATCH to the same target while
- * that IP's task still runs answers 202 with the running task instead of counting as a new move.
+ * Retry-After (seconds left) and the SOAP-era message, a repeat of the same move included; a PATCH
+ * while that IP's task still runs is refused the same way.
  */
 export async function startNetcupEmulator(options: NetcupEmulatorOptions = {}): Promise<NetcupEmulator> {
   const now = options.now ?? Date.now;
@@ -187,10 +188,9 @@ export async function startNetcupEmulator(options: NetcupEmulatorOptions = {}): 
     );
   }
 
-  const faultQueue = new NetcupFaultQueue();
+  const faultLayer = new FaultLayer();
+  const failedTasks: FailedTaskState[] = [];
   let apiRequests = 0;
-  let closing = false;
-  const slowTimers = new Set<() => void>();
   let apiMutations = 0;
   const patches: PatchRecord[] = [];
   const tasks: EmulatorTask[] = [];
@@ -343,23 +343,22 @@ export async function startNetcupEmulator(options: NetcupEmulatorOptions = {}): 
       record(404);
       return error(404, 'NOT_FOUND', `Failover IPv${family} or server not found.`);
     }
-    const running = tasks.find((task) => task.address === entry.address && !task.settled);
-    if (running && running.serverId === serverId) {
-      record(202);
-      return new HttpReply(202, taskInfo(running));
-    }
     if (target && target.siteId !== entry.siteId) {
       record(400);
       return error(400, 'BAD_REQUEST', SAME_SITE_MESSAGE);
     }
     const time = now();
-    if (entry.lastMoveAt !== undefined && time - entry.lastMoveAt < moveIntervalMs) {
+    // The limit counts every accepted PATCH, a repeat of the same move included (a client that
+    // lost the answer and sends again is refused): the rule is per IP, not per target.
+    const running = tasks.find((task) => task.address === entry.address && !task.settled);
+    const blockedUntil = Math.max(entry.lastMoveAt === undefined ? 0 : entry.lastMoveAt + moveIntervalMs, running?.finishesAt ?? 0);
+    if (time < blockedUntil) {
       record(429);
-      const seconds = Math.max(1, Math.ceil((entry.lastMoveAt + moveIntervalMs - time) / 1000));
+      const seconds = Math.max(1, Math.ceil((blockedUntil - time) / 1000));
       return error(429, 'TOO_MANY_REQUESTS', RATE_LIMIT_MESSAGE, { 'retry-after': String(seconds) });
     }
     entry.lastMoveAt = time;
-    const failAs = faultQueue.takeFailedTask();
+    const failAs = failedTasks.shift();
     const task: EmulatorTask = {
       uuid: randomUUID(),
       name: serverId === null ? 'ClearFailoverIpTask' : 'RouteFailoverIpTask',
@@ -408,59 +407,34 @@ export async function startNetcupEmulator(options: NetcupEmulatorOptions = {}): 
       send(response, error(404, 'NOT_FOUND', 'No such endpoint.'));
       return;
     }
-    if (isApi) {
-      apiRequests += 1;
-      if (method === 'PATCH' && parsed.pathname.includes('/failoverips/')) apiMutations += 1;
-    }
-    const target = isApi ? 'api' : 'token';
-    // Only token-endpoint traffic counts as 'token' so discovery stays reachable under token faults.
-    const fault = isApi || parsed.pathname.endsWith('/token') ? faultQueue.take(target) : undefined;
-    if (fault && (await applyFault(fault, request, response))) return;
-    const reply = isApi
-      ? await api(method, parsed.pathname.slice('/scp-core'.length), parsed.searchParams, request)
-      : await oauth(method, parsed.pathname.slice('/realms/scp'.length), parsed.searchParams, request);
-    send(response, reply);
-  }
-
-  /** Returns true when the fault answered (or dropped) the request itself. */
-  async function applyFault(fault: Fault, request: IncomingMessage, response: ServerResponse): Promise<boolean> {
-    switch (fault.kind) {
-      case 'slow':
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(() => {
-            slowTimers.delete(finish);
-            resolve();
-          }, fault.ms);
-          const finish = (): void => {
-            clearTimeout(timer);
-            resolve();
-          };
-          slowTimers.add(finish);
-        });
-        return response.destroyed || closing;
-      case 'drop':
-        request.socket.destroy();
-        return true;
-      case 'fail':
-        send(response, error(fault.status, 'INJECTED_FAULT', `Injected fault ${fault.status}.`));
-        return true;
-      case 'rate-limit':
-        send(response, error(429, 'TOO_MANY_REQUESTS', 'Too many requests.', { 'retry-after': String(fault.seconds) }));
-        return true;
-    }
+    const mutation = isApi && method === 'PATCH' && parsed.pathname.includes('/failoverips/');
+    if (isApi) apiRequests += 1;
+    if (mutation) apiMutations += 1;
+    // Only the token endpoint counts as 'token', so discovery stays reachable under token faults.
+    const token = !isApi && parsed.pathname.endsWith('/token');
+    const fault = isApi || token ? faultLayer.take({ token, mutation }) : undefined;
+    await faultLayer.serve(fault, {
+      request,
+      response,
+      process: () =>
+        isApi
+          ? api(method, parsed.pathname.slice('/scp-core'.length), parsed.searchParams, request)
+          : oauth(method, parsed.pathname.slice('/realms/scp'.length), parsed.searchParams, request),
+      send: (reply) => send(response, reply),
+      failReply: (status) => error(status, 'INJECTED_FAULT', `Injected fault ${status}.`),
+      rateLimitReply: (seconds) => error(429, 'TOO_MANY_REQUESTS', 'Too many requests.', { 'retry-after': String(seconds) }),
+    });
   }
 
   const faults: NetcupEmulatorFaults = {
-    failNext: (count, status = 503, target: FaultTarget = 'api') => faultQueue.add({ kind: 'fail', status }, count, target),
-    rateLimitNext: (seconds, target: FaultTarget = 'api') => faultQueue.add({ kind: 'rate-limit', seconds }, 1, target),
-    slowNext: (ms, count = 1, target: FaultTarget = 'api') => faultQueue.add({ kind: 'slow', ms }, count, target),
-    dropNext: (count = 1, target: FaultTarget = 'api') => faultQueue.add({ kind: 'drop' }, count, target),
-    failNextTask: (state = 'ERROR') => faultQueue.addFailedTask(state),
+    ...faultLayer.control({ requestCount: () => apiRequests, mutationCount: () => apiMutations }),
+    failNextTask: (state = 'ERROR') => failedTasks.push(state),
     expireTokens: () => issuer.expireAccessTokens(),
     revokeRefreshToken: (value) => issuer.revokeRefreshToken(value),
-    clear: () => faultQueue.clear(),
-    requestCount: () => apiRequests,
-    mutationCount: () => apiMutations,
+    clear: () => {
+      faultLayer.clear();
+      failedTasks.length = 0;
+    },
   };
 
   function find(address: string): FailoverIpState {
@@ -497,9 +471,7 @@ export async function startNetcupEmulator(options: NetcupEmulatorOptions = {}): 
     approveDevice: (userCode) => issuer.approveDevice(userCode),
     close: () =>
       new Promise<void>((resolve) => {
-        closing = true;
-        for (const finish of slowTimers) finish();
-        slowTimers.clear();
+        faultLayer.close();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

@@ -6,7 +6,8 @@ import { bearerAuthorization } from '../credentials.js';
 import type { HttpFailure, HttpRequest } from '../http.js';
 import { parseAnswer } from '../parse.js';
 import { pollAction } from '../poll-action.js';
-import { createProviderCall, type HttpProviderOptions } from '../provider-client.js';
+import { moveIdempotently } from '../idempotent-move.js';
+import { createProviderCall, moveContext, type HttpProviderOptions } from '../provider-client.js';
 import { createServerDirectory, type ServerEntry } from '../server-directory.js';
 
 /**
@@ -126,16 +127,27 @@ export function createDigitalOceanProvider(options: DigitalOceanProviderOptions)
       for (const address of addresses) {
         const previous = await currentDroplet(address, 'route', signal);
         if (previous === serverId) continue;
-        const response = await call({
-          method: 'POST',
-          path: `${ipPath(address)}/actions`,
-          json: { type: 'assign', droplet_id: Number(serverId) },
-          operation: 'route',
-          signal,
-        });
-        const { action } = parseAnswer(actionSchema, response.body, `${provider} POST /reserved_ips/{ip}/actions`);
-        await waitForAction(address, action, signal);
-        logger.info('reserved IP assigned', { failoverIP: address, serverId, previousServerId: previous, actionId: action.id });
+        const step = {
+          what: `${provider} route ${address}`,
+          read: (readSignal?: AbortSignal) => currentDroplet(address, 'route', readSignal),
+          send: async (sendSignal?: AbortSignal) => {
+            const response = await call({
+              method: 'POST',
+              path: `${ipPath(address)}/actions`,
+              json: { type: 'assign', droplet_id: Number(serverId) },
+              operation: 'route',
+              signal: sendSignal,
+              once: true,
+            });
+            return parseAnswer(actionSchema, response.body, `${provider} POST /reserved_ips/{ip}/actions`).action;
+          },
+          complete: async (action: Action, completeSignal?: AbortSignal) => {
+            await waitForAction(address, action, completeSignal);
+            logger.info('reserved IP assigned', { failoverIP: address, serverId, previousServerId: previous, actionId: action.id });
+          },
+        };
+        const pollMs = options.actionPollIntervalMs ?? 1_000;
+        await moveIdempotently(step, serverId, moveContext(options, logger, signal, { pollMs, timeoutMs: 10 * pollMs }));
       }
     },
 

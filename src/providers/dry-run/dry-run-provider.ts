@@ -24,6 +24,11 @@ export interface DryRunMove {
 export interface DryRunCall {
   readonly operation: 'get_routing' | 'route';
   readonly addresses: readonly string[];
+  /**
+   * Applies a route call's effect. The provider calls it when the transport resolves; a
+   * transport that "loses the answer" calls it itself and then rejects. Calling it twice is harmless.
+   */
+  readonly commit: () => void;
 }
 
 export interface DryRunProviderOptions {
@@ -45,6 +50,12 @@ export interface DryRunProviderOptions {
    * retry, timeout and cancellation paths as the real adapters.
    */
   readonly transport?: (call: DryRunCall, signal: AbortSignal) => Promise<void>;
+  /**
+   * Where an address was routed before this process started (another replica led, or this one
+   * restarted): consulted once for an address it has no record of. The controller answers from
+   * the FailoverIP's status.assignedNode, so a dry-run move survives a leader hand-over.
+   */
+  readonly recall?: (address: string) => string | null | undefined;
   readonly retry?: RetryPolicy;
   readonly requestTimeoutMs?: number;
   readonly random?: () => number;
@@ -80,12 +91,13 @@ export function createDryRunProvider(options: DryRunProviderOptions): DryRunProv
   }
 
   async function simulate(call: DryRunCall, signal: AbortSignal | undefined): Promise<void> {
-    if (!options.transport) return;
+    if (!options.transport) return call.commit();
     const where = `${provider} ${call.operation}`;
     const timeout = AbortSignal.timeout(options.requestTimeoutMs ?? 15_000);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
     try {
       await options.transport(call, combined);
+      call.commit();
     } catch (error) {
       if (signal?.aborted) throw abortedError(where);
       if (timeout.aborted) throw transientError(`${where}: no answer within the request timeout`, 'timeout');
@@ -105,6 +117,11 @@ export function createDryRunProvider(options: DryRunProviderOptions): DryRunProv
   function current(address: string): string | null {
     const key = addressKey(address);
     if (!routing.has(key)) {
+      const recalled = options.recall?.(address);
+      if (recalled !== undefined && recalled !== null) {
+        routing.set(key, recalled);
+        return recalled;
+      }
       if (strict) throw terminalError(`${provider}: ${address} is not one of the simulated addresses`, 'not-found');
       return null;
     }
@@ -117,25 +134,28 @@ export function createDryRunProvider(options: DryRunProviderOptions): DryRunProv
 
     async getRouting(addresses, signal): Promise<Routing[]> {
       await checkSecretOnce();
-      await request({ operation: 'get_routing', addresses }, signal);
+      await request({ operation: 'get_routing', addresses, commit: () => undefined }, signal);
       return addresses.map((address) => ({ address, serverId: current(address) }));
     },
 
     async route(addresses, serverId, signal): Promise<void> {
       if (signal?.aborted) throw abortedError(`${provider} route`);
       await checkSecretOnce();
-      await request({ operation: 'get_routing', addresses }, signal);
+      await request({ operation: 'get_routing', addresses, commit: () => undefined }, signal);
       const changes = addresses.map((address) => ({ address, from: current(address) })).filter((c) => c.from !== serverId);
       for (const { address, from } of changes) {
-        await request({ operation: 'route', addresses: [address] }, signal);
-        routing.set(addressKey(address), serverId);
-        moves.push({ address, from, to: serverId, at: options.clock.now() });
-        if (moves.length > MAX_MOVES) moves.shift();
-        logger.info('dry-run: would route failover IP (nothing was changed at any provider)', {
-          failoverIP: address,
-          serverId,
-          previousServerId: from,
-        });
+        const commit = (): void => {
+          if (current(address) === serverId) return;
+          routing.set(addressKey(address), serverId);
+          moves.push({ address, from, to: serverId, at: options.clock.now() });
+          if (moves.length > MAX_MOVES) moves.shift();
+          logger.info('dry-run: would route failover IP (nothing was changed at any provider)', {
+            failoverIP: address,
+            serverId,
+            previousServerId: from,
+          });
+        };
+        await request({ operation: 'route', addresses: [address], commit }, signal);
       }
     },
 

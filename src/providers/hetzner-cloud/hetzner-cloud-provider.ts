@@ -6,7 +6,8 @@ import { bearerAuthorization } from '../credentials.js';
 import type { HttpRequest } from '../http.js';
 import { parseAnswer } from '../parse.js';
 import { pollAction } from '../poll-action.js';
-import { createProviderCall, type HttpProviderOptions } from '../provider-client.js';
+import { moveIdempotently } from '../idempotent-move.js';
+import { createProviderCall, moveContext, type HttpProviderOptions } from '../provider-client.js';
 import { createServerDirectory, type ServerEntry } from '../server-directory.js';
 
 /**
@@ -143,16 +144,30 @@ export function createHetznerCloudProvider(options: HetznerCloudProviderOptions)
       const targets = addresses.map((address) => ({ address, fip: pick(all, address) }));
       for (const { address, fip } of targets) {
         if (fip.server !== null && String(fip.server) === serverId) continue;
-        const response = await call({
-          method: 'POST',
-          path: `/floating_ips/${fip.id}/actions/assign`,
-          json: { server: Number(serverId) },
-          operation: 'route',
-          signal,
-        });
-        const { action } = parseAnswer(actionSchema, response.body, `${provider} POST /floating_ips/{id}/actions/assign`);
-        await waitForAction(action, signal);
-        logger.info('floating IP assigned', { failoverIP: address, serverId, previousServerId: fip.server, actionId: action.id });
+        const step = {
+          what: `${provider} route ${address}`,
+          read: async (readSignal?: AbortSignal) => {
+            const now = pick(await listFloatingIps('route', readSignal), address);
+            return now.server === null ? null : String(now.server);
+          },
+          send: async (sendSignal?: AbortSignal) => {
+            const response = await call({
+              method: 'POST',
+              path: `/floating_ips/${fip.id}/actions/assign`,
+              json: { server: Number(serverId) },
+              operation: 'route',
+              signal: sendSignal,
+              once: true,
+            });
+            return parseAnswer(actionSchema, response.body, `${provider} POST /floating_ips/{id}/actions/assign`).action;
+          },
+          complete: async (action: Action, completeSignal?: AbortSignal) => {
+            await waitForAction(action, completeSignal);
+            logger.info('floating IP assigned', { failoverIP: address, serverId, previousServerId: fip.server, actionId: action.id });
+          },
+        };
+        const pollMs = options.actionPollIntervalMs ?? 1_000;
+        await moveIdempotently(step, serverId, moveContext(options, logger, signal, { pollMs, timeoutMs: 10 * pollMs }));
       }
     },
 

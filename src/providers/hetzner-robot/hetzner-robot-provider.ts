@@ -5,7 +5,8 @@ import { addressKey, isIPv6Address } from '../address.js';
 import { readCredential } from '../credentials.js';
 import { isRecord, type HttpFailure, type HttpRequest } from '../http.js';
 import { parseAnswer } from '../parse.js';
-import { createProviderCall, type HttpProviderOptions } from '../provider-client.js';
+import { moveIdempotently } from '../idempotent-move.js';
+import { createProviderCall, moveContext, type HttpProviderOptions } from '../provider-client.js';
 
 /**
  * Hetzner Robot failover IPs (dedicated servers). A server id is the server's main IPv4
@@ -110,22 +111,37 @@ export function createHetznerRobotProvider(options: HetznerRobotProviderOptions)
         const failover = await readFailover(address, 'route', signal);
         const target = await activeServerIpFor(address, serverId, signal);
         if (failover.active_server_ip !== null && addressKey(failover.active_server_ip) === addressKey(target)) continue;
-        const response = await call({
-          method: 'POST',
-          path: `/failover/${addressKey(address)}`,
-          form: { active_server_ip: target },
-          operation: 'route',
-          signal,
-          timeoutMs: options.routeTimeoutMs ?? 180_000,
-          // Someone (or our own timed-out earlier attempt) already routed it there: done.
-          accept: (failure) => failure.status === 409 && failure.providerCode === 'FAILOVER_ALREADY_ROUTED',
-        });
-        logger.info('failover IP routed', {
-          failoverIP: address,
-          serverId,
-          previousServerId: failover.active_server_ip,
-          alreadyRouted: response.status === 409,
-        });
+        const step = {
+          what: `${provider} route ${address}`,
+          read: async (readSignal?: AbortSignal) => {
+            const now = await readFailover(address, 'route', readSignal);
+            return now.active_server_ip !== null && addressKey(now.active_server_ip) === addressKey(target) ? target : now.active_server_ip;
+          },
+          send: async (sendSignal?: AbortSignal) => {
+            const response = await call({
+              method: 'POST',
+              path: `/failover/${addressKey(address)}`,
+              form: { active_server_ip: target },
+              operation: 'route',
+              signal: sendSignal,
+              timeoutMs: options.routeTimeoutMs ?? 180_000,
+              once: true,
+              // Someone (or our own earlier attempt whose answer was lost) already routed it there: done.
+              accept: (failure) => failure.status === 409 && failure.providerCode === 'FAILOVER_ALREADY_ROUTED',
+            });
+            return response;
+          },
+          complete: (response: { status: number }) => {
+            logger.info('failover IP routed', {
+              failoverIP: address,
+              serverId,
+              previousServerId: failover.active_server_ip,
+              alreadyRouted: response.status === 409,
+            });
+            return Promise.resolve();
+          },
+        };
+        await moveIdempotently(step, target, moveContext(options, logger, signal, { pollMs: 500, timeoutMs: 5_000 }));
       }
     },
 

@@ -112,6 +112,24 @@ describe('netcup provider against the emulator', () => {
     expect(emulator.routing(V4)).toBe(111003);
   });
 
+  it('reports a move whose answer was lost as done, although the repeat is refused by the per-IP limit', async () => {
+    const provider = await setup();
+    emulator.faults.loseAnswerNext(1, 'mutation');
+    await provider.route([V4], '111002');
+    expect(emulator.routing(V4)).toBe(111002);
+    // One move taken; the resend, if any, refused by the 5-minute rule, and still success.
+    expect(emulator.tasks).toHaveLength(1);
+    expect(emulator.patches.filter((p) => p.status === 202)).toHaveLength(1);
+  });
+
+  it('a 401 on the move changes nothing and the next call succeeds with a new token', async () => {
+    const provider = await setup();
+    emulator.faults.failNext(1, 401, 'mutation');
+    expect(await rejection(provider.route([V4], '111002'))).toMatchObject({ kind: 'terminal', code: 'auth' });
+    expect(emulator.routing(V4)).toBe(111001);
+    expect(emulator.tasks).toHaveLength(0);
+  });
+
   it('resumes a partly done move: addresses already on the target are skipped', async () => {
     const provider = await setup();
     await provider.route([V6], '111003');

@@ -4,7 +4,8 @@ import { rateLimitWaitMs } from '../../retry/retry-after.js';
 import { noProviderMetrics } from '../../metrics/provider-metrics.js';
 import { type HttpFailure, type HttpRequest } from '../http.js';
 import { parseAnswer } from '../parse.js';
-import { createProviderCall, type HttpProviderOptions } from '../provider-client.js';
+import { moveIdempotently } from '../idempotent-move.js';
+import { createProviderCall, moveContext, type HttpProviderOptions } from '../provider-client.js';
 import { type FailoverAddress, parseFailoverAddress } from './failover-address.js';
 import { type TaskInfo, TASK_FAILED, failoverIPv4ListSchema, failoverIPv6ListSchema, serverListSchema, taskInfoSchema } from './netcup-api.js';
 import { RELOGIN_HINT, createNetcupAuth } from './netcup-auth.js';
@@ -163,11 +164,29 @@ export function createNetcupProvider(options: NetcupProviderOptions): FailoverIp
           logger.debug('failover IP already routed to the target server', { failoverIP: address, serverId });
           continue;
         }
-        const body = await call({ method: 'PATCH', path: resolved.path, json: { serverId: Number(serverId) }, operation: 'route', signal });
-        const task = parseAnswer(taskInfoSchema, body, 'netcup PATCH failoverips');
-        logger.info('netcup routing task started', { failoverIP: address, serverId, task: task.uuid });
-        await waitForTask(task, address, signal);
-        logger.info('netcup routing task finished', { failoverIP: address, serverId, outcome: 'routed' });
+        const step = {
+          what: `netcup route ${address}`,
+          read: async (readSignal?: AbortSignal) => (await resolve(address, userId, readSignal)).serverId,
+          send: async (sendSignal?: AbortSignal) => {
+            const body = await call({
+              method: 'PATCH',
+              path: resolved.path,
+              json: { serverId: Number(serverId) },
+              operation: 'route',
+              signal: sendSignal,
+              once: true,
+            });
+            const task = parseAnswer(taskInfoSchema, body, 'netcup PATCH failoverips');
+            logger.info('netcup routing task started', { failoverIP: address, serverId, task: task.uuid });
+            return task;
+          },
+          complete: async (task: TaskInfo, completeSignal?: AbortSignal) => {
+            await waitForTask(task, address, completeSignal);
+            logger.info('netcup routing task finished', { failoverIP: address, serverId, outcome: 'routed' });
+          },
+        };
+        // A task accepted before its answer was lost lands within one task's run time.
+        await moveIdempotently(step, serverId, moveContext(options, logger, signal, { pollMs, timeoutMs: Math.min(taskDeadlineMs, 10 * pollMs + 5_000) }));
       }
     },
 
