@@ -29,7 +29,12 @@ describe('a stale alert view, end to end', () => {
   };
   const state = async (box: Sandbox): Promise<State> => (await (await fetch(`${box.url}/api/v1/state`)).json()) as State;
   const fire = async (box: Sandbox, node: string): Promise<void> => {
-    const alert = { status: 'firing', labels: { alertname: 'KubeNodeNotReady', node, severity: 'critical' }, startsAt: '2026-11-23T10:00:00Z', fingerprint: `f-${node}` };
+    const alert = {
+      status: 'firing',
+      labels: { alertname: 'KubeNodeNotReady', node, severity: 'critical' },
+      startsAt: '2026-11-23T10:00:00Z',
+      fingerprint: `f-${node}`,
+    };
     const response = await fetch(`${box.url}/webhook/alertmanager`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

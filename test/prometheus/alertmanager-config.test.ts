@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { stringify } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 import { REPO_ROOT } from '../../scripts/build-monitoring.js';
 import { readYaml } from './monitoring-sources.js';
 
@@ -32,6 +32,29 @@ const EXAMPLE = 'deploy/monitoring/alertmanager.example.yml';
 const NODE_SIGNAL = { alertname: 'IpshiftNodeNotReady', ipshift_class: 'down', severity: 'none', node: 'node-a' };
 const NODE_ALERT = { alertname: 'KubeNodeNotReady', severity: 'warning', node: 'node-a' };
 
+type Manifest = { kind?: string; metadata?: { name?: string }; data?: Record<string, string>; spec?: unknown };
+
+/** The controller's IPSHIFT_WATCHDOG_ALERTNAME as the rendered install sets it (env or an envFrom ConfigMap). */
+async function watchdogAlertname(): Promise<string | undefined> {
+  const { stdout } = await run('kubectl', ['kustomize', 'deploy/'], { cwd: REPO_ROOT, maxBuffer: 64 * 1024 * 1024 });
+  const objects = parseAllDocuments(stdout).map((d) => d.toJS() as Manifest);
+  const deployment = objects.find((o) => o.kind === 'Deployment' && o.metadata?.name === 'ipshift-controller') as
+    | {
+        spec: {
+          template: { spec: { containers: Array<{ env?: Array<{ name: string; value?: string }>; envFrom?: Array<{ configMapRef?: { name: string } }> }> } };
+        };
+      }
+    | undefined;
+  const container = deployment?.spec.template.spec.containers[0];
+  const direct = container?.env?.find((e) => e.name === 'IPSHIFT_WATCHDOG_ALERTNAME')?.value;
+  if (direct !== undefined) return direct;
+  for (const from of container?.envFrom ?? []) {
+    const value = objects.find((o) => o.kind === 'ConfigMap' && o.metadata?.name === from.configMapRef?.name)?.data?.['IPSHIFT_WATCHDOG_ALERTNAME'];
+    if (value !== undefined) return value;
+  }
+  return undefined;
+}
+
 describe('alertmanager.yml example', () => {
   it('passes amtool check-config', async () => {
     const result = await amtool(['check-config', EXAMPLE]);
@@ -42,6 +65,12 @@ describe('alertmanager.yml example', () => {
   it('sends node signals to ipshift only, and node alerts to ipshift and on to the other routes', async () => {
     expect(await receivers(EXAMPLE, NODE_SIGNAL)).toEqual(['ipshift']);
     expect(await receivers(EXAMPLE, NODE_ALERT)).toEqual(['ipshift', 'default']);
+  });
+
+  it("routes the watchdog alert the controller waits for (kube-prometheus-stack's Watchdog) to ipshift", async () => {
+    const alertname = await watchdogAlertname();
+    expect(alertname).toBe('Watchdog');
+    expect(await receivers(EXAMPLE, { alertname: alertname as string, severity: 'none' })).toContain('ipshift');
   });
 
   it('authenticates with a bearer token read from a file', () => {
@@ -156,5 +185,11 @@ describe('AlertmanagerConfig', () => {
     expect(await receivers(write('OnNamespace'), { ...NODE_ALERT, namespace })).toEqual([receiver]);
     expect(await receivers(write('None'), NODE_SIGNAL)).toEqual([receiver]);
     expect(await receivers(write('None'), NODE_ALERT)).toEqual([receiver]);
+  });
+
+  it('with the matcher strategy None, routes the watchdog alert the controller waits for to ipshift', async () => {
+    const alertname = await watchdogAlertname();
+    expect(alertname).toBeDefined();
+    expect(await receivers(write('None'), { alertname: alertname as string, severity: 'none' })).toEqual([`${namespace}/ipshift/ipshift`]);
   });
 });
