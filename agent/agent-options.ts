@@ -1,5 +1,5 @@
 import { AGENT_MODES, type AgentMode } from './desired-addresses.js';
-import { canonicalAddress, parseCidr, type Cidr } from './ip-address.js';
+import { canonicalAddress, parseCidr, type Cidr } from '../src/core/address.js';
 
 export interface AgentRuntimeOptions {
   readonly nodeName: string;

@@ -5,7 +5,7 @@ import type { ClusterChange, ClusterView } from '../src/ports/cluster.js';
 import type { Logger } from '../src/ports/logger.js';
 import { chooseInterface } from './choose-interface.js';
 import { desiredAddresses, type AgentMode, type DesiredAddress } from './desired-addresses.js';
-import { parseCidr, type Cidr } from './ip-address.js';
+import { parseCidr, type Cidr } from '../src/core/address.js';
 import type { Iface, IpLink } from './ip-link.js';
 import type { LedgerStore } from './ledger.js';
 import { reconcileAddresses, type AddressOnInterface } from './reconcile-addresses.js';

@@ -1,6 +1,6 @@
 import { PRIMARY_MAC_ANNOTATION } from '../src/core/model.js';
 import { chooseInterface } from './choose-interface.js';
-import { parseCidr } from './ip-address.js';
+import { parseCidr } from '../src/core/address.js';
 import type { Iface } from './ip-link.js';
 import type { AddressOnInterface } from './reconcile-addresses.js';
 import { nodeFacts } from './test-fixtures.js';

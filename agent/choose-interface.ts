@@ -1,5 +1,6 @@
 import { PRIMARY_MAC_ANNOTATION, type NodeFacts } from '../src/core/model.js';
-import { canonicalAddress, normaliseMac } from './ip-address.js';
+import { canonicalAddress } from '../src/core/address.js';
+import { normaliseMac } from './eui64.js';
 import type { Iface } from './ip-link.js';
 import type { AddressOnInterface } from './reconcile-addresses.js';
 

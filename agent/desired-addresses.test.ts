@@ -1,6 +1,6 @@
 import type { FailoverIPObject, NodeFacts } from '../src/core/model.js';
 import { desiredAddresses, failoverAddressCidr, mustHold, nativeIPv6Prefix, type AgentMode } from './desired-addresses.js';
-import { formatCidr, parseCidr, type Cidr } from './ip-address.js';
+import { formatCidr, parseCidr, type Cidr } from '../src/core/address.js';
 import type { Iface } from './ip-link.js';
 import { failoverIP, nodeFacts } from './test-fixtures.js';
 

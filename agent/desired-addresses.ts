@@ -1,6 +1,7 @@
 import { matchesSelector } from '../src/core/label-selector.js';
 import { failoverIPKey, type FailoverIPObject, type NodeFacts } from '../src/core/model.js';
-import { eui64Address, formatCidr, ipv6FirstHost, ipv6InPrefix, ipv6IsNetworkOnly, ipv6ToBigInt, parseCidr, type Cidr, type Family } from './ip-address.js';
+import { addressToBigInt, cidrContains, firstHost, formatCidr, isNetworkOnly, parseCidr, type Cidr, type Family } from '../src/core/address.js';
+import { eui64Address } from './eui64.js';
 import type { Iface } from './ip-link.js';
 import type { AddressOnInterface } from './reconcile-addresses.js';
 
@@ -36,7 +37,7 @@ export function failoverAddressCidr(address: string): Cidr | string {
   const cidr = parseCidr(address, (family) => (family === 4 ? 32 : 64));
   if (cidr === null) return 'not an IPv4 address or IPv6 prefix';
   if (cidr.family === 4) return cidr.prefixLength === 32 ? cidr : `an IPv4 failover address is a single address (/32), got /${cidr.prefixLength}`;
-  if (ipv6IsNetworkOnly(cidr) && cidr.prefixLength < 128) return { ...cidr, address: ipv6FirstHost(cidr) };
+  if (isNetworkOnly(cidr) && cidr.prefixLength < 128) return { ...cidr, address: firstHost(cidr) };
   return cidr;
 }
 
@@ -73,7 +74,7 @@ export interface DesiredResult {
 
 /** Unique local (fc00::/7) and link-local (fe80::/10) addresses are no provider's native prefix. */
 const isPublicIPv6 = (address: string): boolean => {
-  const top = (ipv6ToBigInt(address) ?? 0n) >> 112n;
+  const top = (addressToBigInt(address) ?? 0n) >> 112n;
   return (top & 0xfe00n) !== 0xfc00n && (top & 0xffc0n) !== 0xfe80n;
 };
 
@@ -93,9 +94,9 @@ export function nativeIPv6Prefix(input: Pick<DesiredInput, 'failoverIPs' | 'ifac
   const owned = new Set(input.ledger.filter((e) => e.iface === input.iface.name).map((e) => e.cidr.split('/')[0]));
   const candidates = input.iface.addresses
     .filter((a) => a.family === 6 && a.prefixLength === 64 && a.scope === 'global' && isPublicIPv6(a.address))
-    .filter((a) => !owned.has(a.address) && !failoverPrefixes.some((p) => ipv6InPrefix(a.address, p)))
+    .filter((a) => !owned.has(a.address) && !failoverPrefixes.some((p) => cidrContains(p, a.address)))
     .map((a) => ({ family: 6 as const, address: a.address, prefixLength: 64 }))
-    .sort((a, b) => ((ipv6ToBigInt(a.address) ?? 0n) < (ipv6ToBigInt(b.address) ?? 0n) ? -1 : 1));
+    .sort((a, b) => ((addressToBigInt(a.address) ?? 0n) < (addressToBigInt(b.address) ?? 0n) ? -1 : 1));
   return candidates[0] ?? null;
 }
 

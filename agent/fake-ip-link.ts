@@ -1,5 +1,5 @@
 import { terminalError, type IpshiftError } from '../src/errors.js';
-import { parseCidr } from './ip-address.js';
+import { parseCidr } from '../src/core/address.js';
 import type { AddAddressOptions, Iface, IfaceAddress, IpLink } from './ip-link.js';
 
 export interface FakeIfaceSpec {

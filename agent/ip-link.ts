@@ -1,6 +1,6 @@
-import type { Family } from './ip-address.js';
+import type { Family } from '../src/core/address.js';
 
-/** One address as the kernel reports it. `address` is canonical (see ip-address.ts). */
+/** One address as the kernel reports it. `address` is canonical (see src/core/address.ts). */
 export interface IfaceAddress {
   readonly family: Family;
   readonly address: string;

@@ -3,7 +3,8 @@ import { access, constants } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { terminalError, transientError, type IpshiftError } from '../src/errors.js';
 import type { Logger } from '../src/ports/logger.js';
-import { canonicalAddress, normaliseMac, parseCidr } from './ip-address.js';
+import { canonicalAddress, parseCidr } from '../src/core/address.js';
+import { normaliseMac } from './eui64.js';
 import type { AddAddressOptions, Iface, IfaceAddress, IpLink } from './ip-link.js';
 
 export interface Iproute2LinkOptions {

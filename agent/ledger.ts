@@ -1,7 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { terminalError, transientError } from '../src/errors.js';
-import { formatCidr, parseCidr } from './ip-address.js';
+import { formatCidr, parseCidr } from '../src/core/address.js';
 import type { AddressOnInterface } from './reconcile-addresses.js';
 
 /**

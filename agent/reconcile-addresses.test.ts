@@ -1,5 +1,5 @@
 import type { Iface } from './ip-link.js';
-import { parseCidr } from './ip-address.js';
+import { parseCidr } from '../src/core/address.js';
 import { reconcileAddresses, type AddressOnInterface, type ReconcilePlan } from './reconcile-addresses.js';
 
 const iface = (name: string, ...cidrs: string[]): Iface => ({

@@ -1,7 +1,7 @@
-import { parseCidr } from './ip-address.js';
+import { parseCidr } from '../src/core/address.js';
 import type { Iface } from './ip-link.js';
 
-/** An address (canonical CIDR, see ip-address.ts) on a named interface. */
+/** An address (canonical CIDR, see src/core/address.ts) on a named interface. */
 export interface AddressOnInterface {
   readonly iface: string;
   readonly cidr: string;

@@ -36,6 +36,7 @@ describe('alertNode', () => {
     { desc: 'instance hostname with port', labels: { instance: 'node-2:9100' }, node: 'node-2' },
     { desc: 'instance address with port', labels: { instance: '10.0.0.1:9100' }, node: 'node-1' },
     { desc: 'instance IPv6 with brackets and port', labels: { instance: '[2001:db8::1]:9100' }, node: 'node-1' },
+    { desc: 'instance IPv6 in another spelling', labels: { instance: '[2001:DB8:0:0::1]:9100' }, node: 'node-1' },
     { desc: 'instance [::1]:9100 names no node of ours', labels: { instance: '[::1]:9100' }, node: null },
     { desc: 'instance FQDN matches by its first label', labels: { instance: 'node-1.example.com:9100' }, node: 'node-1' },
     { desc: 'names match case-insensitively', labels: { node: 'worker-3' }, node: 'Worker-3' },

@@ -1,3 +1,4 @@
+import { canonicalAddress } from './address.js';
 import type { AlertPolicy } from './alert-policy.js';
 
 /** Looks up nodes by name and by address. Build it once per pass. */
@@ -32,17 +33,18 @@ export function stripPort(instance: string): string {
   return value;
 }
 
+/** `2001:DB8:0::1` in a label and `2001:db8::1` on the Node are one address. */
 function normaliseAddress(address: string): string {
-  return address.trim().toLowerCase();
+  return canonicalAddress(address) ?? address.trim().toLowerCase();
 }
 
 /** A name or address as written in a label, resolved to a node name; a FQDN also matches by its first label. */
 function resolve(value: string, index: NodeIndex): string | undefined {
-  const exact = index.byName.get(value) ?? index.byAddress.get(value);
+  const exact = index.byName.get(value) ?? index.byAddress.get(normaliseAddress(value));
   if (exact !== undefined) return exact;
   const lower = value.trim().toLowerCase();
   if (lower === '') return undefined;
-  const hit = index.byName.get(lower) ?? index.byAddress.get(lower);
+  const hit = index.byName.get(lower);
   if (hit !== undefined) return hit;
   const dot = lower.indexOf('.');
   if (dot > 0 && !/^[0-9.]+$/.test(lower)) return index.byName.get(lower.slice(0, dot));

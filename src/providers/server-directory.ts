@@ -1,6 +1,6 @@
 import type { Clock } from '../ports/clock.js';
 import type { NodeIdentityHint } from '../ports/provider.js';
-import { addressKey } from './address.js';
+import { addressKey } from '../core/address.js';
 
 /** One server as a provider's server list shows it. */
 export interface ServerEntry {

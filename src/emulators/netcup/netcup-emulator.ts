@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { canonicalIPv6, parseFailoverAddress } from '../../providers/netcup/failover-address.js';
+import { addressKey } from '../../core/address.js';
+import { parseFailoverAddress } from '../../providers/netcup/failover-address.js';
 import { EmulatorIssuer } from './emulator-issuer.js';
 import { FaultLayer } from '../fault-layer.js';
 import type { FailedTaskState, NetcupEmulatorFaults } from './emulator-faults.js';
@@ -513,11 +514,7 @@ async function readJson(request: IncomingMessage): Promise<unknown> {
 }
 
 function sameIPv6(a: string, b: string): boolean {
-  try {
-    return canonicalIPv6(a) === canonicalIPv6(b);
-  } catch {
-    return false;
-  }
+  return addressKey(a) === addressKey(b);
 }
 
 /** netcup lists prefixes in compressed form (2001:db8:a:20:33d::). */

@@ -2,7 +2,7 @@ import { abortedError, IpshiftError, terminalError, transientError } from '../..
 import type { Clock } from '../../ports/clock.js';
 import type { Logger } from '../../ports/logger.js';
 import type { CredentialStore, FailoverIpProvider, NodeIdentityHint, Routing } from '../../ports/provider.js';
-import { addressKey } from '../address.js';
+import { addressKey } from '../../core/address.js';
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from '../../retry/with-retry.js';
 
 /**

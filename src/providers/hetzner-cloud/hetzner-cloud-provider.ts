@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { terminalError, transientError } from '../../errors.js';
 import type { FailoverIpProvider, NodeIdentityHint, Routing } from '../../ports/provider.js';
-import { addressKey } from '../address.js';
+import { addressKey } from '../../core/address.js';
 import { bearerAuthorization } from '../credentials.js';
 import type { HttpRequest } from '../http.js';
 import { parseAnswer } from '../parse.js';

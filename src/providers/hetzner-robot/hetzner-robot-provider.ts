@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { rateLimitedError, terminalError, transientError } from '../../errors.js';
 import type { FailoverIpProvider, NodeIdentityHint, Routing } from '../../ports/provider.js';
-import { addressKey, isIPv6Address } from '../address.js';
+import { addressKey, isIPv6Address } from '../../core/address.js';
 import { readCredential } from '../credentials.js';
 import { isRecord, type HttpFailure, type HttpRequest } from '../http.js';
 import { parseAnswer } from '../parse.js';
