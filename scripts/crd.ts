@@ -80,6 +80,12 @@ export function failoverIPOpenAPISchema(): Schema {
 const PRINTER_COLUMNS = [
   { name: 'Addresses', type: 'string', description: 'The addresses that move together.', jsonPath: '.spec.addresses' },
   { name: 'Node', type: 'string', description: 'Where the provider routes the addresses now.', jsonPath: '.status.assignedNode' },
+  {
+    name: 'Ready',
+    type: 'string',
+    description: 'The Ready condition: routed to a holder that serves.',
+    jsonPath: '.status.conditions[?(@.type=="Ready")].status',
+  },
   { name: 'Routed', type: 'string', description: 'The Routed condition.', jsonPath: '.status.conditions[?(@.type=="Routed")].status' },
   { name: 'Reason', type: 'string', description: 'The reason code of the last decision.', jsonPath: '.status.lastDecision.reason' },
   { name: 'Desired', type: 'string', priority: 1, description: 'Where the last decision wants the addresses.', jsonPath: '.status.desiredNode' },

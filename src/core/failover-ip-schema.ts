@@ -10,7 +10,7 @@ import { z } from 'zod';
 
 export const PROVIDER_TYPES = ['netcup', 'hetzner-cloud', 'hetzner-robot', 'digitalocean', 'dry-run'] as const;
 
-export const CONDITION_TYPES = ['Routed', 'Degraded', 'Blocked'] as const;
+export const CONDITION_TYPES = ['Accepted', 'Ready', 'Routed', 'Degraded', 'Blocked'] as const;
 
 /**
  * Syntax only: a dotted quad with an optional /32, or an IPv6 address with a prefix length.
@@ -149,7 +149,7 @@ export const failoverIPStatusSchema = z
         .array(statusCondition)
         .optional()
         .meta({
-          description: 'Routed, Degraded and Blocked, as standard conditions.',
+          description: 'Accepted, Ready, Routed, Degraded and Blocked, as standard conditions (see docs/crd-reference.md).',
           'x-kubernetes-list-type': 'map',
           'x-kubernetes-list-map-keys': ['type'],
         }),

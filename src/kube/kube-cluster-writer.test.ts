@@ -88,13 +88,13 @@ describe('patchStatus', () => {
 });
 
 describe('recordEvent and removeAnnotation', () => {
-  it('records a core/v1 Event on the FailoverIP with the decision reason', async () => {
+  it('records a core/v1 Event on the FailoverIP with the decision reason in CamelCase', async () => {
     api.upsertFailoverIP(makeFailoverIP({ name: 'web', namespace: 'edge' }));
     await writer().recordEvent({ namespace: 'edge', name: 'web' }, 'Warning', 'holder-down', 'moved 198.51.100.10 from n1 to n2');
     const [event] = api.events('edge');
     expect(event).toMatchObject({
       type: 'Warning',
-      reason: 'holder-down',
+      reason: 'HolderDown',
       message: 'moved 198.51.100.10 from n1 to n2',
       involvedObject: {
         apiVersion: 'ipshift.dev/v1alpha1',

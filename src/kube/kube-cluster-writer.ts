@@ -1,4 +1,5 @@
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import { kubeReason } from '../core/kube-reason.js';
 import type { FailoverIPStatus } from '../core/model.js';
 import type { KubeMetrics, KubeOperation } from '../metrics/kube-metrics.js';
 import type { Clock } from '../ports/clock.js';
@@ -96,7 +97,7 @@ export function createKubeClusterWriter(options: KubeClusterWriterOptions): Clus
               ...(uid === undefined || uid === '' ? {} : { uid }),
             },
             type,
-            reason,
+            reason: kubeReason(reason),
             message: message.length > MAX_EVENT_MESSAGE ? `${message.slice(0, MAX_EVENT_MESSAGE - 3)}...` : message,
             source: { component: COMPONENT },
             reportingComponent: `ipshift.dev/${COMPONENT}`,

@@ -1,5 +1,8 @@
 import type { Decision } from '../core/decide.js';
-import { issuesOf, tierOf, type NodeHealth } from '../core/health.js';
+import { hasDownIssue, issuesOf, tierOf, type NodeHealth } from '../core/health.js';
+import type { Tier } from '../core/issues.js';
+import { kubeReason } from '../core/kube-reason.js';
+import type { Reason } from '../core/reasons.js';
 import type { FailoverIPObject, FailoverIPStatus, StatusCondition } from '../core/model.js';
 import type { FailoverIPMemory } from './failover-ip-state.js';
 
@@ -20,52 +23,74 @@ function condition(previous: readonly StatusCondition[] | undefined, next: Omit<
   return { ...next, lastTransitionTime };
 }
 
+/** The reason code of a holder's tier, for the Degraded condition. */
+const TIER_REASON: Readonly<Record<Exclude<Tier, 'healthy'>, Reason>> = {
+  ineligible: 'holder-ineligible',
+  down: 'holder-down',
+  drain: 'holder-draining',
+  degraded: 'holder-degraded',
+};
+
 /**
- * The status the FailoverIP should show, or null when it already shows it: the controller's
- * own writes must not turn into a stream of identical patches.
+ * The conditions, in this order (each with observedGeneration = metadata.generation):
+ * - Accepted: True/Accepted: the controller validated this generation's spec and manages it.
+ * - Ready: True/Ready when the addresses are routed to a holder that serves (no down issue,
+ *   still eligible); False with the reason (Unrouted, HolderDown, HolderIneligible).
+ * - Routed: True/Routed, or False/Unrouted.
+ * - Degraded: True when the holder has any issue, the reason from its worst tier
+ *   (HolderDown, HolderDraining, HolderDegraded, HolderIneligible); False/HolderHealthy.
+ * - Blocked: True while the decision waits or cannot act (WaitCooldown, NoEligibleNode,
+ *   Paused: the outcome), False/NotBlocked.
+ * Reasons are the CamelCase form of the codes in reasons.ts (kubeReason), one mapping for all.
  */
-export function buildStatus(input: StatusInput): Partial<FailoverIPStatus> | null {
+function buildConditions(input: StatusInput): StatusCondition[] {
   const { fip, memory, decision, now } = input;
   const previous = fip.status.conditions;
   const holderIssues = input.holderHealth === undefined ? [] : issuesOf(input.holderHealth.mask);
   const routed = memory.assignedNode !== null && !memory.assignedNode.startsWith('server:');
   const blocked = decision.outcome === 'wait-cooldown' || decision.outcome === 'no-eligible-node' || decision.outcome === 'paused';
-  const degraded = input.holderHealth !== undefined && tierOf(input.holderHealth.mask) !== 'healthy';
-  const conditions: StatusCondition[] = [
-    condition(
-      previous,
-      {
-        type: 'Routed',
-        status: routed ? 'True' : 'False',
-        reason: routed ? 'Routed' : 'Unrouted',
-        message: routed ? `routed to ${memory.assignedNode ?? ''}` : 'the provider routes the IP to no node of this cluster',
-        observedGeneration: fip.generation,
-      },
-      now,
+  const tier = input.holderHealth === undefined ? 'healthy' : tierOf(input.holderHealth.mask);
+  const holderDown = input.holderHealth !== undefined && hasDownIssue(input.holderHealth.mask);
+  const holderIneligible = decision.reason === 'holder-ineligible';
+  const notReady: Reason | null = !routed ? 'unrouted' : holderDown ? 'holder-down' : holderIneligible ? 'holder-ineligible' : null;
+  const generation = fip.generation;
+  const make = (type: StatusCondition['type'], status: boolean, reason: string, message: string): StatusCondition =>
+    condition(previous, { type, status: status ? 'True' : 'False', reason, message, observedGeneration: generation }, now);
+  return [
+    make('Accepted', true, 'Accepted', `generation ${generation} is valid and managed`),
+    make(
+      'Ready',
+      notReady === null,
+      notReady === null ? 'Ready' : kubeReason(notReady),
+      notReady === null
+        ? `every address is routed to ${memory.assignedNode ?? ''}, which serves`
+        : notReady === 'unrouted'
+          ? 'the provider routes the addresses to no node of this cluster'
+          : `the holder ${memory.assignedNode ?? ''} is ${notReady === 'holder-down' ? `down (${holderIssues.join(', ')})` : 'no longer eligible'}`,
     ),
-    condition(
-      previous,
-      {
-        type: 'Degraded',
-        status: degraded ? 'True' : 'False',
-        reason: degraded ? 'HolderUnhealthy' : 'HolderHealthy',
-        message: degraded ? holderIssues.join(', ') : 'the holder has no issue',
-        observedGeneration: fip.generation,
-      },
-      now,
+    make(
+      'Routed',
+      routed,
+      routed ? 'Routed' : kubeReason('unrouted'),
+      routed ? `routed to ${memory.assignedNode ?? ''}` : 'the provider routes the IP to no node of this cluster',
     ),
-    condition(
-      previous,
-      {
-        type: 'Blocked',
-        status: blocked ? 'True' : 'False',
-        reason: blocked ? decision.reason : 'NotBlocked',
-        message: blocked ? decision.message : '',
-        observedGeneration: fip.generation,
-      },
-      now,
+    make(
+      'Degraded',
+      tier !== 'healthy',
+      tier === 'healthy' ? 'HolderHealthy' : kubeReason(TIER_REASON[tier]),
+      tier === 'healthy' ? 'the holder has no issue' : holderIssues.join(', '),
     ),
+    make('Blocked', blocked, blocked ? kubeReason(decision.outcome) : 'NotBlocked', blocked ? `${decision.reason}: ${decision.message}` : ''),
   ];
+}
+
+/**
+ * The status the FailoverIP should show, or null when it already shows it: the controller's
+ * own writes must not turn into a stream of identical patches.
+ */
+export function buildStatus(input: StatusInput): Partial<FailoverIPStatus> | null {
+  const { fip, memory, decision } = input;
+  const conditions = buildConditions(input);
   const status: Partial<FailoverIPStatus> = {
     assignedNode: memory.assignedNode,
     desiredNode: decision.target,

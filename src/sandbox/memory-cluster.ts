@@ -1,4 +1,6 @@
+import { kubeReason } from '../core/kube-reason.js';
 import type { FailoverIPObject, FailoverIPStatus, NodeFacts, PodSelector } from '../core/model.js';
+import type { Reason } from '../core/reasons.js';
 import type { ClusterChange, ClusterView, ClusterWriter, EventType, Leadership } from '../ports/cluster.js';
 
 export interface RecordedEvent {
@@ -84,8 +86,9 @@ export class MemoryCluster implements ClusterView, ClusterWriter {
     this.#fips.set(`${namespace}/${name}`, { ...fip, status: { ...fip.status, ...status } });
   }
 
-  async recordEvent(fip: { namespace: string; name: string }, type: EventType, reason: string, message: string): Promise<void> {
-    this.events.push({ namespace: fip.namespace, name: fip.name, type, reason, message, at: this.now() });
+  /** As the Kubernetes adapter: the Event carries the reason's CamelCase form. */
+  async recordEvent(fip: { namespace: string; name: string }, type: EventType, reason: Reason, message: string): Promise<void> {
+    this.events.push({ namespace: fip.namespace, name: fip.name, type, reason: kubeReason(reason), message, at: this.now() });
     if (this.events.length > 500) this.events.shift();
   }
 

@@ -21,7 +21,7 @@ describe('controller loop', () => {
     expect(h.acceptedMoves()).toBe(1);
     // The run after the move settles on the new holder.
     await waitFor(() => h.fip().status.lastDecision?.reason === 'holder-healthiest', 2000, 'the settled decision');
-    expect(h.cluster.events.some((e) => e.reason === 'holder-down' && e.message.startsWith('moved to node-3'))).toBe(true);
+    expect(h.cluster.events.some((e) => e.reason === 'HolderDown' && e.message.startsWith('moved to node-3'))).toBe(true);
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toMatch(/ipshift_moves_total\{failover_ip="default\/web",reason="holder-down",result="success"\} 1/);
   });
@@ -138,7 +138,7 @@ describe('controller loop', () => {
     await waitFor(() => h.fip().status.lastDecision?.outcome === 'no-eligible-node', 2000, 'no-eligible-node');
     expect(h.acceptedMoves()).toBe(0);
     expect(h.fip().status.assignedNode).toBe('node-1');
-    expect(h.cluster.events.some((e) => e.type === 'Warning' && e.reason === 'holder-down')).toBe(true);
+    expect(h.cluster.events.some((e) => e.type === 'Warning' && e.reason === 'HolderDown')).toBe(true);
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toMatch(/ipshift_decisions_total\{failover_ip="default\/web",outcome="no-eligible-node",reason="holder-down"\} [1-9]/);
     const state = (await (await fetch(`${url}/api/v1/state`)).json()) as {

@@ -42,6 +42,6 @@ describe('controller against the fake Kubernetes API', () => {
     const status = (): Record<string, unknown> => (api.getFailoverIP('default', 'web')?.['status'] ?? {}) as Record<string, unknown>;
     await waitFor(() => status()['assignedNode'] !== 'node-1', 5000, 'status updated');
     await waitFor(() => (status()['lastDecision'] as { outcome?: string } | undefined)?.outcome === 'keep', 5000, 'the settled decision in status');
-    expect(api.events('default').some((e) => e['reason'] === 'holder-down')).toBe(true);
+    expect(api.events('default').some((e) => e['reason'] === 'HolderDown')).toBe(true);
   });
 });

@@ -78,7 +78,7 @@ const BINDINGS: Readonly<Record<string, readonly [string, readonly string[]]>> =
   'ClusterRoleBinding/ipshift-controller': ['ClusterRole/ipshift-controller', ['ServiceAccount ipshift/ipshift-controller']],
   'RoleBinding/ipshift-controller-leader-election': ['Role/ipshift-controller-leader-election', ['ServiceAccount ipshift/ipshift-controller']],
   'RoleBinding/ipshift-controller-failoverip-namespace': ['ClusterRole/ipshift-controller-failoverip-namespace', ['ServiceAccount ipshift/ipshift-controller']],
-  'ClusterRoleBinding/ipshift-agent': ['ClusterRole/ipshift-agent', ['ServiceAccount ipshift/ipshift-agent']],
+  'ClusterRoleBinding/ipshift-agent': ['ClusterRole/ipshift-agent', ['ServiceAccount ipshift-agent/ipshift-agent']],
 };
 
 const CLUSTER_SCOPED = new Set([
@@ -110,18 +110,21 @@ beforeAll(async () => {
 }, 60_000);
 
 describe('kubectl kustomize deploy/', () => {
-  it('renders well-formed objects, namespaced ones in ipshift', () => {
+  it('renders well-formed objects, namespaced ones in ipshift, the agent alone in ipshift-agent', () => {
     expect(objects.length).toBeGreaterThan(10);
+    const agentObjects = new Set(['ServiceAccount/ipshift-agent', 'DaemonSet/ipshift-agent']);
     for (const o of objects) {
       expect(typeof o.apiVersion).toBe('string');
       expect(typeof o.kind).toBe('string');
       expect(typeof o.metadata?.name).toBe('string');
-      if (!CLUSTER_SCOPED.has(o.kind ?? '')) expect(`${o.kind}/${o.metadata?.name} ${o.metadata?.namespace}`).toBe(`${o.kind}/${o.metadata?.name} ipshift`);
+      const id = `${o.kind}/${o.metadata?.name}`;
+      if (!CLUSTER_SCOPED.has(o.kind ?? '')) expect(`${id} ${o.metadata?.namespace}`).toBe(`${id} ${agentObjects.has(id) ? 'ipshift-agent' : 'ipshift'}`);
     }
     const keys = objects.map((o) => `${o.kind}/${o.metadata?.namespace ?? ''}/${o.metadata?.name}`);
     expect(new Set(keys).size).toBe(keys.length);
     for (const [kind, name] of [
       ['Namespace', 'ipshift'],
+      ['Namespace', 'ipshift-agent'],
       ['CustomResourceDefinition', 'failoverips.ipshift.dev'],
       ['ServiceAccount', 'ipshift-controller'],
       ['ServiceAccount', 'ipshift-agent'],
@@ -221,6 +224,90 @@ describe('kubectl kustomize deploy/', () => {
   });
 });
 
+/**
+ * The restricted Pod Security Standard (Kubernetes docs, "Pod Security Standards"), the checks
+ * a pod spec can fail: what `pod-security.kubernetes.io/enforce: restricted` would refuse.
+ */
+function restrictedViolations(pod: unknown): string[] {
+  const out: string[] = [];
+  const spec = at(pod, 'spec');
+  for (const key of ['hostNetwork', 'hostPID', 'hostIPC']) if (at(spec, key) === true) out.push(key);
+  const allowedVolumes = ['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret'];
+  for (const volume of (at(spec, 'volumes') as unknown[]) ?? [])
+    for (const key of Object.keys(volume as object)) if (key !== 'name' && !allowedVolumes.includes(key)) out.push(`volume ${key}`);
+  const podContext = at(spec, 'securityContext');
+  const containers = [...((at(spec, 'initContainers') as unknown[]) ?? []), ...((at(spec, 'containers') as unknown[]) ?? [])];
+  for (const c of containers) {
+    const ctx = at(c, 'securityContext');
+    const name = String(at(c, 'name'));
+    if (at(ctx, 'privileged') === true) out.push(`${name}: privileged`);
+    if (at(ctx, 'allowPrivilegeEscalation') !== false) out.push(`${name}: allowPrivilegeEscalation not false`);
+    if ((at(ctx, 'runAsNonRoot') ?? at(podContext, 'runAsNonRoot')) !== true) out.push(`${name}: runAsNonRoot not true`);
+    if ((at(ctx, 'runAsUser') ?? at(podContext, 'runAsUser')) === 0) out.push(`${name}: runAsUser 0`);
+    const seccomp = at(ctx, 'seccompProfile', 'type') ?? at(podContext, 'seccompProfile', 'type');
+    if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost') out.push(`${name}: seccompProfile ${String(seccomp)}`);
+    const caps = at(ctx, 'capabilities');
+    if (!((at(caps, 'drop') as string[] | undefined) ?? []).includes('ALL')) out.push(`${name}: capabilities not dropping ALL`);
+    for (const cap of (at(caps, 'add') as string[] | undefined) ?? []) if (cap !== 'NET_BIND_SERVICE') out.push(`${name}: adds ${cap}`);
+    for (const port of (at(c, 'ports') as unknown[]) ?? []) if (at(port, 'hostPort') !== undefined) out.push(`${name}: hostPort`);
+  }
+  return out;
+}
+
+describe('Pod Security: the controller out of the privileged namespace', () => {
+  const level = (ns: string): string | undefined => find(objects, 'Namespace', ns).metadata?.labels?.['pod-security.kubernetes.io/enforce'];
+  const workloads = (): Obj[] => objects.filter((o) => ['Deployment', 'DaemonSet', 'StatefulSet', 'Job', 'CronJob', 'Pod'].includes(o.kind ?? ''));
+
+  it('enforces restricted in ipshift, and every pod there meets it', () => {
+    expect(level('ipshift')).toBe('restricted');
+    const there = workloads().filter((w) => w.metadata?.namespace === 'ipshift');
+    expect(there.map((w) => `${w.kind}/${w.metadata?.name}`)).toEqual(['Deployment/ipshift-controller']);
+    for (const w of there)
+      expect(`${w.kind}/${w.metadata?.name}: ${restrictedViolations(at(w, 'spec', 'template')).join(', ')}`).toBe(`${w.kind}/${w.metadata?.name}: `);
+  });
+
+  it('keeps privileged to ipshift-agent, which holds only the agent (hostNetwork, NET_ADMIN)', () => {
+    expect(level('ipshift-agent')).toBe('privileged');
+    const there = workloads().filter((w) => w.metadata?.namespace === 'ipshift-agent');
+    expect(there.map((w) => `${w.kind}/${w.metadata?.name}`)).toEqual(['DaemonSet/ipshift-agent']);
+    // The checker can fail: the agent breaks restricted, which is why it lives apart.
+    expect(restrictedViolations(at(there[0], 'spec', 'template'))).toEqual(expect.arrayContaining(['hostNetwork', 'agent: adds NET_ADMIN']));
+    const podMonitor = find(objects, 'PodMonitor', 'ipshift-agent');
+    expect(at(podMonitor, 'spec', 'namespaceSelector', 'matchNames')).toEqual(['ipshift-agent']);
+  });
+});
+
+describe('the Alertmanager URL is a setting of the install', () => {
+  const configMapOf = (rendered: Obj[]): Obj => {
+    const container = at(find(rendered, 'Deployment', 'ipshift-controller'), 'spec', 'template', 'spec', 'containers', 0);
+    const name = String(at(container, 'envFrom', 0, 'configMapRef', 'name'));
+    expect(((at(container, 'env') as unknown[]) ?? []).map((e) => at(e, 'name'))).not.toContain('IPSHIFT_ALERTMANAGER_URL');
+    return find(rendered, 'ConfigMap', name);
+  };
+
+  it('comes from the ipshift-controller-settings ConfigMap, empty by default, and names no namespace of its own', () => {
+    expect(at(configMapOf(objects), 'data')).toMatchObject({ IPSHIFT_ALERTMANAGER_URL: '' });
+    expect(JSON.stringify(find(objects, 'Deployment', 'ipshift-controller'))).not.toContain('.svc:9093');
+  });
+
+  it("is set from a kustomization of the user's own, and the controller pods follow the change", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ipshift-kustomize-'));
+    try {
+      const url = 'http://alertmanager-operated.observability.svc:9093';
+      await writeFile(
+        join(dir, 'kustomization.yaml'),
+        `resources:\n  - ${relative(dir, DEPLOY)}\nconfigMapGenerator:\n  - name: ipshift-controller-settings\n    namespace: ipshift\n    behavior: merge\n    literals:\n      - IPSHIFT_ALERTMANAGER_URL=${url}\n`,
+      );
+      const rendered = await render(dir);
+      const configMap = configMapOf(rendered);
+      expect(at(configMap, 'data', 'IPSHIFT_ALERTMANAGER_URL')).toBe(url);
+      expect(configMap.metadata?.name).not.toBe(configMapOf(objects).metadata?.name);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
 describe('a default kube-prometheus-stack selects every monitoring object', () => {
   // kube-prometheus-stack's Prometheus selects ServiceMonitors, PodMonitors and PrometheusRules by
   // `release: <Helm release>`; an object without it is silently never scraped or loaded.
@@ -267,7 +354,7 @@ describe('FailoverIP CRD', () => {
     const columns = (at(version(), 'additionalPrinterColumns') as unknown[])
       .filter((c) => at(c, 'priority') === undefined)
       .map((c) => String(at(c, 'name')).toUpperCase());
-    expect(columns).toEqual(['ADDRESSES', 'NODE', 'ROUTED', 'REASON', 'AGE']);
+    expect(columns).toEqual(['ADDRESSES', 'NODE', 'READY', 'ROUTED', 'REASON', 'AGE']);
   });
 
   it('rejects bad input: addresses, provider type, secretRef, durations, selectors', () => {
