@@ -101,7 +101,13 @@ export function createApp(config: Config, parts: AppParts): App {
   };
 
   // Runs start only after start(), when every part below exists.
-  const loop: RunLoop = new RunLoop({ run: (signalAt) => reconciler.runOnce(signalAt), now: () => clock.now(), logger, debounceMs: 2 });
+  const loop: RunLoop = new RunLoop({
+    run: (signalAt) => reconciler.runOnce(signalAt),
+    now: () => clock.now(),
+    logger,
+    debounceMs: 2,
+    background: () => reconciler.readsSettled(),
+  });
   const store = new AlertStore({
     clock,
     logger: logger.child({ component: 'alerts' }),
