@@ -27,6 +27,13 @@ export interface AddAddressOptions {
 }
 
 /**
+ * One look at the node's own public path: an ARP request for the IPv4 default gateway on the
+ * default route's interface. `unknown`: no default route, no arping, or the check itself failed.
+ */
+export type GatewayCheck =
+  { readonly kind: 'reachable' | 'unreachable'; readonly iface: string; readonly gateway: string } | { readonly kind: 'unknown'; readonly detail: string };
+
+/**
  * The node's network interfaces as the agent sees them. Every method rejects only with an
  * IpshiftError (code `exists` when an address is already there, `permission` without
  * NET_ADMIN, `ip-missing` without iproute2).
@@ -42,4 +49,6 @@ export interface IpLink {
    * address now lives. Best effort: never rejects.
    */
   announce?(iface: string, cidr: string): Promise<void>;
+  /** The uplink check (uplink-monitor.ts): never rejects. */
+  checkGateway?(): Promise<GatewayCheck>;
 }

@@ -5,7 +5,7 @@ import { terminalError, transientError, type IpshiftError } from '../src/errors.
 import type { Logger } from '../src/ports/logger.js';
 import { canonicalAddress, parseCidr } from '../src/core/address.js';
 import { normaliseMac } from './eui64.js';
-import type { AddAddressOptions, Iface, IfaceAddress, IpLink } from './ip-link.js';
+import type { AddAddressOptions, GatewayCheck, Iface, IfaceAddress, IpLink } from './ip-link.js';
 
 export interface Iproute2LinkOptions {
   /** Run every command inside this network namespace (`ip netns exec <ns> ...`); tests only. */
@@ -167,9 +167,43 @@ export class Iproute2Link implements IpLink {
     }
   }
 
+  /**
+   * One ARP request for the IPv4 default gateway, answered within a second or not: arping
+   * exits 0 on a reply and non-zero without one (both flavours).
+   */
+  async checkGateway(): Promise<GatewayCheck> {
+    let route: { gateway?: unknown; dev?: unknown } | undefined;
+    try {
+      const { stdout } = await this.run(this.ipBinary(), ['-4', '-j', 'route', 'show', 'default']);
+      route = (JSON.parse(stdout) as Array<{ gateway?: unknown; dev?: unknown }>).find((r) => typeof r.gateway === 'string' && typeof r.dev === 'string');
+    } catch (error) {
+      return { kind: 'unknown', detail: `cannot read the default route: ${(error as Error).message}` };
+    }
+    if (route === undefined) return { kind: 'unknown', detail: 'no IPv4 default gateway' };
+    const iface = route.dev as string;
+    const gateway = route.gateway as string;
+    const path = await this.findBinary('arping');
+    if (path === null) return { kind: 'unknown', detail: 'arping not installed' };
+    const flag = (await this.arpingFlavour(path)) === 'habets' ? '-i' : '-I';
+    try {
+      await this.run(path, ['-q', '-c', '1', '-w', '1', flag, iface, gateway]);
+      return { kind: 'reachable', iface, gateway };
+    } catch (error) {
+      if (error instanceof CommandFailure && typeof error.code === 'number') return { kind: 'unreachable', iface, gateway };
+      return { kind: 'unknown', detail: `arping failed: ${(error as Error).message}` };
+    }
+  }
+
   private async arpingCommand(iface: string, address: string): Promise<AnnounceCommand> {
     const path = await this.findBinary('arping');
     if (path === null) return { skip: 'arping not installed' };
+    return (await this.arpingFlavour(path)) === 'habets'
+      ? { path, args: ['-q', '-U', '-c', '1', '-w', '1', '-i', iface, address] }
+      : { path, args: ['-q', '-U', '-c', '1', '-I', iface, address] };
+  }
+
+  /** Debian's `arping` (Habets) and `iputils-arping` differ in the interface flag: asked once. */
+  private arpingFlavour(path: string): Promise<'habets' | 'iputils'> {
     let flavour = this.arpingFlavours.get(path);
     if (flavour === undefined) {
       flavour = this.run(path, ['--help']).then(
@@ -178,9 +212,7 @@ export class Iproute2Link implements IpLink {
       );
       this.arpingFlavours.set(path, flavour);
     }
-    return (await flavour) === 'habets'
-      ? { path, args: ['-q', '-U', '-c', '1', '-w', '1', '-i', iface, address] }
-      : { path, args: ['-q', '-U', '-c', '1', '-I', iface, address] };
+    return flavour;
   }
 
   private async ipv6AnnounceCommand(iface: string, address: string): Promise<AnnounceCommand> {

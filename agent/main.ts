@@ -6,6 +6,7 @@ import type { Logger } from '../src/ports/logger.js';
 import { NodeAgent } from './agent.js';
 import { startAgentHttp } from './agent-http.js';
 import { readBootId, startIdentityResponder, type IdentityResponder } from './identity-responder.js';
+import { UplinkMonitor } from './uplink-monitor.js';
 import type { AgentRuntimeOptions } from './agent-options.js';
 import { Iproute2Link } from './iproute2-link.js';
 import type { IpLink } from './ip-link.js';
@@ -76,12 +77,22 @@ export async function runAgent(options: AgentRuntimeOptions, deps: RunAgentDeps)
     await http.close();
     throw error;
   }
+  const checkGateway = link.checkGateway?.bind(link);
+  const uplink =
+    checkGateway === undefined || options.uplinkIntervalMs === 0
+      ? null
+      : new UplinkMonitor(
+          { intervalMs: options.uplinkIntervalMs, failures: options.uplinkFailures },
+          { check: checkGateway, metrics, logger: logger.child({ component: 'uplink' }), clock },
+        );
+  uplink?.start();
   logger.info('agent started', {
     node: options.nodeName,
     mode: options.mode,
     port: http.port,
     probePort: responder?.port ?? null,
     stateDir: options.stateDir,
+    uplinkCheck: uplink !== null,
     fallbackInterface: options.fallbackInterface ?? null,
   });
   return {
@@ -90,6 +101,7 @@ export async function runAgent(options: AgentRuntimeOptions, deps: RunAgentDeps)
     agent,
     registry,
     stop: async () => {
+      await uplink?.stop();
       await agent.stop();
       await responder?.close();
       await http.close();

@@ -36,6 +36,8 @@ export interface AppParts {
   readonly extraRoutes?: Router;
   /** ipshift's own probe of the holders; without one (sandbox, most tests) no node is ever `unresponsive`. */
   readonly probe?: Probe;
+  /** False until the cluster view holds its first full lists; readiness waits for it. Default: always true. */
+  readonly synced?: () => boolean;
   /** Periodic full reconcile, besides every signal (ms). Default 30 s. */
   readonly pollIntervalMs?: number;
 }
@@ -101,7 +103,13 @@ export function createApp(config: Config, parts: AppParts): App {
   };
 
   // Runs start only after start(), when every part below exists.
-  const loop: RunLoop = new RunLoop({ run: (signalAt) => reconciler.runOnce(signalAt), now: () => clock.now(), logger, debounceMs: 2 });
+  const loop: RunLoop = new RunLoop({
+    run: (signalAt) => reconciler.runOnce(signalAt),
+    now: () => clock.now(),
+    logger,
+    debounceMs: 2,
+    background: () => reconciler.readsSettled(),
+  });
   const store = new AlertStore({
     clock,
     logger: logger.child({ component: 'alerts' }),
@@ -183,7 +191,7 @@ export function createApp(config: Config, parts: AppParts): App {
 
   const http = createServer({
     registry: metrics.registry,
-    ready: () => reconciler.snapshot().at !== null,
+    ready: () => (parts.synced?.() ?? true) && reconciler.snapshot().at !== null,
     state: {
       snapshot: () => reconciler.snapshot(),
       alerts: (now) => store.classified(now),

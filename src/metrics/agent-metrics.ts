@@ -25,6 +25,8 @@ export interface AgentMetrics {
   setAddresses(addresses: readonly AddressPresence[]): void;
   error(operation: AgentOperation): void;
   syncFinished(nowMs: number): void;
+  /** The uplink check (agent/uplink-monitor.ts); null: it cannot run, no series. */
+  uplink(state: { readonly iface: string; readonly gateway: string; readonly up: boolean } | null): void;
 }
 
 export function createAgentMetrics(registry: Registry): AgentMetrics {
@@ -46,6 +48,12 @@ export function createAgentMetrics(registry: Registry): AgentMetrics {
     help: 'Unix time of the last completed sync of the node interface with the FailoverIPs.',
     registers,
   });
+  const uplink = new Gauge({
+    name: 'ipshift_agent_uplink_up',
+    help: "The node's own public path: 1 while its IPv4 default gateway answers ARP, 0 after IPSHIFT_AGENT_UPLINK_FAILURES unanswered checks in a row. No series while the check cannot run (no default route, no arping). Feeds the IpshiftNodeUplinkDown signal.",
+    labelNames: ['interface', 'gateway'] as const,
+    registers,
+  });
   // Zeros from the start, so rate() and the dashboard see a series before the first failure.
   for (const operation of AGENT_OPERATIONS) errors.inc({ operation }, 0);
 
@@ -59,6 +67,10 @@ export function createAgentMetrics(registry: Registry): AgentMetrics {
     },
     syncFinished(nowMs) {
       lastSync.set(nowMs / 1000);
+    },
+    uplink(state) {
+      uplink.reset();
+      if (state !== null) uplink.set({ interface: state.iface, gateway: state.gateway }, state.up ? 1 : 0);
     },
   };
 }

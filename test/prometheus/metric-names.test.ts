@@ -5,7 +5,7 @@ import { alertRules, committedDashboard, dashboardQueries, referencedLabels, ref
 const EXTERNAL_METRICS: Readonly<Record<string, readonly string[]>> = {
   kube_node_status_condition: ['node', 'condition', 'status'],
   up: [],
-  probe_success: ['failover_ip'],
+  probe_success: ['failover_ip', 'vantage'],
 };
 /** Labels that come from the scrape target or the setup, not from the metric itself. */
 const TARGET_LABELS = ['cluster', 'job', 'instance', 'namespace', 'pod'];

@@ -23,6 +23,7 @@ const EXPECTED_NODE: Readonly<Record<string, string>> = {
   IpshiftNodeNotReady: 'node-a',
   IpshiftNodeExporterDown: 'node-b',
   IpshiftFailoverIPProbeFailed: 'node-b',
+  IpshiftNodeUplinkDown: 'node-b',
   IpshiftFailoverAddressMissing: 'node-b',
 };
 
