@@ -114,6 +114,14 @@ export const SETTINGS = {
     '`none` accepts unauthenticated webhooks on purpose (outside the sandbox).',
     oneOf('required', 'none'),
   ),
+  stateAuth: setting(
+    'IPSHIFT_STATE_AUTH',
+    'stateAuth',
+    'none' as 'none' | 'webhook',
+    'none',
+    '`webhook`: `GET /api/v1/state` and the status page ask for the webhook credentials.',
+    oneOf('none', 'webhook'),
+  ),
   webhookBodyLimitBytes: setting(
     'IPSHIFT_WEBHOOK_BODY_LIMIT_BYTES',
     'webhookBodyLimitBytes',
@@ -177,7 +185,7 @@ export const SETTINGS = {
     'watchdogTimeoutSeconds',
     600,
     '600',
-    'How long the watchdog alert may be missing before the view is stale.',
+    'How long the watchdog alert may be missing, or (with IPSHIFT_ALERTMANAGER_URL) the API sync may keep failing, before the view is stale.',
     int(1, 86400),
   ),
   alertMaxAgeSeconds: setting(
