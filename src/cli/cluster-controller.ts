@@ -87,6 +87,8 @@ export async function startClusterController(config: Config, logger: Logger, ver
     version,
     metrics,
     probe: tcpProbe,
+    // The Deployment's pod labels (deploy/controller/deployment.yaml): where the other replicas run.
+    controllerPods: { namespace, matchLabels: { 'app.kubernetes.io/name': 'ipshift', 'app.kubernetes.io/component': 'controller' } },
   });
   await kube.start();
   elector.start();

@@ -82,6 +82,11 @@ export class Reconciler {
     return this.#snapshot;
   }
 
+  /** A move is in flight (the leader never hands over in the middle of one). */
+  moving(): boolean {
+    return this.#inFlight.size > 0;
+  }
+
   /** Resolves once every move in flight has finished (graceful shutdown, tests). */
   async drain(): Promise<void> {
     while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
