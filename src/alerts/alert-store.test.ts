@@ -219,15 +219,26 @@ describe('AlertStore', () => {
   describe('mapping through the core (alertNode + classifyAlert, default policy)', () => {
     it.each([
       ['label node', { alertname: 'KubeNodeNotReady', node: 'node-1' }, 'node-1', 'down'],
-      ['instance with port, by address', { alertname: 'NodeFilesystemAlmostFull', severity: 'warning', instance: '10.0.0.2:9100' }, 'node-2', 'degraded'],
-      ['instance with port, by name', { alertname: 'NodeHighLoad', severity: 'warning', instance: 'node-1:9100' }, 'node-1', 'degraded'],
-      ['bracketed IPv6 instance [::1]:9100', { alertname: 'NodeDown', severity: 'critical', instance: '[::1]:9100' }, 'node-3', 'down'],
-      ['IPv6 instance [2001:db8::2]:9100', { alertname: 'NodeDown', severity: 'critical', instance: '[2001:db8::2]:9100' }, 'node-2', 'down'],
+      ['instance with port, by address', { alertname: 'NodeFilesystemSpaceFillingUp', severity: 'warning', instance: '10.0.0.2:9100' }, 'node-2', 'degraded'],
+      ['instance with port, by name', { alertname: 'NodeMemoryHighUtilization', severity: 'warning', instance: 'node-1:9100' }, 'node-1', 'degraded'],
+      ['bracketed IPv6 instance [::1]:9100', { alertname: 'NodeFilesystemAlmostOutOfSpace', severity: 'critical', instance: '[::1]:9100' }, 'node-3', 'down'],
+      [
+        'IPv6 instance [2001:db8::2]:9100',
+        { alertname: 'NodeFilesystemAlmostOutOfSpace', severity: 'critical', instance: '[2001:db8::2]:9100' },
+        'node-2',
+        'down',
+      ],
       [
         'kube-state-metrics instance excluded',
-        { alertname: 'KubePodCrashLooping', severity: 'warning', job: 'kube-state-metrics', instance: '10.0.0.1:8080' },
+        { alertname: 'NodeMemoryHighUtilization', severity: 'warning', job: 'kube-state-metrics', instance: '10.0.0.1:8080' },
         null,
         'degraded',
+      ],
+      [
+        "a tenant's critical alert on a node's address: ignored",
+        { alertname: 'CheckoutDown', severity: 'critical', instance: '10.0.0.1:8080' },
+        'node-1',
+        'ignore',
       ],
       ['unknown node name', { alertname: 'KubeNodeNotReady', node: 'elsewhere' }, null, 'down'],
     ])('%s', (_name, labels, node, cls) => {
@@ -240,26 +251,27 @@ describe('AlertStore', () => {
       const { store, registry } = makeStore();
       store.ingestWebhook(
         build([
-          { fingerprint: 'a', labels: { alertname: 'KubePodCrashLooping', severity: 'warning', job: 'kube-state-metrics', instance: '10.0.0.1:8080' } },
-          { fingerprint: 'b', labels: { alertname: 'KubePodCrashLooping', severity: 'warning', pod: 'x' } },
-          { fingerprint: 'c', labels: { alertname: 'TargetDown', severity: 'critical' } },
+          { fingerprint: 'a', labels: { alertname: 'NodeMemoryHighUtilization', severity: 'warning', job: 'kube-state-metrics', instance: '10.0.0.1:8080' } },
+          { fingerprint: 'b', labels: { alertname: 'NodeMemoryHighUtilization', severity: 'warning', pod: 'x' } },
+          { fingerprint: 'c', labels: { alertname: 'KubeNodeUnreachable', node: 'gone' } },
           { fingerprint: 'd', labels: { alertname: 'KubeNodeNotReady', node: 'node-1' } },
         ]),
         T0,
       );
       expect(store.unmapped(T0)).toEqual([
-        { alertname: 'KubePodCrashLooping', count: 2 },
-        { alertname: 'TargetDown', count: 1 },
+        { alertname: 'NodeMemoryHighUtilization', count: 2 },
+        { alertname: 'KubeNodeUnreachable', count: 1 },
       ]);
       expect(store.active(T0)).toHaveLength(4);
-      expect(await metricValue(registry, 'ipshift_alerts_unmapped_total', { alertname: 'KubePodCrashLooping' })).toBe(2);
+      expect(await metricValue(registry, 'ipshift_alerts_unmapped_total', { alertname: 'NodeMemoryHighUtilization' })).toBe(2);
       // Duplicates do not count again.
-      store.ingestWebhook(build([{ fingerprint: 'c', labels: { alertname: 'TargetDown', severity: 'critical' } }]), T0 + 1);
-      expect(await metricValue(registry, 'ipshift_alerts_unmapped_total', { alertname: 'TargetDown' })).toBe(1);
+      store.ingestWebhook(build([{ fingerprint: 'c', labels: { alertname: 'KubeNodeUnreachable', node: 'gone' } }]), T0 + 1);
+      expect(await metricValue(registry, 'ipshift_alerts_unmapped_total', { alertname: 'KubeNodeUnreachable' })).toBe(1);
     });
 
     it('bounds the unmapped alertname label: names past the cap fold into "other"', async () => {
-      const { store, registry } = makeStore();
+      // A policy that counts every alert, none of them naming a node.
+      const { store, registry } = makeStore({ resolveAlert: () => ({ node: null, cls: 'degraded' }) });
       const alerts = Array.from({ length: 60 }, (_, i) => ({ fingerprint: `u${i}`, labels: { alertname: `Noise${i}`, severity: 'warning' } }));
       store.ingestWebhook(build(alerts), T0);
       const metric = await registry.getSingleMetric('ipshift_alerts_unmapped_total')?.get();

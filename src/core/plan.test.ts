@@ -51,14 +51,14 @@ describe('planPass', () => {
       nodes,
       alerts: [
         { fingerprint: 'f1', labels: { alertname: 'KubeNodeNotReady', node: 'a', severity: 'critical' } },
-        { fingerprint: 'f2', labels: { alertname: 'NodeHot', instance: '10.0.0.1:9100', severity: 'warning' } },
-        { fingerprint: 'f3', labels: { alertname: 'Lost', node: 'nowhere', severity: 'critical' } },
+        { fingerprint: 'f2', labels: { alertname: 'NodeMemoryHighUtilization', instance: '10.0.0.1:9100', severity: 'warning' } },
+        { fingerprint: 'f3', labels: { alertname: 'KubeNodeUnreachable', node: 'nowhere', severity: 'critical' } },
         { fingerprint: 'f4', labels: { alertname: 'Watchdog', severity: 'none' } },
       ],
       policy,
       failoverIPs: [fip('ns/web', { assignedNode: 'a' })],
     });
-    expect(result.unmapped).toEqual([{ fingerprint: 'f3', alertname: 'Lost', cls: 'down' }]);
+    expect(result.unmapped).toEqual([{ fingerprint: 'f3', alertname: 'KubeNodeUnreachable', cls: 'down' }]);
     expect(result.nodes.get('a')?.issues).toEqual(['alert-down', 'alert-degraded']);
     expect(result.plans[0]?.decision).toMatchObject({ outcome: 'move', reason: 'holder-down', target: 'b' });
   });
@@ -79,7 +79,7 @@ describe('planPass', () => {
   });
 
   it('alert facts remembered between passes follow a new node list and a new policy', () => {
-    const labels = { alertname: 'NodeDown', instance: '10.0.0.1:9100', severity: 'critical' };
+    const labels = { alertname: 'NodeFilesystemAlmostOutOfSpace', instance: '10.0.0.1:9100', severity: 'critical' };
     const alerts = [{ fingerprint: 'f', labels }];
     const before = [nodeFacts('a', { addresses: ['10.0.0.1'] }), nodeFacts('b', { addresses: ['10.0.0.2'] })];
     expect(planPass({ now: NOW, nodes: before, alerts, policy, failoverIPs: [] }).nodes.get('a')?.issues).toEqual(['alert-down']);

@@ -31,6 +31,17 @@ const EXAMPLE = 'deploy/monitoring/alertmanager.example.yml';
 
 const NODE_SIGNAL = { alertname: 'IpshiftNodeNotReady', ipshift_class: 'down', severity: 'none', node: 'node-a' };
 const NODE_ALERT = { alertname: 'KubeNodeNotReady', severity: 'warning', node: 'node-a' };
+/** An application's own alert that happens to name a node's address. */
+const TENANT_ALERT = { alertname: 'CheckoutDown', severity: 'critical', instance: '10.0.0.1:8080', namespace: 'shop' };
+/** Alerts the default policy trusts, and the Watchdog. */
+const TRUSTED = [
+  'KubeNodeNotReady',
+  'KubeNodeUnreachable',
+  'KubeNodeReadinessFlapping',
+  'NodeFilesystemAlmostOutOfSpace',
+  'NodeMemoryHighUtilization',
+  'Watchdog',
+];
 
 describe('alertmanager.yml example', () => {
   it('passes amtool check-config', async () => {
@@ -42,6 +53,12 @@ describe('alertmanager.yml example', () => {
   it('sends node signals to ipshift only, and node alerts to ipshift and on to the other routes', async () => {
     expect(await receivers(EXAMPLE, NODE_SIGNAL)).toEqual(['ipshift']);
     expect(await receivers(EXAMPLE, NODE_ALERT)).toEqual(['ipshift', 'default']);
+  });
+
+  it("routes the node-health alerts to ipshift, and never an application's alert", async () => {
+    for (const alertname of TRUSTED)
+      expect([alertname, await receivers(EXAMPLE, { alertname, severity: 'warning', node: 'node-a' })]).toEqual([alertname, ['ipshift', 'default']]);
+    expect(await receivers(EXAMPLE, TENANT_ALERT)).toEqual(['default']);
   });
 
   it('authenticates with a bearer token read from a file', () => {
@@ -94,12 +111,19 @@ interface AlertmanagerConfig {
 function renderLikeOperator(resource: AlertmanagerConfig, namespace: string, strategy: 'OnNamespace' | 'None'): unknown {
   const prefix = (receiver: string): string => `${namespace}/${resource.metadata.name}/${receiver}`;
   const route: Record<string, unknown> = { continue: true };
+  const matchers: string[] = [];
   for (const [key, value] of Object.entries(resource.spec.route)) {
+    if (key === 'matchers') {
+      for (const m of value as Array<{ name: string; value: string; matchType?: string }>)
+        matchers.push(`${m.name}${m.matchType ?? '='}${JSON.stringify(m.value)}`);
+      continue;
+    }
     const target = ROUTE_FIELDS[key];
     if (target === undefined) throw new Error(`route field ${key} is not handled by this test`);
     route[target] = key === 'receiver' ? prefix(String(value)) : value;
   }
-  if (strategy === 'OnNamespace') route['matchers'] = [`namespace="${namespace}"`];
+  if (strategy === 'OnNamespace') matchers.push(`namespace="${namespace}"`);
+  if (matchers.length > 0) route['matchers'] = matchers;
   const receivers = resource.spec.receivers.map((receiver) => ({
     name: prefix(receiver.name),
     webhook_configs: (receiver.webhookConfigs ?? []).map((webhook) => {
@@ -156,5 +180,32 @@ describe('AlertmanagerConfig', () => {
     expect(await receivers(write('OnNamespace'), { ...NODE_ALERT, namespace })).toEqual([receiver]);
     expect(await receivers(write('None'), NODE_SIGNAL)).toEqual([receiver]);
     expect(await receivers(write('None'), NODE_ALERT)).toEqual([receiver]);
+  });
+
+  it("routes the node-health alerts to ipshift, and never an application's alert", async () => {
+    const receiver = `${namespace}/ipshift/ipshift`;
+    for (const alertname of TRUSTED)
+      expect([alertname, await receivers(write('None'), { alertname, severity: 'warning', node: 'node-a' })]).toEqual([alertname, [receiver]]);
+    expect(await receivers(write('None'), TENANT_ALERT)).toEqual(['null']);
+    expect(await receivers(write('OnNamespace'), { ...TENANT_ALERT, namespace })).toEqual(['null']);
+  });
+});
+
+describe("the controller's receiver filter for the API sync", () => {
+  const deployment = readYaml<{ spec: { template: { spec: { containers: Array<{ env: Array<{ name: string; value?: string }> }> } } } }>(
+    'deploy/controller/deployment.yaml',
+  );
+  const filter = deployment.spec.template.spec.containers[0]?.env.find((e) => e.name === 'IPSHIFT_ALERTMANAGER_RECEIVER')?.value ?? '';
+  // Alertmanager anchors the receiver regex, as here.
+  const matches = (name: string): boolean => new RegExp(`^(?:${filter})$`).test(name);
+  const namespace = readYaml<{ namespace: string }>('deploy/monitoring/kustomization.yaml').namespace;
+
+  it("is set, and selects exactly ipshift's receiver in both shipped Alertmanager configurations", () => {
+    expect(filter).not.toBe('');
+    expect(matches(`${namespace}/ipshift/ipshift`)).toBe(true);
+    const example = readYaml<{ receivers: Array<{ name: string; webhook_configs?: unknown[] }> }>(EXAMPLE);
+    for (const receiver of example.receivers) expect([receiver.name, matches(receiver.name)]).toEqual([receiver.name, receiver.webhook_configs !== undefined]);
+    // Another namespace's AlertmanagerConfig of the same name is not ipshift's.
+    expect(matches('shop/ipshift/ipshift')).toBe(false);
   });
 });
