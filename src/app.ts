@@ -116,6 +116,7 @@ export function createApp(config: Config, parts: AppParts): App {
     now: () => clock.now(),
     logger,
     debounceMs: 2,
+    background: () => reconciler.readsSettled(),
   });
   const store = new AlertStore({
     clock,

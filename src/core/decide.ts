@@ -1,3 +1,4 @@
+import { nextMoveAllowedAt } from './cooldown.js';
 import type { Candidate } from './eligibility.js';
 import { issuesOf, tierOf } from './health.js';
 import type { Outcome, Reason } from './reasons.js';
@@ -26,7 +27,7 @@ export interface DecisionInput {
   /** The ipshift.dev/move-to annotation, if present. */
   readonly moveTo: string | null;
   readonly lastMoveAt: number | null;
-  /** A provider-imposed block (rate limit retry-after, persisted nextMoveAllowedAt). */
+  /** A provider-imposed block (a rate limit's Retry-After); the cooldown itself comes from lastMoveAt. */
   readonly blockedUntil: number | null;
   /** Since when the holder has been degraded; null when it is not (see `degradedSince`). */
   readonly holderDegradedSince: number | null;
@@ -191,7 +192,7 @@ export function decide(input: DecisionInput): Decision {
 
 /** Applies the grace period and the cooldown to a wanted move. */
 function timed(input: DecisionInput, wanted: Wanted): Decision {
-  const cooldownEnd = Math.max(input.lastMoveAt === null ? 0 : input.lastMoveAt + input.cooldownMs, input.blockedUntil ?? 0);
+  const cooldownEnd = nextMoveAllowedAt(input.lastMoveAt, input.cooldownMs, input.blockedUntil) ?? 0;
   const cooldownEndsAt = cooldownEnd > input.now ? cooldownEnd : null;
   if (wanted.graceEndsAt !== null && input.now < wanted.graceEndsAt) {
     return {

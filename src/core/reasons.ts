@@ -28,9 +28,14 @@ export const REASONS = [
   'manual-target-ineligible',
   /** spec.paused is true. */
   'paused',
+  /**
+   * The provider routes some addresses of the FailoverIP to the holder and others elsewhere (it
+   * took a move in part, e.g. refused the second address with a rate limit): the rest follow.
+   */
+  'partial-routing',
 ] as const;
 export type Reason = (typeof REASONS)[number];
 
 /** The result of applying a move (ipshift_moves_total{result}). */
-export const MOVE_RESULTS = ['success', 'failure', 'rate-limited', 'adopted'] as const;
+export const MOVE_RESULTS = ['success', 'failure', 'rate-limited', 'adopted', 'partial'] as const;
 export type MoveResult = (typeof MOVE_RESULTS)[number];

@@ -1,12 +1,21 @@
 import type { Decision } from '../core/decide.js';
 import type { Candidate } from '../core/eligibility.js';
+import type { Routing } from '../ports/provider.js';
 
-/** What the controller remembers about one FailoverIP between runs (memory only; status persists the rest). */
+/**
+ * What the controller remembers about one FailoverIP between runs (memory only; status persists
+ * the rest). The Reconciler is its only writer: a move task reads a copy and hands back a
+ * MoveOutcome, which the Reconciler applies here (applyRouting, applyMoveOutcome).
+ */
 export interface FailoverIPMemory {
-  /** The node the provider routes to, as of `routingReadAt`; null = nowhere we know. */
+  /** The node holding the IP as of `routingReadAt` (every address, or the first one while routing is partial); null = nowhere we know. */
   assignedNode: string | null;
-  /** Raw server id the provider reports (null = not routed). */
+  /** Raw server id behind `assignedNode` (null = not routed). */
   assignedServer: string | null;
+  /** Where each address is routed, as last read. */
+  routing: readonly Routing[];
+  /** Some addresses are routed elsewhere than the first one (a move the provider took in part). */
+  partial: boolean;
   routingReadAt: number | null;
   /** When the current holder got the IP (as far as we know) and who had it before. */
   holderSince: number | null;
@@ -14,25 +23,33 @@ export interface FailoverIPMemory {
   holderDegradedSince: number | null;
   /** Backoff after failed moves (not persisted: a restart may retry sooner, within the cooldown). */
   retryNotBefore: number | null;
+  /** Until when the provider refused moves (a rate limit's Retry-After). */
+  providerBlockedUntil: number | null;
   consecutiveFailures: number;
   moveInFlight: boolean;
   lastDecision: Decision | null;
   lastDecisionAt: number | null;
+  /** The decision this replica last reported (Event) as leader; null until it leads. */
+  announced: Decision | null;
   candidates: readonly Candidate[];
 }
 
 export const freshMemory = (): FailoverIPMemory => ({
   assignedNode: null,
   assignedServer: null,
+  routing: [],
+  partial: false,
   routingReadAt: null,
   holderSince: null,
   previousHolder: null,
   holderDegradedSince: null,
   retryNotBefore: null,
+  providerBlockedUntil: null,
   consecutiveFailures: 0,
   moveInFlight: false,
   lastDecision: null,
   lastDecisionAt: null,
+  announced: null,
   candidates: [],
 });
 
@@ -45,4 +62,50 @@ export interface MoveRecord {
   readonly at: number;
   readonly durationMs: number;
   readonly message: string;
+}
+
+/** What a move task found and decided, for the Reconciler to apply. */
+export interface MoveOutcome {
+  /** The routing read last during the move (null: no read succeeded). */
+  readonly routing: readonly Routing[] | null;
+  readonly readAt: number;
+  /** True when the move failed (counts toward the backoff); false when it succeeded, was adopted or partly done. */
+  readonly failed: boolean;
+  readonly retryNotBefore: number | null;
+  readonly providerBlockedUntil: number | null;
+}
+
+export function nodeOfServer(servers: ReadonlyMap<string, string>, serverId: string | null): string | null {
+  if (serverId === null) return null;
+  for (const [node, id] of servers) if (id === serverId) return node;
+  return `server:${serverId}`;
+}
+
+/** True when the addresses are not all routed to one server. */
+export const isPartial = (routing: readonly Routing[]): boolean => routing.some((entry) => entry.serverId !== (routing[0]?.serverId ?? null));
+
+/**
+ * Records a fresh routing read. The holder is the server of the first address; when the others
+ * differ, the routing is partial and the holder change is still noted, so alerts about the IP
+ * that predate the change blame the right node.
+ */
+export function applyRouting(memory: FailoverIPMemory, routing: readonly Routing[], servers: ReadonlyMap<string, string>, at: number): void {
+  const server = routing[0]?.serverId ?? null;
+  const node = nodeOfServer(servers, server);
+  if (memory.routingReadAt !== null && node !== memory.assignedNode) {
+    memory.previousHolder = memory.assignedNode;
+    memory.holderSince = at;
+  }
+  memory.assignedServer = server;
+  memory.assignedNode = node;
+  memory.routing = routing;
+  memory.partial = isPartial(routing);
+  memory.routingReadAt = at;
+}
+
+export function applyMoveOutcome(memory: FailoverIPMemory, outcome: MoveOutcome, servers: ReadonlyMap<string, string>): void {
+  if (outcome.routing !== null) applyRouting(memory, outcome.routing, servers, outcome.readAt);
+  memory.consecutiveFailures = outcome.failed ? memory.consecutiveFailures + 1 : 0;
+  memory.retryNotBefore = outcome.retryNotBefore;
+  memory.providerBlockedUntil = outcome.providerBlockedUntil;
 }

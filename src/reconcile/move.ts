@@ -1,138 +1,229 @@
+import { nextMoveAllowedAt } from '../core/cooldown.js';
 import type { Decision } from '../core/decide.js';
-import { failoverIPKey, type FailoverIPObject } from '../core/model.js';
-import { classify } from '../errors.js';
-import type { FailoverIpProvider } from '../ports/provider.js';
+import { failoverIPKey, type FailoverIPObject, type FailoverIPStatus } from '../core/model.js';
+import type { MoveResult } from '../core/reasons.js';
+import { classify, type IpshiftError } from '../errors.js';
+import type { ControllerMetrics } from '../metrics/controller-metrics.js';
+import type { ClusterWriter } from '../ports/cluster.js';
+import type { Clock } from '../ports/clock.js';
+import type { Logger } from '../ports/logger.js';
+import type { FailoverIpProvider, Routing } from '../ports/provider.js';
 import { backoffDelayMs } from '../retry/backoff.js';
-import type { FailoverIPMemory, MoveRecord } from './failover-ip-state.js';
-import type { ReconcilerDeps } from './reconciler.js';
-import { nodeOfServer, noteHolderChange } from './reconciler.js';
+import type { RecordEvent } from './event-recorder.js';
+import { isPartial, nodeOfServer, type FailoverIPMemory, type MoveOutcome, type MoveRecord } from './failover-ip-state.js';
+
+/** What a move needs from the controller (the Reconciler's deps satisfy it). */
+export interface MoveDeps {
+  readonly writer: ClusterWriter;
+  readonly metrics: ControllerMetrics;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly random?: () => number;
+  /** Logs a failed Event write once per cause (src/reconcile/event-log.ts). */
+  readonly recordEvent: RecordEvent;
+}
 
 export interface MoveArgs {
   readonly fip: FailoverIPObject;
-  readonly memory: FailoverIPMemory;
+  /** A copy: the move reads it, the Reconciler alone writes the original (applyMoveOutcome). */
+  readonly memory: Readonly<FailoverIPMemory>;
   readonly decision: Decision;
   readonly provider: FailoverIpProvider;
   readonly servers: ReadonlyMap<string, string>;
+  /** The cooldown in force (src/core/cooldown.ts). */
+  readonly cooldownMs: number;
   /** When the signal that led here arrived: the move's duration is measured from it. */
   readonly signalAt: number;
-  readonly deps: ReconcilerDeps;
+  /** The move's deadline: every provider call of the move honours it. */
+  readonly signal?: AbortSignal;
+  readonly deps: MoveDeps;
   readonly onRecord: (record: MoveRecord) => void;
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
+const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
 /** A failed move is usually urgent (the holder is down): retry at least every minute. */
 const MOVE_BACKOFF = { baseDelayMs: 2_000, maxDelayMs: 60_000 };
+const parseTime = (value: string | null | undefined): number | null => {
+  if (value === null || value === undefined) return null;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? null : ms;
+};
 
 /**
  * One move: read the provider's routing first (someone may have moved the IP: adopt, don't
  * fight), persist the attempt and the cooldown BEFORE routing (a new leader taking over
  * mid-move sees the cooldown and does not route a second time), route (the adapter retries
- * transient faults and polls the provider's task), read back, record.
+ * transient faults, never resends a move it may have had accepted, and polls the provider's
+ * task), then read every address back. The read decides, not the route call's answer:
+ * - every address on the target: moved (a refusal after an accepted attempt is success);
+ * - some on the target: partial routing, the cooldown holds (the provider acted) and the rest
+ *   is retried when the provider allows;
+ * - none, after a clean refusal (401, 4xx, a rate limit before anything moved): the provider did
+ *   nothing, so the cooldown is given back;
+ * - none, after an uncertain failure (timeout, reset, 5xx, a task that did not finish): the
+ *   provider may still act, so the cooldown holds.
  */
-export async function moveFailoverIP(args: MoveArgs): Promise<void> {
+export async function moveFailoverIP(args: MoveArgs): Promise<MoveOutcome> {
   const { fip, memory, decision, provider, servers, deps } = args;
-  const key = failoverIPKey(fip);
   const target = decision.target;
   const serverId = target === null ? undefined : servers.get(target);
-  const log = deps.logger.child({ failoverIP: key, reason: decision.reason, node: target, provider: provider.type });
-  if (target === null || serverId === undefined) return;
+  const log = deps.logger.child({ failoverIP: failoverIPKey(fip), reason: decision.reason, node: target, provider: provider.type });
+  const unchanged: MoveOutcome = {
+    routing: null,
+    readAt: deps.clock.now(),
+    failed: false,
+    retryNotBefore: null,
+    providerBlockedUntil: memory.providerBlockedUntil,
+  };
+  if (target === null || serverId === undefined) return unchanged;
   const from = memory.assignedNode;
 
-  const before = await provider.getRouting(fip.spec.addresses).catch((error: unknown) => classify(error));
-  if (before instanceof Error) return failed(args, before, from, target, log);
+  const before = await provider.getRouting(fip.spec.addresses, args.signal).catch((error: unknown) => classify(error));
+  if (before instanceof Error) return failed(args, before, from, target, null, log);
+  const readAt = deps.clock.now();
   const currentServer = before[0]?.serverId ?? null;
-  memory.routingReadAt = deps.clock.now();
   if (currentServer !== memory.assignedServer) {
-    noteHolderChange(memory, nodeOfServer(servers, currentServer), memory.routingReadAt);
-    memory.assignedServer = currentServer;
-    memory.assignedNode = nodeOfServer(servers, currentServer);
-    log.info('the provider routes the IP elsewhere than we knew: adopting, not fighting', { holder: memory.assignedNode });
-    record(args, from, memory.assignedNode ?? '(none)', 'adopted', 'routed elsewhere by someone else: adopted');
-    return;
+    const holder = nodeOfServer(servers, currentServer);
+    log.info('the provider routes the IP elsewhere than we knew: adopting, not fighting', { holder });
+    record(args, from, holder ?? '(none)', 'adopted', 'routed elsewhere by someone else: adopted');
+    return { routing: before, readAt, failed: false, retryNotBefore: null, providerBlockedUntil: memory.providerBlockedUntil };
   }
 
   const startedAt = deps.clock.now();
-  const cooldownMs = (fip.spec.policy?.cooldownSeconds ?? provider.minMoveIntervalMs / 1000) * 1000;
-  const previousBlock = fip.status.nextMoveAllowedAt ?? null;
-  const previousMove = fip.status.lastMoveTime ?? null;
+  const previous: Partial<FailoverIPStatus> = { lastMoveTime: fip.status.lastMoveTime ?? null, nextMoveAllowedAt: fip.status.nextMoveAllowedAt ?? null };
   await deps.writer
     .patchStatus(fip.namespace, fip.name, {
       desiredNode: target,
       lastSyncAttempt: iso(startedAt),
       lastMoveTime: iso(startedAt),
-      nextMoveAllowedAt: iso(startedAt + cooldownMs),
+      nextMoveAllowedAt: iso(startedAt + args.cooldownMs),
     })
     .catch((error: unknown) => log.warn('could not persist the move attempt', { error: (error as Error).message }));
-  void deps.writer.recordEvent(fip, 'Normal', decision.reason, `moving to ${target}: ${decision.message}`).catch(() => undefined);
+  deps.recordEvent(fip, 'Normal', decision.reason, `moving to ${target}: ${decision.message}`);
   log.info('moving', { from });
 
-  try {
-    await provider.route(fip.spec.addresses, serverId);
-  } catch (error) {
-    const classified = classify(error);
-    if (classified.kind === 'transient') {
-      // The provider never took the request: give the cooldown back, back off instead.
-      await deps.writer.patchStatus(fip.namespace, fip.name, { lastMoveTime: previousMove, nextMoveAllowedAt: previousBlock }).catch(() => undefined);
-    }
-    return failed(args, classified, from, target, log);
+  const routeError = await provider.route(fip.spec.addresses, serverId, args.signal).then(
+    () => null,
+    (error: unknown) => classify(error),
+  );
+  const after = await provider.getRouting(fip.spec.addresses, args.signal).catch(() => null);
+  const end = deps.clock.now();
+  const onTarget = after === null ? (routeError === null ? fip.spec.addresses.length : 0) : after.filter((entry) => entry.serverId === serverId).length;
+
+  if (onTarget === fip.spec.addresses.length) {
+    // Every address is where we wanted it: success, whatever the route call said (a refusal of
+    // a resend after an accepted attempt, a lost answer).
+    const routing: readonly Routing[] = after ?? fip.spec.addresses.map((address) => ({ address, serverId }));
+    await deps.writer
+      // The provider counts its interval from when it took the request, which we only know lies
+      // before `end`: restarting the cooldown at `end` can never undercut it.
+      .patchStatus(fip.namespace, fip.name, {
+        assignedNode: target,
+        desiredNode: target,
+        lastSyncSuccess: iso(end),
+        lastMoveTime: iso(end),
+        nextMoveAllowedAt: iso(end + args.cooldownMs),
+      })
+      .catch((error: unknown) => log.warn('could not record the move in status', { error: (error as Error).message }));
+    deps.recordEvent(fip, 'Normal', decision.reason, `moved to ${target} in ${end - startedAt} ms`);
+    deps.metrics.setLastMove(failoverIPKey(fip), end / 1000);
+    log.info('moved', { from, durationMs: end - args.signalAt, ...(routeError === null ? {} : { afterRefusal: routeError.code }) });
+    record(args, from, target, 'success', decision.message, (end - args.signalAt) / 1000);
+    return { routing, readAt: end, failed: false, retryNotBefore: null, providerBlockedUntil: null };
   }
 
-  const after = await provider.getRouting(fip.spec.addresses).catch(() => null);
-  const routedTo = after?.[0]?.serverId ?? serverId;
-  const end = deps.clock.now();
-  noteHolderChange(memory, nodeOfServer(servers, routedTo), end);
-  memory.assignedServer = routedTo;
-  memory.assignedNode = nodeOfServer(servers, routedTo);
-  memory.routingReadAt = end;
-  memory.consecutiveFailures = 0;
-  memory.retryNotBefore = null;
-  await deps.writer
-    // The provider counts its interval from when it took the request, which we only know lies
-    // before `end`: restarting the cooldown at `end` can never undercut it.
-    .patchStatus(fip.namespace, fip.name, {
-      assignedNode: memory.assignedNode,
-      desiredNode: target,
-      lastSyncSuccess: iso(end),
-      lastMoveTime: iso(end),
-      nextMoveAllowedAt: iso(end + cooldownMs),
-    })
-    .catch((error: unknown) => log.warn('could not record the move in status', { error: (error as Error).message }));
-  void deps.writer.recordEvent(fip, 'Normal', decision.reason, `moved to ${target} in ${end - startedAt} ms`).catch(() => undefined);
-  deps.metrics.setLastMove(key, end / 1000);
-  log.info('moved', { from, durationMs: end - args.signalAt });
-  record(args, from, target, 'success', decision.message, (end - args.signalAt) / 1000);
+  const error = routeError ?? classify(new Error('the provider reported the move done, but the routing read back differs'));
+  const blockedUntil = error.kind === 'rate-limited' ? end + (error.retryAfterMs ?? 60_000) : null;
+  if (onTarget > 0 && after !== null && isPartial(after)) {
+    // The provider acted on some addresses: the cooldown holds, the rest follow when allowed.
+    const retryAt = blockedUntil ?? end + backoffDelayMs(MOVE_BACKOFF, memory.consecutiveFailures + 1, deps.random);
+    const message = `partial routing: ${describeRouting(after, servers)}; the rest follows at ${iso(retryAt)} (${error.message})`;
+    await deps.writer
+      .patchStatus(fip.namespace, fip.name, {
+        lastSyncAttempt: iso(end),
+        lastMoveTime: iso(end),
+        nextMoveAllowedAt: isoOrNull(nextMoveAllowedAt(end, args.cooldownMs, blockedUntil)),
+      })
+      .catch(() => undefined);
+    deps.recordEvent(fip, 'Warning', 'partial-routing', message);
+    log.warn('partial routing: the provider moved some addresses, not all', {
+      reason: 'partial-routing',
+      routing: after,
+      retryAt: iso(retryAt),
+      error: error.message,
+    });
+    record(args, from, target, 'partial', message);
+    return { routing: after, readAt: end, failed: false, retryNotBefore: retryAt, providerBlockedUntil: blockedUntil };
+  }
+
+  const clean = error.kind !== 'transient' && onTarget === 0;
+  if (clean) {
+    // The provider refused and did nothing: the cooldown this attempt started is given back.
+    await deps.writer.patchStatus(fip.namespace, fip.name, previous).catch(() => undefined);
+  }
+  return failed(
+    args,
+    error,
+    from,
+    target,
+    after,
+    log,
+    blockedUntil,
+    clean ? 'the provider did nothing: cooldown given back' : 'the provider may have acted: cooldown kept',
+  );
 }
 
-function record(
-  args: MoveArgs,
-  from: string | null,
-  to: string,
-  result: 'success' | 'failure' | 'rate-limited' | 'adopted',
-  message: string,
-  durationSeconds?: number,
-): void {
+function describeRouting(routing: readonly Routing[], servers: ReadonlyMap<string, string>): string {
+  return routing.map((entry) => `${entry.address} on ${nodeOfServer(servers, entry.serverId) ?? 'nothing'}`).join(', ');
+}
+
+function record(args: MoveArgs, from: string | null, to: string, result: MoveResult, message: string, durationSeconds?: number): void {
   const now = args.deps.clock.now();
   const key = failoverIPKey(args.fip);
   args.deps.metrics.moveFinished(key, args.decision.reason, result, args.provider.type, durationSeconds);
   args.onRecord({ failoverIP: key, from, to, reason: args.decision.reason, result, at: now, durationMs: now - args.signalAt, message });
 }
 
-async function failed(args: MoveArgs, error: ReturnType<typeof classify>, from: string | null, target: string, log: ReconcilerDeps['logger']): Promise<void> {
+async function failed(
+  args: MoveArgs,
+  error: IpshiftError,
+  from: string | null,
+  target: string,
+  routing: readonly Routing[] | null,
+  log: Logger,
+  blockedUntil: number | null = null,
+  cooldown?: string,
+): Promise<MoveOutcome> {
   const { memory, deps, fip } = args;
   const now = deps.clock.now();
-  memory.consecutiveFailures += 1;
+  const failures = memory.consecutiveFailures + 1;
+  let retryNotBefore: number;
+  let providerBlockedUntil = memory.providerBlockedUntil;
   if (error.kind === 'rate-limited') {
-    const until = now + (error.retryAfterMs ?? 60_000);
-    memory.retryNotBefore = until;
-    await deps.writer.patchStatus(fip.namespace, fip.name, { nextMoveAllowedAt: iso(until), lastSyncAttempt: iso(now) }).catch(() => undefined);
-    log.warn('the provider rate-limited the move', { retryAt: iso(until) });
+    retryNotBefore = blockedUntil ?? now + (error.retryAfterMs ?? 60_000);
+    providerBlockedUntil = retryNotBefore;
+    const lastMove = parseTime(fip.status.lastMoveTime);
+    await deps.writer
+      .patchStatus(fip.namespace, fip.name, {
+        nextMoveAllowedAt: isoOrNull(nextMoveAllowedAt(lastMove, args.cooldownMs, retryNotBefore)),
+        lastSyncAttempt: iso(now),
+      })
+      .catch(() => undefined);
+    log.warn('the provider rate-limited the move', { retryAt: iso(retryNotBefore), ...(cooldown === undefined ? {} : { cooldown }) });
     record(args, from, target, 'rate-limited', error.message);
   } else {
-    const backoff = backoffDelayMs(MOVE_BACKOFF, memory.consecutiveFailures, deps.random);
-    memory.retryNotBefore = now + backoff;
-    log.warn('move failed', { kind: error.kind, code: error.code, error: error.message, retryInMs: Math.round(backoff) });
+    const backoff = backoffDelayMs(MOVE_BACKOFF, failures, deps.random);
+    retryNotBefore = now + backoff;
+    log.warn('move failed', {
+      kind: error.kind,
+      code: error.code,
+      error: error.message,
+      retryInMs: Math.round(backoff),
+      ...(cooldown === undefined ? {} : { cooldown }),
+    });
     record(args, from, target, 'failure', error.message);
   }
-  void deps.writer.recordEvent(fip, 'Warning', args.decision.reason, `move to ${target} failed: ${error.message}`).catch(() => undefined);
-  deps.runAt(memory.retryNotBefore);
+  deps.recordEvent(fip, 'Warning', args.decision.reason, `move to ${target} failed: ${error.message}`);
+  return { routing, readAt: now, failed: true, retryNotBefore, providerBlockedUntil };
 }

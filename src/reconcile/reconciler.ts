@@ -2,14 +2,18 @@ import type { AlertPolicy } from '../core/alert-policy.js';
 import type { Decision } from '../core/decide.js';
 import { tierOf, type NodeHealth } from '../core/health.js';
 import { failoverIPKey, MOVE_TO_ANNOTATION, type FailoverIPObject, type FailoverIPStatus, type NodeFacts } from '../core/model.js';
+import { healPartialRouting } from '../core/partial-routing.js';
 import { planPass, type MappedAlert, type PassFailoverIP, type PassResult } from '../core/plan.js';
 import type { ControllerMetrics } from '../metrics/controller-metrics.js';
 import type { ClusterView, ClusterWriter, Leadership } from '../ports/cluster.js';
 import type { Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import type { FailoverIpProvider } from '../ports/provider.js';
-import { freshMemory, type FailoverIPMemory, type MoveRecord } from './failover-ip-state.js';
-import { moveFailoverIP } from './move.js';
+import { cooldownMs as cooldownOf, nextMoveAllowedAt } from '../core/cooldown.js';
+import { classify } from '../errors.js';
+import { createEventRecorder, type RecordEvent } from './event-recorder.js';
+import { applyMoveOutcome, applyRouting, freshMemory, nodeOfServer, type FailoverIPMemory, type MoveRecord } from './failover-ip-state.js';
+import { moveFailoverIP, type MoveDeps } from './move.js';
 import { ServerDirectory } from './server-directory.js';
 import { buildStatus } from './status.js';
 
@@ -41,6 +45,10 @@ export interface ReconcilerDeps {
   readonly random?: () => number;
   /** Nodes ipshift's own probe judged unresponsive. */
   readonly unresponsive?: () => ReadonlySet<string>;
+  /** Deadline of one routing read (all retries included); default 30 s. */
+  readonly routingReadDeadlineMs?: number;
+  /** Deadline of one move (route, task polling and the read back); default 5 minutes. */
+  readonly moveDeadlineMs?: number;
 }
 
 export interface ReconcileSnapshot {
@@ -70,12 +78,18 @@ export class Reconciler {
   readonly #servers: ServerDirectory;
   readonly #moves: MoveRecord[] = [];
   readonly #inFlight = new Set<Promise<void>>();
+  readonly #reading = new Set<string>();
+  readonly #reads = new Set<Promise<void>>();
+  readonly #recordEvent: RecordEvent;
+  readonly #moveDeps: MoveDeps;
   #snapshot: ReconcileSnapshot = { at: null, pass: null, failoverIPs: [], nodes: [], moves: [] };
   #knownNodes = new Set<string>();
 
   constructor(deps: ReconcilerDeps) {
     this.#deps = deps;
-    this.#servers = new ServerDirectory(deps.logger);
+    this.#servers = new ServerDirectory(deps.logger, () => deps.requestRun('server-discovered'));
+    this.#recordEvent = createEventRecorder(deps.writer, deps.logger);
+    this.#moveDeps = { ...deps, recordEvent: this.#recordEvent };
   }
 
   snapshot(): ReconcileSnapshot {
@@ -87,9 +101,14 @@ export class Reconciler {
     return this.#inFlight.size > 0;
   }
 
-  /** Resolves once every move in flight has finished (graceful shutdown, tests). */
+  /** Resolves once every routing read in flight has landed (RunLoop.idle). */
+  async readsSettled(): Promise<void> {
+    while (this.#reads.size > 0) await Promise.allSettled([...this.#reads]);
+  }
+
+  /** Resolves once every move and read in flight has finished (graceful shutdown, tests). */
   async drain(): Promise<void> {
-    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+    while (this.#inFlight.size > 0 || this.#reads.size > 0) await Promise.allSettled([...this.#inFlight, ...this.#reads]);
   }
 
   async runOnce(signalAt: number): Promise<void> {
@@ -112,22 +131,31 @@ export class Reconciler {
     const now = clock.now();
     const leader = this.#deps.leadership.isLeader();
 
+    // Nothing here waits on a provider: reads and discovery run beside the pass (one per
+    // FailoverIP at a time, each under its own deadline) and ask for a fresh run when they land,
+    // so a hanging provider delays no other FailoverIP and never the first pass (readiness).
     const inputs: PassFailoverIP[] = [];
-    const context = new Map<string, { fip: FailoverIPObject; provider: FailoverIpProvider | null; servers: Map<string, string> }>();
-    for (const fip of fips) {
+    const context = new Map<string, { fip: FailoverIPObject; provider: FailoverIpProvider | null; servers: Map<string, string>; cooldownMs: number }>();
+    const resolved = await Promise.all(
+      fips.map(async (fip) => {
+        const provider = await this.#deps.providers.forFailoverIP(fip).catch((error: unknown) => {
+          this.#deps.logger.warn('provider unavailable', { failoverIP: failoverIPKey(fip), error: (error as Error).message });
+          return null;
+        });
+        return { fip, provider };
+      }),
+    );
+    for (const { fip, provider } of resolved) {
       const key = failoverIPKey(fip);
       const memory = this.#memoryFor(key);
-      const provider = await this.#deps.providers.forFailoverIP(fip).catch((error: unknown) => {
-        this.#deps.logger.warn('provider unavailable', { failoverIP: key, error: (error as Error).message });
-        return null;
-      });
       const servers =
         provider === null
           ? new Map<string, string>()
-          : await this.#servers.resolve(`${fip.spec.provider.type}/${fip.namespace}/${fip.spec.provider.secretRef.name}`, provider, nodes, now);
-      if (provider !== null) await this.#refreshRouting(key, fip, memory, provider, servers, now);
-      context.set(key, { fip, provider, servers });
-      inputs.push(this.#passInput(fip, memory, provider, servers));
+          : this.#servers.resolve(`${fip.spec.provider.type}/${fip.namespace}/${fip.spec.provider.secretRef.name}`, provider, nodes, now);
+      if (provider !== null) this.#refreshRouting(key, fip, memory, provider, servers, now);
+      const cooldownMs = cooldownOf(fip.spec.policy?.cooldownSeconds, provider === null ? 300_000 : provider.minMoveIntervalMs);
+      context.set(key, { fip, provider, servers, cooldownMs });
+      inputs.push(this.#passInput(fip, memory, servers, cooldownMs));
     }
 
     const unresponsive = this.#deps.unresponsive?.();
@@ -146,14 +174,16 @@ export class Reconciler {
       if (ctx === undefined) continue;
       memory.holderDegradedSince = plan.holderDegradedSince;
       memory.candidates = plan.candidates;
-      this.#record(ctx.fip, memory, plan.decision, pass, now, leader);
-      if (plan.decision.retryAt !== null) this.#deps.runAt(plan.decision.retryAt);
-      if (!leader || plan.decision.outcome !== 'move' || ctx.provider === null || memory.moveInFlight) continue;
+      const decision = healPartialRouting(plan.decision, memory.assignedNode, memory.partial, memory.providerBlockedUntil, now);
+      this.#record(ctx.fip, memory, decision, pass, now, leader, ctx.cooldownMs);
+      if (decision.retryAt !== null) this.#deps.runAt(decision.retryAt);
+      // No move before the provider has been read once: the read is on its way and asks for a run.
+      if (!leader || decision.outcome !== 'move' || ctx.provider === null || memory.moveInFlight || memory.routingReadAt === null) continue;
       if (memory.retryNotBefore !== null && now < memory.retryNotBefore) {
         this.#deps.runAt(memory.retryNotBefore);
         continue;
       }
-      this.#startMove(ctx.fip, memory, plan.decision, ctx.provider, ctx.servers, signalAt);
+      this.#startMove(ctx.fip, memory, decision, ctx.provider, ctx.servers, ctx.cooldownMs, signalAt);
     }
     this.#exportNodeMetrics(pass.nodes);
     this.#forgetDeleted(fips);
@@ -175,38 +205,44 @@ export class Reconciler {
     return memory;
   }
 
-  async #refreshRouting(
-    key: string,
-    fip: FailoverIPObject,
-    memory: FailoverIPMemory,
-    provider: FailoverIpProvider,
-    servers: Map<string, string>,
-    now: number,
-  ): Promise<void> {
-    if (memory.moveInFlight) return;
+  /** Starts a routing read when one is due and none is running; never waits for it. */
+  #refreshRouting(key: string, fip: FailoverIPObject, memory: FailoverIPMemory, provider: FailoverIpProvider, servers: Map<string, string>, now: number): void {
+    if (memory.routingReadAt === null && memory.assignedNode === null) memory.assignedNode = fip.status.assignedNode ?? null;
+    else if (memory.routingReadAt !== null) memory.assignedNode = nodeOfServer(servers, memory.assignedServer);
+    if (memory.moveInFlight || this.#reading.has(key)) return;
     const due = memory.routingReadAt === null || now - memory.routingReadAt >= this.#deps.routingRefreshMs;
-    if (!due) {
-      memory.assignedNode = nodeOfServer(servers, memory.assignedServer);
-      return;
-    }
-    try {
-      const routing = await provider.getRouting(fip.spec.addresses);
-      const server = routing[0]?.serverId ?? null;
-      if (memory.routingReadAt !== null && server !== memory.assignedServer) noteHolderChange(memory, nodeOfServer(servers, server), now);
-      memory.assignedServer = server;
-      memory.assignedNode = nodeOfServer(servers, server);
-      memory.routingReadAt = now;
-    } catch (error) {
-      this.#deps.logger.warn('reading the provider routing failed', { failoverIP: key, provider: provider.type, error: (error as Error).message });
-      // Until the provider has answered once, trust what the status says.
-      if (memory.routingReadAt === null) memory.assignedNode = fip.status.assignedNode ?? null;
-    }
+    if (!due) return;
+    this.#reading.add(key);
+    const signal = AbortSignal.timeout(this.#deps.routingReadDeadlineMs ?? 30_000);
+    const task = provider
+      .getRouting(fip.spec.addresses, signal)
+      .then(
+        (routing) => {
+          // A move that started meanwhile owns the routing until it ends.
+          if (memory.moveInFlight) return;
+          applyRouting(memory, routing, servers, this.#deps.clock.now());
+          this.#deps.requestRun('routing-read');
+        },
+        (error: unknown) => {
+          const classified = classify(error);
+          this.#deps.logger.warn('reading the provider routing failed', {
+            failoverIP: key,
+            provider: provider.type,
+            kind: classified.kind,
+            code: classified.code,
+            error: classified.message,
+          });
+        },
+      )
+      .finally(() => {
+        this.#reading.delete(key);
+        this.#reads.delete(task);
+      });
+    this.#reads.add(task);
   }
 
-  #passInput(fip: FailoverIPObject, memory: FailoverIPMemory, provider: FailoverIpProvider | null, servers: Map<string, string>): PassFailoverIP {
+  #passInput(fip: FailoverIPObject, memory: FailoverIPMemory, servers: Map<string, string>, cooldownMs: number): PassFailoverIP {
     const policy = fip.spec.policy ?? {};
-    const cooldownMs = (policy.cooldownSeconds ?? (provider === null ? 300_000 : provider.minMoveIntervalMs) / 1000) * 1000;
-    const persistedBlock = parseTime(fip.status.nextMoveAllowedAt);
     const readyPodNodes = fip.spec.podSelector === undefined ? undefined : this.#deps.cluster.nodesWithReadyPods(fip.spec.podSelector);
     return {
       key: failoverIPKey(fip),
@@ -223,12 +259,14 @@ export class Reconciler {
       paused: fip.spec.paused ?? false,
       moveTo: fip.annotations[MOVE_TO_ANNOTATION] ?? null,
       lastMoveAt: parseTime(fip.status.lastMoveTime),
-      blockedUntil: persistedBlock,
+      // The cooldown follows lastMoveTime and today's cooldownSeconds; only the provider's own
+      // block is carried separately (status.nextMoveAllowedAt is derived from both, never read back).
+      blockedUntil: memory.providerBlockedUntil,
       holderDegradedSince: memory.holderDegradedSince,
     };
   }
 
-  #record(fip: FailoverIPObject, memory: FailoverIPMemory, decision: Decision, pass: PassResult, now: number, leader: boolean): void {
+  #record(fip: FailoverIPObject, memory: FailoverIPMemory, decision: Decision, pass: PassResult, now: number, leader: boolean, cooldownMs: number): void {
     const key = failoverIPKey(fip);
     const { metrics, logger } = this.#deps;
     const previous = memory.lastDecision;
@@ -255,14 +293,35 @@ export class Reconciler {
     if (lastMove !== null) metrics.setLastMove(key, lastMove / 1000);
     if (!leader) return;
 
-    const status = buildStatus({ fip, memory, decision, decisionAt: memory.lastDecisionAt ?? now, holderHealth, now });
+    const status = buildStatus({
+      fip,
+      memory,
+      decision,
+      decisionAt: memory.lastDecisionAt ?? now,
+      holderHealth,
+      now,
+      nextMoveAllowedAt: nextMoveAllowedAt(lastMove, cooldownMs, memory.providerBlockedUntil),
+    });
     if (status !== null) void this.#patch(fip, status);
-    if (changed && decision.outcome !== 'move' && decision.outcome !== 'keep') {
+    // Events follow what this replica reported as leader, not what it planned as a follower: a
+    // new leader reports a block that began before it led.
+    const announced = memory.announced;
+    const unannounced =
+      announced === null || announced.outcome !== decision.outcome || announced.reason !== decision.reason || announced.target !== decision.target;
+    const ineligibleTarget = decision.reason === 'manual-target-ineligible';
+    if (unannounced && ((decision.outcome !== 'move' && decision.outcome !== 'keep') || ineligibleTarget)) {
       const type =
-        decision.outcome === 'no-eligible-node' || (decision.outcome === 'wait-cooldown' && decision.reason === 'holder-down') ? 'Warning' : 'Normal';
-      void this.#deps.writer.recordEvent(fip, type, decision.reason, `${decision.outcome}: ${decision.message}`).catch(() => undefined);
+        decision.outcome === 'no-eligible-node' || ineligibleTarget || (decision.outcome === 'wait-cooldown' && decision.reason === 'holder-down')
+          ? 'Warning'
+          : 'Normal';
+      const removal = ineligibleTarget ? `; the ${MOVE_TO_ANNOTATION} annotation is removed, set it again to retry` : '';
+      this.#recordEvent(fip, type, decision.reason, `${decision.outcome}: ${decision.message}${removal}`);
     }
-    if (fip.annotations[MOVE_TO_ANNOTATION] !== undefined && fip.annotations[MOVE_TO_ANNOTATION] === memory.assignedNode) {
+    if (unannounced) memory.announced = decision;
+    const moveTo = fip.annotations[MOVE_TO_ANNOTATION];
+    // A manual request is answered either way: done (the node holds the IP) or refused (the node
+    // is not eligible, told in a Warning Event above). A refused one does not linger to fire later.
+    if (moveTo !== undefined && (moveTo === memory.assignedNode || ineligibleTarget)) {
       void this.#deps.writer.removeAnnotation(fip.namespace, fip.name, MOVE_TO_ANNOTATION).catch((error: unknown) => {
         logger.warn('removing the move-to annotation failed', { failoverIP: key, error: (error as Error).message });
       });
@@ -283,22 +342,27 @@ export class Reconciler {
     decision: Decision,
     provider: FailoverIpProvider,
     servers: Map<string, string>,
+    cooldownMs: number,
     signalAt: number,
   ): void {
     memory.moveInFlight = true;
     const task = moveFailoverIP({
       fip,
-      memory,
+      memory: { ...memory },
       decision,
       provider,
       servers,
+      cooldownMs,
       signalAt,
-      deps: this.#deps,
+      signal: AbortSignal.timeout(this.#deps.moveDeadlineMs ?? 300_000),
+      deps: this.#moveDeps,
       onRecord: (record) => {
         this.#moves.push(record);
         if (this.#moves.length > MAX_TIMELINE) this.#moves.shift();
       },
     })
+      // The Reconciler is the only writer of a FailoverIP's memory: the move hands back what it found.
+      .then((outcome) => applyMoveOutcome(memory, outcome, servers))
       .catch((error: unknown) => this.#deps.logger.error('move crashed', { failoverIP: failoverIPKey(fip), error: (error as Error).message }))
       .finally(() => {
         memory.moveInFlight = false;
@@ -324,19 +388,6 @@ export class Reconciler {
       this.#deps.metrics.forgetFailoverIP(key);
     }
   }
-}
-
-/** Remembers who held the IP before, so alerts about the IP that predate the change blame the right node. */
-export function noteHolderChange(memory: FailoverIPMemory, node: string | null, at: number): void {
-  if (node === memory.assignedNode) return;
-  memory.previousHolder = memory.assignedNode;
-  memory.holderSince = at;
-}
-
-export function nodeOfServer(servers: ReadonlyMap<string, string>, serverId: string | null): string | null {
-  if (serverId === null) return null;
-  for (const [node, id] of servers) if (id === serverId) return node;
-  return `server:${serverId}`;
 }
 
 export type { MappedAlert };

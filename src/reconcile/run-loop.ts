@@ -7,6 +7,8 @@ export interface RunLoopOptions {
   readonly logger: Logger;
   /** Requests within this window become one run (an alert storm is one reconcile). */
   readonly debounceMs?: number;
+  /** Work a run started beside itself (provider reads); idle() waits for it too. */
+  readonly background?: () => Promise<void>;
 }
 
 /**
@@ -49,10 +51,14 @@ export class RunLoop {
     this.#wakeups.set(at, timer);
   }
 
-  /** Resolves when no run is in progress and none is pending. */
+  /** Resolves when no run is in progress, none is pending, and the runs' background work is done. */
   async idle(): Promise<void> {
-    while (this.#running !== null || this.#debounce !== null) {
-      await (this.#running ?? new Promise((resolve) => setTimeout(resolve, (this.#options.debounceMs ?? 5) + 1)));
+    for (;;) {
+      while (this.#running !== null || this.#debounce !== null) {
+        await (this.#running ?? new Promise((resolve) => setTimeout(resolve, (this.#options.debounceMs ?? 5) + 1)));
+      }
+      await this.#options.background?.();
+      if (this.#running === null && this.#debounce === null) return;
     }
   }
 

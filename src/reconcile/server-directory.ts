@@ -3,23 +3,29 @@ import { nodeServerId } from '../core/node-identity.js';
 import type { FailoverIpProvider } from '../ports/provider.js';
 import type { Logger } from '../ports/logger.js';
 
+/** One discovery (all its retries included) gives up after this long. */
+const DISCOVERY_DEADLINE_MS = 30_000;
+
 /**
- * The provider server behind each node, per design.md: annotation ipshift.dev/server-id, then
- * spec.providerID (src/core/node-identity.ts), then the provider's own discovery (netcup by
- * IP), cached per provider instance; a failed discovery is retried after a while.
+ * The provider server behind each node: annotation ipshift.dev/server-id, then spec.providerID
+ * (src/core/node-identity.ts), then the provider's own discovery (netcup by IP), cached per
+ * provider instance; a failed discovery is retried after a while. Discovery runs beside the
+ * reconcile and never holds it up: a node is left out until its server is found, then
+ * `onDiscovered` asks for a fresh run.
  */
 export class ServerDirectory {
   readonly #discovered = new Map<string, { id: string | null; at: number }>();
+  readonly #pending = new Set<string>();
 
   constructor(
     private readonly logger: Logger,
+    private readonly onDiscovered: () => void = () => undefined,
     private readonly retryMs = 5 * 60_000,
   ) {}
 
-  /** Resolves every node's server id for one provider; unknown nodes are left out. */
-  async resolve(providerKey: string, provider: FailoverIpProvider, nodes: readonly NodeFacts[], now: number): Promise<Map<string, string>> {
+  /** Every node's server id known now for one provider; unknown nodes are left out. */
+  resolve(providerKey: string, provider: FailoverIpProvider, nodes: readonly NodeFacts[], now: number): Map<string, string> {
     const result = new Map<string, string>();
-    const pending: Array<Promise<void>> = [];
     for (const node of nodes) {
       const fixed = nodeServerId(node, provider.type);
       if (fixed !== null) {
@@ -33,20 +39,23 @@ export class ServerDirectory {
         if (cached.id !== null) result.set(node.name, cached.id);
         continue;
       }
+      if (this.#pending.has(cacheKey)) continue;
+      this.#pending.add(cacheKey);
       const discover = provider.discoverServer.bind(provider);
-      pending.push(
-        discover({ nodeName: node.name, addresses: node.addresses, ...(node.providerID === undefined ? {} : { providerID: node.providerID }) })
-          .then((id) => {
-            this.#discovered.set(cacheKey, { id, at: now });
-            if (id !== null) result.set(node.name, id);
-          })
-          .catch((error: unknown) => {
-            this.#discovered.set(cacheKey, { id: null, at: now });
-            this.logger.warn('server discovery failed', { node: node.name, provider: provider.type, error: (error as Error).message });
-          }),
-      );
+      void discover(
+        { nodeName: node.name, addresses: node.addresses, ...(node.providerID === undefined ? {} : { providerID: node.providerID }) },
+        AbortSignal.timeout(DISCOVERY_DEADLINE_MS),
+      )
+        .then((id) => {
+          this.#discovered.set(cacheKey, { id, at: now });
+          if (id !== null) this.onDiscovered();
+        })
+        .catch((error: unknown) => {
+          this.#discovered.set(cacheKey, { id: null, at: now });
+          this.logger.warn('server discovery failed', { node: node.name, provider: provider.type, error: (error as Error).message });
+        })
+        .finally(() => this.#pending.delete(cacheKey));
     }
-    await Promise.all(pending);
     return result;
   }
 }

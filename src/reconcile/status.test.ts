@@ -28,10 +28,31 @@ const decision = (overrides: Partial<Decision> = {}): Decision => ({
   ...overrides,
 });
 
-function conditions(args: { assigned?: string | null; holder?: NodeSpec | null; decision?: Partial<Decision>; previous?: readonly StatusCondition[] }) {
-  const memory = { ...freshMemory(), assignedNode: args.assigned === undefined ? 'a' : args.assigned };
+function conditions(args: {
+  assigned?: string | null;
+  holder?: NodeSpec | null;
+  decision?: Partial<Decision>;
+  previous?: readonly StatusCondition[];
+  partial?: boolean;
+  nextMoveAllowedAt?: number | null;
+}) {
+  const routing = args.partial
+    ? [
+        { address: '198.51.100.10', serverId: '1' },
+        { address: '2001:db8::/64', serverId: '2' },
+      ]
+    : [];
+  const memory = { ...freshMemory(), assignedNode: args.assigned === undefined ? 'a' : args.assigned, routing, partial: args.partial ?? false };
   const holderHealth = args.holder === null ? undefined : nodeHealth(nodeFacts('a', args.holder ?? {}));
-  const status = buildStatus({ fip: fip(args.previous), memory, decision: decision(args.decision), decisionAt: NOW, holderHealth, now: NOW });
+  const status = buildStatus({
+    fip: fip(args.previous),
+    memory,
+    decision: decision(args.decision),
+    decisionAt: NOW,
+    holderHealth,
+    now: NOW,
+    nextMoveAllowedAt: args.nextMoveAllowedAt ?? null,
+  });
   const byType = Object.fromEntries((status?.conditions ?? []).map((c) => [c.type, `${c.status}/${c.reason}`]));
   return { status, byType };
 }
@@ -64,12 +85,29 @@ describe('status conditions', () => {
       { Accepted: 'True/Accepted', Ready: 'False/HolderIneligible', Routed: 'True/Routed', Degraded: 'False/HolderHealthy', Blocked: 'True/NoEligibleNode' },
     ],
     [
+      'partial routing: one address on the holder, one elsewhere, never Routed',
+      { partial: true, decision: { outcome: 'wait-cooldown', reason: 'partial-routing' } },
+      {
+        Accepted: 'True/Accepted',
+        Ready: 'False/PartialRouting',
+        Routed: 'False/PartialRouting',
+        Degraded: 'False/HolderHealthy',
+        Blocked: 'True/WaitCooldown',
+      },
+    ],
+    [
       'paused',
       { decision: { outcome: 'paused', reason: 'paused' } },
       { Accepted: 'True/Accepted', Ready: 'True/Ready', Routed: 'True/Routed', Degraded: 'False/HolderHealthy', Blocked: 'True/Paused' },
     ],
   ])('%s', (_desc, args, expected) => {
     expect(conditions(args).byType).toEqual(expected);
+  });
+
+  it('says the cooldown in force in nextMoveAllowedAt, and writes again when it changes', () => {
+    const at = NOW + 120_000;
+    expect(conditions({ nextMoveAllowedAt: at }).status?.nextMoveAllowedAt).toBe(new Date(at).toISOString());
+    expect(conditions({}).status?.nextMoveAllowedAt).toBeNull();
   });
 
   it('writes every condition for the current generation, and keeps lastTransitionTime while the status holds', () => {

@@ -15,6 +15,8 @@ export interface StatusInput {
   readonly decisionAt: number;
   readonly holderHealth: NodeHealth | undefined;
   readonly now: number;
+  /** The cooldown in force (src/core/cooldown.ts), so status.nextMoveAllowedAt always says it. */
+  readonly nextMoveAllowedAt: number | null;
 }
 
 function condition(previous: readonly StatusCondition[] | undefined, next: Omit<StatusCondition, 'lastTransitionTime'>, now: number): StatusCondition {
@@ -47,12 +49,22 @@ function buildConditions(input: StatusInput): StatusCondition[] {
   const { fip, memory, decision, now } = input;
   const previous = fip.status.conditions;
   const holderIssues = input.holderHealth === undefined ? [] : issuesOf(input.holderHealth.mask);
-  const routed = memory.assignedNode !== null && !memory.assignedNode.startsWith('server:');
+  // Routed only when every address is on the holder; partial routing is its own state.
+  const partial = memory.partial;
+  const routed = memory.assignedNode !== null && !memory.assignedNode.startsWith('server:') && !partial;
   const blocked = decision.outcome === 'wait-cooldown' || decision.outcome === 'no-eligible-node' || decision.outcome === 'paused';
   const tier = input.holderHealth === undefined ? 'healthy' : tierOf(input.holderHealth.mask);
   const holderDown = input.holderHealth !== undefined && hasDownIssue(input.holderHealth.mask);
   const holderIneligible = decision.reason === 'holder-ineligible';
-  const notReady: Reason | null = !routed ? 'unrouted' : holderDown ? 'holder-down' : holderIneligible ? 'holder-ineligible' : null;
+  const notReady: Reason | null = partial
+    ? 'partial-routing'
+    : !routed
+      ? 'unrouted'
+      : holderDown
+        ? 'holder-down'
+        : holderIneligible
+          ? 'holder-ineligible'
+          : null;
   const generation = fip.generation;
   const make = (type: StatusCondition['type'], status: boolean, reason: string, message: string): StatusCondition =>
     condition(previous, { type, status: status ? 'True' : 'False', reason, message, observedGeneration: generation }, now);
@@ -64,15 +76,17 @@ function buildConditions(input: StatusInput): StatusCondition[] {
       notReady === null ? 'Ready' : kubeReason(notReady),
       notReady === null
         ? `every address is routed to ${memory.assignedNode ?? ''}, which serves`
-        : notReady === 'unrouted'
-          ? 'the provider routes the addresses to no node of this cluster'
-          : `the holder ${memory.assignedNode ?? ''} is ${notReady === 'holder-down' ? `down (${holderIssues.join(', ')})` : 'no longer eligible'}`,
+        : notReady === 'partial-routing'
+          ? partialMessage(memory)
+          : notReady === 'unrouted'
+            ? 'the provider routes the addresses to no node of this cluster'
+            : `the holder ${memory.assignedNode ?? ''} is ${notReady === 'holder-down' ? `down (${holderIssues.join(', ')})` : 'no longer eligible'}`,
     ),
     make(
       'Routed',
       routed,
-      routed ? 'Routed' : kubeReason('unrouted'),
-      routed ? `routed to ${memory.assignedNode ?? ''}` : 'the provider routes the IP to no node of this cluster',
+      routed ? 'Routed' : kubeReason(partial ? 'partial-routing' : 'unrouted'),
+      routed ? `routed to ${memory.assignedNode ?? ''}` : partial ? partialMessage(memory) : 'the provider routes the IP to no node of this cluster',
     ),
     make(
       'Degraded',
@@ -97,13 +111,20 @@ export function buildStatus(input: StatusInput): Partial<FailoverIPStatus> | nul
     observedGeneration: fip.generation,
     lastDecision: { outcome: decision.outcome, reason: decision.reason, message: decision.message, time: iso(input.decisionAt) },
     conditions,
+    nextMoveAllowedAt: input.nextMoveAllowedAt === null ? null : iso(input.nextMoveAllowedAt),
     ...(memory.routingReadAt === null ? {} : { lastSyncSuccess: fip.status.lastSyncSuccess ?? iso(memory.routingReadAt) }),
   };
   const same =
     fip.status.assignedNode === status.assignedNode &&
     fip.status.desiredNode === status.desiredNode &&
     fip.status.observedGeneration === status.observedGeneration &&
+    (fip.status.nextMoveAllowedAt ?? null) === status.nextMoveAllowedAt &&
     JSON.stringify(fip.status.lastDecision) === JSON.stringify(status.lastDecision) &&
     JSON.stringify(fip.status.conditions) === JSON.stringify(conditions);
   return same ? null : status;
+}
+
+function partialMessage(memory: FailoverIPMemory): string {
+  const where = memory.routing.map((entry) => `${entry.address} on server ${entry.serverId ?? 'none'}`).join(', ');
+  return `partial routing: ${where}; the rest follows to ${memory.assignedNode ?? ''} when the provider allows`;
 }

@@ -35,6 +35,8 @@ describe('process lifecycle', () => {
           if (!ready) await sleep(100);
         }
         expect(ready).toBe(true);
+        // Ready comes with the first decision pass; the banner follows once the emulator's routing is read.
+        while (!output.includes('ipshift SANDBOX') && Date.now() < deadline) await sleep(50);
         expect(output).toContain('ipshift SANDBOX');
         const sentAt = Date.now();
         child.kill(signal);
