@@ -102,6 +102,7 @@ describeAsRoot('ipshift agent against a fake API server and a real network names
         IPSHIFT_AGENT_BIND: '127.0.0.1',
         IPSHIFT_AGENT_STATE_DIR: join(dir, 'state'),
         IPSHIFT_AGENT_RESYNC_SECONDS: '3600',
+        IPSHIFT_AGENT_ALLOW_DOCUMENTATION_ADDRESSES: 'true',
         IPSHIFT_CLUSTER_LABEL: 'e2e',
       },
       { link: new Iproute2Link({ netns: NS }, { logger: silentLogger }), logger: silentLogger },

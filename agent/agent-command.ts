@@ -1,5 +1,5 @@
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { createKubeCluster, loadKubeConfig } from '../src/kube/index.js';
+import { createKubeCluster, discoverKubeConfig } from '../src/kube/index.js';
 import { createLogger } from '../src/logging/winston-logger.js';
 import { createKubeMetrics } from '../src/metrics/kube-metrics.js';
 import { systemClock } from '../src/ports/clock.js';
@@ -23,11 +23,8 @@ export async function startAgentFromEnv(env: NodeJS.ProcessEnv, overrides: { rea
   const options = agentOptionsFromEnv(env);
   const host = env['KUBERNETES_SERVICE_HOST'];
   const logger = overrides.logger ?? createLogger({ level: options.logLevel, format: options.logFormat ?? (host === undefined ? 'text' : 'json') });
-  const kubeConfig = loadKubeConfig({
-    ...(options.kubeconfig === undefined ? {} : { kubeconfigPath: options.kubeconfig }),
-    ...(host === undefined ? {} : { inCluster: { host, port: env['KUBERNETES_SERVICE_PORT'] ?? '443' } }),
-  });
-  if (kubeConfig === null) throw new AgentOptionsError(['no Kubernetes configuration: not in a cluster (KUBERNETES_SERVICE_HOST unset) and KUBECONFIG unset']);
+  const kubeConfig = discoverKubeConfig({ kubeconfig: options.kubeconfig })?.kubeConfig ?? null;
+  if (kubeConfig === null) throw new AgentOptionsError(['no Kubernetes configuration: KUBECONFIG unset, no ~/.kube/config and not in a cluster']);
   const registry = new Registry();
   // No `node` label here: the PodMonitor adds it from the pod's node (deploy/monitoring).
   if (options.clusterLabel !== undefined) registry.setDefaultLabels({ cluster: options.clusterLabel });

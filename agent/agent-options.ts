@@ -6,7 +6,11 @@ export interface AgentRuntimeOptions {
   readonly mode: AgentMode;
   readonly fallbackInterface?: string;
   readonly port: number;
-  readonly bindAddress: string;
+  /**
+   * The address /metrics and /healthz listen on. Unset: the node's InternalIP from its Node
+   * object (main.ts), never every address: with hostNetwork that would include public ones.
+   */
+  readonly bindAddress?: string;
   /** The node probe's port (identity-responder.ts), on every address of the node; 0: off. */
   readonly probePort: number;
   /** The uplink check (uplink-monitor.ts): ARP for the default gateway this often; 0: off. */
@@ -15,6 +19,10 @@ export interface AgentRuntimeOptions {
   readonly stateDir: string;
   readonly nativeIPv6Prefix?: Cidr;
   readonly resyncIntervalMs: number;
+  /** IPSHIFT_AGENT_CLUSTER_CIDRS: the pod and service ranges, never configured as failover addresses. */
+  readonly clusterCidrs: readonly Cidr[];
+  /** IPSHIFT_AGENT_ALLOW_DOCUMENTATION_ADDRESSES: accept 192.0.2.0/24, 2001:db8::/32 etc. (tests only). */
+  readonly allowDocumentationAddresses: boolean;
   /** IPSHIFT_LOG_LEVEL / IPSHIFT_LOG_FORMAT, the same settings as the controller's. */
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
   readonly logFormat?: 'json' | 'text';
@@ -30,7 +38,6 @@ export const AGENT_DEFAULTS = {
   probePort: 9102,
   uplinkIntervalMs: 1000,
   uplinkFailures: 3,
-  bindAddress: '0.0.0.0',
   stateDir: '/var/lib/ipshift-agent',
   resyncSeconds: 30,
 };
@@ -92,9 +99,23 @@ export function agentOptionsFromEnv(env: Readonly<Record<string, string | undefi
     problems.push(`IPSHIFT_AGENT_UPLINK_INTERVAL_MS="${uplinkIntervalMs}" must be 0 (off) or at least 500 (one ARP waits up to 1 s)`);
   const uplinkFailures = integerSetting(get('IPSHIFT_AGENT_UPLINK_FAILURES'), 'IPSHIFT_AGENT_UPLINK_FAILURES', AGENT_DEFAULTS.uplinkFailures, 1, 100, problems);
 
-  const bindText = get('IPSHIFT_AGENT_BIND') ?? AGENT_DEFAULTS.bindAddress;
-  const bindAddress = canonicalAddress(bindText);
-  if (bindAddress === null) problems.push(`IPSHIFT_AGENT_BIND="${bindText}" must be an IPv4 or IPv6 address, e.g. 0.0.0.0 or 127.0.0.1`);
+  const bindText = get('IPSHIFT_AGENT_BIND');
+  const bindAddress = bindText === undefined ? undefined : canonicalAddress(bindText);
+  if (bindAddress === null) problems.push(`IPSHIFT_AGENT_BIND="${bindText}" must be an IPv4 or IPv6 address (unset: the node's InternalIP)`);
+
+  const clusterCidrs: Cidr[] = [];
+  for (const text of (get('IPSHIFT_AGENT_CLUSTER_CIDRS') ?? '')
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '')) {
+    const parsed = parseCidr(text, () => -1);
+    if (parsed === null) problems.push(`IPSHIFT_AGENT_CLUSTER_CIDRS: "${text}" is not a CIDR (the pod and service ranges, e.g. 10.244.0.0/16,10.96.0.0/12)`);
+    else clusterCidrs.push(parsed);
+  }
+  const documentationText = get('IPSHIFT_AGENT_ALLOW_DOCUMENTATION_ADDRESSES') ?? 'false';
+  if (documentationText !== 'true' && documentationText !== 'false') {
+    problems.push(`IPSHIFT_AGENT_ALLOW_DOCUMENTATION_ADDRESSES="${documentationText}" must be true or false`);
+  }
 
   const stateDir = get('IPSHIFT_AGENT_STATE_DIR') ?? AGENT_DEFAULTS.stateDir;
   if (!stateDir.startsWith('/')) problems.push(`IPSHIFT_AGENT_STATE_DIR="${stateDir}" must be an absolute path`);
@@ -129,13 +150,15 @@ export function agentOptionsFromEnv(env: Readonly<Record<string, string | undefi
     mode,
     ...(fallbackInterface === undefined ? {} : { fallbackInterface }),
     port,
-    bindAddress,
+    ...(bindAddress === undefined ? {} : { bindAddress }),
     probePort,
     uplinkIntervalMs,
     uplinkFailures,
     stateDir,
     ...(nativeIPv6Prefix === undefined ? {} : { nativeIPv6Prefix }),
     resyncIntervalMs: resyncSeconds * 1000,
+    clusterCidrs,
+    allowDocumentationAddresses: documentationText === 'true',
     logLevel,
     ...(logFormat === undefined ? {} : { logFormat }),
     ...(kubeconfig === undefined ? {} : { kubeconfig }),

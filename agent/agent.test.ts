@@ -20,6 +20,9 @@ async function metricValue(registry: Registry, name: string, labels: Record<stri
   return values.find((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val))?.value;
 }
 
+// The tests use documentation addresses, accepted only in the tests mode.
+const TESTS_MODE = { addressPolicy: { allowDocumentation: true }, clusterCidrs: [] } as const;
+
 function setup(options: { mode?: AgentMode; fips?: FailoverIPObject[]; ledger?: LedgerStore; nodeName?: string; mac?: string; view?: FakeClusterView } = {}) {
   const nodeName = options.nodeName ?? 'node-a';
   const mac = options.mac ?? MAC_A;
@@ -31,7 +34,7 @@ function setup(options: { mode?: AgentMode; fips?: FailoverIPObject[]; ledger?: 
   const ledger = options.ledger ?? new MemoryLedgerStore();
   const registry = new Registry();
   const clock = new ManualClock();
-  const agentOptions: NodeAgentOptions = { nodeName, mode: options.mode ?? 'all-eligible', resyncIntervalMs: 30_000 };
+  const agentOptions: NodeAgentOptions = { nodeName, mode: options.mode ?? 'all-eligible', resyncIntervalMs: 30_000, ...TESTS_MODE };
   const agent = new NodeAgent(agentOptions, { cluster: view, link, ledger, metrics: createAgentMetrics(registry), logger: silentLogger, clock });
   return { view, link, ledger, registry, clock, agent };
 }
@@ -263,7 +266,7 @@ describe('NodeAgent loop', () => {
     ]);
     const registry = new Registry();
     const moved = new NodeAgent(
-      { nodeName: 'node-a', mode: 'all-eligible', resyncIntervalMs: 30_000 },
+      { nodeName: 'node-a', mode: 'all-eligible', resyncIntervalMs: 30_000, ...TESTS_MODE },
       { cluster: view, link: twoNics, ledger, metrics: createAgentMetrics(registry), logger: silentLogger, clock: new ManualClock() },
     );
     await moved.start();

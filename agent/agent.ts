@@ -4,8 +4,9 @@ import type { Clock } from '../src/ports/clock.js';
 import type { ClusterChange, ClusterView } from '../src/ports/cluster.js';
 import type { Logger } from '../src/ports/logger.js';
 import { chooseInterface } from './choose-interface.js';
-import { desiredAddresses, type AgentMode, type DesiredAddress } from './desired-addresses.js';
-import { parseCidr, type Cidr } from '../src/core/address.js';
+import { desiredAddresses, type AgentMode, type DesiredAddress, type DesiredResult } from './desired-addresses.js';
+import { parseCidr, type AddressPolicyOptions, type Cidr } from '../src/core/address.js';
+import { guardFailoverAddress, type NodeNetworkFacts } from './address-guard.js';
 import type { Iface, IpLink } from './ip-link.js';
 import type { LedgerStore } from './ledger.js';
 import { reconcileAddresses, type AddressOnInterface } from './reconcile-addresses.js';
@@ -19,6 +20,10 @@ export interface NodeAgentOptions {
   readonly nativeIPv6Prefix?: Cidr;
   /** Full resync period, besides every change of the Node or the FailoverIPs. */
   readonly resyncIntervalMs: number;
+  /** Which addresses a FailoverIP may name (documentation ranges only in tests and the sandbox). */
+  readonly addressPolicy: AddressPolicyOptions;
+  /** The cluster's pod and service ranges: never configured as failover addresses. */
+  readonly clusterCidrs: readonly Cidr[];
 }
 
 export interface NodeAgentDeps {
@@ -62,6 +67,8 @@ export class NodeAgent {
   private timerLoop: Promise<void> | null = null;
   private lastSyncFinishedMs: number;
   private lastInterface: string | null = null;
+  /** `failoverIP address` → reason of the refusals logged, so each is logged once, not every sync. */
+  private refusedLogged = new Map<string, string>();
   private readonly log: Logger;
 
   constructor(
@@ -166,6 +173,39 @@ export class NodeAgent {
     }
   }
 
+  /** What the node already uses: every Node's addresses, this node's own interface addresses, its routes' next hops. */
+  private networkFacts(interfaces: readonly Iface[], gateways: readonly string[]): NodeNetworkFacts {
+    const owned = new Set(this.ledger.map((e) => `${e.iface} ${parseCidr(e.cidr)?.address ?? e.cidr}`));
+    return {
+      nodeAddresses: this.deps.cluster.nodes().flatMap((n) => n.addresses),
+      interfaceAddresses: interfaces.flatMap((i) => i.addresses.filter((a) => !owned.has(`${i.name} ${a.address}`))),
+      gateways,
+      clusterCidrs: this.options.clusterCidrs,
+      ...(this.options.nativeIPv6Prefix === undefined ? {} : { nativeIPv6Prefix: this.options.nativeIPv6Prefix }),
+    };
+  }
+
+  private reportRefused(refused: DesiredResult['refused']): void {
+    const byReason: Record<string, number> = {};
+    const now = new Map<string, string>();
+    for (const r of refused) {
+      byReason[r.reason] = (byReason[r.reason] ?? 0) + 1;
+      const key = `${r.failoverIP} ${r.address}`;
+      now.set(key, r.reason);
+      if (this.refusedLogged.get(key) !== r.reason) {
+        this.deps.metrics.error('invalid-address');
+        this.log.warn('FailoverIP address refused: not configured on this node', {
+          failoverIP: r.failoverIP,
+          address: r.address,
+          reason: r.reason,
+          detail: r.detail,
+        });
+      }
+    }
+    this.refusedLogged = now;
+    this.deps.metrics.setRefused(byReason);
+  }
+
   /** One full pass: read, decide, apply (adds before removals), report. */
   async syncOnce(): Promise<SyncReport> {
     const { cluster, link, metrics, clock } = this.deps;
@@ -201,6 +241,16 @@ export class NodeAgent {
       return finish();
     }
 
+    let gateways: string[];
+    try {
+      gateways = await link.listGateways();
+    } catch (error) {
+      // Without the routes the gateway check cannot be made: change nothing rather than guess.
+      metrics.error('list-routes');
+      this.log.error('cannot list routes', { error: classify(error).message });
+      return finish();
+    }
+
     const choice = chooseInterface(node, interfaces, this.options.fallbackInterface, this.ledger);
     for (const warning of choice.warnings) this.log.warn(warning);
     if (choice.iface === null) {
@@ -223,11 +273,9 @@ export class NodeAgent {
       iface,
       nativePrefix: this.options.nativeIPv6Prefix,
       ledger: this.ledger,
+      accept: (address) => guardFailoverAddress(address, this.options.addressPolicy, this.networkFacts(interfaces, gateways)),
     });
-    for (const bad of desired.invalid) {
-      metrics.error('invalid-address');
-      this.log.warn('FailoverIP address skipped', { failoverIP: bad.failoverIP, address: bad.address, reason: bad.reason });
-    }
+    this.reportRefused(desired.refused);
     for (const warning of desired.warnings) this.log.warn(warning);
 
     const want = desired.addresses.map((d) => ({ iface: iface.name, cidr: d.cidr }));

@@ -1,4 +1,5 @@
 import type { FailoverIPObject, NodeFacts } from '../src/core/model.js';
+import { guardFailoverAddress } from './address-guard.js';
 import { desiredAddresses, failoverAddressCidr, mustHold, nativeIPv6Prefix, type AgentMode } from './desired-addresses.js';
 import { formatCidr, parseCidr, type Cidr } from '../src/core/address.js';
 import type { Iface } from './ip-link.js';
@@ -23,20 +24,21 @@ const cidr = (text: string): Cidr => {
   return p;
 };
 
-describe('failoverAddressCidr', () => {
+// The tests' addresses are documentation ranges: allowed here, as in the agent's tests mode.
+const accept = (address: string) => guardFailoverAddress(address, { allowDocumentation: true }, NO_FACTS);
+const NO_FACTS = { nodeAddresses: [], interfaceAddresses: [], gateways: [], clusterCidrs: [] };
+
+describe('failoverAddressCidr (what is configured for an accepted address)', () => {
   it.each([
     ['bare IPv4 becomes /32', '198.51.100.1', '198.51.100.1/32'],
     ['IPv4 /32 as given', '198.51.100.1/32', '198.51.100.1/32'],
-    ['IPv4 with another prefix is refused', '198.51.100.0/29', 'an IPv4 failover address is a single address (/32), got /29'],
     ['bare IPv6 /64 prefix: its first address, with the prefix length', '2001:db8:1::/64', '2001:db8:1::1/64'],
     ['IPv6 without a length is taken as a /64', '2001:db8:1::', '2001:db8:1::1/64'],
     ['IPv6 address with host bits is used as given', '2001:db8:1::10/64', '2001:db8:1::10/64'],
-    ['IPv6 /128 is used as given', '2001:db8:1::7/128', '2001:db8:1::7/128'],
     ['upper case IPv6 is canonicalised', '2001:DB8:0001::/64', '2001:db8:1::1/64'],
-    ['garbage is refused', 'eth0', 'not an IPv4 address or IPv6 prefix'],
   ])('%s: %s', (_description, input, expected) => {
-    const result = failoverAddressCidr(input);
-    expect(typeof result === 'string' ? result : formatCidr(result)).toBe(expected);
+    const verdict = accept(input);
+    expect(verdict.ok && formatCidr(failoverAddressCidr(verdict.cidr))).toBe(expected);
   });
 });
 
@@ -149,34 +151,46 @@ describe('desiredAddresses', () => {
     },
     { description: 'no FailoverIPs: nothing', fips: [], ifc: iface('2a03:4000:6:1::5/64'), expected: [] },
   ])('$description', ({ fips, ifc, expected }) => {
-    const result = desiredAddresses({ node, failoverIPs: fips, mode: 'all-eligible', iface: ifc, ledger: [] });
+    const result = desiredAddresses({ node, failoverIPs: fips, mode: 'all-eligible', iface: ifc, ledger: [], accept });
     expect(result.addresses).toEqual(expected);
-    expect(result.invalid).toEqual([]);
+    expect(result.refused).toEqual([]);
     expect(result.warnings).toEqual([]);
   });
 
   it('uses the configured native prefix when the interface has none', () => {
-    const result = desiredAddresses({ node, failoverIPs: [v6], mode: 'all-eligible', iface: iface(), nativePrefix: cidr('2a03:4000:9:9::/64'), ledger: [] });
+    const result = desiredAddresses({
+      node,
+      failoverIPs: [v6],
+      mode: 'all-eligible',
+      iface: iface(),
+      nativePrefix: cidr('2a03:4000:9:9::/64'),
+      ledger: [],
+      accept,
+    });
     expect(result.addresses.map((a) => a.cidr)).toEqual(['2001:db8:1::1/64', `2a03:4000:9:9:${EUI64_HOST}/64`]);
   });
 
   it('without a native prefix: the failover /64 alone, and a warning naming the setting', () => {
-    const result = desiredAddresses({ node, failoverIPs: [v6], mode: 'all-eligible', iface: iface('fe80::1/64'), ledger: [] });
+    const result = desiredAddresses({ node, failoverIPs: [v6], mode: 'all-eligible', iface: iface('fe80::1/64'), ledger: [], accept });
     expect(result.addresses.map((a) => a.cidr)).toEqual(['2001:db8:1::1/64']);
     expect(result.warnings).toEqual([expect.stringContaining('IPSHIFT_AGENT_IPV6_PREFIX')]);
   });
 
-  it('reports invalid addresses and keeps the valid ones of the same FailoverIP', () => {
-    const mixed = failoverIP('mixed', ['198.51.100.0/29', '198.51.100.7', 'bogus']);
-    const result = desiredAddresses({ node, failoverIPs: [mixed], mode: 'all-eligible', iface: iface(), ledger: [] });
+  it('reports refused addresses with their reason and keeps the accepted ones of the same FailoverIP', () => {
+    const mixed = failoverIP('mixed', ['198.51.100.0/29', '198.51.100.7', 'bogus', '2001:db8:9::7/128']);
+    const result = desiredAddresses({ node, failoverIPs: [mixed], mode: 'all-eligible', iface: iface(), ledger: [], accept });
     expect(result.addresses.map((a) => a.cidr)).toEqual(['198.51.100.7/32']);
-    expect(result.invalid.map((i) => i.address)).toEqual(['198.51.100.0/29', 'bogus']);
+    expect(result.refused.map((i) => [i.address, i.reason])).toEqual([
+      ['198.51.100.0/29', 'prefix-length'],
+      ['bogus', 'malformed'],
+      ['2001:db8:9::7/128', 'prefix-length'],
+    ]);
   });
 
   it('holder-only: only the FailoverIPs this node holds or is about to hold', () => {
     const held = failoverIP('held', ['198.51.100.1'], { status: { assignedNode: 'node-a', desiredNode: 'node-a' } });
     const elsewhere = failoverIP('elsewhere', ['198.51.100.2'], { status: { assignedNode: 'node-b', desiredNode: 'node-b' } });
-    const result = desiredAddresses({ node, failoverIPs: [held, elsewhere], mode: 'holder-only', iface: iface(), ledger: [] });
+    const result = desiredAddresses({ node, failoverIPs: [held, elsewhere], mode: 'holder-only', iface: iface(), ledger: [], accept });
     expect(result.addresses.map((a) => a.cidr)).toEqual(['198.51.100.1/32']);
   });
 });

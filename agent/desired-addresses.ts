@@ -1,6 +1,7 @@
 import { matchesSelector } from '../src/core/label-selector.js';
 import { failoverIPKey, type FailoverIPObject, type NodeFacts } from '../src/core/model.js';
 import { addressToBigInt, cidrContains, firstHost, formatCidr, isNetworkOnly, parseCidr, type Cidr, type Family } from '../src/core/address.js';
+import type { AgentRefusal, GuardVerdict } from './address-guard.js';
 import { eui64Address } from './eui64.js';
 import type { Iface } from './ip-link.js';
 import type { AddressOnInterface } from './reconcile-addresses.js';
@@ -18,27 +19,22 @@ export interface DesiredAddress {
   readonly failoverIPs: readonly string[];
 }
 
-export interface InvalidAddress {
+export interface RefusedAddress {
   readonly failoverIP: string;
   readonly address: string;
-  readonly reason: string;
+  readonly reason: AgentRefusal;
+  readonly detail: string;
 }
 
 /**
- * How a FailoverIP's spec address is configured on the interface:
- * - IPv4 always as /32 (`198.51.100.1` and `198.51.100.1/32` are the same; any other prefix
- *   length is refused: a failover IPv4 is a single address);
- * - IPv6 with its prefix length (default /64: netcup and Hetzner route whole /64s). A bare
- *   prefix (`2001:db8:1::/64`, host bits zero) is configured as its first address
- *   (`2001:db8:1::1/64`): the subnet-router anycast address `2001:db8:1::` itself is
- *   reserved (RFC 4291 2.6.1). An address with host bits (`2001:db8:1::10/64`) is used as given.
+ * How an accepted FailoverIP address (see address-guard.ts) is configured on the interface:
+ * IPv4 as its /32; IPv6 with its /64. A bare prefix (`2001:db8:1::/64`, host bits zero) is
+ * configured as its first address (`2001:db8:1::1/64`): the subnet-router anycast address
+ * `2001:db8:1::` itself is reserved (RFC 4291 2.6.1). An address with host bits
+ * (`2001:db8:1::10/64`) is used as given.
  */
-export function failoverAddressCidr(address: string): Cidr | string {
-  const cidr = parseCidr(address, (family) => (family === 4 ? 32 : 64));
-  if (cidr === null) return 'not an IPv4 address or IPv6 prefix';
-  if (cidr.family === 4) return cidr.prefixLength === 32 ? cidr : `an IPv4 failover address is a single address (/32), got /${cidr.prefixLength}`;
-  if (isNetworkOnly(cidr) && cidr.prefixLength < 128) return { ...cidr, address: firstHost(cidr) };
-  return cidr;
+export function failoverAddressCidr(accepted: Cidr): Cidr {
+  return accepted.family === 6 && isNetworkOnly(accepted) ? { ...accepted, address: firstHost(accepted) } : accepted;
 }
 
 /**
@@ -64,11 +60,13 @@ export interface DesiredInput {
   readonly nativePrefix?: Cidr;
   /** Addresses the agent added itself: never taken for the node's native prefix. */
   readonly ledger: readonly AddressOnInterface[];
+  /** The verdict on each spec address (guardFailoverAddress with this node's facts). */
+  readonly accept: (address: string) => GuardVerdict;
 }
 
 export interface DesiredResult {
   readonly addresses: readonly DesiredAddress[];
-  readonly invalid: readonly InvalidAddress[];
+  readonly refused: readonly RefusedAddress[];
   readonly warnings: readonly string[];
 }
 
@@ -87,8 +85,8 @@ export function nativeIPv6Prefix(input: Pick<DesiredInput, 'failoverIPs' | 'ifac
   const failoverPrefixes: Cidr[] = [];
   for (const fip of input.failoverIPs) {
     for (const address of fip.spec.addresses) {
-      const cidr = failoverAddressCidr(address);
-      if (typeof cidr !== 'string' && cidr.family === 6) failoverPrefixes.push(cidr);
+      const cidr = parseCidr(address, (family) => (family === 4 ? 32 : 64));
+      if (cidr !== null && cidr.family === 6) failoverPrefixes.push(cidr);
     }
   }
   const owned = new Set(input.ledger.filter((e) => e.iface === input.iface.name).map((e) => e.cidr.split('/')[0]));
@@ -107,7 +105,7 @@ export function nativeIPv6Prefix(input: Pick<DesiredInput, 'failoverIPs' | 'ifac
  */
 export function desiredAddresses(input: DesiredInput): DesiredResult {
   const byCidr = new Map<string, { family: Family; kind: DesiredAddress['kind']; failoverIPs: string[] }>();
-  const invalid: InvalidAddress[] = [];
+  const refused: RefusedAddress[] = [];
   const warnings: string[] = [];
   const needsNextHop: string[] = [];
 
@@ -115,11 +113,12 @@ export function desiredAddresses(input: DesiredInput): DesiredResult {
     if (!mustHold(fip, input.node, input.mode)) continue;
     const key = failoverIPKey(fip);
     for (const address of fip.spec.addresses) {
-      const cidr = failoverAddressCidr(address);
-      if (typeof cidr === 'string') {
-        invalid.push({ failoverIP: key, address, reason: cidr });
+      const verdict = input.accept(address);
+      if (!verdict.ok) {
+        refused.push({ failoverIP: key, address, reason: verdict.reason, detail: verdict.detail });
         continue;
       }
+      const cidr = failoverAddressCidr(verdict.cidr);
       const text = formatCidr(cidr);
       const entry = byCidr.get(text) ?? { family: cidr.family, kind: 'failover' as const, failoverIPs: [] };
       if (!entry.failoverIPs.includes(key)) entry.failoverIPs.push(key);
@@ -144,5 +143,5 @@ export function desiredAddresses(input: DesiredInput): DesiredResult {
   }
 
   const addresses = [...byCidr].map(([cidr, e]) => ({ cidr, family: e.family, kind: e.kind, failoverIPs: e.failoverIPs }));
-  return { addresses, invalid, warnings };
+  return { addresses, refused, warnings };
 }

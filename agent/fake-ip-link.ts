@@ -15,7 +15,9 @@ export type FakeOperation = { readonly op: 'add' | 'del' | 'announce'; readonly 
 export class FakeIpLink implements IpLink {
   readonly operations: FakeOperation[] = [];
   /** Make the next call of an operation fail with this error. */
-  readonly failNext = new Map<'list' | 'add' | 'del', IpshiftError>();
+  readonly failNext = new Map<'list' | 'routes' | 'add' | 'del', IpshiftError>();
+  /** The next hops `listGateways` reports. */
+  gateways: string[] = [];
   private readonly ifaces = new Map<string, { mac: string; addresses: IfaceAddress[] }>();
 
   constructor(specs: readonly FakeIfaceSpec[]) {
@@ -43,6 +45,11 @@ export class FakeIpLink implements IpLink {
     const failure = this.takeFailure('list');
     if (failure !== undefined) return Promise.reject(failure);
     return Promise.resolve([...this.ifaces].map(([name, { mac, addresses }]) => ({ name, mac, addresses: [...addresses] })));
+  }
+
+  listGateways(): Promise<string[]> {
+    const failure = this.takeFailure('routes');
+    return failure === undefined ? Promise.resolve([...this.gateways]) : Promise.reject(failure);
   }
 
   addAddress(iface: string, cidr: string, options: AddAddressOptions = {}): Promise<void> {
@@ -76,7 +83,7 @@ export class FakeIpLink implements IpLink {
     return Promise.resolve();
   }
 
-  private takeFailure(op: 'list' | 'add' | 'del'): IpshiftError | undefined {
+  private takeFailure(op: 'list' | 'routes' | 'add' | 'del'): IpshiftError | undefined {
     const failure = this.failNext.get(op);
     this.failNext.delete(op);
     return failure;

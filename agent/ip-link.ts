@@ -40,6 +40,8 @@ export type GatewayCheck =
  */
 export interface IpLink {
   listInterfaces(): Promise<Iface[]>;
+  /** The next hops of every route in every table, both families (canonical addresses). */
+  listGateways(): Promise<string[]>;
   /** `cidr` like `198.51.100.1/32` or `2001:db8:1::1/64`. */
   addAddress(iface: string, cidr: string, options?: AddAddressOptions): Promise<void>;
   /** Removing an address that is already gone succeeds. */

@@ -29,6 +29,12 @@ interface IpJsonAddr {
   scope?: string;
 }
 
+interface IpJsonRoute {
+  gateway?: string;
+  via?: { host?: string };
+  nexthops?: { gateway?: string; via?: { host?: string } }[];
+}
+
 interface IpJsonLink {
   ifname?: string;
   address?: string;
@@ -107,6 +113,34 @@ export class Iproute2Link implements IpLink {
           return [{ family, address, prefixLength: a.prefixlen, scope: a.scope ?? 'global' }];
         }),
       }));
+  }
+
+  async listGateways(): Promise<string[]> {
+    const found = new Set<string>();
+    for (const family of ['-4', '-6']) {
+      let stdout: string;
+      try {
+        ({ stdout } = await this.run(this.ipBinary(), [family, '-j', 'route', 'show', 'table', 'all']));
+      } catch (error) {
+        throw error instanceof CommandFailure ? classifyIpFailure(`ip ${family} route show table all`, error) : error;
+      }
+      let routes: IpJsonRoute[];
+      try {
+        routes = JSON.parse(stdout === '' ? '[]' : stdout) as IpJsonRoute[];
+      } catch (error) {
+        throw transientError('ip -j route show printed something that is not JSON', 'ip-output', error);
+      }
+      if (!Array.isArray(routes)) throw transientError('ip -j route show did not print a list', 'ip-output');
+      for (const route of routes) {
+        for (const hop of [route, ...(route.nexthops ?? [])]) {
+          for (const text of [hop.gateway, hop.via?.host]) {
+            const address = typeof text === 'string' ? canonicalAddress(text) : null;
+            if (address !== null) found.add(address);
+          }
+        }
+      }
+    }
+    return [...found];
   }
 
   async addAddress(iface: string, cidr: string, options: AddAddressOptions = {}): Promise<void> {

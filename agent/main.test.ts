@@ -32,6 +32,7 @@ describe('runAgent', () => {
       IPSHIFT_AGENT_BIND: '127.0.0.1',
       IPSHIFT_AGENT_STATE_DIR: stateDir,
       IPSHIFT_AGENT_RESYNC_SECONDS: '10',
+      IPSHIFT_AGENT_ALLOW_DOCUMENTATION_ADDRESSES: 'true',
     });
     const cluster = new FakeClusterView(
       [nodeFacts('node-a', { annotations: { [PRIMARY_MAC_ANNOTATION]: '52:54:00:aa:00:01' } })],
@@ -79,5 +80,28 @@ describe('runAgent', () => {
     const response = await fetch(`http://127.0.0.1:${running.port}/healthz`);
     expect(response.status).toBe(503);
     expect(await response.text()).toContain('last sync finished 61 s ago');
+  });
+
+  it("without IPSHIFT_AGENT_BIND it listens on the Node's first address only, never on every address", async () => {
+    const options = agentOptionsFromEnv({ NODE_NAME: 'node-b', IPSHIFT_AGENT_PORT: '0', IPSHIFT_AGENT_PROBE_PORT: '0', IPSHIFT_AGENT_STATE_DIR: stateDir });
+    expect(options.bindAddress).toBeUndefined();
+    const cluster = new FakeClusterView([nodeFacts('node-b', { addresses: ['127.0.0.2', '127.0.0.3'] })], []);
+    const agent = await runAgent(options, { cluster, logger: silentLogger, link: new FakeIpLink([]), clock: new ManualClock(), bootId: 'b' });
+    try {
+      expect((await fetch(`http://127.0.0.2:${agent.port}/healthz`)).status).toBe(200);
+      // Another local address of the same host: refused, so the port is not on 0.0.0.0.
+      await expect(fetch(`http://127.0.0.1:${agent.port}/healthz`)).rejects.toThrow();
+      await expect(fetch(`http://127.0.0.3:${agent.port}/healthz`)).rejects.toThrow();
+    } finally {
+      await agent.stop();
+    }
+  });
+
+  it('without IPSHIFT_AGENT_BIND and a Node without addresses it refuses to start, naming the setting', async () => {
+    const options = agentOptionsFromEnv({ NODE_NAME: 'node-c', IPSHIFT_AGENT_PORT: '0', IPSHIFT_AGENT_PROBE_PORT: '0', IPSHIFT_AGENT_STATE_DIR: stateDir });
+    const cluster = new FakeClusterView([nodeFacts('node-c')], []);
+    await expect(runAgent(options, { cluster, logger: silentLogger, link: new FakeIpLink([]), clock: new ManualClock(), bootId: 'b' })).rejects.toThrow(
+      /IPSHIFT_AGENT_BIND is unset and Node node-c lists no address/,
+    );
   });
 });

@@ -7,7 +7,7 @@ import { NodeAgent } from './agent.js';
 import { startAgentHttp } from './agent-http.js';
 import { readBootId, startIdentityResponder, type IdentityResponder } from './identity-responder.js';
 import { UplinkMonitor } from './uplink-monitor.js';
-import type { AgentRuntimeOptions } from './agent-options.js';
+import { AgentOptionsError, type AgentRuntimeOptions } from './agent-options.js';
 import { Iproute2Link } from './iproute2-link.js';
 import type { IpLink } from './ip-link.js';
 import { FileLedgerStore, type LedgerStore } from './ledger.js';
@@ -60,11 +60,14 @@ export async function runAgent(options: AgentRuntimeOptions, deps: RunAgentDeps)
       fallbackInterface: options.fallbackInterface,
       nativeIPv6Prefix: options.nativeIPv6Prefix,
       resyncIntervalMs: options.resyncIntervalMs,
+      addressPolicy: { allowDocumentation: options.allowDocumentationAddresses },
+      clusterCidrs: options.clusterCidrs,
     },
     { cluster: deps.cluster, link, ledger, metrics, logger, clock },
   );
+  const bindAddress = options.bindAddress ?? internalIP(deps.cluster, options.nodeName);
   const http = await startAgentHttp(
-    { port: options.port, bindAddress: options.bindAddress, maxSyncAgeMs: Math.max(3 * options.resyncIntervalMs, 60_000) },
+    { port: options.port, bindAddress, maxSyncAgeMs: Math.max(3 * options.resyncIntervalMs, 60_000) },
     { registry, millisSinceLastSync: () => agent.millisSinceLastSync() },
   );
   let responder: IdentityResponder | null = null;
@@ -90,6 +93,7 @@ export async function runAgent(options: AgentRuntimeOptions, deps: RunAgentDeps)
     node: options.nodeName,
     mode: options.mode,
     port: http.port,
+    bindAddress,
     probePort: responder?.port ?? null,
     stateDir: options.stateDir,
     uplinkCheck: uplink !== null,
@@ -107,4 +111,21 @@ export async function runAgent(options: AgentRuntimeOptions, deps: RunAgentDeps)
       await http.close();
     },
   };
+}
+
+/**
+ * Where /metrics and /healthz listen when IPSHIFT_AGENT_BIND is unset: the node's first
+ * address as its Node lists it, InternalIP first (what the kubelet's probes and Prometheus
+ * reach). A Node without addresses is a start error, not a silent 0.0.0.0.
+ */
+export function internalIP(cluster: ClusterView, nodeName: string): string {
+  const node = cluster.nodes().find((n) => n.name === nodeName);
+  // NodeFacts lists InternalIPs before ExternalIPs.
+  const address = node?.addresses[0];
+  if (address === undefined) {
+    throw new AgentOptionsError([
+      `IPSHIFT_AGENT_BIND is unset and Node ${nodeName} ${node === undefined ? 'is not visible' : 'lists no address'}: set IPSHIFT_AGENT_BIND (deploy/agent/daemonset.yaml uses status.hostIP)`,
+    ]);
+  }
+  return address;
 }

@@ -68,7 +68,7 @@ describeAsRoot('agent in real network namespaces', () => {
     const link = new Iproute2Link({ netns: ns, searchPath: '' }, { logger: silentLogger });
     const registry = new Registry();
     const agent = new NodeAgent(
-      { nodeName, mode, resyncIntervalMs: 3_600_000 },
+      { nodeName, mode, resyncIntervalMs: 3_600_000, addressPolicy: { allowDocumentation: true }, clusterCidrs: [] },
       {
         cluster: view,
         link,

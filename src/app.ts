@@ -43,6 +43,8 @@ export interface AppParts {
    * the Lease to a replica elsewhere (leader-handover.ts). Unset (sandbox, tests): never.
    */
   readonly controllerPods?: PodSelector;
+  /** False until the cluster view holds its first full lists; readiness waits for it. Default: always true. */
+  readonly synced?: () => boolean;
   /** Periodic full reconcile, besides every signal (ms). Default 30 s. */
   readonly pollIntervalMs?: number;
 }
@@ -212,7 +214,7 @@ export function createApp(config: Config, parts: AppParts): App {
 
   const http = createServer({
     registry: metrics.registry,
-    ready: () => reconciler.snapshot().at !== null,
+    ready: () => (parts.synced?.() ?? true) && reconciler.snapshot().at !== null,
     state: {
       snapshot: () => reconciler.snapshot(),
       alerts: (now) => store.classified(now),

@@ -1,43 +1,34 @@
-import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { createApp } from '../app.js';
 import type { Config } from '../config/settings.js';
 import { loadAlertPolicy } from '../config/load-alert-policy.js';
-import { createEndpointSliceCheck, createKubeCluster, createLeaseElector, loadKubeConfig, probeCluster, type KubeConfig } from '../kube/index.js';
+import {
+  createEndpointSliceCheck,
+  createKubeCluster,
+  createLeaseElector,
+  discoverKubeConfig,
+  waitForApiServer,
+  type KubeConfigDiscovery,
+} from '../kube/index.js';
 import { createMetrics } from '../metrics/metrics.js';
 import { systemClock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import { createProviderPool } from '../providers/provider-pool.js';
 import { tcpProbe } from '../reachability/tcp-probe.js';
 
-/** KUBECONFIG if set; else the in-cluster service account; else ~/.kube/config, as kubectl does. */
-function kubeConfigFrom(config: Config): KubeConfig | null {
-  const host = process.env['KUBERNETES_SERVICE_HOST'];
-  const home = join(homedir(), '.kube', 'config');
-  const path = config.kubeconfig ?? (host === undefined && existsSync(home) ? home : undefined);
-  return loadKubeConfig({
-    ...(path === undefined ? {} : { kubeconfigPath: path }),
-    ...(host === undefined ? {} : { inCluster: { host, port: process.env['KUBERNETES_SERVICE_PORT'] ?? '443' } }),
-  });
-}
-
-/** Is there a cluster to work with? No kubeconfig, or no answer within 3 s, means the sandbox. */
-export async function clusterReachable(config: Config, logger: Logger): Promise<boolean> {
-  const kubeConfig = kubeConfigFrom(config);
-  if (kubeConfig === null) {
-    logger.info('no kubeconfig and not in a cluster');
-    return false;
-  }
-  const reachable = await probeCluster(kubeConfig, 3000);
-  if (!reachable) logger.warn('the Kubernetes API does not answer', { server: kubeConfig.getCurrentCluster()?.server });
-  return reachable;
+/** The cluster configuration, if any exists (the one discovery, src/kube/kube-config.ts); null means the sandbox. */
+export function discoverCluster(config: Config): KubeConfigDiscovery | null {
+  return discoverKubeConfig({ kubeconfig: config.kubeconfig });
 }
 
 /** The real thing: Kubernetes adapter, Lease election, providers from Secrets. */
-export async function startClusterController(config: Config, logger: Logger, version: string, identity: string): Promise<{ stop(): Promise<void> }> {
-  const kubeConfig = kubeConfigFrom(config);
-  if (kubeConfig === null) throw new Error('no Kubernetes configuration');
+export async function startClusterController(
+  config: Config,
+  logger: Logger,
+  version: string,
+  identity: string,
+  discovered: KubeConfigDiscovery,
+): Promise<{ stop(): Promise<void> }> {
+  const { kubeConfig, source } = discovered;
   const namespace = config.namespace ?? process.env['POD_NAMESPACE'] ?? 'ipshift';
   const clock = systemClock;
   const metrics = createMetrics({ version, ...(config.clusterLabel === undefined ? {} : { cluster: config.clusterLabel }) });
@@ -87,18 +78,30 @@ export async function startClusterController(config: Config, logger: Logger, ver
     version,
     metrics,
     probe: tcpProbe,
+    synced: () => kube.view.hasSynced(),
     // The Deployment's pod labels (deploy/controller/deployment.yaml): where the other replicas run.
     controllerPods: { namespace, matchLabels: { 'app.kubernetes.io/name': 'ipshift', 'app.kubernetes.io/component': 'controller' } },
   });
-  await kube.start();
-  elector.start();
+  // HTTP first: /healthz answers and /readyz says "not ready" while the API server is waited for.
   const url = await app.start(config.port, config.bind ?? '0.0.0.0');
-  logger.info('ipshift controller started', { url, namespace, identity, version });
+  logger.info('ipshift controller listening', { url, namespace, identity, version, kubeconfig: source, server: kubeConfig.getCurrentCluster()?.server });
+  const stopping = new AbortController();
+  const connecting = (async () => {
+    await waitForApiServer(kubeConfig, { source, logger, clock, signal: stopping.signal });
+    await kube.start();
+    if (stopping.signal.aborted) return;
+    elector.start();
+    logger.info('ipshift controller started', { url, namespace, identity, version });
+  })().catch((error: unknown) => {
+    if (!stopping.signal.aborted) logger.error('could not start the Kubernetes side', { error: error instanceof Error ? error.message : String(error) });
+  });
   return {
     async stop() {
+      stopping.abort(new Error('stopping'));
       await app.stop(8000);
       await elector.stop();
       await kube.stop();
+      await connecting;
     },
   };
 }

@@ -6,7 +6,7 @@ import { createLogger } from '../logging/winston-logger.js';
 import type { Logger } from '../ports/logger.js';
 import { startSandbox } from '../sandbox/start-sandbox.js';
 import { sandboxBanner } from './sandbox-banner.js';
-import { clusterReachable, startClusterController } from './cluster-controller.js';
+import { discoverCluster, startClusterController } from './cluster-controller.js';
 import { waitForWebhookToken } from './wait-for-webhook-token.js';
 
 /** The version from package.json: two levels up from src/cli, three from dist/src/cli. */
@@ -28,7 +28,11 @@ interface Running {
   stop(): Promise<void>;
 }
 
-/** `ipshift controller`: the service. Falls back to the sandbox when no cluster is reachable. */
+/**
+ * `ipshift controller`: the service. The sandbox runs only when asked for (IPSHIFT_SANDBOX=1)
+ * or when no cluster configuration exists at all; a configured cluster that does not answer is
+ * waited for (not Ready), never swapped for a simulated one.
+ */
 export async function runController(env: NodeJS.ProcessEnv = process.env): Promise<Running> {
   let config: Config;
   try {
@@ -42,16 +46,17 @@ export async function runController(env: NodeJS.ProcessEnv = process.env): Promi
   }
   const inCluster = env['KUBERNETES_SERVICE_HOST'] !== undefined;
   const logger: Logger = createLogger({ level: config.logLevel, format: config.logFormat ?? (inCluster ? 'json' : 'text') });
-  const sandbox = config.sandbox || !(await clusterReachable(config, logger));
-  if (!sandbox) {
+  const discovered = config.sandbox ? null : discoverCluster(config);
+  if (discovered !== null) {
     const problem = webhookAuthProblem(config, false);
     if (problem !== null) {
       process.stderr.write(`ipshift: refusing to start: ${problem}\n`);
       process.exit(2);
     }
     const withToken = await waitForWebhookToken(config, logger, { host: config.bind ?? '0.0.0.0', port: config.port });
-    return startClusterController(withToken, logger, VERSION, env['POD_NAME'] ?? hostname());
+    return startClusterController(withToken, logger, VERSION, env['POD_NAME'] ?? hostname(), discovered);
   }
+  if (!config.sandbox) logger.info('no cluster configuration (no KUBECONFIG, no ~/.kube/config, not in a pod): running the sandbox');
   const host = config.bind ?? '127.0.0.1';
   const box = await startSandbox({ config, logger, version: VERSION, port: config.port, host });
   await box.app.loop.idle();

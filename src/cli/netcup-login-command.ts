@@ -1,16 +1,10 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { loadKubeConfig, upsertSecret } from '../kube/index.js';
+import { discoverKubeConfig, upsertSecret, type KubeConfig } from '../kube/index.js';
 import { runNetcupLogin } from './netcup-login.js';
 
-function clusterConfig(env: NodeJS.ProcessEnv): ReturnType<typeof loadKubeConfig> {
-  const host = env['KUBERNETES_SERVICE_HOST'];
-  const path = env['KUBECONFIG'] ?? `${env['HOME'] ?? ''}/.kube/config`;
+function clusterConfig(env: NodeJS.ProcessEnv): KubeConfig | null {
   try {
-    return loadKubeConfig({
-      ...(existsSync(path) ? { kubeconfigPath: path } : {}),
-      ...(host === undefined ? {} : { inCluster: { host, port: env['KUBERNETES_SERVICE_PORT'] ?? '443' } }),
-    });
+    return discoverKubeConfig({ kubeconfig: env['KUBECONFIG'] })?.kubeConfig ?? null;
   } catch {
     return null;
   }

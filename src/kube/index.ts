@@ -7,7 +7,14 @@ import { createKubeClusterView, type KubeClusterView, type KubeClusterViewOption
 import { createKubeClusterWriter } from './kube-cluster-writer.js';
 import { createKubeSecretAccess } from './kube-secret-access.js';
 
-export { loadKubeConfig, probeCluster, type KubeConfig, type LoadKubeConfigOptions } from './kube-config.js';
+export {
+  discoverKubeConfig,
+  probeCluster,
+  waitForApiServer,
+  type KubeConfig,
+  type KubeConfigDiscovery,
+  type KubeConfigDiscoveryOptions,
+} from './kube-config.js';
 export {
   createLeaseElector,
   DEFAULT_LEASE_NAME,

@@ -1,39 +1,62 @@
-import { KubeConfig, VersionApi } from '@kubernetes/client-node';
+import { existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { findHomeDir, KubeConfig, VersionApi } from '@kubernetes/client-node';
+import type { Clock } from '../ports/clock.js';
+import type { Logger } from '../ports/logger.js';
+import { backoffDelayMs, type BackoffPolicy } from '../retry/backoff.js';
+import { makeKubeClient } from './kube-client.js';
 import { statusCodeOf } from './kube-errors.js';
 
 export type { KubeConfig } from '@kubernetes/client-node';
 
-export interface LoadKubeConfigOptions {
-  /** A kubeconfig file (the KUBECONFIG setting, or ~/.kube/config); wins over in-cluster. */
-  readonly kubeconfigPath?: string;
-  /** KUBERNETES_SERVICE_HOST / KUBERNETES_SERVICE_PORT when running in a pod. */
-  readonly inCluster?: { readonly host: string; readonly port: string };
-  /** Where the ServiceAccount token and CA are mounted (default the standard path). */
-  readonly serviceAccountDir?: string;
+export interface KubeConfigDiscoveryOptions {
+  /** The KUBECONFIG setting: a list of files separated by the platform's path delimiter, merged as kubectl does. */
+  readonly kubeconfig: string | undefined;
+  /** The home directory holding .kube/config; default the library's findHomeDir(). null: none. */
+  readonly home?: string | null;
+  /** Prefix of the ServiceAccount mount /var/run/secrets/kubernetes.io/serviceaccount (tests use a temporary directory). */
+  readonly serviceAccountPrefix?: string;
 }
 
-const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+export interface KubeConfigDiscovery {
+  readonly kubeConfig: KubeConfig;
+  /** Where it came from, for the start-up log line: `KUBECONFIG`, `~/.kube/config` or `in-cluster`. */
+  readonly source: 'KUBECONFIG' | '~/.kube/config' | 'in-cluster';
+}
+
+const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
 /**
- * A KubeConfig from a kubeconfig file, else from the in-cluster ServiceAccount; null when
- * neither is configured (the service then runs its sandbox).
+ * The project's one kubeconfig discovery, in @kubernetes/client-node's documented order
+ * (KubeConfig.loadFromDefault): the KUBECONFIG files, else ~/.kube/config, else the in-cluster
+ * ServiceAccount (its token mounted, or KUBERNETES_SERVICE_HOST set), loaded by the library's
+ * own loadFromCluster. Where loadFromDefault would fall back to http://localhost:8080, this
+ * returns null: no cluster configuration exists at all, and only then may the sandbox run.
  */
-export function loadKubeConfig(options: LoadKubeConfigOptions): KubeConfig | null {
+export function discoverKubeConfig(options: KubeConfigDiscoveryOptions): KubeConfigDiscovery | null {
   const kc = new KubeConfig();
-  if (options.kubeconfigPath !== undefined && options.kubeconfigPath !== '') {
-    kc.loadFromFile(options.kubeconfigPath);
-    return kc;
+  const files = (options.kubeconfig ?? '').split(delimiter).filter((file) => file !== '');
+  const [first, ...rest] = files;
+  if (first !== undefined) {
+    kc.loadFromFile(first);
+    for (const file of rest) {
+      const more = new KubeConfig();
+      more.loadFromFile(file);
+      // loadFromDefault's contextFromStartingConfig: the first file's current-context wins, as in kubectl.
+      kc.mergeConfig(more, true);
+    }
+    return { kubeConfig: kc, source: 'KUBECONFIG' };
   }
-  if (options.inCluster !== undefined && options.inCluster.host !== '') {
-    const dir = options.serviceAccountDir ?? SERVICE_ACCOUNT_DIR;
-    const { host, port } = options.inCluster;
-    const scheme = port === '80' || port === '8080' || port === '8001' ? 'http' : 'https';
-    const serverHost = host.includes(':') ? `[${host}]` : host;
-    kc.loadFromClusterAndUser(
-      { name: 'in-cluster', server: `${scheme}://${serverHost}:${port}`, caFile: `${dir}/ca.crt`, skipTLSVerify: false },
-      { name: 'in-cluster', authProvider: { name: 'tokenFile', config: { tokenFile: `${dir}/token` } } },
-    );
-    return kc;
+  const home = options.home === undefined ? findHomeDir() : options.home;
+  if (home !== null && existsSync(join(home, '.kube', 'config'))) {
+    kc.loadFromFile(join(home, '.kube', 'config'));
+    return { kubeConfig: kc, source: '~/.kube/config' };
+  }
+  const prefix = options.serviceAccountPrefix ?? '';
+  const host = process.env['KUBERNETES_SERVICE_HOST'];
+  if (existsSync(`${prefix}${SERVICE_ACCOUNT_TOKEN}`) || (host !== undefined && host !== '')) {
+    kc.loadFromCluster(prefix);
+    return { kubeConfig: kc, source: 'in-cluster' };
   }
   return null;
 }
@@ -43,23 +66,40 @@ export function loadKubeConfig(options: LoadKubeConfigOptions): KubeConfig | nul
  * there, and failing loudly later beats a silent sandbox). False on no answer within timeoutMs.
  */
 export async function probeCluster(kubeConfig: KubeConfig, timeoutMs: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), timeoutMs);
-  });
   try {
-    const api = kubeConfig.makeApiClient(VersionApi);
-    const answer = await Promise.race([
-      api.getCode().then(
-        () => 'answer' as const,
-        (error: unknown) => (statusCodeOf(error) === undefined ? ('no-answer' as const) : ('answer' as const)),
-      ),
-      timeout,
-    ]);
-    return answer === 'answer';
-  } catch {
-    return false;
-  } finally {
-    clearTimeout(timer);
+    await makeKubeClient(kubeConfig, VersionApi, timeoutMs).getCode();
+    return true;
+  } catch (error) {
+    return statusCodeOf(error) !== undefined;
+  }
+}
+
+export interface WaitForApiServerOptions {
+  readonly source: string;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  /** How long one probe may take. Default 3 s. */
+  readonly probeTimeoutMs?: number;
+  readonly backoff?: BackoffPolicy;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Resolves once the API server answers. A configured cluster that does not answer (yet) is
+ * waited for, with backoff and one log line per attempt, never replaced by the sandbox: the
+ * replica stays not Ready meanwhile. Rejects only when `signal` aborts.
+ */
+export async function waitForApiServer(kubeConfig: KubeConfig, options: WaitForApiServerOptions): Promise<void> {
+  const server = kubeConfig.getCurrentCluster()?.server;
+  const policy = options.backoff ?? { baseDelayMs: 1000, maxDelayMs: 30_000 };
+  for (let attempt = 1; ; attempt += 1) {
+    options.signal?.throwIfAborted();
+    if (await probeCluster(kubeConfig, options.probeTimeoutMs ?? 3000)) {
+      if (attempt > 1) options.logger.info('the Kubernetes API server answers now', { server, source: options.source, attempts: attempt });
+      return;
+    }
+    const retryInMs = Math.max(100, backoffDelayMs(policy, attempt));
+    options.logger.warn('the Kubernetes API server does not answer; not Ready, retrying', { server, source: options.source, attempt, retryInMs });
+    await options.clock.sleep(retryInMs, options.signal);
   }
 }

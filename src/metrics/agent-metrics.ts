@@ -3,6 +3,7 @@ import { Gauge, Counter, type Registry } from 'prom-client';
 /** What the agent can fail at; a closed set, so the `operation` label stays bounded. */
 export const AGENT_OPERATIONS = [
   'list-interfaces',
+  'list-routes',
   'choose-interface',
   'add-address',
   'del-address',
@@ -24,6 +25,8 @@ export interface AgentMetrics {
   /** Replaces the whole set: addresses no longer desired disappear from the scrape. */
   setAddresses(addresses: readonly AddressPresence[]): void;
   error(operation: AgentOperation): void;
+  /** FailoverIP addresses the agent refuses now, by reason; replaces the previous counts. */
+  setRefused(byReason: Readonly<Record<string, number>>): void;
   syncFinished(nowMs: number): void;
   /** The uplink check (agent/uplink-monitor.ts); null: it cannot run, no series. */
   uplink(state: { readonly iface: string; readonly gateway: string; readonly up: boolean } | null): void;
@@ -41,6 +44,12 @@ export function createAgentMetrics(registry: Registry): AgentMetrics {
     name: 'ipshift_agent_errors_total',
     help: 'Failed agent operations, by operation.',
     labelNames: ['operation'] as const,
+    registers,
+  });
+  const refused = new Gauge({
+    name: 'ipshift_agent_refused_addresses',
+    help: "FailoverIP addresses this node refuses to configure (not an acceptable failover address, or one the node already uses: its own, a Node's, its gateway, a cluster range), by reason.",
+    labelNames: ['reason'] as const,
     registers,
   });
   const lastSync = new Gauge({
@@ -64,6 +73,10 @@ export function createAgentMetrics(registry: Registry): AgentMetrics {
     },
     error(operation) {
       errors.inc({ operation });
+    },
+    setRefused(byReason) {
+      refused.reset();
+      for (const [reason, count] of Object.entries(byReason)) refused.set({ reason }, count);
     },
     syncFinished(nowMs) {
       lastSync.set(nowMs / 1000);
