@@ -126,6 +126,8 @@ export function createApp(config: Config, parts: AppParts): App {
     metrics: metrics.alerts,
     maxAgeMs: config.alertMaxAgeSeconds * 1000,
     ...(config.watchdogAlertname === undefined ? {} : { watchdog: { alertname: config.watchdogAlertname, timeoutMs: config.watchdogTimeoutSeconds * 1000 } }),
+    // With the API sync on, no successful sync for the watchdog's timeout is as blind as a missing watchdog.
+    ...(config.alertmanagerUrl === undefined ? {} : { syncStaleAfterMs: config.watchdogTimeoutSeconds * 1000 }),
     resolveAlert: (labels) => {
       index ??= buildNodeIndex(parts.cluster.nodes());
       return { node: alertNode(labels, index, parts.policy, holders()), cls: classifyAlert(labels, parts.policy) };

@@ -257,7 +257,16 @@ export class AlertStore {
   /** Starts the background sweep (expiry, staleness). */
   start(): void {
     if (this.#sweeper !== undefined) return;
-    const every = Math.max(1000, Math.min(30_000, Math.floor(this.#options.maxAgeMs / 4), Math.floor((this.#options.watchdog?.timeoutMs ?? Infinity) / 4)));
+    const every = Math.max(
+      1000,
+      Math.min(
+        30_000,
+        Math.floor(this.#options.maxAgeMs / 4),
+        Math.floor((this.#options.watchdog?.timeoutMs ?? Infinity) / 4),
+        // An overdue sync must flip the view (and ask for a pass) as promptly as a missing watchdog.
+        Math.floor((this.#options.syncStaleAfterMs ?? Infinity) / 4),
+      ),
+    );
     this.#sweeper = setInterval(() => this.sweep(this.#options.clock.now()), every);
     this.#sweeper.unref();
   }

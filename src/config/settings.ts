@@ -164,7 +164,7 @@ export const SETTINGS = {
     'watchdogTimeoutSeconds',
     600,
     '600',
-    'How long the watchdog alert may be missing before the view is stale.',
+    'How long the watchdog alert may be missing, or (with IPSHIFT_ALERTMANAGER_URL) the API sync may keep failing, before the view is stale.',
     int(1, 86400),
   ),
   alertMaxAgeSeconds: setting(
