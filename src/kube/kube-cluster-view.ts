@@ -9,7 +9,7 @@ import type { Logger } from '../ports/logger.js';
 import { parseFailoverIP, toNodeFacts, toPodFacts, type PodFacts } from './convert.js';
 import { FAILOVERIP_GROUP, FAILOVERIP_PLURAL, FAILOVERIP_VERSION } from './crd.js';
 import { Reflector, type ListResult } from './reflector.js';
-import { failoverIPChanged, labelKeysInUse, nodeChanged, podChanged } from './relevance.js';
+import { failoverIPChanged, failoverIPStatusChanged, labelKeysInUse, nodeChanged, podChanged } from './relevance.js';
 
 export const DEFAULT_RESYNC_SCHEDULE = '* * * * *';
 
@@ -22,6 +22,10 @@ export interface KubeClusterViewOptions {
   readonly resyncSchedule?: string;
   /** Watch only this Node (the node agent); all Nodes when absent. */
   readonly nodeName?: string;
+  /** FailoverIPs outside these namespaces are ignored (issue 15.1: read only where the install says); absent: all. */
+  readonly failoverIPNamespaces?: readonly string[];
+  /** Report status-only FailoverIP changes too (the agent follows the controller's decision; default false). */
+  readonly failoverIPStatusChanges?: boolean;
   /** Watch FailoverIP objects (default true). */
   readonly watchFailoverIPs?: boolean;
   /** Backoff of watch restarts; tests shorten it. */
@@ -102,6 +106,7 @@ export function createKubeClusterView(options: KubeClusterViewOptions): KubeClus
         return null;
       }
       const { fip } = parsed;
+      if (options.failoverIPNamespaces !== undefined && !options.failoverIPNamespaces.includes(fip.namespace)) return null;
       const uid = (raw as { metadata?: { uid?: string } }).metadata?.uid ?? '';
       return { fip, uid };
     },
@@ -109,7 +114,10 @@ export function createKubeClusterView(options: KubeClusterViewOptions): KubeClus
       fipCache = fips.values();
       labelKeys = labelKeysInUse(fipCache.map((c) => c.fip));
       syncPodWatches();
-      if (event !== 'update' || previous === undefined || failoverIPChanged(previous.fip, value.fip)) notify('failover-ip');
+      const changed =
+        failoverIPChanged(previous?.fip ?? value.fip, value.fip) ||
+        (options.failoverIPStatusChanges === true && failoverIPStatusChanged(previous?.fip ?? value.fip, value.fip));
+      if (event !== 'update' || previous === undefined || changed) notify('failover-ip');
     },
     logger,
     clock,
