@@ -9,7 +9,7 @@ import type { Config } from './config/settings.js';
 import { createAlertmanagerWebhookHandler, webhookFirst } from './http/alertmanager-webhook.js';
 import { createServer } from './http/create-server.js';
 import { createHttpServer } from './http/http-server.js';
-import { parseBasicAuthSetting, type WebhookAuth } from './http/webhook-auth.js';
+import { createAuthChecker, parseBasicAuthSetting, type WebhookAuth } from './http/webhook-auth.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import type { ClusterView, ClusterWriter, Leadership } from './ports/cluster.js';
 import { systemClock, type Clock } from './ports/clock.js';
@@ -116,6 +116,8 @@ export function createApp(config: Config, parts: AppParts): App {
     metrics: metrics.alerts,
     maxAgeMs: config.alertMaxAgeSeconds * 1000,
     ...(config.watchdogAlertname === undefined ? {} : { watchdog: { alertname: config.watchdogAlertname, timeoutMs: config.watchdogTimeoutSeconds * 1000 } }),
+    // With the API sync on, no successful sync for the watchdog's timeout is as blind as a missing watchdog.
+    ...(config.alertmanagerUrl === undefined ? {} : { syncStaleAfterMs: config.watchdogTimeoutSeconds * 1000 }),
     resolveAlert: (labels) => {
       index ??= buildNodeIndex(parts.cluster.nodes());
       return { node: alertNode(labels, index, parts.policy, holders()), cls: classifyAlert(labels, parts.policy) };
@@ -177,8 +179,9 @@ export function createApp(config: Config, parts: AppParts): App {
           ...(parts.fetch === undefined ? {} : { fetch: parts.fetch }),
         });
 
+  const webhookAuth = config.webhookAuth === 'none' && !parts.sandbox ? 'none' : webhookAuthFrom(config);
   const webhook = createAlertmanagerWebhookHandler({
-    auth: config.webhookAuth === 'none' && !parts.sandbox ? 'none' : webhookAuthFrom(config),
+    auth: webhookAuth,
     store,
     clock,
     logger: logger.child({ component: 'webhook' }),
@@ -200,7 +203,10 @@ export function createApp(config: Config, parts: AppParts): App {
       isLeader: () => parts.leadership.isLeader(),
       sandbox: parts.sandbox,
       now: () => clock.now(),
+      alertRevision: () => store.revision(),
     },
+    ...(config.stateAuth === 'webhook' && webhookAuth !== 'none' ? { stateAuth: createAuthChecker(webhookAuth) } : {}),
+    logger: logger.child({ component: 'http' }),
     ...(parts.extraRoutes === undefined ? {} : { extra: parts.extraRoutes }),
   });
 

@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+import { readAlertPolicy } from './load-alert-policy.js';
 import { Secret } from './secret.js';
 
 /**
@@ -70,6 +72,17 @@ const namespaceList = (raw: string): Parsed<readonly string[] | '*' | undefined>
   const bad = names.find((n) => !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(n));
   return bad === undefined ? { value: names } : { rule: `must be namespace names separated by commas, or * for all ("${bad}" is none)` };
 };
+/** An address to listen on: a literal IP, so a typo fails here and not as a DNS error at listen(). */
+const bindAddress = (raw: string): Parsed<string | undefined> => {
+  if (raw === '') return { value: undefined };
+  return isIP(raw) === 0 ? { rule: 'must be an IPv4 or IPv6 address of this machine, e.g. 0.0.0.0, 127.0.0.1 or ::' } : { value: raw };
+};
+/** The policy file is read and checked at start, with the other settings, not when the loop first needs it. */
+const alertPolicyFile = (raw: string): Parsed<string | undefined> => {
+  if (raw === '') return { value: undefined };
+  const result = readAlertPolicy(raw);
+  return result.ok ? { value: raw } : { rule: `must be a valid alert policy: ${result.errors.join('; ')}` };
+};
 
 function setting<T>(env: string, key: string, fallback: T, defaultText: string, doc: string, parse: Setting<T>['parse'], secret = false): Setting<T> {
   return { env, key, fallback, defaultText, doc, parse, secret };
@@ -77,7 +90,7 @@ function setting<T>(env: string, key: string, fallback: T, defaultText: string, 
 
 export const SETTINGS = {
   port: setting('IPSHIFT_PORT', 'port', 8080, '8080', 'HTTP port for the webhook, API, status page and metrics.', int(1, 65535)),
-  bind: setting<string | undefined>('IPSHIFT_BIND', 'bind', undefined, '0.0.0.0 in a cluster, 127.0.0.1 in the sandbox', 'Address to listen on.', optionalStr),
+  bind: setting<string | undefined>('IPSHIFT_BIND', 'bind', undefined, '0.0.0.0 in a cluster, 127.0.0.1 in the sandbox', 'Address to listen on.', bindAddress),
   webhookToken: setting<Secret | undefined>(
     'IPSHIFT_WEBHOOK_TOKEN',
     'webhookToken',
@@ -111,6 +124,14 @@ export const SETTINGS = {
     'required',
     '`none` accepts unauthenticated webhooks on purpose (outside the sandbox).',
     oneOf('required', 'none'),
+  ),
+  stateAuth: setting(
+    'IPSHIFT_STATE_AUTH',
+    'stateAuth',
+    'none' as 'none' | 'webhook',
+    'none',
+    '`webhook`: `GET /api/v1/state` and the status page ask for the webhook credentials.',
+    oneOf('none', 'webhook'),
   ),
   webhookBodyLimitBytes: setting(
     'IPSHIFT_WEBHOOK_BODY_LIMIT_BYTES',
@@ -175,7 +196,7 @@ export const SETTINGS = {
     'watchdogTimeoutSeconds',
     600,
     '600',
-    'How long the watchdog alert may be missing before the view is stale.',
+    'How long the watchdog alert may be missing, or (with IPSHIFT_ALERTMANAGER_URL) the API sync may keep failing, before the view is stale.',
     int(1, 86400),
   ),
   alertMaxAgeSeconds: setting(
@@ -191,8 +212,8 @@ export const SETTINGS = {
     'alertPolicyFile',
     undefined,
     'built-in default',
-    'YAML alert policy (mount a ConfigMap).',
-    optionalStr,
+    'YAML alert policy (mount a ConfigMap); read and checked at start.',
+    alertPolicyFile,
   ),
   sandbox: setting('IPSHIFT_SANDBOX', 'sandbox', false, '0', 'Force the in-process sandbox (simulated cluster + netcup emulator).', bool),
   kubeconfig: setting<string | undefined>(

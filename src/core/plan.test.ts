@@ -139,6 +139,40 @@ describe('planPass shares work only where the rules are the same', () => {
     });
     expect(result.plans.map((p) => p.decision.target)).toEqual(['b', 'a']);
   });
+
+  describe('a stale alert view', () => {
+    const down = (node: string, fingerprint: string) => ({ fingerprint, labels: { alertname: 'KubeNodeNotReady', node, severity: 'critical' } });
+    const pass = (overrides: Partial<PassInput>) =>
+      planPass({
+        now: NOW,
+        nodes: ['a', 'b', 'c'].map((n) => nodeFacts(n)),
+        alerts: [],
+        policy,
+        failoverIPs: [fip('ns/web', { assignedNode: 'a' })],
+        ...overrides,
+      });
+
+    it("never moves the IP on the holder's alerts alone (a fresh view would) and says why", () => {
+      const fresh = pass({ alerts: [down('a', 'f1')] }).plans[0]?.decision;
+      expect(fresh).toMatchObject({ outcome: 'move', reason: 'holder-down' });
+      const stale = pass({ alerts: [down('a', 'f1')], alertsStale: true }).plans[0]?.decision;
+      expect(stale).toMatchObject({ outcome: 'keep', reason: 'holder-healthiest', target: 'a' });
+      expect(stale?.message).toContain("the alert view is stale, so the holder's alerts alone do not move the IP");
+    });
+
+    it('still moves a holder that Kubernetes or the probe calls down, and still ranks the targets by their alerts', () => {
+      const nodes = [nodeFacts('a', { conditions: { Ready: 'False' } }), nodeFacts('b'), nodeFacts('c')];
+      const byKubernetes = pass({ nodes, alerts: [down('a', 'f1'), down('b', 'f2')], alertsStale: true }).plans[0]?.decision;
+      expect(byKubernetes).toMatchObject({ outcome: 'move', reason: 'holder-down', target: 'c' });
+      const byProbe = pass({ unresponsive: new Set(['a']), alerts: [down('b', 'f2')], alertsStale: true }).plans[0]?.decision;
+      expect(byProbe).toMatchObject({ outcome: 'move', reason: 'holder-down', target: 'c' });
+    });
+
+    it('changes nothing when the holder has no alert', () => {
+      const nodes = [nodeFacts('a', { unschedulable: true }), nodeFacts('b'), nodeFacts('c')];
+      expect(pass({ nodes, alertsStale: true }).plans).toEqual(pass({ nodes }).plans);
+    });
+  });
 });
 
 /** Random clusters: invariants that must hold whatever the input. */

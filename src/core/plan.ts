@@ -39,6 +39,16 @@ export interface PassInput {
   readonly failoverIPs: readonly PassFailoverIP[];
   /** Nodes ipshift's own probe judged unresponsive (see reachability.ts). */
   readonly unresponsive?: ReadonlySet<string>;
+  /**
+   * The alert view is stale (watchdog alert or Alertmanager sync overdue). Then a holder's
+   * alerts alone never move its IP; Kubernetes facts and the probe still do, and the alerts
+   * still rank the targets. Why: with the alert path broken, the alerts held may be ones whose
+   * "resolved" was lost, and "no alert" on a target says nothing, so an alert-only move trades
+   * a holder that Kubernetes and the probe both vouch for against a guess, inside a cooldown
+   * that forbids taking it back. A holder that is really gone still leaves: those two
+   * witnesses do not depend on Alertmanager.
+   */
+  readonly alertsStale?: boolean;
 }
 
 export interface MappedAlert {
@@ -63,6 +73,8 @@ export interface PassResult {
 }
 
 const UNRESPONSIVE_BIT = issueBit('unresponsive');
+const ALERT_BITS = alertClassBit('down') | alertClassBit('drain') | alertClassBit('degraded');
+const STALE_NOTE = "; the alert view is stale, so the holder's alerts alone do not move the IP";
 
 interface AlertFacts {
   readonly index: NodeIndex;
@@ -166,10 +178,26 @@ export function planPass(input: PassInput): PassResult {
   const plans: FailoverIPPlan[] = [];
   const ordered = [...input.failoverIPs].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   for (const fip of ordered) {
-    const candidates = listFor(fip);
+    let candidates = listFor(fip);
     bump(fip.assignedNode, -1);
     const at = fip.assignedNode === null ? undefined : position.get(fip.assignedNode);
-    const holder = at === undefined ? undefined : candidates[at];
+    let holder = at === undefined ? undefined : candidates[at];
+    let alertsSetAside = false;
+    if (input.alertsStale === true && at !== undefined && holder !== undefined && (holder.mask & ALERT_BITS) !== 0) {
+      // The holder as Kubernetes and the probe alone see it; a copy of the shared list (rare).
+      const node = input.nodes[at] as NodeFacts;
+      const trusted = candidate(
+        node,
+        nodeHealthFrom(node, (signalBits[at] ?? 0) & ~ALERT_BITS, infoCount[at] ?? 0),
+        fip,
+        matchesSelector(node.labels, fip.nodeSelector),
+        nameHashes[at],
+        at,
+      );
+      candidates = candidates.map((c, i) => (i === at ? trusted : c));
+      holder = trusted;
+      alertsSetAside = true;
+    }
     const holderDegraded = holder !== undefined && holder.eligible && tierOf(holder.mask) === 'degraded';
     const since = degradedSince(fip.holderDegradedSince, holderDegraded, input.now);
     const decision = decide({
@@ -189,7 +217,12 @@ export function planPass(input: PassInput): PassResult {
       holderDegradedSince: since,
     });
     bump(decision.target, 1);
-    plans.push({ key: fip.key, decision, candidates, holderDegradedSince: since });
+    plans.push({
+      key: fip.key,
+      decision: alertsSetAside ? { ...decision, message: decision.message + STALE_NOTE } : decision,
+      candidates,
+      holderDegradedSince: since,
+    });
   }
   return { nodes: health, unmapped, plans };
 }

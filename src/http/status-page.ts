@@ -91,7 +91,7 @@ export function situations(state: State): Situation[] {
     out.push({
       kind: 'alerts-stale',
       severity: 'warning',
-      text: 'The alert view is stale (the watchdog alert or the Alertmanager sync is overdue): no alert does not mean healthy.',
+      text: 'The alert view is stale (the watchdog alert or the Alertmanager sync is overdue): no alert does not mean healthy. Alerts alone move no IP until it is fresh; Kubernetes and the node probe still do.',
     });
   }
   const rank: Record<Severity, number> = { alarm: 0, warning: 1, ok: 2 };

@@ -19,6 +19,8 @@ import { buildStatus } from './status.js';
 
 export interface AlertSource {
   active(now: number): ReadonlyArray<{ readonly fingerprint: string; readonly labels: Readonly<Record<string, string>>; readonly startsAt: number }>;
+  /** Whether the view is stale (see PassInput.alertsStale for what that changes). */
+  freshness?(now: number): { readonly stale: boolean };
 }
 
 /** Hands out one provider instance per (type, namespace, secret). */
@@ -161,6 +163,7 @@ export class Reconciler {
       policy: this.#deps.policy(),
       failoverIPs: inputs,
       ...(unresponsive === undefined ? {} : { unresponsive }),
+      alertsStale: this.#deps.alerts.freshness?.(now).stale ?? false,
     });
 
     for (const plan of pass.plans) {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { stringify } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 import { REPO_ROOT } from '../../scripts/build-monitoring.js';
 import { readYaml } from './monitoring-sources.js';
 
@@ -43,6 +43,29 @@ const TRUSTED = [
   'Watchdog',
 ];
 
+type Manifest = { kind?: string; metadata?: { name?: string }; data?: Record<string, string>; spec?: unknown };
+
+/** The controller's IPSHIFT_WATCHDOG_ALERTNAME as the rendered install sets it (env or an envFrom ConfigMap). */
+async function watchdogAlertname(): Promise<string | undefined> {
+  const { stdout } = await run('kubectl', ['kustomize', 'deploy/'], { cwd: REPO_ROOT, maxBuffer: 64 * 1024 * 1024 });
+  const objects = parseAllDocuments(stdout).map((d) => d.toJS() as Manifest);
+  const deployment = objects.find((o) => o.kind === 'Deployment' && o.metadata?.name === 'ipshift-controller') as
+    | {
+        spec: {
+          template: { spec: { containers: Array<{ env?: Array<{ name: string; value?: string }>; envFrom?: Array<{ configMapRef?: { name: string } }> }> } };
+        };
+      }
+    | undefined;
+  const container = deployment?.spec.template.spec.containers[0];
+  const direct = container?.env?.find((e) => e.name === 'IPSHIFT_WATCHDOG_ALERTNAME')?.value;
+  if (direct !== undefined) return direct;
+  for (const from of container?.envFrom ?? []) {
+    const value = objects.find((o) => o.kind === 'ConfigMap' && o.metadata?.name === from.configMapRef?.name)?.data?.['IPSHIFT_WATCHDOG_ALERTNAME'];
+    if (value !== undefined) return value;
+  }
+  return undefined;
+}
+
 describe('alertmanager.yml example', () => {
   it('passes amtool check-config', async () => {
     const result = await amtool(['check-config', EXAMPLE]);
@@ -53,6 +76,12 @@ describe('alertmanager.yml example', () => {
   it('sends node signals to ipshift only, and node alerts to ipshift and on to the other routes', async () => {
     expect(await receivers(EXAMPLE, NODE_SIGNAL)).toEqual(['ipshift']);
     expect(await receivers(EXAMPLE, NODE_ALERT)).toEqual(['ipshift', 'default']);
+  });
+
+  it("routes the watchdog alert the controller waits for (kube-prometheus-stack's Watchdog) to ipshift", async () => {
+    const alertname = await watchdogAlertname();
+    expect(alertname).toBe('Watchdog');
+    expect(await receivers(EXAMPLE, { alertname: alertname as string, severity: 'none' })).toContain('ipshift');
   });
 
   it("routes the node-health alerts to ipshift, and never an application's alert", async () => {
@@ -180,6 +209,12 @@ describe('AlertmanagerConfig', () => {
     expect(await receivers(write('OnNamespace'), { ...NODE_ALERT, namespace })).toEqual([receiver]);
     expect(await receivers(write('None'), NODE_SIGNAL)).toEqual([receiver]);
     expect(await receivers(write('None'), NODE_ALERT)).toEqual([receiver]);
+  });
+
+  it('with the matcher strategy None, routes the watchdog alert the controller waits for to ipshift', async () => {
+    const alertname = await watchdogAlertname();
+    expect(alertname).toBeDefined();
+    expect(await receivers(write('None'), { alertname: alertname as string, severity: 'none' })).toEqual([`${namespace}/ipshift/ipshift`]);
   });
 
   it("routes the node-health alerts to ipshift, and never an application's alert", async () => {
