@@ -9,7 +9,7 @@ import type { Config } from './config/settings.js';
 import { createAlertmanagerWebhookHandler, webhookFirst } from './http/alertmanager-webhook.js';
 import { createServer } from './http/create-server.js';
 import { createHttpServer } from './http/http-server.js';
-import { parseBasicAuthSetting, type WebhookAuth } from './http/webhook-auth.js';
+import { createAuthChecker, parseBasicAuthSetting, type WebhookAuth } from './http/webhook-auth.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import type { ClusterView, ClusterWriter, Leadership } from './ports/cluster.js';
 import { systemClock, type Clock } from './ports/clock.js';
@@ -179,8 +179,9 @@ export function createApp(config: Config, parts: AppParts): App {
           ...(parts.fetch === undefined ? {} : { fetch: parts.fetch }),
         });
 
+  const webhookAuth = config.webhookAuth === 'none' && !parts.sandbox ? 'none' : webhookAuthFrom(config);
   const webhook = createAlertmanagerWebhookHandler({
-    auth: config.webhookAuth === 'none' && !parts.sandbox ? 'none' : webhookAuthFrom(config),
+    auth: webhookAuth,
     store,
     clock,
     logger: logger.child({ component: 'webhook' }),
@@ -202,7 +203,10 @@ export function createApp(config: Config, parts: AppParts): App {
       isLeader: () => parts.leadership.isLeader(),
       sandbox: parts.sandbox,
       now: () => clock.now(),
+      alertRevision: () => store.revision(),
     },
+    ...(config.stateAuth === 'webhook' && webhookAuth !== 'none' ? { stateAuth: createAuthChecker(webhookAuth) } : {}),
+    logger: logger.child({ component: 'http' }),
     ...(parts.extraRoutes === undefined ? {} : { extra: parts.extraRoutes }),
   });
 

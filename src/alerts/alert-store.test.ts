@@ -352,4 +352,26 @@ describe('AlertStore', () => {
     store.ingestWebhook(build(Array.from({ length: 30 }, (_, i) => ({ fingerprint: `s${i}`, labels: { alertname: 'NodeDiskFull', node: 'node-2' } }))), T0);
     expect(lines).toEqual([['alert view changed', { source: 'webhook', firing: 30, resolved: 0, alertnames: ['NodeDiskFull'] }]]);
   });
+
+  it('alerts expiring together are one log line, not one per alert', () => {
+    const lines: Array<[string, LogFields | undefined]> = [];
+    const logger: Logger = {
+      debug: () => undefined,
+      info: () => undefined,
+      warn: (message, fields) => lines.push([message, fields]),
+      error: (message, fields) => lines.push([message, fields]),
+      child: () => logger,
+    };
+    const { store } = makeStore({ logger, maxAgeMs: MINUTE });
+    store.ingestWebhook(
+      build(Array.from({ length: 10_003 }, (_, i) => ({ fingerprint: `e${i}`, labels: { alertname: `Stale${i % 12}`, node: 'node-1' } }))),
+      T0,
+    );
+    store.sweep(T0 + 2 * MINUTE);
+    expect(store.active(T0 + 2 * MINUTE)).toEqual([]);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]?.[0]).toBe('alerts expired: not refreshed by a webhook or an API sync within the maximum age');
+    expect(lines[0]?.[1]).toMatchObject({ expired: 10_003, maxAgeSeconds: 60 });
+    expect((lines[0]?.[1]?.['alertnames'] as string[]).length).toBe(10);
+  });
 });

@@ -135,6 +135,7 @@ export class AlertStore {
   #debounce: ReturnType<typeof setTimeout> | undefined;
   #sweeper: ReturnType<typeof setInterval> | undefined;
   #changes: Change[] = [];
+  #revision = 0;
   #changeCount = { firing: 0, resolved: 0 };
 
   constructor(options: AlertStoreOptions) {
@@ -213,6 +214,11 @@ export class AlertStore {
     return this.active(now).map((alert) => ({ ...alert, ...this.#options.resolveAlert(alert.labels) }));
   }
 
+  /** Changes whenever the set of active alerts or the staleness changes (for caches of views built from it). */
+  revision(): number {
+    return this.#revision;
+  }
+
   freshness(now: number): AlertFreshness {
     return {
       lastWebhookAt: this.#lastWebhookAt,
@@ -239,14 +245,20 @@ export class AlertStore {
    */
   sweep(now: number): void {
     const cutoff = now - this.#options.maxAgeMs;
-    let changed = false;
-    for (const [fingerprint, entry] of this.#entries) {
+    let expired = 0;
+    const alertnames = new Set<string>();
+    for (const entry of this.#entries.values()) {
       if (entry.lastSeenAt >= cutoff) continue;
       this.#remove(entry);
-      changed = true;
-      this.#options.logger.warn('alert expired: not refreshed by a webhook or an API sync within the maximum age', {
-        alertname: entry.labels['alertname'],
-        fingerprint,
+      expired++;
+      if (alertnames.size < 10) alertnames.add(entry.labels['alertname'] ?? '(none)');
+    }
+    const changed = expired > 0;
+    // One line per sweep, however many expired: 10,000 stale alerts are one event, not 10,000 lines.
+    if (changed) {
+      this.#options.logger.warn('alerts expired: not refreshed by a webhook or an API sync within the maximum age', {
+        expired,
+        alertnames: [...alertnames],
         maxAgeSeconds: this.#options.maxAgeMs / 1000,
       });
     }
@@ -388,6 +400,7 @@ export class AlertStore {
       changed = true;
     }
     if (!changed) return;
+    this.#revision++;
     const cutoff = now - this.#options.maxAgeMs;
     const counts: Partial<Record<AlertClass, number>> = {};
     for (const entry of this.#entries.values()) if (entry.lastSeenAt >= cutoff) counts[entry.cls] = (counts[entry.cls] ?? 0) + 1;

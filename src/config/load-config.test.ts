@@ -47,6 +47,17 @@ describe('loadConfig', () => {
       env: { IPSHIFT_WEBHOOK_TOKEN: 'tok', IPSHIFT_WEBHOOK_TOKEN_FILE: '/etc/ipshift/webhook/token' },
       problem: 'IPSHIFT_WEBHOOK_TOKEN_FILE="/etc/ipshift/webhook/token": must not be set together with IPSHIFT_WEBHOOK_TOKEN (one source for the token)',
     },
+    ...['IPSHIFT_WEBHOOK_TOKEN', 'IPSHIFT_WEBHOOK_TOKEN_FILE', 'IPSHIFT_WEBHOOK_BASIC_AUTH'].map((name) => ({
+      desc: `IPSHIFT_WEBHOOK_AUTH=none beside ${name}`,
+      env: { IPSHIFT_WEBHOOK_AUTH: 'none', [name]: name === 'IPSHIFT_WEBHOOK_BASIC_AUTH' ? 'am:secret' : '/x' },
+      problem:
+        'IPSHIFT_WEBHOOK_AUTH=none: must not be set together with IPSHIFT_WEBHOOK_TOKEN, IPSHIFT_WEBHOOK_TOKEN_FILE or IPSHIFT_WEBHOOK_BASIC_AUTH (it would silently turn them off)',
+    })),
+    {
+      desc: 'state auth without webhook credentials',
+      env: { IPSHIFT_STATE_AUTH: 'webhook', IPSHIFT_WEBHOOK_AUTH: 'none' },
+      problem: 'IPSHIFT_STATE_AUTH=webhook: needs webhook credentials, but IPSHIFT_WEBHOOK_AUTH=none',
+    },
   ])('names the setting, the value and the rule: $desc', ({ env, problem }) => {
     expect(problemsOf(env)).toEqual([problem]);
   });

@@ -67,6 +67,14 @@ function crossChecks(config: Config): string[] {
       `IPSHIFT_LEASE_RETRY_PERIOD_SECONDS=${config.leaseRetryPeriodSeconds}: must be less than IPSHIFT_LEASE_RENEW_DEADLINE_SECONDS (${config.leaseRenewDeadlineSeconds})`,
     );
   }
+  if (config.webhookAuth === 'none' && (config.webhookToken !== undefined || config.webhookTokenFile !== undefined || config.webhookBasicAuth !== undefined)) {
+    problems.push(
+      'IPSHIFT_WEBHOOK_AUTH=none: must not be set together with IPSHIFT_WEBHOOK_TOKEN, IPSHIFT_WEBHOOK_TOKEN_FILE or IPSHIFT_WEBHOOK_BASIC_AUTH (it would silently turn them off)',
+    );
+  }
+  if (config.stateAuth === 'webhook' && config.webhookAuth === 'none') {
+    problems.push('IPSHIFT_STATE_AUTH=webhook: needs webhook credentials, but IPSHIFT_WEBHOOK_AUTH=none');
+  }
   if (config.webhookToken !== undefined && config.webhookTokenFile !== undefined) {
     problems.push(
       `IPSHIFT_WEBHOOK_TOKEN_FILE=${JSON.stringify(config.webhookTokenFile)}: must not be set together with IPSHIFT_WEBHOOK_TOKEN (one source for the token)`,

@@ -101,6 +101,14 @@ export const SETTINGS = {
     '`none` accepts unauthenticated webhooks on purpose (outside the sandbox).',
     oneOf('required', 'none'),
   ),
+  stateAuth: setting(
+    'IPSHIFT_STATE_AUTH',
+    'stateAuth',
+    'none' as 'none' | 'webhook',
+    'none',
+    '`webhook`: `GET /api/v1/state` and the status page ask for the webhook credentials.',
+    oneOf('none', 'webhook'),
+  ),
   webhookBodyLimitBytes: setting(
     'IPSHIFT_WEBHOOK_BODY_LIMIT_BYTES',
     'webhookBodyLimitBytes',

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { checkFailoverAddress, IPV6_FAILOVER_PREFIX } from './address.js';
+import { ADDRESS_CEL_RULES, DOCUMENTATION_CEL_RULE } from './address-cel.js';
 
 /**
  * The FailoverIP resource, once: the CRD's OpenAPI schema (scripts/crd.ts renders
@@ -85,11 +87,27 @@ const policy = z
 export const failoverIPSpecSchema = z
   .object({
     addresses: z
-      .array(z.string().max(64).regex(ADDRESS_PATTERN).meta({ description: 'One address: IPv4 as 198.51.100.1 or 198.51.100.1/32, IPv6 as a prefix.' }))
+      .array(
+        z
+          .string()
+          .max(64)
+          .regex(ADDRESS_PATTERN)
+          .superRefine((text, ctx) => {
+            // Documentation ranges pass here: admission refuses them (DOCUMENTATION_CEL_RULE), and
+            // the tests and the sandbox, which have no admission, use them.
+            const verdict = checkFailoverAddress(text, { allowDocumentation: true });
+            if (!verdict.ok) ctx.addIssue({ code: 'custom', message: verdict.detail });
+          })
+          .meta({
+            description: `One address: IPv4 as 198.51.100.1 or 198.51.100.1/32, IPv6 as a /${IPV6_FAILOVER_PREFIX} prefix (2001:db8:1::/64); global unicast only.`,
+            'x-kubernetes-validations': ADDRESS_CEL_RULES,
+          }),
+      )
       .min(1)
       .max(64)
       .meta({
-        description: 'Addresses that move together: IPv4 (198.51.100.1 or 198.51.100.1/32) and IPv6 prefixes (2001:db8::/64).',
+        description:
+          'Addresses that move together: IPv4 addresses (198.51.100.1 or 198.51.100.1/32) and IPv6 /64 prefixes (2001:db8:1::/64), global unicast only. The rules need Kubernetes 1.31 or later (the CEL IP and CIDR libraries).',
         'x-kubernetes-list-type': 'set',
       }),
     provider: z
@@ -105,7 +123,7 @@ export const failoverIPSpecSchema = z
     policy: policy.optional(),
     paused: z.boolean().optional().meta({ description: 'Freeze moves (maintenance); the status still updates.', default: false }),
   })
-  .meta({ description: 'What to keep routed, by whom, to which nodes.' });
+  .meta({ description: 'What to keep routed, by whom, to which nodes.', 'x-kubernetes-validations': [DOCUMENTATION_CEL_RULE] });
 
 const lastDecision = z
   .object({

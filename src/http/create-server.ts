@@ -1,10 +1,16 @@
 import express, { type Express, type Router } from 'express';
 import type { Registry } from 'prom-client';
-import { buildState, type StateSources } from './state.js';
+import type { Logger } from '../ports/logger.js';
+import { rateLimitedLog } from '../logging/rate-limited.js';
+import { createStateCache, type StateCacheSources } from './state-cache.js';
 import { renderStatusPage } from './status-page.js';
+import type { AuthChecker } from './webhook-auth.js';
 
 export interface ServerOptions {
-  readonly state: StateSources;
+  readonly state: StateCacheSources;
+  /** When set, the state API and the status page ask for these credentials (the webhook's). */
+  readonly stateAuth?: AuthChecker;
+  readonly logger?: Logger;
   readonly registry: Registry;
   /** Ready once the first reconcile ran (the view is warm). */
   readonly ready: () => boolean;
@@ -19,14 +25,30 @@ export interface ServerOptions {
 export function createServer(options: ServerOptions): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.get('/api/v1/state', (_req, res) => {
-    res.set('cache-control', 'no-store').json(buildState(options.state));
-  });
-  app.get('/', (_req, res) => {
+  const cache = createStateCache(options.state);
+  const stateAuth = options.stateAuth;
+  const logRefused = rateLimitedLog(
+    (fields) => options.logger?.warn('state request refused: credentials', fields),
+    60_000,
+    () => options.state.now(),
+  );
+  const guard: express.RequestHandler = (req, res, next) => {
+    if (stateAuth === undefined || stateAuth.check(req.headers.authorization)) {
+      next();
+      return;
+    }
+    logRefused({ path: req.path, remote: req.socket.remoteAddress });
     res
-      .set('cache-control', 'no-store')
-      .type('html')
-      .send(renderStatusPage(buildState(options.state)));
+      .status(401)
+      .set('www-authenticate', [...stateAuth.challenges])
+      .set('connection', 'close')
+      .json({ error: 'credentials required' });
+  };
+  app.get('/api/v1/state', guard, (_req, res) => {
+    res.set('cache-control', 'no-store').type('json').send(cache.get().json);
+  });
+  app.get('/', guard, (_req, res) => {
+    res.set('cache-control', 'no-store').type('html').send(cache.get().html(renderStatusPage));
   });
   app.get('/metrics', async (_req, res) => {
     res.set('content-type', options.registry.contentType).send(await options.registry.metrics());

@@ -8,12 +8,12 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 export const HTTP_TIMEOUTS = { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 5_000 } as const;
 
 /** The node:http server every HTTP surface of the controller runs on (no listen() here). */
-export function createHttpServer(listener: RequestListener): Server {
+export function createHttpServer(listener: RequestListener, timeouts: { readonly [K in keyof typeof HTTP_TIMEOUTS]: number } = HTTP_TIMEOUTS): Server {
   const server = createServer(
     // Node checks the two timeouts every connectionsCheckingInterval (default 30 s).
-    { headersTimeout: HTTP_TIMEOUTS.headersMs, requestTimeout: HTTP_TIMEOUTS.requestMs, connectionsCheckingInterval: 1000 },
+    { headersTimeout: timeouts.headersMs, requestTimeout: timeouts.requestMs, connectionsCheckingInterval: Math.min(1000, timeouts.headersMs) },
     listener,
   );
-  server.keepAliveTimeout = HTTP_TIMEOUTS.keepAliveMs;
+  server.keepAliveTimeout = timeouts.keepAliveMs;
   return server;
 }

@@ -1,6 +1,7 @@
 import winston from 'winston';
 import { inspect } from 'node:util';
 import type { Logger, LogFields } from '../ports/logger.js';
+import { redactAccountIds } from './redact.js';
 
 export interface LoggerOptions {
   readonly level: 'debug' | 'info' | 'warn' | 'error';
@@ -10,12 +11,35 @@ export interface LoggerOptions {
   readonly stream?: NodeJS.WritableStream;
 }
 
+/** Control characters in the message itself (which may quote data) are escaped, never written. */
+const escapeControls = (message: string): string =>
+  message.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+/**
+ * A value as one token of a text line: quoted and escaped (JSON rules) when it holds anything
+ * that could end the token or the line, so a label value such as `x\n2026-01-01 info moved`
+ * cannot forge a log line or a field.
+ */
+export function textValue(value: unknown): string {
+  if (typeof value === 'string')
+    return /^[^\s"'=\\\u0000-\u001f\u007f-\u009f\u2028\u2029]*$/.test(value) && value !== '' ? value : escapeControls(JSON.stringify(value));
+  return inspect(value, { breakLength: Infinity, depth: 3 });
+}
+
 const text = winston.format.printf(({ level, message, timestamp, ...fields }) => {
   const rest = Object.entries(fields)
     .filter(([key]) => typeof key === 'string')
-    .map(([key, value]) => `${key}=${typeof value === 'string' ? value : inspect(value, { breakLength: Infinity, depth: 3 })}`)
+    .map(([key, value]) => `${key}=${textValue(value)}`)
     .join(' ');
-  return `${String(timestamp)} ${level.padEnd(5)} ${String(message)}${rest === '' ? '' : ` ${rest}`}`;
+  return `${String(timestamp)} ${level.padEnd(5)} ${escapeControls(String(message))}${rest === '' ? '' : ` ${rest}`}`;
+});
+
+/** The finished line, whatever the format, never names a provider account. */
+const redactLine = winston.format((info) => {
+  const MESSAGE = Symbol.for('message');
+  const line = (info as unknown as Record<symbol, unknown>)[MESSAGE];
+  if (typeof line === 'string') (info as unknown as Record<symbol, unknown>)[MESSAGE] = redactAccountIds(line);
+  return info;
 });
 
 /** Secrets are a type that prints `[redacted]`; this makes sure JSON output calls its toJSON too. */
@@ -32,7 +56,7 @@ export function createLogger(options: LoggerOptions): Logger {
   const transport = new winston.transports.Stream({ stream: options.stream ?? process.stdout });
   const base = winston.createLogger({
     level: options.level,
-    format: winston.format.combine(winston.format.timestamp(), replaceSecrets(), options.format === 'json' ? winston.format.json() : text),
+    format: winston.format.combine(winston.format.timestamp(), replaceSecrets(), options.format === 'json' ? winston.format.json() : text, redactLine()),
     transports: [transport],
   });
   return wrap(base);

@@ -16,6 +16,8 @@ export interface ProviderMetrics {
   request(provider: ProviderType, operation: ProviderOperation, code: number | ProviderRequestFailure, seconds: number): void;
   tokenRefresh(provider: ProviderType, result: TokenRefreshResult): void;
   tokenRefreshedAt(provider: ProviderType, epochSeconds: number): void;
+  /** +1 when an adapter holds a rotated credential the Secret does not have yet, -1 once stored. */
+  credentialUnsaved(provider: ProviderType, delta: 1 | -1): void;
 }
 
 export function createProviderMetrics(registry: Registry): ProviderMetrics {
@@ -46,6 +48,13 @@ export function createProviderMetrics(registry: Registry): ProviderMetrics {
     registers,
   });
 
+  const unsaved = new Gauge({
+    name: 'ipshift_provider_credentials_unsaved',
+    help: 'Rotated provider credentials (netcup refresh tokens) held in memory only because writing them to the Secret failed; a restart now would lose them.',
+    labelNames: ['provider'] as const,
+    registers,
+  });
+
   return {
     request(provider, operation, code, seconds) {
       requests.inc({ provider, operation, code: String(code) });
@@ -57,6 +66,9 @@ export function createProviderMetrics(registry: Registry): ProviderMetrics {
     tokenRefreshedAt(provider, epochSeconds) {
       lastRefresh.set({ provider }, epochSeconds);
     },
+    credentialUnsaved(provider, delta) {
+      unsaved.inc({ provider }, delta);
+    },
   };
 }
 
@@ -65,4 +77,5 @@ export const noProviderMetrics: ProviderMetrics = {
   request: () => undefined,
   tokenRefresh: () => undefined,
   tokenRefreshedAt: () => undefined,
+  credentialUnsaved: () => undefined,
 };

@@ -6,7 +6,12 @@ import type { CredentialStore } from '../../ports/provider.js';
 import { Secret } from '../../config/secret.js';
 import { abortedError, IpshiftError, rateLimitedError, terminalError, transientError } from '../../errors.js';
 import type { ProviderMetrics } from '../../metrics/provider-metrics.js';
+import { backoffDelayMs } from '../../retry/backoff.js';
 import { rateLimitWaitMs } from '../../retry/retry-after.js';
+import { withRetry, type RetryPolicy } from '../../retry/with-retry.js';
+
+/** How the write of a rotated refresh token is retried while it is held in memory only. */
+const SECRET_WRITE_BACKOFF = { baseDelayMs: 1_000, maxDelayMs: 60_000 };
 
 export const NETCUP_SECRET_KEYS = { refreshToken: 'refreshToken', userId: 'userId' } as const;
 
@@ -23,6 +28,9 @@ export interface NetcupAuthOptions {
   /** Access tokens are refreshed this long before they expire (netcup's live for 300 s). */
   readonly refreshMarginMs: number;
   readonly requestTimeoutMs: number;
+  /** The adapter's retry policy: a refresh is retried like any provider call (503, 429 + Retry-After, timeouts). */
+  readonly retry: RetryPolicy;
+  readonly random?: () => number;
 }
 
 export interface NetcupAuth {
@@ -55,9 +63,12 @@ export function discoveryOptions(issuer: URL, fetchImpl: typeof fetch, timeoutMs
 
 /**
  * OIDC for netcup's Keycloak realm: public client, refresh_token grant with the offline token
- * from the Secret. Concurrent callers share one refresh. A refresh token that comes back changed
- * is written to the Secret before anything relies on it; if that write fails, the new token is
- * kept in memory (the old one may already be dead) and the write is retried on the next call.
+ * from the Secret. Concurrent callers share one refresh, retried under the adapter's policy
+ * (5xx, timeouts, 429 with its Retry-After) within its deadline; a caller whose signal aborts
+ * stops waiting at once. A refresh token that comes back changed is written to the Secret
+ * before anything relies on it; if that write fails, the new token is used from memory (the
+ * old one may already be dead), the write is retried with backoff, and
+ * ipshift_provider_credentials_unsaved says so until it lands.
  */
 export function createNetcupAuth(options: NetcupAuthOptions): NetcupAuth {
   const issuer = new URL(options.issuerUrl);
@@ -100,37 +111,90 @@ export function createNetcupAuth(options: NetcupAuthOptions): NetcupAuth {
     return configuration;
   }
 
+  let writeFailures = 0;
+  let nextWriteAt = 0;
+  let writing: Promise<void> | undefined;
+
+  function holdUnsaved(token: string): void {
+    if (unsavedRefreshToken === undefined) metrics.credentialUnsaved('netcup', 1);
+    unsavedRefreshToken = token;
+  }
+
+  /** Writes the rotated token; never throws: a failure keeps it in memory and schedules another try. */
   async function persist(all: Record<string, Secret>, refreshToken: string): Promise<void> {
     try {
       await options.credentials.write({ ...all, [NETCUP_SECRET_KEYS.refreshToken]: new Secret(refreshToken) });
-    } catch {
-      throw transientError('netcup issued a new refresh token but storing it in the Secret failed; will retry', 'credential-write');
+    } catch (error) {
+      writeFailures += 1;
+      const waitMs = backoffDelayMs(SECRET_WRITE_BACKOFF, writeFailures, options.random);
+      nextWriteAt = options.clock.now() + waitMs;
+      options.logger.warn('netcup issued a new refresh token but storing it in the Secret failed; using it from memory, retrying the write', {
+        attempt: writeFailures,
+        retryInMs: waitMs,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return;
     }
-    unsavedRefreshToken = undefined;
+    if (unsavedRefreshToken === refreshToken) {
+      unsavedRefreshToken = undefined;
+      metrics.credentialUnsaved('netcup', -1);
+    }
+    writeFailures = 0;
     options.logger.info('netcup returned a new refresh token; stored it in the Secret');
   }
 
-  async function refresh(): Promise<CachedToken> {
-    const stored = await readCredentials(options.credentials);
-    let refreshToken = stored.refreshToken;
-    if (unsavedRefreshToken !== undefined) {
-      const pending = unsavedRefreshToken;
-      await persist(stored.all, pending);
-      refreshToken = pending;
-    }
+  /** Retries the write of a token held in memory only, at most one at a time, after its backoff. */
+  function retryWrite(): void {
+    const pending = unsavedRefreshToken;
+    if (pending === undefined || writing !== undefined || options.clock.now() < nextWriteAt) return;
+    // The write carries the Secret's other keys, so it is only attempted after a successful read.
+    writing = options.credentials
+      .read()
+      .then(
+        (all) => persist(all, pending),
+        () => {
+          writeFailures += 1;
+          nextWriteAt = options.clock.now() + backoffDelayMs(SECRET_WRITE_BACKOFF, writeFailures, options.random);
+        },
+      )
+      .finally(() => {
+        writing = undefined;
+      });
+  }
+
+  async function grant(refreshToken: string): Promise<oidc.TokenEndpointResponse> {
     const config = await discover();
+    try {
+      return await oidc.refreshTokenGrant(config, refreshToken);
+    } catch (error) {
+      throw classifyOidcError(error, 'token refresh');
+    }
+  }
+
+  async function refresh(): Promise<CachedToken> {
+    // A token held in memory only is the one that works: the Secret's may already be spent.
+    const stored = await readCredentials(options.credentials).catch((error: unknown) => {
+      if (unsavedRefreshToken === undefined) throw error;
+      return { all: undefined, refreshToken: unsavedRefreshToken, userId: undefined };
+    });
+    const refreshToken = unsavedRefreshToken ?? stored.refreshToken;
     let response: oidc.TokenEndpointResponse;
     try {
-      response = await oidc.refreshTokenGrant(config, refreshToken);
+      response = await withRetry(() => grant(refreshToken), options.retry, {
+        clock: options.clock,
+        what: 'netcup token_refresh',
+        logger: options.logger,
+        ...(options.random === undefined ? {} : { random: options.random }),
+      });
     } catch (error) {
-      const classified = classifyOidcError(error, 'token refresh');
+      const classified = error instanceof IpshiftError ? error : classifyOidcError(error, 'token refresh');
       metrics.tokenRefresh('netcup', classified.code === 'auth' ? 'auth_error' : 'error');
       throw classified;
     }
     const rotated = response.refresh_token !== undefined && response.refresh_token !== refreshToken;
     if (rotated && response.refresh_token !== undefined) {
-      unsavedRefreshToken = response.refresh_token;
-      await persist(stored.all, response.refresh_token);
+      holdUnsaved(response.refresh_token);
+      if (stored.all !== undefined) await persist(stored.all, response.refresh_token);
     }
     metrics.tokenRefresh('netcup', rotated ? 'rotated' : 'success');
     const now = options.clock.now();
@@ -146,6 +210,7 @@ export function createNetcupAuth(options: NetcupAuthOptions): NetcupAuth {
 
   async function current(signal?: AbortSignal): Promise<CachedToken> {
     if (signal?.aborted) throw abortedError('netcup token refresh');
+    retryWrite();
     if (cached && options.clock.now() < cached.expiresAt) return cached;
     inFlight ??= refresh()
       .then((token) => {

@@ -252,18 +252,43 @@ describe('netcup provider against the emulator', () => {
     expect(emulator.refreshGrants()).toBe(2);
   });
 
-  it('keeps a rotated token whose write failed and stores it on the next call', async () => {
+  it('uses a rotated token whose write failed from memory, says so in a metric, and stores it once the Secret takes writes', async () => {
     clock = shiftedClock();
+    const registry = new Registry();
+    const metrics = createProviderMetrics(registry);
     const store = memoryCredentials({ refreshToken: 'placeholder' });
-    const provider = await setup({ rotateRefreshTokens: true }, store);
+    const provider = await setup({ rotateRefreshTokens: true }, store, { metrics, random: () => 0 });
     await store.write({ refreshToken: secret(emulator.refreshToken) });
     store.failWrites = 10;
-    const error = await rejection(provider.getRouting([V4]));
-    expect(error).toMatchObject({ kind: 'transient', code: 'credential-write' });
-    expect(store.values().refreshToken).toBe(emulator.refreshToken);
-    store.failWrites = 0;
+    const unsaved = async (): Promise<number | undefined> =>
+      (await registry.getSingleMetric('ipshift_provider_credentials_unsaved')?.get())?.values.find((v) => v.labels.provider === 'netcup')?.value;
+    // The call works: the new token is held in memory, the old one in the Secret is spent.
     await expect(provider.getRouting([V4])).resolves.toEqual([{ address: V4, serverId: '111001' }]);
+    expect(store.values().refreshToken).toBe(emulator.refreshToken);
+    expect(await unsaved()).toBe(1);
+    // A refresh while unsaved uses the token from memory, not the spent one in the Secret.
+    clock.advance(300_000);
+    await expect(provider.getRouting([V4])).resolves.toEqual([{ address: V4, serverId: '111001' }]);
+    expect(emulator.refreshGrants()).toBe(2);
+    store.failWrites = 0;
+    await provider.getRouting([V4]);
+    for (let i = 0; i < 50 && (await unsaved()) !== 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(await unsaved()).toBe(0);
     expect(store.values().refreshToken).not.toBe(emulator.refreshToken);
+    clock.advance(300_000);
+    await expect(provider.getRouting([V4])).resolves.toEqual([{ address: V4, serverId: '111001' }]);
+  });
+
+  it.each([
+    ['a 503', (e: NetcupEmulator) => e.faults.failNext(1, 503, 'token')],
+    ['a 429 with Retry-After 1', (e: NetcupEmulator) => e.faults.rateLimitNext(1, 'token')],
+    ['an answer slower than the request timeout', (e: NetcupEmulator) => e.faults.slowNext(3_000, 1, 'token')],
+    ['a reset', (e: NetcupEmulator) => e.faults.resetNext(1, 'token')],
+  ])('retries a token refresh that meets %s, within the call', async (_what, fault) => {
+    const provider = await setup({}, undefined, { requestTimeoutMs: 1_000, retry: { deadlineMs: 4_000, maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 50 } });
+    fault(emulator);
+    await expect(provider.getRouting([V4])).resolves.toEqual([{ address: V4, serverId: '111001' }]);
+    expect(emulator.refreshGrants()).toBe(1);
   });
 
   it('uses the Secret userId when present and the token `id` claim otherwise', async () => {

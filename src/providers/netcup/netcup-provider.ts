@@ -5,6 +5,7 @@ import { noProviderMetrics } from '../../metrics/provider-metrics.js';
 import { type HttpFailure, type HttpRequest } from '../http.js';
 import { parseAnswer } from '../parse.js';
 import { moveIdempotently } from '../idempotent-move.js';
+import { DEFAULT_RETRY_POLICY } from '../../retry/with-retry.js';
 import { createProviderCall, moveContext, type HttpProviderOptions } from '../provider-client.js';
 import { type FailoverAddress, parseFailoverAddress } from './failover-address.js';
 import { type TaskInfo, TASK_FAILED, failoverIPv4ListSchema, failoverIPv6ListSchema, serverListSchema, taskInfoSchema } from './netcup-api.js';
@@ -60,6 +61,8 @@ export function createNetcupProvider(options: NetcupProviderOptions): FailoverIp
     fetch: fetchImpl,
     refreshMarginMs: options.tokenRefreshMarginMs ?? 30_000,
     requestTimeoutMs,
+    retry: options.retry ?? DEFAULT_RETRY_POLICY,
+    ...(options.random === undefined ? {} : { random: options.random }),
   });
 
   const send = createProviderCall('netcup', NETCUP_DEFAULT_API_URL, { ...options, fetch: fetchImpl, metrics, requestTimeoutMs }, logger, {
