@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { ConfigError, loadConfig, webhookAuthProblem } from '../config/load-config.js';
 import type { Config } from '../config/settings.js';
@@ -7,22 +6,8 @@ import type { Logger } from '../ports/logger.js';
 import { startSandbox } from '../sandbox/start-sandbox.js';
 import { sandboxBanner } from './sandbox-banner.js';
 import { discoverCluster, startClusterController } from './cluster-controller.js';
+import { VERSION } from './version.js';
 import { waitForWebhookToken } from './wait-for-webhook-token.js';
-
-/** The version from package.json: two levels up from src/cli, three from dist/src/cli. */
-function readVersion(): string {
-  for (const path of ['../../package.json', '../../../package.json']) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'ipshift' && pkg.version !== undefined) return pkg.version;
-    } catch {
-      // try the next candidate
-    }
-  }
-  return 'unknown';
-}
-
-export const VERSION = readVersion();
 
 interface Running {
   stop(): Promise<void>;

@@ -1,19 +1,26 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { parseAlertPolicy, type AlertPolicy } from '../core/alert-policy.js';
+import { parseAlertPolicy, type AlertPolicy, type PolicyResult } from '../core/alert-policy.js';
 
 export const DEFAULT_ALERT_POLICY_PATH = fileURLToPath(new URL('./default-alert-policy.yaml', import.meta.url));
 
-/** Reads and validates an alert policy file; throws one error listing every problem. */
-export function loadAlertPolicy(path: string = DEFAULT_ALERT_POLICY_PATH): AlertPolicy {
+/** Reads and validates an alert policy file; every problem (read, YAML, schema, regex) in the result. */
+export function readAlertPolicy(path: string): PolicyResult {
   let document: unknown;
   try {
     document = parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new Error(`alert policy ${path}: cannot read or parse YAML: ${(error as Error).message}`);
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === undefined ? `is not valid YAML (${(error as Error).message.split('\n')[0] ?? ''})` : `cannot be read (${code})`;
+    return { ok: false, errors: [why] };
   }
-  const result = parseAlertPolicy(document);
+  return parseAlertPolicy(document);
+}
+
+/** Reads and validates an alert policy file; throws one error listing every problem. */
+export function loadAlertPolicy(path: string = DEFAULT_ALERT_POLICY_PATH): AlertPolicy {
+  const result = readAlertPolicy(path);
   if (!result.ok) throw new Error(`alert policy ${path} is invalid:\n  - ${result.errors.join('\n  - ')}`);
   return result.policy;
 }

@@ -43,6 +43,16 @@ describe('loadConfig', () => {
       problem: 'IPSHIFT_LEASE_RENEW_DEADLINE_SECONDS=20: must be less than IPSHIFT_LEASE_DURATION_SECONDS (15)',
     },
     {
+      desc: 'bind address not an IP',
+      env: { IPSHIFT_BIND: 'not-an-ip' },
+      problem: 'IPSHIFT_BIND="not-an-ip": must be an IPv4 or IPv6 address of this machine, e.g. 0.0.0.0, 127.0.0.1 or ::',
+    },
+    {
+      desc: 'alert policy file missing',
+      env: { IPSHIFT_ALERT_POLICY_FILE: '/nonexistent/policy.yaml' },
+      problem: 'IPSHIFT_ALERT_POLICY_FILE="/nonexistent/policy.yaml": must be a valid alert policy: cannot be read (ENOENT)',
+    },
+    {
       desc: 'two sources for the webhook token',
       env: { IPSHIFT_WEBHOOK_TOKEN: 'tok', IPSHIFT_WEBHOOK_TOKEN_FILE: '/etc/ipshift/webhook/token' },
       problem: 'IPSHIFT_WEBHOOK_TOKEN_FILE="/etc/ipshift/webhook/token": must not be set together with IPSHIFT_WEBHOOK_TOKEN (one source for the token)',

@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+import { readAlertPolicy } from './load-alert-policy.js';
 import { Secret } from './secret.js';
 
 /**
@@ -59,6 +61,17 @@ const cron = (raw: string): Parsed<string> => {
   return fields === 5 || fields === 6 ? { value: raw.trim() } : { rule: 'must be a cron expression with 5 or 6 fields (seconds first when 6)' };
 };
 const optionalStr = (raw: string) => ({ value: raw === '' ? undefined : raw });
+/** An address to listen on: a literal IP, so a typo fails here and not as a DNS error at listen(). */
+const bindAddress = (raw: string): Parsed<string | undefined> => {
+  if (raw === '') return { value: undefined };
+  return isIP(raw) === 0 ? { rule: 'must be an IPv4 or IPv6 address of this machine, e.g. 0.0.0.0, 127.0.0.1 or ::' } : { value: raw };
+};
+/** The policy file is read and checked at start, with the other settings, not when the loop first needs it. */
+const alertPolicyFile = (raw: string): Parsed<string | undefined> => {
+  if (raw === '') return { value: undefined };
+  const result = readAlertPolicy(raw);
+  return result.ok ? { value: raw } : { rule: `must be a valid alert policy: ${result.errors.join('; ')}` };
+};
 
 function setting<T>(env: string, key: string, fallback: T, defaultText: string, doc: string, parse: Setting<T>['parse'], secret = false): Setting<T> {
   return { env, key, fallback, defaultText, doc, parse, secret };
@@ -66,7 +79,7 @@ function setting<T>(env: string, key: string, fallback: T, defaultText: string, 
 
 export const SETTINGS = {
   port: setting('IPSHIFT_PORT', 'port', 8080, '8080', 'HTTP port for the webhook, API, status page and metrics.', int(1, 65535)),
-  bind: setting<string | undefined>('IPSHIFT_BIND', 'bind', undefined, '0.0.0.0 in a cluster, 127.0.0.1 in the sandbox', 'Address to listen on.', optionalStr),
+  bind: setting<string | undefined>('IPSHIFT_BIND', 'bind', undefined, '0.0.0.0 in a cluster, 127.0.0.1 in the sandbox', 'Address to listen on.', bindAddress),
   webhookToken: setting<Secret | undefined>(
     'IPSHIFT_WEBHOOK_TOKEN',
     'webhookToken',
@@ -188,8 +201,8 @@ export const SETTINGS = {
     'alertPolicyFile',
     undefined,
     'built-in default',
-    'YAML alert policy (mount a ConfigMap).',
-    optionalStr,
+    'YAML alert policy (mount a ConfigMap); read and checked at start.',
+    alertPolicyFile,
   ),
   sandbox: setting('IPSHIFT_SANDBOX', 'sandbox', false, '0', 'Force the in-process sandbox (simulated cluster + netcup emulator).', bool),
   kubeconfig: setting<string | undefined>(

@@ -102,6 +102,14 @@ describe('parseAlertPolicy', () => {
     expect(result).toEqual({ ok: false, errors: [expect.stringMatching(/^rules\.0\.matchRegex\.alertname: "\(" is not a valid regular expression/)] });
   });
 
+  it('reports a bad regex together with the schema errors, not only after they are fixed', () => {
+    const result = parseAlertPolicy({ rules: [{ matchRegex: { alertname: '(' }, class: 'down' }, { class: 'sometimes' }] });
+    expect(result.ok).toBe(false);
+    const text = result.ok ? '' : result.errors.join('\n');
+    expect(text).toMatch(/rules\.0\.matchRegex\.alertname: "\(" is not a valid regular expression/);
+    expect(text).toMatch(/rules\.1\.class/);
+  });
+
   it('anchors regexes like Alertmanager does', () => {
     const result = parseAlertPolicy({ rules: [{ matchRegex: { alertname: 'Kube.*' }, class: 'down' }] });
     const compiled = (result as { ok: true; policy: AlertPolicy }).policy;

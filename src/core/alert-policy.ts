@@ -6,11 +6,23 @@ export type AlertClass = (typeof ALERT_CLASSES)[number];
 
 const labelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'must be a Prometheus label name');
 
+/** Compiled as Alertmanager anchors its matchers: `Kube.*` must match the whole value. */
+const anchored = (source: string): RegExp => new RegExp(`^(?:${source})$`);
+
+/** Checked in the schema, so a bad regex is reported together with every other problem. */
+const regexSource = z.string().superRefine((source, ctx) => {
+  try {
+    anchored(source);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `"${source}" is not a valid regular expression (${(error as Error).message})` });
+  }
+});
+
 const ruleSchema = z
   .object({
     name: z.string().min(1).optional(),
     match: z.record(labelName, z.string()).optional(),
-    matchRegex: z.record(labelName, z.string()).optional(),
+    matchRegex: z.record(labelName, regexSource).optional(),
     class: z.enum(ALERT_CLASSES),
   })
   .strict()
@@ -70,7 +82,6 @@ export function parseAlertPolicy(document: unknown): PolicyResult {
       errors: parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`),
     };
   }
-  const errors: string[] = [];
   const labelNames: string[] = [];
   const position = (label: string): number => {
     const at = labelNames.indexOf(label);
@@ -79,14 +90,7 @@ export function parseAlertPolicy(document: unknown): PolicyResult {
     return labelNames.length - 1;
   };
   const rules = parsed.data.rules.map((rule, index): CompiledRule => {
-    const regexes: Array<readonly [number, RegExp]> = [];
-    for (const [label, source] of Object.entries(rule.matchRegex ?? {})) {
-      try {
-        regexes.push([position(label), new RegExp(`^(?:${source})$`)]);
-      } catch (error) {
-        errors.push(`rules.${index}.matchRegex.${label}: "${source}" is not a valid regular expression (${(error as Error).message})`);
-      }
-    }
+    const regexes = Object.entries(rule.matchRegex ?? {}).map(([label, source]) => [position(label), anchored(source)] as const);
     return {
       name: rule.name ?? `rule-${index}`,
       equals: Object.entries(rule.match ?? {}).map(([label, value]) => [position(label), value] as const),
@@ -94,7 +98,6 @@ export function parseAlertPolicy(document: unknown): PolicyResult {
       cls: rule.class,
     };
   });
-  if (errors.length > 0) return { ok: false, errors };
   return {
     ok: true,
     policy: {
