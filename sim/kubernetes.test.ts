@@ -30,14 +30,14 @@ function cluster() {
 }
 
 describe('KubeView (kubelet lease + node lifecycle controller)', () => {
-  it('marks a dead node Unknown at the first monitor pass after lease + 40 s, tainted one pass later, Ready again at the next kubelet tick', () => {
+  it('marks a dead node Unknown at the first monitor pass after lease + 50 s (Kubernetes ≥ 1.32), tainted one pass later, Ready again at the next kubelet tick', () => {
     const c = cluster();
     c.set(103_000, { powered: false }); // last renewal at 100 s
     c.set(600_000, { powered: true }); // kubelet ticks at 600 s
     c.engine.run(1_000_000);
     expect(c.changes).toEqual([
-      [145_000, 'Ready=Unknown Mem=Unknown'],
-      [150_000, 'Ready=Unknown Mem=Unknown+unreachable'],
+      [155_000, 'Ready=Unknown Mem=Unknown'],
+      [160_000, 'Ready=Unknown Mem=Unknown+unreachable'],
       [600_000, 'Ready=True Mem=False+unreachable'],
       [605_000, 'Ready=True Mem=False'],
     ]);

@@ -1,4 +1,4 @@
-import type { ScenarioResult } from './simulate.js';
+import type { PolicyResult, ScenarioResult } from './simulate.js';
 
 const seconds = (ms: number): string => (ms / 1000).toFixed(1);
 
@@ -58,4 +58,29 @@ export function checkTargets(results: readonly ScenarioResult[], crashScenarios:
     }
   }
   return checks;
+}
+
+/** The q-quantile (0–1) of `values`, nearest rank; NaN when empty. */
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
+}
+
+const s1 = (ms: number): string => (Number.isNaN(ms) ? '–' : seconds(ms));
+
+/** Per policy: the dead stretches per holder failure (median, 90th percentile), and those in which the leader died with the holder. */
+export function intervalTable(results: readonly PolicyResult[]): string {
+  const lines = [
+    '| policy | holder failures | median s on a dead node | p90 | leader died with the holder | median s of those |',
+    '|---|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of results) {
+    const all = r.deadIntervals.map((d) => d.ms);
+    const withLeader = r.deadIntervals.filter((d) => d.leaderWithHolder).map((d) => d.ms);
+    lines.push(
+      `| ${r.policy} | ${r.total.holderFailures} | ${s1(quantile(all, 0.5))} | ${s1(quantile(all, 0.9))} | ${withLeader.length} | ${s1(quantile(withLeader, 0.5))} |`,
+    );
+  }
+  return lines.join('\n');
 }

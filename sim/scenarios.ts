@@ -11,6 +11,8 @@ export interface Scenario {
   readonly description: string;
   /** Failures (the IP's node stops serving) are what this scenario is about. */
   readonly failures: boolean;
+  /** Packet loss the scenario sets for the whole run (parts per million). */
+  readonly lossPpm?: number;
   build(random: () => number, durationMs: number): ScheduledEvent[];
 }
 
@@ -236,4 +238,19 @@ export const rateLimit: Scenario = {
   },
 };
 
-export const SCENARIOS: readonly Scenario[] = [crash, partition, uplinkLoss, pressure, flapping, blips, providerOutage, rateLimit];
+/**
+ * 2 % of all packets lost, independently, on every path for the whole run, and nothing else
+ * wrong: every move here is needless. The world applies the loss (timings.packetLossPpm) to the
+ * agent's ARP checks and ipshift's node probe; TCP retransmits hide it from scrapes, webhooks and
+ * the kubelet's Lease renewals (each has seconds to spare), so those are not touched.
+ */
+export const loss: Scenario = {
+  name: 'loss',
+  description:
+    "2 % of packets lost on every path for the whole run (ARP checks of the agent and ipshift's node probe see it; a connect or an ARP fails when either of its two packets is lost).",
+  failures: false,
+  lossPpm: 20_000,
+  build: () => [],
+};
+
+export const SCENARIOS: readonly Scenario[] = [crash, partition, uplinkLoss, pressure, flapping, blips, loss, providerOutage, rateLimit];

@@ -1,7 +1,9 @@
 import { loadAlertPolicy } from '../src/config/load-alert-policy.js';
 import { checkTargets, scenarioTable } from './report.js';
-import { SCENARIOS, blips, crash, partition, type Scenario } from './scenarios.js';
-import { ipshiftPolicy } from './policies/ipshift.js';
+import { seededRandom } from '../test/support/node-facts.js';
+import { SCENARIOS, blips, crash, loss, partition, uplinkLoss, type Scenario } from './scenarios.js';
+import { ipshiftPolicy, PLACEMENTS } from './policies/ipshift.js';
+import { nextLossRun } from './world.js';
 import { runOnce, runScenario, standardPolicies, type ScenarioResult } from './simulate.js';
 import { defaultTimings, parseDuration, shippedRuleTimings, withOverrides } from './timings.js';
 
@@ -38,12 +40,13 @@ describe('simulation', () => {
   });
 
   it('has every policy in every scenario, with sane counts', () => {
-    for (const { results: rows } of results) {
+    for (const { scenario, results: rows } of results) {
       expect(rows.map((r) => r.policy)).toEqual(['ipshift', 'foip-operator', 'netcup-failover-controller', 'oracle']);
       for (const row of rows) {
         expect(row.total.deadMs).toBeGreaterThanOrEqual(0);
         expect(row.total.flipFlops).toBeLessThanOrEqual(row.total.moves);
-        expect(row.events).toBeGreaterThan(0);
+        // The loss scenario has no incidents: only ipshift's world (its probe, the agent's checks) has events.
+        if (scenario.name !== 'loss' || row.policy === 'ipshift') expect(row.events).toBeGreaterThan(0);
       }
     }
     // The failure scenarios must actually take holders down, or the tables prove nothing.
@@ -121,14 +124,72 @@ describe('one crash of the holder, measured against the signal path', () => {
     expect(oracle.deadMs).toBe(moveMs);
   });
 
-  it.each([1, 2, 3])('seed %p: with the node probe off, the failover-IP probe rule is the path', (seed) => {
+  it.each([1, 2, 3])('seed %p: with the node probe off and no prober outside the cluster, the node-exporter rule is the path', (seed) => {
     const ipshift = run('ipshift', seed, { ...t, nodeProbeIntervalMs: 0 });
     expect(ipshift.moves).toBe(1);
-    // The failover-IP probe fails (timeout), the rule holds for `for`, Alertmanager sends at
-    // once (group_wait 0), then a pass and a move.
-    const probeFor = t.forMs.IpshiftFailoverIPProbeFailed;
-    expect(ipshift.deadMs).toBeGreaterThanOrEqual(t.probeTimeoutMs + probeFor);
-    expect(ipshift.deadMs).toBeLessThanOrEqual(t.probeIntervalMs + t.probeTimeoutMs + t.ruleIntervalMs + probeFor + t.groupWaitMs + 3_000);
+    // The in-cluster failover-IP probe is answered locally (all-eligible), so it never fails:
+    // the scrape of node-exporter times out, the rule holds for `for`, then a pass and a move.
+    const exporterFor = t.forMs.IpshiftNodeExporterDown;
+    expect(ipshift.deadMs).toBeGreaterThanOrEqual(t.scrapeTimeoutMs + exporterFor);
+    expect(ipshift.deadMs).toBeLessThanOrEqual(t.scrapeIntervalMs + t.scrapeTimeoutMs + t.ruleIntervalMs + exporterFor + t.groupWaitMs + 3_000);
+  });
+});
+
+describe('controller placement and leader co-location', () => {
+  const placementRun = (placement: (typeof PLACEMENTS)[keyof typeof PLACEMENTS], seed: number) =>
+    runOnce(crash, ipshiftPolicy({ policy: loadAlertPolicy(), placement }), seed, { nodes: 5, days: 1, timings });
+
+  it('a leader that dies with the holder costs the Lease expiry; the shipped hand-over keeps it elsewhere', () => {
+    for (const seed of [1, 2]) {
+      const without = placementRun(PLACEMENTS.holderNoHandOver, seed).world.deadIntervals;
+      const together = without.filter((d) => d.leaderWithHolder);
+      expect(together.length).toBeGreaterThan(0);
+      for (const d of together) expect(d.ms).toBeGreaterThanOrEqual(timings.leaseDurationMs - timings.leaseRetryPeriodMs);
+      const shipped = placementRun(PLACEMENTS.holder, seed).world.deadIntervals;
+      expect(shipped.filter((d) => d.leaderWithHolder)).toHaveLength(0);
+      expect(shipped.length).toBe(without.length);
+    }
+  });
+
+  it('a prober on an eligible node is answered locally on the failover address, yet finds a crashed holder on its own addresses', () => {
+    const eligible = placementRun(PLACEMENTS.eligible, 1).world.deadIntervals;
+    expect(eligible.length).toBeGreaterThan(0);
+    const probeMs = (timings.nodeProbeFailures - 1) * timings.nodeProbeIntervalMs + 0.9 * timings.nodeProbeIntervalMs;
+    for (const d of eligible) expect(d.ms).toBeLessThanOrEqual(probeMs + timings.nodeProbeIntervalMs + 3_000);
+  });
+});
+
+describe('packet loss and uplink loss', () => {
+  it('2 % loss moves nothing; losing the uplink moves through the agent rule', () => {
+    const ipshift = policies[0] as (typeof policies)[number];
+    const lossRun = runOnce(loss, ipshift, 1, { nodes: 5, days: 3, timings });
+    expect(lossRun.tally.moves).toBe(0);
+    const uplink = runOnce(uplinkLoss, ipshift, 1, { nodes: 5, days: 3, timings });
+    expect(uplink.tally.holderFailures).toBeGreaterThan(0);
+    expect(uplink.tally.moves).toBe(uplink.tally.holderFailures);
+    // ARP misses, the scrape, the rule's `for` and evaluation, then the move.
+    const bound =
+      timings.uplinkFailures * timings.uplinkIntervalMs +
+      1_000 +
+      timings.scrapeIntervalMs +
+      timings.ruleIntervalMs +
+      timings.forMs.IpshiftNodeUplinkDown +
+      3_000;
+    for (const d of uplink.world.deadIntervals) expect(d.ms).toBeLessThanOrEqual(bound + timings.ruleIntervalMs);
+  });
+
+  it('draws loss runs that a check would see: long runs are rarer than short ones', () => {
+    const random = seededRandom(7);
+    let short = 0;
+    let t = 0;
+    for (let i = 0; i < 200; i++) {
+      const run = nextLossRun(random, 0.3, 1, 1000, t, Number.MAX_SAFE_INTEGER);
+      if (run === null) break;
+      if (run.end - run.start === 1000) short++;
+      t = run.end;
+    }
+    expect(short).toBeGreaterThan(100);
+    expect(nextLossRun(random, 0, 3, 1000, 0, 1e9)).toBeNull();
   });
 });
 
@@ -136,7 +197,12 @@ describe('timings', () => {
   it('reads the shipped rules and route', () => {
     const rules = shippedRuleTimings();
     expect(rules.ruleIntervalMs).toBeGreaterThan(0);
-    expect(Object.keys(rules.forMs).sort()).toEqual(['IpshiftFailoverIPProbeFailed', 'IpshiftNodeExporterDown', 'IpshiftNodeNotReady']);
+    expect(Object.keys(rules.forMs).sort()).toEqual([
+      'IpshiftFailoverIPProbeFailed',
+      'IpshiftNodeExporterDown',
+      'IpshiftNodeNotReady',
+      'IpshiftNodeUplinkDown',
+    ]);
     expect(timings.groupIntervalMs).toBeGreaterThan(0);
   });
 

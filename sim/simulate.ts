@@ -6,7 +6,7 @@ import { ipshiftPolicy } from './policies/ipshift.js';
 import { oraclePolicy } from './policies/oracle.js';
 import type { Scenario } from './scenarios.js';
 import type { Timings } from './timings.js';
-import { FAILOVER_IP_NAME, World, type Policy, type Tally } from './world.js';
+import { FAILOVER_IP_NAME, World, type DeadInterval, type Policy, type Tally } from './world.js';
 
 export interface SimulationOptions {
   readonly nodes: number;
@@ -21,6 +21,8 @@ export interface PolicyResult {
   readonly total: Tally;
   readonly perSeed: readonly Tally[];
   readonly events: number;
+  /** Every stretch the IP pointed at a node that did not serve, over all seeds. */
+  readonly deadIntervals: readonly DeadInterval[];
 }
 
 export interface ScenarioResult {
@@ -43,7 +45,8 @@ export function runOnce(
 ): { tally: Tally; events: number; world: World } {
   const durationMs = options.days * 86_400_000;
   const worldSeed = (fnv32a(scenario.name) ^ Math.imul(seed, 0x9e3779b1)) >>> 0;
-  const world = new World(options.timings, nodeNames(options.nodes), worldSeed, policy);
+  const timings = scenario.lossPpm === undefined ? options.timings : { ...options.timings, packetLossPpm: scenario.lossPpm };
+  const world = new World(timings, nodeNames(options.nodes), worldSeed, policy);
   // The scenario's draws come from their own stream, identical for every policy.
   for (const event of scenario.build(seededRandom(worldSeed ^ 0x2545f491), durationMs)) world.engine.at(event.at, () => event.apply(world));
   const tally = world.finish(durationMs);
@@ -56,14 +59,16 @@ export function runScenario(scenario: Scenario, policies: readonly Policy[], opt
   const results = policies.map((policy) => {
     const total = zero();
     const perSeed: Tally[] = [];
+    const deadIntervals: DeadInterval[] = [];
     let events = 0;
     for (const seed of options.seeds) {
       const run = runOnce(scenario, policy, seed, options);
       perSeed.push(run.tally);
+      deadIntervals.push(...run.world.deadIntervals);
       events += run.events;
       for (const key of Object.keys(total) as Array<keyof Tally>) total[key] += run.tally[key];
     }
-    return { policy: policy.name, total, perSeed, events };
+    return { policy: policy.name, total, perSeed, events, deadIntervals };
   });
   return { scenario, results };
 }

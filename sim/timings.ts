@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { AGENT_DEFAULTS } from '../agent/agent-options.js';
 import { SETTINGS } from '../src/config/settings.js';
 
 /**
@@ -39,6 +40,16 @@ export interface Timings {
   /** A count, not a duration: silent rounds before `unresponsive`. */
   readonly nodeProbeFailures: number;
   readonly controllerRuntimeTaskPollMs: number;
+  // ipshift's leader election (IPSHIFT_LEASE_*): a dead leader's Lease is taken after it expires,
+  // a resigned one within a retry period.
+  readonly leaseDurationMs: number;
+  readonly leaseRetryPeriodMs: number;
+  // The agent's uplink check (agent/uplink-monitor.ts): ARP for the gateway every interval, each
+  // ARP waits up to 1 s; `ipshift_agent_uplink_up` 0 after `uplinkFailures` misses in a row.
+  readonly uplinkIntervalMs: number;
+  readonly uplinkFailures: number;
+  /** Independent loss of each packet on every path, in parts per million (the `loss` scenario sets it). */
+  readonly packetLossPpm: number;
   // Provider (netcup; reference/providers.md §0.6, src/emulators/netcup).
   readonly apiRoundTripMs: number;
   readonly taskMs: number;
@@ -47,7 +58,7 @@ export interface Timings {
   readonly flipFlopWindowMs: number;
 }
 
-export const SIGNAL_RULES = ['IpshiftNodeNotReady', 'IpshiftNodeExporterDown', 'IpshiftFailoverIPProbeFailed'] as const;
+export const SIGNAL_RULES = ['IpshiftNodeNotReady', 'IpshiftNodeExporterDown', 'IpshiftFailoverIPProbeFailed', 'IpshiftNodeUplinkDown'] as const;
 export type SignalRule = (typeof SIGNAL_RULES)[number];
 
 const root = (path: string): string => fileURLToPath(new URL(`../${path}`, import.meta.url));
@@ -103,7 +114,7 @@ export function defaultTimings(): Timings {
   const route = shippedRouteTimings();
   return {
     leaseRenewMs: 10_000,
-    nodeMonitorGraceMs: 40_000, // ≤ 1.31; 50 s from 1.32 on (kubernetes PR #126287)
+    nodeMonitorGraceMs: 50_000, // Kubernetes ≥ 1.32 (kubernetes PR #126287); 40 s before: --set nodeMonitorGraceMs=40000
     nodeMonitorPeriodMs: 5_000,
     pressureTransitionMs: 300_000,
     scrapeIntervalMs: 5_000, // docs/observability.md: scrape the inputs every 5 s for the shipped windows
@@ -124,6 +135,11 @@ export function defaultTimings(): Timings {
     nodeProbeIntervalMs: SETTINGS.nodeProbeIntervalMs.fallback,
     nodeProbeFailures: SETTINGS.nodeProbeFailures.fallback,
     controllerRuntimeTaskPollMs: 2_000, // both netcup controllers poll tasks every 2 s (providers.md §1.6, §2.4)
+    leaseDurationMs: SETTINGS.leaseDurationSeconds.fallback * 1000,
+    leaseRetryPeriodMs: SETTINGS.leaseRetryPeriodSeconds.fallback * 1000,
+    uplinkIntervalMs: AGENT_DEFAULTS.uplinkIntervalMs,
+    uplinkFailures: AGENT_DEFAULTS.uplinkFailures,
+    packetLossPpm: 0,
     apiRoundTripMs: 200,
     taskMs: 800, // netcup emulator default: "live tasks took 0.4–0.8 s"
     providerMoveWindowMs: 300_000,

@@ -1,6 +1,6 @@
 import type { NodeFacts } from '../src/core/model.js';
 import { seededRandom } from '../test/support/node-facts.js';
-import { Engine } from './engine.js';
+import { Engine, nextTick } from './engine.js';
 import { healthyTruth, KubeView, exporterUp, nodeAddress, serving, type NodeTruth } from './kubernetes.js';
 import { AlertmanagerSim, RuleInstance, ScrapedSeries, type AlertNotification, type SimAlert } from './monitoring.js';
 import type { Timings } from './timings.js';
@@ -116,6 +116,42 @@ export class ProviderSim {
   }
 }
 
+/** One stretch of time the IP pointed at a node that did not serve. */
+export interface DeadInterval {
+  readonly ms: number;
+  readonly node: string;
+  /** ipshift's leader ran on that node when it stopped serving (it died or was cut off with it). */
+  readonly leaderWithHolder: boolean;
+}
+
+/**
+ * Loss of independent packets: the windows in which a check repeated every `periodMs` misses at
+ * least `need` times in a row, each miss with probability `q`. Only those runs can change a
+ * verdict, so they are drawn directly (geometric gaps) instead of simulating every check.
+ * Returns the next window after `from`, or null when it would come after `until`.
+ */
+export function nextLossRun(
+  random: () => number,
+  q: number,
+  need: number,
+  periodMs: number,
+  from: number,
+  until: number,
+): { start: number; end: number } | null {
+  if (q <= 0) return null;
+  const rate = (1 - q) * q ** need;
+  const gapChecks = Math.ceil(Math.log(1 - random()) / Math.log1p(-rate));
+  if (!Number.isFinite(gapChecks)) return null;
+  const start = from + gapChecks * periodMs;
+  if (start >= until) return null;
+  // Further misses beyond `need`: geometric with continuation probability q.
+  const extra = Math.floor(Math.log(1 - random()) / Math.log(q));
+  return { start, end: start + (need + extra) * periodMs };
+}
+
+/** A connect (SYN, SYN-ACK) or an ARP (request, reply) is lost when either packet is: the retry comes after the 1 s wait. */
+export const exchangeLoss = (ppm: number): number => 1 - (1 - ppm / 1e6) ** 2;
+
 /** A controller under test, living in one world. */
 export interface Controller {
   start(): void;
@@ -153,6 +189,16 @@ export class World {
   readonly #rules: RuleInstance[] = [];
   #probe: ScrapedSeries | null = null;
   #deadSince: number | null = null;
+  #deadLeaderWithHolder = false;
+  readonly deadIntervals: DeadInterval[] = [];
+  /** The node ipshift's leader runs on (set by the ipshift policy; null: no leader, or not modelled). */
+  leaderNode: string | null = null;
+  /** Per node: until when the agent reports its uplink down because of lost ARP answers. */
+  readonly #arpLossUntil = new Map<string, number>();
+  readonly #uplinkReported = new Map<string, boolean>();
+  readonly #uplinkGeneration = new Map<string, number>();
+  readonly #agentSeries = new Map<string, ScrapedSeries>();
+  readonly lossRandom: () => number;
   readonly moveLog: Array<{ at: number; from: string; to: string }> = [];
 
   constructor(
@@ -160,10 +206,13 @@ export class World {
     readonly names: readonly string[],
     seed: number,
     policy: Policy,
+    /** A blackbox prober outside the cluster (`vantage: external`); the default install has none. */
+    readonly externalFailoverProbe = false,
   ) {
     this.engine = new Engine(0);
     const random = seededRandom(seed);
     this.controllerRandom = seededRandom(seed ^ 0x5bd1e995);
+    this.lossRandom = seededRandom(seed ^ 0x27d4eb2f);
     for (const name of names) this.#truth.set(name, healthyTruth());
     this.provider = new ProviderSim(this, names[0] as string);
     this.kube = new KubeView(
@@ -198,6 +247,7 @@ export class World {
     if (holderWasServing && !serving(truth)) this.tally.holderFailures++;
     this.kube.onTruth(node);
     this.#exporters.get(node)?.touch();
+    this.#agentUplinkTruth(node);
     this.#probe?.touch();
     this.#measure();
     this.#controller.onTruth?.();
@@ -221,19 +271,71 @@ export class World {
   /** Ends the run: closes the dead-time interval still open. */
   finish(until: number): Tally {
     this.engine.run(until);
-    if (this.#deadSince !== null) this.tally.deadMs += until - this.#deadSince;
-    this.#deadSince = null;
+    if (this.#deadSince !== null) this.#closeDead(until);
     return this.tally;
   }
 
   #measure(): void {
     const dead = !serving(this.truth(this.provider.routed));
     const now = this.engine.now;
-    if (dead && this.#deadSince === null) this.#deadSince = now;
-    if (!dead && this.#deadSince !== null) {
-      this.tally.deadMs += now - this.#deadSince;
-      this.#deadSince = null;
+    if (dead && this.#deadSince === null) {
+      this.#deadSince = now;
+      this.#deadLeaderWithHolder = this.leaderNode === this.provider.routed;
     }
+    if (!dead && this.#deadSince !== null) this.#closeDead(now);
+  }
+
+  #closeDead(now: number): void {
+    const since = this.#deadSince as number;
+    this.tally.deadMs += now - since;
+    this.deadIntervals.push({ ms: now - since, node: this.provider.routed, leaderWithHolder: this.#deadLeaderWithHolder });
+    this.#deadSince = null;
+  }
+
+  /**
+   * The agent's `ipshift_agent_uplink_up` for a node: 0 once `uplinkFailures` ARP checks in a row
+   * got no answer (each waits 1 s), 1 again at the first answered check. A powered-off node
+   * reports nothing (no series: the rule cannot fire).
+   */
+  uplinkReported(node: string): boolean {
+    return this.#uplinkReported.get(node) ?? true;
+  }
+
+  #agentUplinkTruth(node: string): void {
+    const t = this.timings;
+    if (t.uplinkIntervalMs <= 0) return;
+    const generation = (this.#uplinkGeneration.get(node) ?? 0) + 1;
+    this.#uplinkGeneration.set(node, generation);
+    const truth = this.truth(node);
+    const now = this.engine.now;
+    const lossDown = (this.#arpLossUntil.get(node) ?? -1) > now;
+    const answered = truth.uplink && !lossDown;
+    const phase = (this.names.indexOf(node) * 137) % t.uplinkIntervalMs;
+    const nextCheck = nextTick(now, t.uplinkIntervalMs, phase);
+    const set = (value: boolean): void => {
+      if (this.#uplinkGeneration.get(node) !== generation) return;
+      if (this.#uplinkReported.get(node) === value) return;
+      this.#uplinkReported.set(node, value);
+      this.#agentSeries.get(node)?.touch();
+    };
+    if (answered) this.engine.at(nextCheck, () => set(true));
+    else this.engine.at(nextCheck + (t.uplinkFailures - 1) * t.uplinkIntervalMs + 1000, () => set(false));
+  }
+
+  /** Lost ARP answers (the `loss` scenario): runs of misses long enough to turn the agent's uplink to 0. */
+  #scheduleArpLoss(node: string, from: number): void {
+    const t = this.timings;
+    if (t.packetLossPpm <= 0 || t.uplinkIntervalMs <= 0) return;
+    const run = nextLossRun(this.lossRandom, exchangeLoss(t.packetLossPpm), t.uplinkFailures, t.uplinkIntervalMs, from, Number.MAX_SAFE_INTEGER);
+    if (run === null || run.start > 400 * 86_400_000) return;
+    this.engine.at(run.start, () => {
+      this.#arpLossUntil.set(node, run.end);
+      this.#agentUplinkTruth(node);
+      this.engine.at(run.end, () => {
+        this.#agentUplinkTruth(node);
+        this.#scheduleArpLoss(node, run.end);
+      });
+    });
   }
 
   #nodesChanged(): void {
@@ -245,7 +347,10 @@ export class World {
 
   /**
    * Prometheus with the shipped node signals and Alertmanager with the shipped route. The
-   * failover IP probe goes wherever the provider routes the IP.
+   * failover IP probe (`IpshiftFailoverIPProbeFailed`) needs a prober outside the cluster, which
+   * the default install does not have: an in-cluster blackbox on an eligible node is answered by
+   * its own node (all-eligible mode), so its probe always succeeds here unless
+   * `externalFailoverProbe` is set.
    */
   #buildMonitoring(random: () => number): void {
     const t = this.timings;
@@ -288,13 +393,26 @@ export class World {
         () => !exporter.value,
       );
       this.#exporters.set(node, exporter);
+      // The agent's uplink gauge, scraped like node-exporter (nothing to scrape when the node is off or cut off).
+      const uplinkDown: { rule?: RuleInstance } = {};
+      const agent = new ScrapedSeries(
+        this.engine,
+        t.scrapeIntervalMs,
+        Math.floor(random() * t.scrapeIntervalMs),
+        () => !(this.truth(node).powered && this.truth(node).scrapePath && !this.uplinkReported(node)),
+        0,
+        () => uplinkDown.rule?.touch(),
+      );
+      uplinkDown.rule = rule(t.forMs.IpshiftNodeUplinkDown, { alertname: 'IpshiftNodeUplinkDown', node, ...common }, () => !agent.value);
+      this.#agentSeries.set(node, agent);
+      this.#scheduleArpLoss(node, 0);
     });
     const probeFailed: { rule?: RuleInstance } = {};
     this.#probe = new ScrapedSeries(
       this.engine,
       t.probeIntervalMs,
       Math.floor(random() * t.probeIntervalMs),
-      () => serving(this.truth(this.provider.routed)),
+      () => !this.externalFailoverProbe || serving(this.truth(this.provider.routed)),
       t.probeTimeoutMs,
       () => probeFailed.rule?.touch(),
     );

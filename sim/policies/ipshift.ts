@@ -1,11 +1,32 @@
 import type { AlertPolicy } from '../../src/core/alert-policy.js';
 import type { Decision } from '../../src/core/decide.js';
 import { planPass, type PassAlert } from '../../src/core/plan.js';
+import { leaderPlacement } from '../../src/core/leader-placement.js';
 import { combineProbes, foldRound, probeTargets, type ProbeResult, type ReachabilityState } from '../../src/core/reachability.js';
 import { backoffDelayMs } from '../../src/retry/backoff.js';
 import { kernelAnswers, serving } from '../kubernetes.js';
 import type { AlertNotification } from '../monitoring.js';
-import { FAILOVER_IP, type Controller, type Policy, type World } from '../world.js';
+import { exchangeLoss, FAILOVER_IP, nextLossRun, type Controller, type Policy, type World } from '../world.js';
+
+/**
+ * Where the two controller replicas run (deploy/controller: two replicas on two nodes, no
+ * other placement rule). `replicas` null: on nodes that hold no failover IP and that no
+ * incident hits (say control-plane nodes); otherwise the two nodes named, which are eligible
+ * (the agent in all-eligible mode carries the failover address on them).
+ */
+export interface Placement {
+  readonly name: string;
+  readonly replicas: readonly [string, string] | 'last-two' | null;
+  /** The shipped hand-over (src/reconcile/leader-handover.ts); false is a what-if. */
+  readonly handOver: boolean;
+}
+
+export const PLACEMENTS = {
+  nonEligible: { name: 'replicas on non-eligible nodes', replicas: null, handOver: true },
+  eligible: { name: 'replicas on eligible nodes (the last two by name)', replicas: 'last-two', handOver: true },
+  holder: { name: 'leader starts on the holder (node-1, node-2)', replicas: ['node-1', 'node-2'], handOver: true },
+  holderNoHandOver: { name: 'leader on the holder, hand-over off (what-if)', replicas: ['node-1', 'node-2'], handOver: false },
+} as const satisfies Record<string, Placement>;
 
 export interface IpshiftOptions {
   readonly policy: AlertPolicy;
@@ -13,6 +34,8 @@ export interface IpshiftOptions {
   readonly gracePeriodMs?: number;
   /** Run every probe round even when calm (the simulator's tests compare it with the shortcut). */
   readonly probeEveryRound?: boolean;
+  /** Default: the default install, both replicas on eligible nodes. */
+  readonly placement?: Placement;
 }
 
 /** The controller's backoff after a failed move (src/reconcile/move.ts). */
@@ -27,7 +50,11 @@ const MOVE_BACKOFF = { baseDelayMs: 2_000, maxDelayMs: 60_000 };
  * retryAt, and on the periodic resync.
  */
 export function ipshiftPolicy(options: IpshiftOptions): Policy {
-  return { name: 'ipshift', usesAlerts: true, create: (world) => new IpshiftController(world, options) };
+  return {
+    name: options.placement === undefined ? 'ipshift' : `ipshift, ${options.placement.name}`,
+    usesAlerts: true,
+    create: (world) => new IpshiftController(world, options),
+  };
 }
 
 export class IpshiftController implements Controller {
@@ -46,6 +73,13 @@ export class IpshiftController implements Controller {
   #probeOrigin = 0;
   #probeSleeping = false;
   #unresponsive: ReadonlySet<string> = new Set();
+  readonly #placement: Placement;
+  readonly #replicas: readonly [string, string] | null;
+  /** The replica that holds the Lease (index into placement.replicas), or null while nobody does. */
+  #leader: number | null = 0;
+  #leaderGeneration = 0;
+  /** Per node: until when lost packets silence every probe of it (the `loss` scenario). */
+  readonly #lossSilentUntil = new Map<string, { start: number; end: number } | null>();
   readonly decisions: Array<{ at: number; decision: Decision }> = [];
 
   constructor(
@@ -54,6 +88,98 @@ export class IpshiftController implements Controller {
     private readonly trace = false,
   ) {
     this.#assignedNode = world.provider.routed;
+    this.#placement = options.placement ?? PLACEMENTS.eligible;
+    const { replicas } = this.#placement;
+    const names = world.names;
+    this.#replicas = replicas === 'last-two' ? [names[names.length - 2] as string, names[names.length - 1] as string] : replicas;
+    this.world.leaderNode = this.#leaderNode();
+  }
+
+  #replicaNode(index: number | null): string | null {
+    const replicas = this.#replicas;
+    return replicas === null || index === null ? null : (replicas[index] as string);
+  }
+
+  #leaderNode(): string | null {
+    return this.#replicaNode(this.#leader);
+  }
+
+  /** A replica can hold the Lease when its node runs and reaches the API server. */
+  #replicaAlive(index: number): boolean {
+    const node = this.#replicaNode(index);
+    if (node === null) return true;
+    const truth = this.world.truth(node);
+    return truth.powered && truth.controlPlane;
+  }
+
+  #setLeader(index: number | null): void {
+    this.#leader = index;
+    this.#leaderGeneration++;
+    this.world.leaderNode = this.#leaderNode();
+    if (index !== null) this.#request();
+  }
+
+  /**
+   * src/kube/lease-elector.ts: a leader that dies or is cut off stops renewing; the other replica
+   * takes the Lease at its first retry after the Lease expired (the last renewal was up to one
+   * retry period before the failure). A resigned Lease is taken within one retry period.
+   */
+  #checkLeader(): void {
+    if (this.#replicas === null) return;
+    const { engine, timings } = this.world;
+    if (this.#leader !== null && !this.#replicaAlive(this.#leader)) {
+      const lost = this.#leader;
+      this.#setLeader(null);
+      const lastRenew = engine.now - Math.floor(this.world.controllerRandom() * timings.leaseRetryPeriodMs);
+      this.#acquireAt(lastRenew + timings.leaseDurationMs, 1 - lost);
+    }
+  }
+
+  #acquireAt(at: number, candidate: number): void {
+    const generation = this.#leaderGeneration;
+    const { engine, timings } = this.world;
+    const firstRetry = at + Math.floor(this.world.controllerRandom() * timings.leaseRetryPeriodMs);
+    const attempt = (): void => {
+      if (this.#leaderGeneration !== generation) return;
+      for (const index of [candidate, 1 - candidate]) {
+        if (this.#replicaAlive(index)) return this.#setLeader(index);
+      }
+      engine.after(timings.leaseRetryPeriodMs, attempt);
+    };
+    engine.at(Math.max(firstRetry, engine.now), attempt);
+  }
+
+  /** src/reconcile/leader-handover.ts after a pass: the real leaderPlacement decides. */
+  #maybeHandOver(): void {
+    const replicas = this.#replicas;
+    if (replicas === null || !this.#placement.handOver || this.#leader === null) return;
+    const self = this.#leaderNode();
+    const verdict = leaderPlacement({
+      self,
+      leader: true,
+      holders: new Set(this.#assignedNode === null ? [] : [this.#assignedNode]),
+      replicaNodes: new Set(replicas.filter((_, i) => this.#replicaAlive(i))),
+      nodes: this.world.nodes(),
+      moving: this.#moveInFlight,
+    });
+    if (!verdict.handOver) return;
+    const other = 1 - this.#leader;
+    this.#setLeader(null);
+    this.#acquireAt(this.world.engine.now, other);
+  }
+
+  /** Every probe of `node` is silent now because of lost packets (drawn as rare runs, see nextLossRun). */
+  #lostNow(node: string): boolean {
+    const { timings, engine } = this.world;
+    if (timings.packetLossPpm <= 0) return false;
+    // Two connects to each of two addresses (InternalIP, ExternalIP) must all be lost.
+    const q = exchangeLoss(timings.packetLossPpm) ** 4;
+    let run = this.#lossSilentUntil.get(node);
+    if (run === undefined) run = nextLossRun(this.world.lossRandom, q, timings.nodeProbeFailures, timings.nodeProbeIntervalMs, 0, Number.MAX_SAFE_INTEGER);
+    while (run !== null && run.end <= engine.now)
+      run = nextLossRun(this.world.lossRandom, q, timings.nodeProbeFailures, timings.nodeProbeIntervalMs, run.end, Number.MAX_SAFE_INTEGER);
+    this.#lossSilentUntil.set(node, run);
+    return run !== null && run.start <= engine.now;
   }
 
   start(): void {
@@ -75,6 +201,7 @@ export class IpshiftController implements Controller {
    * stretches and wake at the next tick of their grid when anything they read changes.
    */
   onTruth(): void {
+    this.#checkLeader();
     this.#wakeProbe();
   }
 
@@ -96,16 +223,39 @@ export class IpshiftController implements Controller {
     const { engine, timings } = this.world;
     const holders = new Set(this.#assignedNode === null ? [] : [this.#assignedNode]);
     const results = new Map<string, ProbeResult>();
-    for (const node of probeTargets(this.world.nodes(), holders, this.#unresponsive, 3)) {
-      const internal: ProbeResult = kernelAnswers(this.world.truth(node.name)) ? 'answered' : 'silent';
-      // The failover address is reached over the public path, on whichever node the provider routes it to.
-      const failoverIP: ProbeResult[] = holders.has(node.name) ? [serving(this.world.truth(this.world.provider.routed)) ? 'answered' : 'silent'] : [];
-      results.set(node.name, combineProbes([internal, ...failoverIP]));
+    // The replicas probe whether or not they lead (warm state); the one that probes here is the
+    // leader, or the surviving replica while nobody leads. A dead prober probes nothing.
+    const proberIndex = this.#leader ?? (this.#replicaAlive(0) ? 0 : 1);
+    const prober = this.#replicaNode(proberIndex);
+    const proberTruth = prober === null ? null : this.world.truth(prober);
+    const proberUp = proberTruth === null || (proberTruth.powered && proberTruth.scrapePath);
+    for (const node of proberUp ? probeTargets(this.world.nodes(), holders, this.#unresponsive, 3) : []) {
+      const truth = this.world.truth(node.name);
+      if (node.name === prober) {
+        results.set(node.name, 'answered'); // its own node answers with its own identity
+        continue;
+      }
+      const lost = this.#lostNow(node.name);
+      const internal: ProbeResult = kernelAnswers(truth) && !lost ? 'answered' : 'silent';
+      // The ExternalIP is reached over the public path: a node whose private network blinks still answers there.
+      const external: ProbeResult = truth.powered && truth.uplink && !lost ? 'answered' : 'silent';
+      // The failover address: a prober on an eligible node (all-eligible mode) is answered by its
+      // own node, another node's identity: inconclusive. From elsewhere it reaches the node the
+      // provider routes it to; only the holder's own identity counts.
+      let failoverIP: ProbeResult[] = [];
+      if (holders.has(node.name)) {
+        if (prober !== null) failoverIP = ['inconclusive'];
+        else {
+          const routed = this.world.provider.routed;
+          failoverIP = [!serving(this.world.truth(routed)) ? 'silent' : routed === node.name ? 'answered' : 'inconclusive'];
+        }
+      }
+      results.set(node.name, combineProbes([internal, external, ...failoverIP]));
     }
     const calm = [...results.values()].every((r) => r === 'answered') && this.#unresponsive.size === 0;
     const settle = (): void => {
       const before = this.#reachability;
-      const outcome = foldRound(before, results, timings.nodeProbeFailures);
+      const outcome = foldRound(before, results, timings.nodeProbeFailures, prober ?? undefined);
       this.#reachability = outcome.state;
       const changed = outcome.unresponsive.size !== this.#unresponsive.size || [...outcome.unresponsive].some((n) => !this.#unresponsive.has(n));
       this.#unresponsive = outcome.unresponsive;
@@ -150,6 +300,9 @@ export class IpshiftController implements Controller {
   #run(): void {
     const { engine } = this.world;
     const now = engine.now;
+    this.#checkLeader();
+    // Only the leader decides; a new leader runs a pass when it takes the Lease.
+    if (this.#leader === null) return;
     const cooldownMs = this.options.cooldownMs ?? this.world.timings.providerMoveWindowMs;
     const result = planPass({
       now,
@@ -181,6 +334,8 @@ export class IpshiftController implements Controller {
     const { decision } = plan;
     if (this.trace) this.decisions.push({ at: now, decision });
     if (decision.retryAt !== null) this.#runAt(decision.retryAt);
+    this.#maybeHandOver();
+    if (this.#leader === null) return;
     if (decision.outcome !== 'move' || this.#moveInFlight || decision.target === null) return;
     if (this.#retryNotBefore !== null && now < this.#retryNotBefore) {
       this.#runAt(this.#retryNotBefore);
