@@ -36,6 +36,8 @@ export async function startAgentFromEnv(env: NodeJS.ProcessEnv, overrides: { rea
     clock: systemClock,
     metrics: createKubeMetrics(registry),
     nodeName: options.nodeName,
+    // The agent places addresses by the controller's decision; it reads no pods and may not.
+    watchPods: false,
   });
   await kube.start();
   let agent: RunningAgent;

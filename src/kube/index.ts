@@ -36,6 +36,8 @@ export interface KubeClusterOptions extends KubeClusterViewOptions {
   readonly namespace: string;
   /** Names this replica as the source of Events (the pod name). */
   readonly instance?: string;
+  /** Deadline of one read or write (default KUBE_REQUEST_DEADLINE_MS); tests shorten it. */
+  readonly requestDeadlineMs?: number;
 }
 
 export interface KubeCluster {
@@ -57,7 +59,13 @@ export function createKubeCluster(options: KubeClusterOptions): KubeCluster {
     metrics,
     instance: options.instance ?? 'ipshift',
     uidOf: (ns, name) => view.uidOf(ns, name),
+    ...(options.requestDeadlineMs === undefined ? {} : { deadlineMs: options.requestDeadlineMs }),
   });
-  const secrets = createKubeSecretAccess({ kubeConfig, clock, metrics });
+  const secrets = createKubeSecretAccess({
+    kubeConfig,
+    clock,
+    metrics,
+    ...(options.requestDeadlineMs === undefined ? {} : { deadlineMs: options.requestDeadlineMs }),
+  });
   return { view, writer, secrets, start: () => view.start(), stop: () => view.stop() };
 }

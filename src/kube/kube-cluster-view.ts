@@ -8,10 +8,13 @@ import type { ClusterChange, ClusterView } from '../ports/cluster.js';
 import type { Logger } from '../ports/logger.js';
 import { parseFailoverIP, toNodeFacts, toPodFacts, type PodFacts } from './convert.js';
 import { FAILOVERIP_GROUP, FAILOVERIP_PLURAL, FAILOVERIP_VERSION } from './crd.js';
-import { Reflector, type ListResult } from './reflector.js';
+import { makeKubeClient } from './kube-client.js';
+import { Reflector, type ListProblem, type ListResult } from './reflector.js';
 import { failoverIPChanged, labelKeysInUse, nodeChanged, podChanged } from './relevance.js';
 
 export const DEFAULT_RESYNC_SCHEDULE = '* * * * *';
+/** One full list of nodes, FailoverIPs or pods may take this long before it is aborted and retried. */
+export const LIST_DEADLINE_MS = 30_000;
 
 export interface KubeClusterViewOptions {
   readonly kubeConfig: KubeConfig;
@@ -24,8 +27,17 @@ export interface KubeClusterViewOptions {
   readonly nodeName?: string;
   /** Watch FailoverIP objects (default true). */
   readonly watchFailoverIPs?: boolean;
+  /**
+   * Watch the pods that FailoverIPs' podSelectors name (default true). The node agent does not
+   * decide on pods and its RBAC grants none: it sets false.
+   */
+  readonly watchPods?: boolean;
+  /** Deadline of one list request (default LIST_DEADLINE_MS); tests shorten it. */
+  readonly listDeadlineMs?: number;
   /** Backoff of watch restarts; tests shorten it. */
   readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
+  /** A watch request not answered within this is abandoned and retried (default 30 s); tests shorten it. */
+  readonly watchConnectMs?: number;
 }
 
 /** The cluster as the reconciler sees it, plus the lifecycle the composition root drives. */
@@ -38,6 +50,8 @@ export interface KubeClusterView extends ClusterView {
   resync(): Promise<void>;
   /** The FailoverIP's uid, for Events; undefined when not (yet) in the cache. */
   uidOf(namespace: string, name: string): string | undefined;
+  /** Watched collections that cannot be listed right now, and why (for the state and logs). */
+  listProblems(): readonly ListProblem[];
   stop(): Promise<void>;
 }
 
@@ -53,8 +67,9 @@ const listResult = (list: { items?: unknown; metadata?: { resourceVersion?: stri
 
 export function createKubeClusterView(options: KubeClusterViewOptions): KubeClusterView {
   const { kubeConfig, logger, clock, metrics } = options;
-  const core = kubeConfig.makeApiClient(CoreV1Api);
-  const custom = kubeConfig.makeApiClient(CustomObjectsApi);
+  // Lists carry thousands of objects: a longer deadline than single reads, but never none.
+  const core = makeKubeClient(kubeConfig, CoreV1Api, options.listDeadlineMs ?? LIST_DEADLINE_MS);
+  const custom = makeKubeClient(kubeConfig, CustomObjectsApi, options.listDeadlineMs ?? LIST_DEADLINE_MS);
   const watch = new Watch(kubeConfig);
   const listeners = new Set<(change: ClusterChange) => void>();
   const resyncSchedule = options.resyncSchedule ?? DEFAULT_RESYNC_SCHEDULE;
@@ -87,6 +102,8 @@ export function createKubeClusterView(options: KubeClusterViewOptions): KubeClus
     clock,
     metrics,
     ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
+    ...(options.watchConnectMs === undefined ? {} : { watchConnectMs: options.watchConnectMs }),
+    onListProblem: () => reportProblems(),
   });
 
   const fips = new Reflector<CachedFailoverIP>({
@@ -115,7 +132,16 @@ export function createKubeClusterView(options: KubeClusterViewOptions): KubeClus
     clock,
     metrics,
     ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
+    ...(options.watchConnectMs === undefined ? {} : { watchConnectMs: options.watchConnectMs }),
+    onListProblem: () => reportProblems(),
   });
+
+  const reflectors = (): Array<Reflector<unknown>> => [nodes, fips, ...podReflectors.values()] as Array<Reflector<unknown>>;
+  const listProblems = (): ListProblem[] => reflectors().flatMap((r) => r.listProblem() ?? []);
+  function reportProblems(): void {
+    const problems = listProblems();
+    for (const resource of ['nodes', 'failoverips', 'pods'] as const) metrics.listFailing(resource, problems.filter((p) => p.resource === resource).length);
+  }
 
   /** Pods are watched per namespace, and only while a FailoverIP's podSelector (or a caller) needs that namespace. */
   const podReflectors = new Map<string, Reflector<PodFacts>>();
@@ -136,11 +162,13 @@ export function createKubeClusterView(options: KubeClusterViewOptions): KubeClus
       clock,
       metrics,
       ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
+      ...(options.watchConnectMs === undefined ? {} : { watchConnectMs: options.watchConnectMs }),
+      onListProblem: () => reportProblems(),
     });
   }
 
   function syncPodWatches(): void {
-    if (!running) return;
+    if (!running || options.watchPods === false) return;
     const wanted = new Set(fipCache.flatMap((c) => (c.fip.spec.podSelector === undefined ? [] : [c.fip.spec.podSelector.namespace])));
     for (const ns of askedNamespaces) if (!wanted.has(ns)) askedNamespaces.delete(ns);
     for (const ns of askedNamespaces) wanted.add(ns);
@@ -156,7 +184,7 @@ export function createKubeClusterView(options: KubeClusterViewOptions): KubeClus
     for (const [namespace, reflector] of podReflectors) {
       if (wanted.has(namespace)) continue;
       podReflectors.delete(namespace);
-      void reflector.stop();
+      void reflector.stop().then(reportProblems);
     }
   }
 
@@ -204,6 +232,7 @@ export function createKubeClusterView(options: KubeClusterViewOptions): KubeClus
     },
     hasSynced: () => nodes.hasSynced() && (options.watchFailoverIPs === false || fips.hasSynced()),
     resync,
+    listProblems,
     uidOf: (namespace, name) => fipCache.find((c) => c.fip.namespace === namespace && c.fip.name === name)?.uid,
     async stop() {
       running = false;

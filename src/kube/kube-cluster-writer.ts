@@ -6,6 +6,7 @@ import type { Clock } from '../ports/clock.js';
 import type { ClusterWriter, EventType } from '../ports/cluster.js';
 import type { Logger } from '../ports/logger.js';
 import { FAILOVERIP_API_VERSION, FAILOVERIP_GROUP, FAILOVERIP_KIND, FAILOVERIP_PLURAL, FAILOVERIP_VERSION } from './crd.js';
+import { makeKubeClient } from './kube-client.js';
 import { classifyKubeError, isConflict } from './kube-errors.js';
 import { backoffDelayMs } from '../retry/backoff.js';
 
@@ -21,6 +22,8 @@ export interface KubeClusterWriterOptions {
   readonly instance: string;
   /** The uid of a FailoverIP, so an Event links to the object (kubectl describe shows it). */
   readonly uidOf?: (namespace: string, name: string) => string | undefined;
+  /** How long one request may take (default KUBE_REQUEST_DEADLINE_MS). */
+  readonly deadlineMs?: number;
   /** Attempts of a write that meets a 409 Conflict (default 5). */
   readonly conflictAttempts?: number;
 }
@@ -32,8 +35,9 @@ const MAX_EVENT_MESSAGE = 1024;
 
 export function createKubeClusterWriter(options: KubeClusterWriterOptions): ClusterWriter {
   const { kubeConfig, clock, metrics, logger } = options;
-  const custom = kubeConfig.makeApiClient(CustomObjectsApi);
-  const core = kubeConfig.makeApiClient(CoreV1Api);
+  // Every write is aborted at the deadline: an unanswered PATCH must end the move that waits on it.
+  const custom = makeKubeClient(kubeConfig, CustomObjectsApi, options.deadlineMs);
+  const core = makeKubeClient(kubeConfig, CoreV1Api, options.deadlineMs);
   const attempts = options.conflictAttempts ?? 5;
 
   /**

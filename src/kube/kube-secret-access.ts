@@ -3,12 +3,15 @@ import { secret, type Secret } from '../config/secret.js';
 import type { KubeMetrics } from '../metrics/kube-metrics.js';
 import type { Clock } from '../ports/clock.js';
 import type { SecretAccess } from '../ports/cluster.js';
+import { makeKubeClient } from './kube-client.js';
 import { classifyKubeError, statusCodeOf } from './kube-errors.js';
 
 export interface KubeSecretAccessOptions {
   readonly kubeConfig: KubeConfig;
   readonly clock: Clock;
   readonly metrics: KubeMetrics;
+  /** How long one request may take (default KUBE_REQUEST_DEADLINE_MS). */
+  readonly deadlineMs?: number;
 }
 
 const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
@@ -18,7 +21,8 @@ const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
  * never `list` or `watch`, so the controller cannot enumerate the namespace's Secrets.
  */
 export function createKubeSecretAccess(options: KubeSecretAccessOptions): SecretAccess {
-  const core = options.kubeConfig.makeApiClient(CoreV1Api);
+  // A Secret GET that is never answered must fail in bounded time, not hold the provider call.
+  const core = makeKubeClient(options.kubeConfig, CoreV1Api, options.deadlineMs);
   return {
     async read(namespace, name) {
       let data: Record<string, string> | undefined;
@@ -62,7 +66,7 @@ export async function upsertSecret(
   values: Record<string, Secret>,
   now: () => number = Date.now,
 ): Promise<'created' | 'updated'> {
-  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const core = makeKubeClient(kubeConfig, CoreV1Api);
   const data: Record<string, string> = {};
   for (const [key, value] of Object.entries(values)) data[key] = Buffer.from(value.reveal(), 'utf8').toString('base64');
   try {

@@ -28,6 +28,22 @@ export interface ReflectorOptions<T> {
   readonly clock: Clock;
   readonly metrics: KubeMetrics;
   readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
+  /** Server-side watch timeout (client-go: 5-10 min, random); the client gives up 30 s after it. */
+  readonly watchTimeoutSeconds?: number;
+  /** A watch request whose answer has not begun within this is abandoned as failed (default 30 s). */
+  readonly watchConnectMs?: number;
+  /** Told whenever listing starts or stops failing (null: the last list succeeded). */
+  readonly onListProblem?: (problem: ListProblem | null) => void;
+}
+
+/** Why the last list of a resource failed, for logs, metrics and the state the service reports. */
+export interface ListProblem {
+  readonly resource: WatchedResource;
+  readonly path: string;
+  /** HTTP status, or undefined when no answer came. */
+  readonly status: number | undefined;
+  readonly message: string;
+  readonly since: number;
 }
 
 interface Entry<T> {
@@ -58,6 +74,9 @@ export class Reflector<T> {
   private watchAbort: (() => void) | null = null;
   private readonly stopController = new AbortController();
   private listWaiters: Array<() => void> = [];
+  /** relist() callers: told after the next list attempt, whether it succeeded or not. */
+  private attemptWaiters: Array<() => void> = [];
+  private problem: ListProblem | null = null;
   private loop: Promise<void> | null = null;
 
   constructor(private readonly options: ReflectorOptions<T>) {}
@@ -81,13 +100,22 @@ export class Reflector<T> {
     return this.valuesCache;
   }
 
-  /** Drops the watch and lists again; resolves once that list is applied. */
+  /**
+   * Drops the watch and lists again; resolves once that list attempt ended, applied or failed:
+   * a resource that cannot be listed (403, no answer) must not hold up the periodic re-list.
+   */
   relist(): Promise<void> {
     if (this.stopped) return Promise.resolve();
     this.needList ??= 'resync';
-    const done = new Promise<void>((resolve) => this.listWaiters.push(resolve));
+    const done = new Promise<void>((resolve) => this.attemptWaiters.push(resolve));
     this.watchAbort?.();
+    this.wake?.abort();
     return done;
+  }
+
+  /** Why listing this resource fails right now; null while it works. */
+  listProblem(): ListProblem | null {
+    return this.problem;
   }
 
   async stop(): Promise<void> {
@@ -101,6 +129,7 @@ export class Reflector<T> {
     clearTimeout(timer);
     this.loop = null;
     for (const resolve of this.listWaiters.splice(0)) resolve();
+    for (const resolve of this.attemptWaiters.splice(0)) resolve();
   }
 
   private async run(): Promise<void> {
@@ -131,8 +160,11 @@ export class Reflector<T> {
         failures += 1;
         metrics.apiError(phase === 'list' ? LIST_OPERATION[resource] : WATCH_OPERATION[resource]);
         if (phase === 'watch') metrics.watchRestart(resource, 'error');
-        if (phase === 'list') this.needList = 'recovery';
-        logger.warn('kubernetes watch failed; retrying', { resource, phase, status: statusCodeOf(error), attempt: failures });
+        if (phase === 'list') {
+          this.needList = 'recovery';
+          this.listFailed(error);
+        }
+        logger.warn('kubernetes watch failed; retrying', { resource, path: this.options.path, phase, status: statusCodeOf(error), attempt: failures });
       }
       await this.backoff(failures);
     }
@@ -142,7 +174,29 @@ export class Reflector<T> {
     if (failures === 0 || this.stopped) return;
     const { initialMs, maxMs } = this.options.backoff ?? { initialMs: 500, maxMs: 30_000 };
     const delay = backoffDelayMs({ baseDelayMs: initialMs, maxDelayMs: maxMs }, failures);
-    await this.options.clock.sleep(delay, this.stopController.signal).catch(() => undefined);
+    this.wake = new AbortController();
+    await this.options.clock.sleep(delay, AbortSignal.any([this.stopController.signal, this.wake.signal])).catch(() => undefined);
+    this.wake = null;
+  }
+
+  /** Cuts a backoff short (a re-list was asked for). */
+  private wake: AbortController | null = null;
+
+  private listFailed(error: unknown): void {
+    for (const resolve of this.attemptWaiters.splice(0)) resolve();
+    const status = statusCodeOf(error);
+    if (this.problem !== null && this.problem.status === status) return;
+    const { resource, path, logger } = this.options;
+    const message =
+      status === 403
+        ? `forbidden: the ServiceAccount's RBAC does not grant list on ${path}`
+        : status === undefined
+          ? `no answer from the API server (${error instanceof Error ? error.name : 'error'})`
+          : `HTTP ${status}`;
+    this.problem = { resource, path, status, message, since: this.options.clock.now() };
+    // Once per cause, loudly: the periodic warn lines above say only that it is still retried.
+    logger.error('cannot list a watched resource; what depends on it is judged without it', { resource, path, status, why: message });
+    this.options.onListProblem?.(this.problem);
   }
 
   private async listNow(reason: RelistReason): Promise<void> {
@@ -169,6 +223,12 @@ export class Reflector<T> {
     this.synced = true;
     metrics.cachedObjects(resource, this.entries.size);
     for (const resolve of this.listWaiters.splice(0)) resolve();
+    for (const resolve of this.attemptWaiters.splice(0)) resolve();
+    if (this.problem !== null) {
+      this.options.logger.info('listing works again', { resource, path: this.options.path });
+      this.problem = null;
+      this.options.onListProblem?.(null);
+    }
   }
 
   private apply(key: string, resourceVersion: string, value: T | null, onEvent: ReflectorOptions<T>['onEvent']): void {
@@ -195,10 +255,12 @@ export class Reflector<T> {
       let gone = false;
       let streamError: unknown = null;
       let controller: AbortController | null = null;
+      const timers: NodeJS.Timeout[] = [];
       const settle = (fn: () => void): void => {
         if (settled) return;
         settled = true;
         this.watchAbort = null;
+        for (const t of timers) clearTimeout(t);
         fn();
       };
       this.watchAbort = () => {
@@ -237,7 +299,23 @@ export class Reflector<T> {
         else if (streamError !== null) settle(() => reject(streamError));
         else settle(() => resolve('closed'));
       };
-      const params: Record<string, string | boolean> = { resourceVersion: this.resourceVersion, allowWatchBookmarks: true };
+      // The library's watch has no deadline of its own: a request that is never answered, or a stream
+      // that the server never ends, would stall this reflector for good. Both get one here.
+      const timeoutSeconds = this.options.watchTimeoutSeconds ?? Math.round(300 * (1 + Math.random()));
+      timers.push(
+        setTimeout(() => {
+          if (controller === null) settle(() => reject(new Error(`watch of ${path}: no answer from the API server`)));
+        }, this.options.watchConnectMs ?? 30_000),
+        setTimeout(
+          () => {
+            controller?.abort();
+            settle(() => resolve('closed'));
+          },
+          timeoutSeconds * 1000 + 30_000,
+        ),
+      );
+      for (const t of timers) t.unref();
+      const params: Record<string, string | boolean | number> = { resourceVersion: this.resourceVersion, allowWatchBookmarks: true, timeoutSeconds };
       if (fieldSelector !== undefined) params['fieldSelector'] = fieldSelector;
       if (labelSelector !== undefined) params['labelSelector'] = labelSelector;
       watch.watch(path, params, handleEvent, done).then(

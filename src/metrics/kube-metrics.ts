@@ -34,6 +34,8 @@ export interface KubeMetrics {
   cachedObjects(resource: WatchedResource, count: number): void;
   leader(isLeader: boolean): void;
   leaderTransition(): void;
+  /** How many watched collections of `resource` cannot be listed right now (403, no answer). */
+  listFailing(resource: WatchedResource, count: number): void;
 }
 
 export function createKubeMetrics(registry: Registry): KubeMetrics {
@@ -72,8 +74,15 @@ export function createKubeMetrics(registry: Registry): KubeMetrics {
     help: 'Times this replica became or stopped being the leader.',
     registers,
   });
+  const listFailing = new Gauge({
+    name: 'ipshift_kube_list_failing',
+    help: 'Watched collections of a resource whose list fails right now (403 from RBAC, no answer); what depends on them is judged without them.',
+    labelNames: ['resource'] as const,
+    registers,
+  });
   leader.set(0);
   return {
+    listFailing: (resource, count) => listFailing.set({ resource }, count),
     apiError: (operation) => apiErrors.inc({ operation }),
     watchRestart: (resource, reason) => watchRestarts.inc({ resource, reason }),
     relist: (resource, reason) => relists.inc({ resource, reason }),

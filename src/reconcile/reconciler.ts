@@ -98,6 +98,11 @@ export class Reconciler {
     return this.#snapshot;
   }
 
+  /** A move is in flight (the leader never hands over in the middle of one). */
+  moving(): boolean {
+    return this.#inFlight.size > 0;
+  }
+
   /** Resolves once every routing read in flight has landed (RunLoop.idle). */
   async readsSettled(): Promise<void> {
     while (this.#reads.size > 0) await Promise.allSettled([...this.#reads]);

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { FaultLayer, type Fault } from '../../src/emulators/fault-layer.js';
 import { applyMergePatch, isPlainObject } from './merge-patch.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import {
@@ -23,12 +24,19 @@ export interface RecordedRequest {
   readonly user: string | undefined;
 }
 
-/** One injected failure: the next `times` requests that match get `status`. */
+/**
+ * One injected fault: the next `times` requests that match get it. `status` alone is an HTTP
+ * error (5xx, 401, 403, ...); `fault` is any fault of the shared layer (src/emulators/fault-layer.ts):
+ * rate-limit with Retry-After, slow, hang, reset, or lose-answer (processed, then no answer).
+ */
 export interface FailureRule {
   readonly method?: string;
   /** Substring of (or pattern for) the request path. */
   readonly path?: string | RegExp;
-  readonly status: number;
+  /** Only requests of this client (its bearer token). */
+  readonly user?: string;
+  readonly status?: number;
+  readonly fault?: Fault;
   times?: number;
 }
 
@@ -38,6 +46,8 @@ export interface HandlerState {
   readonly failures: FailureRule[];
   readonly partitioned: Set<string>;
   readonly openWatches: Set<{ resource: string; res: ServerResponse; watcher?: Watcher }>;
+  /** Runs the faults (hang, slow, reset, lose-answer) the shared way. */
+  readonly faults: FaultLayer;
 }
 
 interface Route {
@@ -49,6 +59,8 @@ interface Route {
 
 const REASONS: Readonly<Record<number, string>> = {
   400: 'BadRequest',
+  401: 'Unauthorized',
+  403: 'Forbidden',
   404: 'NotFound',
   409: 'Conflict',
   410: 'Expired',
@@ -69,13 +81,40 @@ export const statusBody = (code: number, message: string, reason = REASONS[code]
   code,
 });
 
-function sendJson(res: ServerResponse, code: number, body: unknown): void {
+/** Where a non-watch answer goes: straight to the client, or held back by the fault layer. */
+type Out = Pick<ServerResponse, 'writeHead' | 'end'>;
+
+function sendJson(res: Out, code: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.writeHead(code, { ...headers, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
 }
 
-const fail = (res: ServerResponse, code: number, message: string, reason?: string): void => sendJson(res, code, statusBody(code, message, reason));
+const fail = (res: Out, code: number, message: string, reason?: string): void => sendJson(res, code, statusBody(code, message, reason));
+
+interface Reply {
+  code: number;
+  headers: Record<string, string | number>;
+  body: string;
+}
+
+/** An answer written into memory, sent (or not) when the fault layer says so. */
+function capture(): Out & { readonly reply: Reply } {
+  const reply: Reply = { code: 500, headers: {}, body: '' };
+  const out = {
+    reply,
+    writeHead(code: number, headers?: Record<string, string | number>) {
+      reply.code = code;
+      reply.headers = { ...headers };
+      return out;
+    },
+    end(text?: string) {
+      reply.body = text ?? '';
+      return out;
+    },
+  };
+  return out as unknown as Out & { readonly reply: Reply };
+}
 
 function parseRoute(pathname: string): Route | null {
   const segments = pathname
@@ -127,14 +166,50 @@ export async function handle(state: HandlerState, req: IncomingMessage, res: Ser
     fail(res, 503, 'the fake API server is partitioned from this client');
     return;
   }
-  const ruleIndex = state.failures.findIndex((r) => matchesRule(r, method, url.pathname));
+  const ruleIndex = state.failures.findIndex((r) => matchesRule(r, method, url.pathname) && (r.user === undefined || r.user === user));
   const rule = state.failures[ruleIndex];
+  let fault: Fault | undefined;
   if (rule !== undefined) {
     rule.times = (rule.times ?? 1) - 1;
     if (rule.times <= 0) state.failures.splice(ruleIndex, 1);
-    fail(res, rule.status, `injected failure ${rule.status}`);
+    fault = rule.fault ?? { kind: 'fail', status: rule.status ?? 503 };
+  }
+  const watching = url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1';
+  if (watching && (fault === undefined || fault.kind === 'lose-answer' || fault.kind === 'slow')) {
+    // A stream has no single answer to lose or delay: a lost answer is a reset here.
+    if (fault !== undefined) req.socket.destroy();
+    else await answer(state, user, method, url, req, res);
     return;
   }
+  await state.faults.serve<Reply>(fault, {
+    request: req,
+    response: res,
+    process: async () => {
+      const out = capture();
+      await answer(state, user, method, url, req, out as unknown as ServerResponse);
+      return out.reply;
+    },
+    send: (reply) => {
+      if (res.destroyed) return;
+      res.writeHead(reply.code, reply.headers);
+      res.end(reply.body);
+    },
+    failReply: (status) => {
+      const text = JSON.stringify(statusBody(status, `injected failure ${status}`));
+      return { code: status, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) }, body: text };
+    },
+    rateLimitReply: (retryAfterSeconds) => {
+      const text = JSON.stringify(statusBody(429, 'too many requests, please try again later'));
+      return {
+        code: 429,
+        headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), 'Retry-After': String(retryAfterSeconds) },
+        body: text,
+      };
+    },
+  });
+}
+
+async function answer(state: HandlerState, _user: string | undefined, method: string, url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (url.pathname === '/version') {
     sendJson(res, 200, { major: '1', minor: '32', gitVersion: 'v1.32.0-fake', platform: 'linux/amd64' });
     return;

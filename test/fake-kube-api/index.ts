@@ -3,8 +3,10 @@ import type { AddressInfo, Socket } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { handle, type FailureRule, type HandlerState, type RecordedRequest } from './http-handler.js';
 import { NotFoundError, ObjectStore, type KubeObject } from './store.js';
+import { FaultLayer } from '../../src/emulators/fault-layer.js';
 
 export type { FailureRule, RecordedRequest } from './http-handler.js';
+export type { Fault } from '../../src/emulators/fault-layer.js';
 export type { KubeObject } from './store.js';
 export {
   makeNode,
@@ -54,8 +56,13 @@ export interface FakeKubeApi {
   activeWatches(resource?: string): number;
   /** Forgets the event history so that resuming watches get 410 Gone. */
   compact(): void;
-  /** The next matching request(s) fail with the given status. */
+  /**
+   * The next matching request(s) get the rule's fault: an HTTP status (5xx, 401, 403, ...), or
+   * rate-limit with Retry-After, slow, hang, reset, lose-answer (processed, never answered).
+   */
   failNext(rule: FailureRule): void;
+  /** Forgets every planned fault. */
+  clearFailures(): void;
   /** While on, every request from `user` gets 503, as if the network between them were cut. */
   partition(user: string, on: boolean): void;
   requests(): readonly RecordedRequest[];
@@ -64,7 +71,8 @@ export interface FakeKubeApi {
 
 export async function startFakeKubeApi(): Promise<FakeKubeApi> {
   const store = new ObjectStore();
-  const state: HandlerState = { store, requests: [], failures: [], partitioned: new Set(), openWatches: new Set() };
+  const faults = new FaultLayer();
+  const state: HandlerState = { store, requests: [], failures: [], partitioned: new Set(), openWatches: new Set(), faults };
   const sockets = new Set<Socket>();
   const server: Server = createServer((req, res) => {
     handle(state, req, res).catch((error: unknown) => {
@@ -128,12 +136,16 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
     failNext: (rule) => {
       state.failures.push({ ...rule });
     },
+    clearFailures: () => {
+      state.failures.length = 0;
+    },
     partition(user, on) {
       if (on) state.partitioned.add(user);
       else state.partitioned.delete(user);
     },
     requests: () => state.requests,
     async stop() {
+      faults.close();
       for (const entry of [...state.openWatches]) entry.res.end();
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
