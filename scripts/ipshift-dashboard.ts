@@ -212,7 +212,7 @@ const ROWS: readonly RowSpec[] = [
         description: 'Nodes that may hold each FailoverIP (selected, Ready pod present, server known). Zero means nowhere to fail over to.',
         targets: [
           {
-            expr: `sum by (failover_ip) (max by (cluster, failover_ip, node) (ipshift_node_eligible{${C}, ${F}}))`,
+            expr: `max by (failover_ip) (ipshift_failover_ip_nodes{${C}, ${F}, eligibility="eligible"})`,
             legendFormat: '{{failover_ip}}',
             instant: true,
           },

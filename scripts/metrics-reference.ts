@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Registry } from 'prom-client';
 import { createAgentMetrics } from '../src/metrics/agent-metrics.js';
+import { INELIGIBILITY, ISSUES } from '../src/core/issues.js';
 import { createMetrics } from '../src/metrics/metrics.js';
 import { REPO_ROOT } from './build-monitoring.js';
 
@@ -40,10 +41,60 @@ export function metricsCatalogue(): CatalogueEntry[] {
   return [...entries('controller', createMetrics({ version: '0.0.0', defaultMetrics: false }).registry), ...entries('agent', agent)];
 }
 
+/** Series in an exposition, per metric family (histograms count every bucket line). */
+export function seriesByFamily(text: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  let family = '';
+  for (const line of text.split('\n')) {
+    if (line.startsWith('# TYPE ')) family = line.split(' ')[2] ?? '';
+    else if (line !== '' && !line.startsWith('#')) counts.set(family, (counts.get(family) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/**
+ * The controller's ipshift_ series after passes over `nodeCount` nodes and `fipCount`
+ * FailoverIPs, driven through the metrics the way a reconcile pass and its moves call them:
+ * every node with some issues, every FailoverIP with a decision, a move, and candidates of
+ * every eligibility. Counted from the exposition itself.
+ */
+export async function controllerSeriesAtScale(nodeCount: number, fipCount: number): Promise<Map<string, number>> {
+  const { registry, controller } = createMetrics({ version: '0.0.0', defaultMetrics: false });
+  const nodes = Array.from({ length: nodeCount }, (_, i) => `node-${i}`);
+  const eligibility = [null, ...INELIGIBILITY];
+  const candidates = nodes.map((_, i) => {
+    const ineligibility = eligibility[i % eligibility.length] ?? null;
+    return { eligible: ineligibility === null, ineligibility };
+  });
+  for (const [i, node] of nodes.entries())
+    controller.setNodeIssues(
+      node,
+      ISSUES.filter((_, k) => (i + k) % 5 === 0),
+    );
+  for (let f = 0; f < fipCount; f += 1) {
+    const fip = `default/fip-${f}`;
+    controller.decision(fip, 'keep', 'holder-healthiest');
+    controller.moveFinished(fip, 'holder-down', 'success', 'netcup', 1);
+    controller.setAssignment(fip, nodes[f % nodes.length] ?? null);
+    controller.setHolderHealthy(fip, true);
+    controller.setCandidates(fip, candidates);
+    controller.setCooldownRemaining(fip, 0);
+    controller.setLastMove(fip, 1_700_000_000);
+  }
+  controller.reconcileFinished('success', 0.01, 1_700_000_000);
+  return new Map([...seriesByFamily(await registry.metrics())].filter(([name]) => name.startsWith('ipshift_')));
+}
+
+/** The scale the benchmark and docs/metrics.md use. */
+export const SCALE = { nodes: 5000, failoverIPs: 100 } as const;
+
 const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
-export function renderMetricsReference(): string {
+export async function renderMetricsReference(): Promise<string> {
   const catalogue = metricsCatalogue();
+  const atScale = await controllerSeriesAtScale(SCALE.nodes, SCALE.failoverIPs);
+  const total = [...atScale.values()].reduce((a, b) => a + b, 0);
+  const number = (n: number): string => n.toLocaleString('en-US');
   const table = (component: CatalogueEntry['component']): string =>
     [
       '| Metric | Type | Labels | Meaning |',
@@ -71,6 +122,21 @@ export function renderMetricsReference(): string {
     '',
     table('agent'),
     '',
+    `## Series at ${number(SCALE.nodes)} nodes and ${number(SCALE.failoverIPs)} FailoverIPs`,
+    '',
+    `The controller exports **${number(total)}** \`ipshift_\` series at that scale (measured by`,
+    'driving the metrics as a reconcile pass does and counting the exposition, histogram bucket',
+    "lines included; the agents' metrics and `process_*` come on top). Only",
+    '`ipshift_node_health_issue` grows with the nodes',
+    `(nodes × ${ISSUES.length} issue classes); nothing is per node × FailoverIP: which node may hold which`,
+    'FailoverIP, and why not, is on the status page and in `/api/v1/state`, while',
+    `\`ipshift_failover_ip_nodes\` counts them per FailoverIP (${1 + INELIGIBILITY.length} series each). Its predecessor`,
+    `\`ipshift_node_eligible{failover_ip, node}\` alone had ${number(SCALE.nodes * SCALE.failoverIPs)} series at this scale.`,
+    '',
+    '| Metric | Series |',
+    '|---|---|',
+    ...[...atScale].sort(([a], [b]) => a.localeCompare(b)).map(([name, count]) => `| \`${name}\` | ${number(count)} |`),
+    '',
     'How to scrape these, the dashboard and the alert rules: [observability.md](observability.md).',
     '',
   ].join('\n');
@@ -79,6 +145,6 @@ export function renderMetricsReference(): string {
 export const METRICS_REFERENCE_PATH = 'docs/metrics.md';
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
-  writeFileSync(join(REPO_ROOT, METRICS_REFERENCE_PATH), renderMetricsReference());
+  writeFileSync(join(REPO_ROOT, METRICS_REFERENCE_PATH), await renderMetricsReference());
   console.log(`wrote ${METRICS_REFERENCE_PATH}`);
 }

@@ -16,6 +16,8 @@ import { systemClock, type Clock } from './ports/clock.js';
 import type { Logger } from './ports/logger.js';
 import { Reconciler, type ProviderPool, type ReconcileSnapshot } from './reconcile/reconciler.js';
 import { RunLoop } from './reconcile/run-loop.js';
+import { LeaderHandover } from './reconcile/leader-handover.js';
+import type { PodSelector } from './core/model.js';
 import { NodeProber } from './reachability/node-prober.js';
 import type { Probe } from './reachability/tcp-probe.js';
 
@@ -36,6 +38,11 @@ export interface AppParts {
   readonly extraRoutes?: Router;
   /** ipshift's own probe of the holders; without one (sandbox, most tests) no node is ever `unresponsive`. */
   readonly probe?: Probe;
+  /**
+   * The controller's own pods: with NODE_NAME set, a leader on a node that holds an IP hands
+   * the Lease to a replica elsewhere (leader-handover.ts). Unset (sandbox, tests): never.
+   */
+  readonly controllerPods?: PodSelector;
   /** False until the cluster view holds its first full lists; readiness waits for it. Default: always true. */
   readonly synced?: () => boolean;
   /**
@@ -109,7 +116,10 @@ export function createApp(config: Config, parts: AppParts): App {
 
   // Runs start only after start(), when every part below exists.
   const loop: RunLoop = new RunLoop({
-    run: (signalAt) => reconciler.runOnce(signalAt),
+    run: async (signalAt) => {
+      await reconciler.runOnce(signalAt);
+      handover?.check();
+    },
     now: () => clock.now(),
     logger,
     debounceMs: 2,
@@ -162,6 +172,19 @@ export function createApp(config: Config, parts: AppParts): App {
     runAt: (at) => loop.runAt(at),
     requestRun: (reason) => loop.request(reason),
   });
+
+  const handover =
+    parts.controllerPods === undefined || config.nodeName === undefined
+      ? null
+      : new LeaderHandover({
+          self: config.nodeName,
+          replicas: parts.controllerPods,
+          cluster: parts.cluster,
+          leadership: parts.leadership,
+          snapshot: () => reconciler.snapshot(),
+          moving: () => reconciler.moving(),
+          logger: logger.child({ component: 'leader-placement' }),
+        });
 
   const sync =
     config.alertmanagerUrl === undefined

@@ -118,8 +118,14 @@ describe('AlertmanagerSync', () => {
     ['invalid JSON', () => new Response('<html>', { status: 200 }), 'invalid_response'],
     ['a malformed list', json([{ labels: { a: 1 } }]), 'invalid_response'],
     ['a network error', () => Promise.reject(new TypeError('fetch failed')), 'network_error'],
+    ['an answer over the size cap (declared)', json(Array.from({ length: 2000 }, () => NOT_READY)), 'invalid_response'],
+    [
+      'an answer over the size cap (streamed, no length)',
+      () => new Response(new Blob([JSON.stringify(Array.from({ length: 2000 }, () => NOT_READY))]).stream(), { status: 200 }),
+      'invalid_response',
+    ],
   ])('classifies %s, counts it, and leaves the view alone', async (_name, reply, result) => {
-    const h = harness([reply], { backoff: { initialMs: 60_000, maxMs: 60_000 } });
+    const h = harness([reply], { backoff: { initialMs: 60_000, maxMs: 60_000 }, maxResponseBytes: 100_000 });
     h.store.replaceFromApi([{ fingerprint: 'x', labels: { alertname: 'KubeNodeNotReady', node: 'node-1' }, annotations: {}, startsAt: 0 }], h.clock.now());
     const outcome = await h.sync.syncNow('start');
     expect(outcome.result).toBe(result);
@@ -222,5 +228,13 @@ describe('AlertmanagerSync', () => {
     expect(h.calls).toHaveLength(2);
     await h.sync.stop();
     expect(listeners.size).toBe(0);
+  });
+
+  it('an alert over the intake limits is left out; the others still sync', async () => {
+    const huge = { ...NOT_READY, fingerprint: 'big', annotations: { description: 'x'.repeat(1_000_000) } };
+    const h = harness([json([NOT_READY, huge])]);
+    const outcome = await h.sync.syncNow('start');
+    expect(outcome).toMatchObject({ result: 'success', alerts: 1 });
+    expect(h.store.active(h.clock.now()).map((a) => a.fingerprint)).toEqual([NOT_READY.fingerprint]);
   });
 });

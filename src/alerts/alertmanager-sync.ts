@@ -8,7 +8,7 @@ import type { AlertMetrics, SyncResult } from '../metrics/alert-metrics.js';
 import type { Clock } from '../ports/clock.js';
 import type { Leadership } from '../ports/cluster.js';
 import type { Logger } from '../ports/logger.js';
-import { labelFingerprint, rfc3339Ms } from './alertmanager-payload.js';
+import { annotationSet, labelFingerprint, labelSet, rfc3339Ms } from './alertmanager-payload.js';
 import type { AlertStore, ApiAlert } from './alert-store.js';
 
 export const DEFAULT_SYNC_SCHEDULE = '* * * * *';
@@ -36,6 +36,8 @@ export interface AlertmanagerSyncOptions {
   readonly store: Pick<AlertStore, 'replaceFromApi'>;
   /** Per request. Default 10 s. */
   readonly timeoutMs?: number;
+  /** An answer larger than this is refused (invalid_response), read no further. Default 32 MiB. */
+  readonly maxResponseBytes?: number;
   /** Backoff after a failed sync (full jitter): the ceiling starts at initialMs and doubles per failure up to maxMs. Defaults 2 s and 5 min. */
   readonly backoff?: { readonly initialMs?: number; readonly maxMs?: number };
   /** For the backoff's jitter (src/retry/backoff.ts). Default Math.random. */
@@ -50,15 +52,16 @@ export interface SyncOutcome {
   readonly error?: IpshiftError;
 }
 
-const labelSet = z.record(z.string(), z.string());
-const gettableAlertsSchema = z.array(
-  z.looseObject({
-    fingerprint: z.string().min(1).optional(),
-    labels: labelSet,
-    annotations: labelSet.default({}),
-    startsAt: rfc3339Ms,
-  }),
-);
+/** One alert of GET /api/v2/alerts, within the webhook's limits (the same schema pieces). */
+const gettableAlertSchema = z.looseObject({
+  fingerprint: z.string().min(1).max(128).optional(),
+  labels: labelSet,
+  annotations: annotationSet.default({}),
+  startsAt: rfc3339Ms,
+});
+
+/** Default cap on an answer: 20,000 alerts of about 1 KiB each fit with room to spare. */
+export const DEFAULT_SYNC_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 
 /**
  * Reads Alertmanager's full alert list (API v2) and hands it to the store, which replaces its
@@ -198,7 +201,9 @@ export class AlertmanagerSync {
       const name = typeof error === 'object' && error !== null ? (error as { name?: unknown }).name : undefined;
       throw transientError(`cannot reach Alertmanager (${name === 'TimeoutError' ? 'timeout' : 'network error'})`, 'network', error);
     }
-    const text = await response.text().catch(() => '');
+    const limit = this.#options.maxResponseBytes ?? DEFAULT_SYNC_MAX_RESPONSE_BYTES;
+    const text = await readCapped(response, limit);
+    if (text === null) throw terminalError(`Alertmanager's answer is larger than the limit of ${limit} bytes`, 'invalid-response');
     if (response.status === 401 || response.status === 403) throw terminalError(`Alertmanager refused the credentials (HTTP ${response.status})`, 'auth');
     if (response.status === 429) {
       const retryAfterMs = rateLimitWaitMs(response.headers, this.#options.clock.now()) ?? 60_000;
@@ -214,17 +219,30 @@ export class AlertmanagerSync {
     } catch {
       throw terminalError('Alertmanager answered with invalid JSON', 'invalid-response');
     }
-    const parsed = gettableAlertsSchema.safeParse(json);
-    if (!parsed.success) {
+    if (!Array.isArray(json)) throw terminalError("Alertmanager's alert list is malformed: not a JSON array", 'invalid-response');
+    const alerts: ApiAlert[] = [];
+    let skipped = 0;
+    let firstIssue = '';
+    for (const [index, item] of json.entries()) {
+      const parsed = gettableAlertSchema.safeParse(item);
+      if (parsed.success) {
+        const alert = parsed.data;
+        alerts.push({
+          fingerprint: alert.fingerprint ?? labelFingerprint(alert.labels),
+          labels: alert.labels,
+          annotations: alert.annotations,
+          startsAt: alert.startsAt,
+        });
+        continue;
+      }
+      // One bad alert (oversized, malformed) must not hide every other alert from the view.
+      skipped++;
       const issue = parsed.error.issues[0];
-      throw terminalError(`Alertmanager's alert list is malformed at ${issue?.path.join('.') ?? '?'}: ${issue?.message ?? ''}`, 'invalid-response');
+      if (firstIssue === '') firstIssue = `[${index}].${issue?.path.join('.') ?? '?'}: ${issue?.message ?? ''}`;
     }
-    return parsed.data.map((alert) => ({
-      fingerprint: alert.fingerprint ?? labelFingerprint(alert.labels),
-      labels: alert.labels,
-      annotations: alert.annotations,
-      startsAt: alert.startsAt,
-    }));
+    if (skipped > 0 && alerts.length === 0) throw terminalError(`Alertmanager's alert list is malformed at ${firstIssue}`, 'invalid-response');
+    if (skipped > 0) this.#logger.warn('Alertmanager sync: left out alerts that break the intake limits or the schema', { skipped, first: firstIssue });
+    return alerts;
   }
 
   #scheduleRetry(error: IpshiftError, reason: string): void {
@@ -250,6 +268,34 @@ function authorizationHeader(auth: AlertmanagerApiAuth | undefined): Secret | un
     return new Secret(`Basic ${encoded}`);
   }
   return undefined;
+}
+
+/** The body as text, or null once it grows past `limit` bytes (then the rest is not read). */
+async function readCapped(response: Response, limit: number): Promise<string | null> {
+  const declared = Number(response.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > limit) {
+    await response.body?.cancel().catch(() => undefined);
+    return null;
+  }
+  if (response.body === null) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > limit) {
+        await reader.cancel().catch(() => undefined);
+        return null;
+      }
+      chunks.push(value);
+    }
+  } catch {
+    return '';
+  }
+  return Buffer.concat(chunks, size).toString('utf8');
 }
 
 function resultOf(error: IpshiftError): SyncResult {

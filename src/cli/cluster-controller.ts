@@ -79,6 +79,8 @@ export async function startClusterController(
     metrics,
     probe: tcpProbe,
     synced: () => kube.view.hasSynced(),
+    // The Deployment's pod labels (deploy/controller/deployment.yaml): where the other replicas run.
+    controllerPods: { namespace, matchLabels: { 'app.kubernetes.io/name': 'ipshift', 'app.kubernetes.io/component': 'controller' } },
   });
   // HTTP first: /healthz answers and /readyz says "not ready" while the API server is waited for.
   const url = await app.start(config.port, config.bind ?? '0.0.0.0');

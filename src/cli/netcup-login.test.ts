@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { Secret } from '../config/secret.js';
 import { startNetcupEmulator } from '../emulators/netcup/netcup-emulator.js';
 import { startOidcHarness, type OidcHarness } from '../../test/oidc/oidc-provider-harness.js';
@@ -14,22 +17,46 @@ describe('ipshift netcup-login', () => {
     await harness.close();
   });
 
-  it('runs the device flow end to end and prints a ready kubectl command with the user id', async () => {
+  it('runs the device flow end to end and prints a kubectl command that reads the token from a private file', async () => {
     const run = await runLoginAgainst(harness, ['--secret-name', 'netcup', '--namespace', 'prod']);
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(/Open http:\/\/127\.0\.0\.1:\d+\/device\?user_code=\S+/);
     expect(run.stdout).toMatch(
-      new RegExp(`^kubectl create secret generic netcup --namespace prod --from-literal=refreshToken=\\S+ --from-literal=userId=${harness.userId}\\n$`),
+      new RegExp(`^kubectl create secret generic netcup --namespace prod --from-file=refreshToken=\\S+ --from-literal=userId=${harness.userId}\\n$`),
     );
+    // The token is in the file, readable by its owner only, and on neither stream.
+    const token = refreshTokenFrom(run.stdout);
+    const file = /--from-file=refreshToken=(\S+)/.exec(run.stdout)?.[1] as string;
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(token.length).toBeGreaterThan(20);
+    expect(run.stdout).not.toContain(token);
+    expect(run.stderr).not.toContain(token);
+    rmSync(dirname(file), { recursive: true, force: true });
     // RFC 8628: no interval in oidc-provider's answer means 5 s between polls.
     expect(run.sleeps.every((ms) => ms === 5000)).toBe(true);
     // The printed token is a live offline token.
     const response = await fetch(`${harness.issuerUrl}/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'refresh_token', client_id: 'scp', refresh_token: refreshTokenFrom(run.stdout) }),
+      body: new URLSearchParams({ grant_type: 'refresh_token', client_id: 'scp', refresh_token: token }),
     });
     expect(response.status).toBe(200);
+  });
+
+  it('--token-file names the file, and an existing file is never overwritten', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ipshift-login-test-'));
+    try {
+      const file = join(dir, 'token');
+      const run = await runLoginAgainst(harness, ['--token-file', file]);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain(`--from-file=refreshToken=${file}`);
+      const again = await runLoginAgainst(harness, ['--token-file', file]);
+      expect(again.code).toBe(1);
+      expect(again.stderr).toContain(`cannot write the token file ${file} (EEXIST)`);
+      expect(readFileSync(file, 'utf8')).toBe(refreshTokenFrom(run.stdout));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('waits 5 s longer after every slow_down', async () => {

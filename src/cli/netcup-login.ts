@@ -1,3 +1,6 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as oidc from 'openid-client';
 import { Secret } from '../config/secret.js';
@@ -27,7 +30,9 @@ const DEFAULTS = { issuer: NETCUP_DEFAULT_ISSUER_URL, clientId: 'scp', secretNam
 export const NETCUP_LOGIN_USAGE = `Usage: ipshift netcup-login [options]
 
 Logs in to netcup's SCP with the OIDC device flow and produces the Secret ipshift reads
-(keys refreshToken and userId). Without --apply it prints a kubectl command.
+(keys refreshToken and userId). Without --apply it writes the refresh token to a file only you
+can read and prints a kubectl command that reads it from there: the token itself never goes
+to the terminal (and so never into a shell history or a scrollback).
 
 Options:
   --issuer URL         OIDC issuer (default ${DEFAULTS.issuer})
@@ -35,6 +40,8 @@ Options:
   --secret-name NAME   Secret name (default ${DEFAULTS.secretName})
   --namespace NS       Secret namespace (default ${DEFAULTS.namespace})
   --apply              write the Secret to the cluster instead of printing a command
+  --token-file PATH    where to write the token without --apply (default: a new private
+                       directory under the system's temp directory); never overwritten
   --help               show this text
 `;
 
@@ -42,7 +49,7 @@ class LoginError extends Error {}
 
 /** Returns the process exit code: 0 done, 1 login failed, 2 bad usage. */
 export async function runNetcupLogin(argv: readonly string[], io: NetcupLoginIo): Promise<number> {
-  let flags: { issuer: string; clientId: string; secretName: string; namespace: string; apply: boolean; help: boolean };
+  let flags: { issuer: string; clientId: string; secretName: string; namespace: string; apply: boolean; help: boolean; tokenFile?: string };
   try {
     const { values } = parseArgs({
       args: [...argv],
@@ -52,6 +59,7 @@ export async function runNetcupLogin(argv: readonly string[], io: NetcupLoginIo)
         'secret-name': { type: 'string' },
         namespace: { type: 'string' },
         apply: { type: 'boolean' },
+        'token-file': { type: 'string' },
         help: { type: 'boolean' },
       },
       strict: true,
@@ -64,6 +72,7 @@ export async function runNetcupLogin(argv: readonly string[], io: NetcupLoginIo)
       namespace: values.namespace ?? DEFAULTS.namespace,
       apply: values.apply ?? false,
       help: values.help ?? false,
+      ...(values['token-file'] === undefined ? {} : { tokenFile: values['token-file'] }),
     };
     new URL(flags.issuer);
   } catch (error) {
@@ -88,8 +97,12 @@ export async function runNetcupLogin(argv: readonly string[], io: NetcupLoginIo)
       io.stderr.write(`Wrote Secret ${flags.namespace}/${flags.secretName} (keys: ${Object.keys(values).join(', ')}).\n`);
       return 0;
     }
-    io.stderr.write('Logged in. Create the Secret with (to replace an existing one, append: --dry-run=client -o yaml | kubectl apply -f -):\n');
-    io.stdout.write(`${kubectlCommand(flags.namespace, flags.secretName, refreshToken, userId)}\n`);
+    const tokenFile = await writeTokenFile(flags.tokenFile, refreshToken);
+    io.stderr.write(
+      `Logged in. The refresh token is in ${tokenFile} (readable only by you). Create the Secret with the command below ` +
+        '(to replace an existing one, append: --dry-run=client -o yaml | kubectl apply -f -), then delete the file:\n',
+    );
+    io.stdout.write(`${kubectlCommand(flags.namespace, flags.secretName, tokenFile, userId)}\n`);
     return 0;
   } catch (error) {
     io.stderr.write(`ipshift netcup-login: ${describe(error)}\n`);
@@ -158,16 +171,22 @@ async function userIdOf(config: oidc.Configuration, accessToken: string, io: Net
   return {};
 }
 
-function kubectlCommand(namespace: string, name: string, refreshToken: string, userId: number | undefined): string {
-  const parts = [
-    'kubectl create secret generic',
-    shellQuote(name),
-    '--namespace',
-    shellQuote(namespace),
-    `--from-literal=refreshToken=${shellQuote(refreshToken)}`,
-  ];
+function kubectlCommand(namespace: string, name: string, tokenFile: string, userId: number | undefined): string {
+  const parts = ['kubectl create secret generic', shellQuote(name), '--namespace', shellQuote(namespace), `--from-file=refreshToken=${shellQuote(tokenFile)}`];
   if (userId !== undefined) parts.push(`--from-literal=userId=${userId}`);
   return parts.join(' ');
+}
+
+/** Mode 0600, created anew (an existing file is never overwritten, nor followed if a link). */
+async function writeTokenFile(requested: string | undefined, refreshToken: string): Promise<string> {
+  const path = requested === undefined ? join(await mkdtemp(join(tmpdir(), 'ipshift-netcup-')), 'refreshToken') : resolve(requested);
+  try {
+    await writeFile(path, refreshToken, { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    throw new LoginError(`cannot write the token file ${path}${typeof code === 'string' ? ` (${code})` : ''}: choose another with --token-file`);
+  }
+  return path;
 }
 
 function shellQuote(value: string): string {

@@ -90,16 +90,21 @@ describe('controller metrics', () => {
     metrics.setHolderHealthy('default/web', true);
     metrics.setCooldownRemaining('default/web', 30);
     metrics.setLastMove('default/web', 1_700_000_000);
-    metrics.setNodeEligible('default/web', 'node-a', true);
-    metrics.setNodeEligible('default/web', 'node-b', false);
+    metrics.setCandidates('default/web', [
+      { eligible: true, ineligibility: null },
+      { eligible: false, ineligibility: 'down' },
+    ]);
     metrics.decision('default/web', 'keep', 'holder-healthiest');
     metrics.setNodeIssues('node-b', []);
     metrics.setAssignment('default/api', 'node-b');
-    metrics.setNodeEligible('default/api', 'node-b', true);
+    metrics.setCandidates('default/api', [{ eligible: true, ineligibility: null }]);
 
     metrics.forgetNode('node-b');
     expect(await samples(registry, 'ipshift_node_health_issue')).toEqual([]);
-    expect((await samples(registry, 'ipshift_node_eligible')).map((s) => s.labels['node'])).toEqual(['node-a']);
+    expect((await samples(registry, 'ipshift_failover_ip_nodes')).filter((s) => s.labels['failover_ip'] === 'default/web' && s.value > 0)).toEqual([
+      { labels: { failover_ip: 'default/web', eligibility: 'eligible' }, value: 1 },
+      { labels: { failover_ip: 'default/web', eligibility: 'down' }, value: 1 },
+    ]);
 
     metrics.forgetFailoverIP('default/web');
     const remaining = (await registry.getMetricsAsJSON()).flatMap((m) => (m.values as Sample[]).filter((s) => s.labels['failover_ip'] === 'default/web'));

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { ISSUES, type Issue } from '../core/issues.js';
+import { INELIGIBILITY, ISSUES, type Ineligibility, type Issue } from '../core/issues.js';
 import { MOVE_RESULTS, REASONS, type MoveResult, type Outcome, type Reason } from '../core/reasons.js';
 
 /** Trigger signal → provider reports the IP routed: 10 ms (emulator, a no-op) up to netcup's 10-minute task deadline. */
@@ -13,7 +13,10 @@ export const RECONCILE_DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.
  *   last move, and the |REASONS| × |MOVE_RESULTS| move counters (pre-initialised so that
  *   `increase()` sees the first move);
  * - per node: one `node_health_issue` series per issue class (0 or 1), so nodes × |ISSUES|;
- * - per FailoverIP and node: one `node_eligible` series;
+ * - per FailoverIP: how many nodes are eligible, and how many are not by the rule they break
+ *   (1 + |INELIGIBILITY| series). No series is per FailoverIP × node: at 5,000 nodes and 100
+ *   FailoverIPs that would be 500,000 series saying mostly "still eligible"; which node is
+ *   which is on the status page and in /api/v1/state;
  * - decisions: FailoverIPs × the outcome/reason pairs that actually occur.
  * forgetFailoverIP/forgetNode drop every series of a deleted object.
  */
@@ -25,7 +28,8 @@ export interface ControllerMetrics {
   setAssignment(failoverIP: string, node: string | null): void;
   setHolderHealthy(failoverIP: string, healthy: boolean): void;
   setNodeIssues(node: string, issues: readonly Issue[]): void;
-  setNodeEligible(failoverIP: string, node: string, eligible: boolean): void;
+  /** The FailoverIP's candidates this pass, counted by eligibility. */
+  setCandidates(failoverIP: string, candidates: ReadonlyArray<{ readonly eligible: boolean; readonly ineligibility: Ineligibility | null }>): void;
   setCooldownRemaining(failoverIP: string, seconds: number): void;
   setLastMove(failoverIP: string, epochSeconds: number): void;
   reconcileFinished(result: 'success' | 'error', seconds: number, epochSecondsNow: number): void;
@@ -78,10 +82,10 @@ export function createControllerMetrics(registry: Registry): ControllerMetrics {
     labelNames: ['node', 'issue'] as const,
     registers,
   });
-  const nodeEligible = new Gauge({
-    name: 'ipshift_node_eligible',
-    help: 'Per FailoverIP and node: 1 when the node may hold the FailoverIP, else 0.',
-    labelNames: ['failover_ip', 'node'] as const,
+  const candidateNodes = new Gauge({
+    name: 'ipshift_failover_ip_nodes',
+    help: 'Per FailoverIP: nodes that may hold it (eligibility="eligible"), and nodes that may not, by the first rule they break (deleted, not-selected, no-ready-pod, no-server-id, down).',
+    labelNames: ['failover_ip', 'eligibility'] as const,
     registers,
   });
   const cooldown = new Gauge({
@@ -122,14 +126,16 @@ export function createControllerMetrics(registry: Registry): ControllerMetrics {
   const holders = new Map<string, string>();
   const knownFailoverIPs = new Set<string>();
   const decisionKeys = new Map<string, Set<string>>();
-  const eligibleNodes = new Map<string, Set<string>>();
   const knownNodes = new Set<string>();
 
+  const ELIGIBILITY = ['eligible', ...INELIGIBILITY] as const;
   const touchFailoverIP = (failoverIP: string): void => {
     if (knownFailoverIPs.has(failoverIP)) return;
     knownFailoverIPs.add(failoverIP);
     for (const reason of REASONS) for (const result of MOVE_RESULTS) moves.inc({ failover_ip: failoverIP, reason, result }, 0);
   };
+  // Reused per call: counting candidates allocates nothing per pass.
+  const counts = new Map<string, number>(ELIGIBILITY.map((e) => [e, 0]));
 
   return {
     decision(failoverIP, outcome, reason) {
@@ -167,12 +173,14 @@ export function createControllerMetrics(registry: Registry): ControllerMetrics {
       const present = new Set<Issue>(issues);
       for (const issue of ISSUES) nodeIssue.set({ node, issue }, present.has(issue) ? 1 : 0);
     },
-    setNodeEligible(failoverIP, node, eligible) {
+    setCandidates(failoverIP, candidates) {
       touchFailoverIP(failoverIP);
-      let nodes = eligibleNodes.get(failoverIP);
-      if (nodes === undefined) eligibleNodes.set(failoverIP, (nodes = new Set()));
-      nodes.add(node);
-      nodeEligible.set({ failover_ip: failoverIP, node }, eligible ? 1 : 0);
+      for (const key of ELIGIBILITY) counts.set(key, 0);
+      for (const c of candidates) {
+        const key = c.eligible ? 'eligible' : (c.ineligibility ?? 'down');
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+      for (const key of ELIGIBILITY) candidateNodes.set({ failover_ip: failoverIP, eligibility: key }, counts.get(key) ?? 0);
     },
     setCooldownRemaining(failoverIP, seconds) {
       touchFailoverIP(failoverIP);
@@ -196,10 +204,9 @@ export function createControllerMetrics(registry: Registry): ControllerMetrics {
         decisions.remove({ failover_ip: failoverIP, outcome, reason });
       }
       decisionKeys.delete(failoverIP);
-      for (const node of eligibleNodes.get(failoverIP) ?? []) nodeEligible.remove({ failover_ip: failoverIP, node });
-      eligibleNodes.delete(failoverIP);
       if (knownFailoverIPs.delete(failoverIP)) {
         for (const reason of REASONS) for (const result of MOVE_RESULTS) moves.remove({ failover_ip: failoverIP, reason, result });
+        for (const eligibility of ELIGIBILITY) candidateNodes.remove({ failover_ip: failoverIP, eligibility });
       }
       routed.remove({ failover_ip: failoverIP });
       holderHealthy.remove({ failover_ip: failoverIP });
@@ -208,9 +215,6 @@ export function createControllerMetrics(registry: Registry): ControllerMetrics {
     },
     forgetNode(node) {
       if (knownNodes.delete(node)) for (const issue of ISSUES) nodeIssue.remove({ node, issue });
-      for (const [failoverIP, nodes] of eligibleNodes) {
-        if (nodes.delete(node)) nodeEligible.remove({ failover_ip: failoverIP, node });
-      }
     },
   };
 }

@@ -1,4 +1,4 @@
-import { ISSUES } from '../core/issues.js';
+import { INELIGIBILITY, ISSUES } from '../core/issues.js';
 import { MOVE_RESULTS, OUTCOMES, REASONS } from '../core/reasons.js';
 import { createMetrics } from './metrics.js';
 
@@ -42,7 +42,10 @@ describe('createMetrics', () => {
         controller.setHolderHealthy(fip, pass % 2 === 0);
         controller.setCooldownRemaining(fip, 300 - pass);
         controller.setLastMove(fip, 1_700_000_000 + pass);
-        for (const [i, node] of nodes.entries()) controller.setNodeEligible(fip, node, (i + pass) % 3 !== 0);
+        controller.setCandidates(
+          fip,
+          nodes.map((_, i) => ((i + pass) % 3 === 0 ? { eligible: false, ineligibility: 'not-selected' } : { eligible: true, ineligibility: null })),
+        );
         controller.decision(fip, OUTCOMES[pass % OUTCOMES.length] ?? 'keep', REASONS[pass % REASONS.length] ?? 'holder-healthiest');
         controller.moveFinished(fip, 'holder-down', MOVE_RESULTS[pass % MOVE_RESULTS.length] ?? 'success', 'netcup', pass);
       }
@@ -62,7 +65,8 @@ describe('createMetrics', () => {
     expect(Object.fromEntries([...counts].filter(([name]) => name.startsWith('ipshift_') && !otherAreas.test(name)))).toEqual({
       ipshift_build_info: 1,
       ipshift_node_health_issue: 1000 * ISSUES.length,
-      ipshift_node_eligible: 5 * 1000,
+      // Counted per FailoverIP, never per FailoverIP × node.
+      ipshift_failover_ip_nodes: 5 * (1 + INELIGIBILITY.length),
       ipshift_failover_ip_assigned: 5,
       ipshift_failover_ip_routed: 5,
       ipshift_failover_ip_holder_healthy: 5,
@@ -82,7 +86,7 @@ describe('createMetrics', () => {
     for (const fip of fips) controller.forgetFailoverIP(fip);
     const after = await seriesByFamily(await registry.metrics());
     expect(after.get('ipshift_node_health_issue') ?? 0).toBe(0);
-    expect(after.get('ipshift_node_eligible') ?? 0).toBe(0);
+    expect(after.get('ipshift_failover_ip_nodes') ?? 0).toBe(0);
     expect(after.get('ipshift_failover_ip_assigned') ?? 0).toBe(0);
     expect(after.get('ipshift_moves_total') ?? 0).toBe(0);
     expect(after.get('ipshift_decisions_total') ?? 0).toBe(0);

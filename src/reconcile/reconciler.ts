@@ -98,6 +98,11 @@ export class Reconciler {
     return this.#snapshot;
   }
 
+  /** A move is in flight (the leader never hands over in the middle of one). */
+  moving(): boolean {
+    return this.#inFlight.size > 0;
+  }
+
   /** Resolves once every routing read in flight has landed (RunLoop.idle). */
   async readsSettled(): Promise<void> {
     while (this.#reads.size > 0) await Promise.allSettled([...this.#reads]);
@@ -285,7 +290,7 @@ export class Reconciler {
     metrics.setAssignment(key, memory.assignedNode);
     const holderHealth = memory.assignedNode === null ? undefined : pass.nodes.get(memory.assignedNode);
     metrics.setHolderHealthy(key, holderHealth !== undefined && tierOf(holderHealth.mask) === 'healthy');
-    for (const c of memory.candidates) metrics.setNodeEligible(key, c.name, c.eligible);
+    metrics.setCandidates(key, memory.candidates);
     metrics.setCooldownRemaining(key, decision.cooldownEndsAt === null ? 0 : Math.max(0, (decision.cooldownEndsAt - now) / 1000));
     const lastMove = parseTime(fip.status.lastMoveTime);
     if (lastMove !== null) metrics.setLastMove(key, lastMove / 1000);

@@ -23,9 +23,15 @@ export class ServerDirectory {
     private readonly retryMs = 5 * 60_000,
   ) {}
 
+  /** How many discoveries are remembered (tests: the map must follow the nodes). */
+  get size(): number {
+    return this.#discovered.size;
+  }
+
   /** Every node's server id known now for one provider; unknown nodes are left out. */
   resolve(providerKey: string, provider: FailoverIpProvider, nodes: readonly NodeFacts[], now: number): Map<string, string> {
     const result = new Map<string, string>();
+    const current = new Set<string>();
     for (const node of nodes) {
       const fixed = nodeServerId(node, provider.type);
       if (fixed !== null) {
@@ -34,6 +40,7 @@ export class ServerDirectory {
       }
       if (provider.discoverServer === undefined) continue;
       const cacheKey = `${providerKey}\u0000${node.name}\u0000${node.addresses.join(',')}`;
+      current.add(cacheKey);
       const cached = this.#discovered.get(cacheKey);
       if (cached !== undefined && (cached.id !== null || now - cached.at < this.retryMs)) {
         if (cached.id !== null) result.set(node.name, cached.id);
@@ -56,6 +63,10 @@ export class ServerDirectory {
         })
         .finally(() => this.#pending.delete(cacheKey));
     }
+    // Nodes that left, or changed their addresses, take their entries with them: node churn
+    // must not grow this map for the life of the process.
+    const prefix = `${providerKey}\u0000`;
+    for (const key of this.#discovered.keys()) if (key.startsWith(prefix) && !current.has(key)) this.#discovered.delete(key);
     return result;
   }
 }

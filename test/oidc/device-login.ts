@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { runNetcupLogin } from '../../src/cli/netcup-login.js';
 import type { OidcHarness } from './oidc-provider-harness.js';
 
@@ -38,9 +39,9 @@ export async function runLoginAgainst(harness: OidcHarness, args: readonly strin
   return { code, stdout, stderr, sleeps };
 }
 
-/** The refresh token out of the printed kubectl command. */
+/** The refresh token the printed kubectl command reads (from the file it names: never printed itself). */
 export function refreshTokenFrom(stdout: string): string {
-  const match = /--from-literal=refreshToken='?([^' ]+)'?/.exec(stdout);
-  if (!match?.[1]) throw new Error(`no refresh token in: ${stdout}`);
-  return match[1];
+  const match = /--from-file=refreshToken='?([^' \n]+)'?/.exec(stdout);
+  if (!match?.[1]) throw new Error(`no token file in: ${stdout}`);
+  return readFileSync(match[1], 'utf8');
 }

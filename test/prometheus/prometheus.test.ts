@@ -92,7 +92,7 @@ describe('dashboard and rules against a real Prometheus scraping the sandbox', (
   it('reports a broken expression as an error, so the checks here can fail', async () => {
     expect((await prometheus.query('sum by (node) (rate(ipshift_moves_total[5m])')).status).toBe('error');
     // A runtime error, not a syntax error: many series on each side of a one-to-one match.
-    expect((await prometheus.query('ipshift_moves_total / on () ipshift_node_eligible')).status).toBe('error');
+    expect((await prometheus.query('ipshift_moves_total / on () ipshift_failover_ip_nodes')).status).toBe('error');
   });
 
   it('runs every rule expression without error', async () => {

@@ -2,7 +2,7 @@ import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { loadAlertPolicy } from '../../src/config/load-alert-policy.js';
 import { Secret } from '../../src/config/secret.js';
-import { SERVER_ID_ANNOTATION, type FailoverIPObject, type FailoverIPStatus, type NodeFacts } from '../../src/core/model.js';
+import { SERVER_ID_ANNOTATION, type FailoverIPObject, type FailoverIPStatus, type NodeFacts, type PodSelector } from '../../src/core/model.js';
 import { startNetcupEmulator, type NetcupEmulator } from '../../src/emulators/netcup/netcup-emulator.js';
 import { createNetcupProvider } from '../../src/providers/netcup/netcup-provider.js';
 import { staticCredentials } from '../../src/providers/credentials.js';
@@ -56,7 +56,10 @@ export class ControllerHarness {
     return harness;
   }
 
-  async addReplica(leader = true, extra: { providerFetch?: typeof fetch; env?: Record<string, string>; probe?: Probe; port?: number } = {}): Promise<Replica> {
+  async addReplica(
+    leader = true,
+    extra: { providerFetch?: typeof fetch; env?: Record<string, string>; probe?: Probe; port?: number; controllerPods?: PodSelector } = {},
+  ): Promise<Replica> {
     const config = loadConfig({ IPSHIFT_SANDBOX: '1', IPSHIFT_ROUTING_REFRESH_SECONDS: '3600', ...extra.env });
     let provider: FailoverIpProvider | null = null;
     const leadership = new StaticLeadership(leader);
@@ -84,6 +87,7 @@ export class ControllerHarness {
       version: 'test',
       pollIntervalMs: 200,
       ...(extra.probe === undefined ? {} : { probe: extra.probe }),
+      ...(extra.controllerPods === undefined ? {} : { controllerPods: extra.controllerPods }),
     });
     const url = await app.start(extra.port ?? 0, '127.0.0.1');
     const replica = { app, url, leadership, stop: () => app.stop(3000) };
