@@ -19,6 +19,12 @@ import { describeAsRoot as asRoot } from '../test/support/as-root.js';
 const run = promisify(execFile);
 const describeAsRoot = asRoot('agent/agent-command.test.ts (namespace part)');
 
+const ACCEPTED = (generation: number) => ({
+  conditions: [
+    { type: 'Accepted', status: 'True', reason: 'Accepted', message: 'ok', lastTransitionTime: '2026-12-01T00:00:00Z', observedGeneration: generation },
+  ],
+});
+
 const NS = `ipshift-t-${randomBytes(4).toString('hex')}-e`;
 
 async function addressesIn(ns: string): Promise<string[]> {
@@ -91,7 +97,11 @@ describeAsRoot('ipshift agent against a fake API server and a real network names
     );
     api.setNode(makeNode({ name: 'node-e', internalIP: '10.98.0.1', labels: { edge: 'true' } }));
     api.setNode(makeNode({ name: 'node-other', internalIP: '10.98.0.2', labels: { edge: 'true' } }));
-    api.upsertFailoverIP(makeFailoverIP({ name: 'web', addresses: ['198.51.100.30', '2001:db8:40::/64'], nodeSelector: { matchLabels: { edge: 'true' } } }));
+    api.upsertFailoverIP(
+      makeFailoverIP({ name: 'web', addresses: ['198.51.100.30', '2001:db8:40::/64'], nodeSelector: { matchLabels: { edge: 'true' } }, status: ACCEPTED(1) }),
+    );
+    // Accepted, but in a namespace the install does not name: never read.
+    api.upsertFailoverIP(makeFailoverIP({ name: 'tenant', namespace: 'tenant', addresses: ['198.51.100.31'], status: ACCEPTED(1) }));
 
     started = await startAgentFromEnv(
       {
@@ -110,6 +120,7 @@ describeAsRoot('ipshift agent against a fake API server and a real network names
     // start() returns after the first pass: the addresses are there already.
     const eui64 = '2001:db8:eeee:1:0:5eff:fe20:1/64';
     expect(await addressesIn(NS)).toEqual(expect.arrayContaining(['198.51.100.30/32', '2001:db8:40::1/64', eui64]));
+    expect(await addressesIn(NS)).not.toContain('198.51.100.31/32');
     // it watches only its own node
     const nodeRequests = api.requests().filter((r) => r.path.startsWith('/api/v1/nodes'));
     expect(nodeRequests.length).toBeGreaterThan(0);
@@ -132,8 +143,53 @@ describeAsRoot('ipshift agent against a fake API server and a real network names
     // Labelled again, then the FailoverIP is deleted.
     api.setNode(makeNode({ name: 'node-e', internalIP: '10.98.0.1', labels: { edge: 'true' } }));
     await eventually((a) => a.includes('198.51.100.30/32') && a.includes('2001:db8:40::1/64'), 'the addresses again after relabelling');
+
+    // A new generation (another address) the controller has not accepted: the last accepted
+    // spec stays in force. Once accepted (a status-only change), it applies.
+    const edited = { name: 'web', addresses: ['198.51.100.30', '198.51.100.32'], nodeSelector: { matchLabels: { edge: 'true' } } };
+    api.upsertFailoverIP(makeFailoverIP(edited));
+    const probe = makeFailoverIP({ name: 'probe', addresses: ['198.51.100.33'], status: ACCEPTED(1) });
+    api.upsertFailoverIP(probe); // a later event: once it is applied, the edit was seen too
+    await eventually((a) => a.includes('198.51.100.33/32'), 'the probe FailoverIP');
+    const pending = await addressesIn(NS);
+    expect(pending).not.toContain('198.51.100.32/32');
+    expect(pending).toEqual(expect.arrayContaining(['198.51.100.30/32', '2001:db8:40::1/64']));
+    api.upsertFailoverIP(makeFailoverIP({ ...edited, status: ACCEPTED(2) }));
+    await eventually((a) => a.includes('198.51.100.32/32') && !a.includes('2001:db8:40::1/64'), 'the accepted generation 2');
+    api.deleteFailoverIP('ipshift', 'probe');
     api.deleteFailoverIP('ipshift', 'web');
     const afterDelete = await eventually((a) => !a.includes('198.51.100.30/32') && !a.includes('2001:db8:40::1/64'), 'removal after deletion');
     expect(afterDelete).toEqual(expect.arrayContaining(['10.98.0.1/24', '2001:db8:eeee:1::1/64']));
+  });
+
+  it('holder-only: follows a status-only change of the decision, both ways, without waiting for a resync', async () => {
+    if (api === null) throw new Error('fake API server not started');
+    await started?.stop();
+    started = null;
+    const status = (desiredNode: string, assignedNode: string) => ({ ...ACCEPTED(1), desiredNode, assignedNode });
+    api.upsertFailoverIP(makeFailoverIP({ name: 'moving', addresses: ['198.51.100.40'], status: status('node-other', 'node-other') }));
+    started = await startAgentFromEnv(
+      {
+        NODE_NAME: 'node-e',
+        KUBECONFIG: join(dir, 'kubeconfig'),
+        IPSHIFT_AGENT_MODE: 'holder-only',
+        IPSHIFT_AGENT_PORT: '0',
+        IPSHIFT_AGENT_PROBE_PORT: '0',
+        IPSHIFT_AGENT_UPLINK_INTERVAL_MS: '0',
+        IPSHIFT_AGENT_BIND: '127.0.0.1',
+        IPSHIFT_AGENT_STATE_DIR: join(dir, 'state-holder'),
+        IPSHIFT_AGENT_RESYNC_SECONDS: '3600',
+        IPSHIFT_AGENT_ALLOW_DOCUMENTATION_ADDRESSES: 'true',
+      },
+      { link: new Iproute2Link({ netns: NS }, { logger: silentLogger }), logger: silentLogger },
+    );
+    expect(await addressesIn(NS)).not.toContain('198.51.100.40/32');
+    // The controller chooses node-e: only status changes (the generation stays 1).
+    api.upsertFailoverIP(makeFailoverIP({ name: 'moving', addresses: ['198.51.100.40'], status: status('node-e', 'node-other') }));
+    await eventually((a) => a.includes('198.51.100.40/32'), 'the new holder adding the address', 3000);
+    // ... and moves it away again: the old holder lets go.
+    api.upsertFailoverIP(makeFailoverIP({ name: 'moving', addresses: ['198.51.100.40'], status: status('node-other', 'node-other') }));
+    await eventually((a) => !a.includes('198.51.100.40/32'), 'the former holder removing the address', 3000);
+    api.deleteFailoverIP('ipshift', 'moving');
   });
 });

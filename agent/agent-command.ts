@@ -29,9 +29,15 @@ export async function startAgentFromEnv(env: NodeJS.ProcessEnv, overrides: { rea
   // No `node` label here: the PodMonitor adds it from the pod's node (deploy/monitoring).
   if (options.clusterLabel !== undefined) registry.setDefaultLabels({ cluster: options.clusterLabel });
   collectDefaultMetrics({ register: registry });
+  const namespace = env['POD_NAMESPACE'] ?? 'ipshift';
+  const namespaces = options.failoverIPNamespaces ?? [namespace];
   const kube = createKubeCluster({
     kubeConfig,
-    namespace: env['POD_NAMESPACE'] ?? 'ipshift',
+    namespace,
+    // Only the namespaces the install names; status changes too: holder-only follows
+    // status.desiredNode/assignedNode, and the Accepted condition gates every FailoverIP.
+    ...(namespaces === '*' ? {} : { failoverIPNamespaces: namespaces }),
+    failoverIPStatusChanges: true,
     logger,
     clock: systemClock,
     metrics: createKubeMetrics(registry),

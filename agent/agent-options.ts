@@ -23,6 +23,11 @@ export interface AgentRuntimeOptions {
   readonly clusterCidrs: readonly Cidr[];
   /** IPSHIFT_AGENT_ALLOW_DOCUMENTATION_ADDRESSES: accept 192.0.2.0/24, 2001:db8::/32 etc. (tests only). */
   readonly allowDocumentationAddresses: boolean;
+  /**
+   * IPSHIFT_FAILOVERIP_NAMESPACES: the only namespaces whose FailoverIPs count; `*` for all.
+   * Unset: ipshift's own namespace (POD_NAMESPACE, agent-command.ts).
+   */
+  readonly failoverIPNamespaces?: readonly string[] | '*';
   /** IPSHIFT_LOG_LEVEL / IPSHIFT_LOG_FORMAT, the same settings as the controller's. */
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
   readonly logFormat?: 'json' | 'text';
@@ -112,6 +117,16 @@ export function agentOptionsFromEnv(env: Readonly<Record<string, string | undefi
     if (parsed === null) problems.push(`IPSHIFT_AGENT_CLUSTER_CIDRS: "${text}" is not a CIDR (the pod and service ranges, e.g. 10.244.0.0/16,10.96.0.0/12)`);
     else clusterCidrs.push(parsed);
   }
+  const namespacesText = get('IPSHIFT_FAILOVERIP_NAMESPACES');
+  const namespaceList = (namespacesText ?? '')
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '');
+  for (const ns of namespaceList) {
+    if (ns !== '*' && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(ns))
+      problems.push(`IPSHIFT_FAILOVERIP_NAMESPACES: "${ns}" is not a namespace name (or * for all)`);
+  }
+  const failoverIPNamespaces = namespacesText === undefined ? undefined : namespaceList.includes('*') ? ('*' as const) : namespaceList;
   const documentationText = get('IPSHIFT_AGENT_ALLOW_DOCUMENTATION_ADDRESSES') ?? 'false';
   if (documentationText !== 'true' && documentationText !== 'false') {
     problems.push(`IPSHIFT_AGENT_ALLOW_DOCUMENTATION_ADDRESSES="${documentationText}" must be true or false`);
@@ -159,6 +174,7 @@ export function agentOptionsFromEnv(env: Readonly<Record<string, string | undefi
     resyncIntervalMs: resyncSeconds * 1000,
     clusterCidrs,
     allowDocumentationAddresses: documentationText === 'true',
+    ...(failoverIPNamespaces === undefined ? {} : { failoverIPNamespaces }),
     logLevel,
     ...(logFormat === undefined ? {} : { logFormat }),
     ...(kubeconfig === undefined ? {} : { kubeconfig }),

@@ -3,6 +3,8 @@ import type { AgentMetrics, AddressPresence } from '../src/metrics/agent-metrics
 import type { Clock } from '../src/ports/clock.js';
 import type { ClusterChange, ClusterView } from '../src/ports/cluster.js';
 import type { Logger } from '../src/ports/logger.js';
+import type { FailoverIPObject } from '../src/core/model.js';
+import { acceptedFailoverIPs, type AcceptedView } from './accepted.js';
 import { chooseInterface } from './choose-interface.js';
 import { desiredAddresses, type AgentMode, type DesiredAddress, type DesiredResult } from './desired-addresses.js';
 import { parseCidr, type AddressPolicyOptions, type Cidr } from '../src/core/address.js';
@@ -69,6 +71,10 @@ export class NodeAgent {
   private lastInterface: string | null = null;
   /** `failoverIP address` → reason of the refusals logged, so each is logged once, not every sync. */
   private refusedLogged = new Map<string, string>();
+  /** The last accepted spec of each FailoverIP (accepted.ts). */
+  private acceptedMemory: ReadonlyMap<string, FailoverIPObject> = new Map();
+  /** `key generation` of FailoverIPs logged as waiting for the controller. */
+  private waitingLogged = new Set<string>();
   private readonly log: Logger;
 
   constructor(
@@ -185,6 +191,22 @@ export class NodeAgent {
     };
   }
 
+  private reportWaiting(waiting: AcceptedView['waiting']): void {
+    const now = new Set<string>();
+    for (const w of waiting) {
+      const id = `${w.key} ${w.generation}`;
+      now.add(id);
+      if (!this.waitingLogged.has(id)) {
+        this.log.info('FailoverIP not accepted by the controller for its current generation: not acting on this generation', {
+          failoverIP: w.key,
+          generation: w.generation,
+          keptGeneration: w.heldFromGeneration,
+        });
+      }
+    }
+    this.waitingLogged = now;
+  }
+
   private reportRefused(refused: DesiredResult['refused']): void {
     const byReason: Record<string, number> = {};
     const now = new Map<string, string>();
@@ -265,7 +287,10 @@ export class NodeAgent {
       this.lastInterface = iface.name;
     }
 
-    const failoverIPs = cluster.failoverIPs();
+    const accepted = acceptedFailoverIPs(cluster.failoverIPs(), this.acceptedMemory);
+    this.acceptedMemory = accepted.memory;
+    this.reportWaiting(accepted.waiting);
+    const failoverIPs = accepted.use;
     const desired = desiredAddresses({
       node,
       failoverIPs,

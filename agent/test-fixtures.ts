@@ -18,18 +18,31 @@ export function nodeFacts(name: string, overrides: Partial<NodeFacts> = {}): Nod
 export function failoverIP(
   name: string,
   addresses: readonly string[],
-  options: { nodeSelector?: FailoverIPSpec['nodeSelector']; status?: FailoverIPStatus; namespace?: string } = {},
+  options: { nodeSelector?: FailoverIPSpec['nodeSelector']; status?: FailoverIPStatus; namespace?: string; generation?: number; accepted?: boolean } = {},
 ): FailoverIPObject {
+  const generation = options.generation ?? 1;
   return {
     namespace: options.namespace ?? 'default',
     name,
-    generation: 1,
+    generation,
     annotations: {},
     spec: {
       addresses,
       provider: { type: 'dry-run', secretRef: { name: 'unused' } },
       ...(options.nodeSelector === undefined ? {} : { nodeSelector: options.nodeSelector }),
     },
-    status: options.status ?? {},
+    // The controller accepted this generation, unless the test says otherwise.
+    status: { ...(options.accepted === false ? {} : { conditions: [acceptedCondition(generation)] }), ...options.status },
+  };
+}
+
+export function acceptedCondition(generation: number, status: 'True' | 'False' = 'True') {
+  return {
+    type: 'Accepted' as const,
+    status,
+    reason: status === 'True' ? 'Accepted' : 'Invalid',
+    message: `generation ${generation}`,
+    lastTransitionTime: '2026-12-01T00:00:00Z',
+    observedGeneration: generation,
   };
 }

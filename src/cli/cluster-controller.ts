@@ -40,6 +40,8 @@ export async function startClusterController(
     metrics: metrics.kube,
     resyncSchedule: config.nodeResyncSchedule,
     instance: identity,
+    // FailoverIPs only where the install says (issue 15.1), by default ipshift's own namespace.
+    ...(config.failoverIPNamespaces === '*' ? {} : { failoverIPNamespaces: config.failoverIPNamespaces ?? [namespace] }),
   });
   const elector = createLeaseElector({
     kubeConfig,

@@ -61,6 +61,17 @@ const cron = (raw: string): Parsed<string> => {
   return fields === 5 || fields === 6 ? { value: raw.trim() } : { rule: 'must be a cron expression with 5 or 6 fields (seconds first when 6)' };
 };
 const optionalStr = (raw: string) => ({ value: raw === '' ? undefined : raw });
+/** Comma-separated namespace names, or `*` for all; empty: unset. */
+const namespaceList = (raw: string): Parsed<readonly string[] | '*' | undefined> => {
+  const names = raw
+    .split(',')
+    .map((n) => n.trim())
+    .filter((n) => n !== '');
+  if (names.length === 0) return { value: undefined };
+  if (names.includes('*')) return { value: '*' };
+  const bad = names.find((n) => !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(n));
+  return bad === undefined ? { value: names } : { rule: `must be namespace names separated by commas, or * for all ("${bad}" is none)` };
+};
 /** An address to listen on: a literal IP, so a typo fails here and not as a DNS error at listen(). */
 const bindAddress = (raw: string): Parsed<string | undefined> => {
   if (raw === '') return { value: undefined };
@@ -220,6 +231,14 @@ export const SETTINGS = {
     '$POD_NAMESPACE, else ipshift',
     'Namespace for the Lease and Events.',
     optionalStr,
+  ),
+  failoverIPNamespaces: setting<readonly string[] | '*' | undefined>(
+    'IPSHIFT_FAILOVERIP_NAMESPACES',
+    'failoverIPNamespaces',
+    undefined,
+    "ipshift's own namespace",
+    'The only namespaces whose FailoverIPs are read (comma-separated, * for all); the agent has the same setting.',
+    namespaceList,
   ),
   podName: setting<string | undefined>('POD_NAME', 'podName', undefined, 'hostname', 'Identity in leader election.', optionalStr),
   nodeName: setting<string | undefined>(

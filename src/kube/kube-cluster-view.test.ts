@@ -284,6 +284,33 @@ describe('FailoverIP watch', () => {
     await view.start();
     expect(view.failoverIPs().map((f) => f.name)).toEqual(['good']);
   });
+
+  it('reads FailoverIPs only in the namespaces named (issue 15.1)', async () => {
+    api.upsertFailoverIP(makeFailoverIP({ name: 'ours', namespace: 'ipshift' }));
+    api.upsertFailoverIP(makeFailoverIP({ name: 'tenant', namespace: 'tenant' }));
+    const { view } = startView({ failoverIPNamespaces: ['ipshift'] });
+    await view.start();
+    expect(view.failoverIPs().map((f) => `${f.namespace}/${f.name}`)).toEqual(['ipshift/ours']);
+    api.upsertFailoverIP(makeFailoverIP({ name: 'late', namespace: 'tenant' }));
+    api.upsertFailoverIP(makeFailoverIP({ name: 'later', namespace: 'ipshift' }));
+    await waitFor(() => view.failoverIPs().length === 2, 'the later one');
+    expect(
+      view
+        .failoverIPs()
+        .map((f) => f.name)
+        .sort(),
+    ).toEqual(['later', 'ours']);
+  });
+
+  it('reports status-only changes of the decision when asked (the agent)', async () => {
+    api.upsertFailoverIP(makeFailoverIP({ name: 'web' }));
+    const { view, changes } = startView({ failoverIPStatusChanges: true });
+    await view.start();
+    const before = count(changes, 'failover-ip');
+    api.upsertFailoverIP(makeFailoverIP({ name: 'web', status: { desiredNode: 'n2' } }));
+    await waitFor(() => count(changes, 'failover-ip') > before, 'the status-only change reported');
+    expect(view.failoverIPs()[0]?.generation).toBe(1);
+  });
 });
 
 describe('pod watch', () => {

@@ -10,7 +10,7 @@ import { parseFailoverIP, toNodeFacts, toPodFacts, type PodFacts } from './conve
 import { FAILOVERIP_GROUP, FAILOVERIP_PLURAL, FAILOVERIP_VERSION } from './crd.js';
 import { makeKubeClient } from './kube-client.js';
 import { Reflector, type ListProblem, type ListResult } from './reflector.js';
-import { failoverIPChanged, labelKeysInUse, nodeChanged, podChanged } from './relevance.js';
+import { failoverIPChanged, failoverIPStatusChanged, labelKeysInUse, nodeChanged, podChanged } from './relevance.js';
 
 export const DEFAULT_RESYNC_SCHEDULE = '* * * * *';
 /** One full list of nodes, FailoverIPs or pods may take this long before it is aborted and retried. */
@@ -25,6 +25,10 @@ export interface KubeClusterViewOptions {
   readonly resyncSchedule?: string;
   /** Watch only this Node (the node agent); all Nodes when absent. */
   readonly nodeName?: string;
+  /** FailoverIPs outside these namespaces are ignored (issue 15.1: read only where the install says); absent: all. */
+  readonly failoverIPNamespaces?: readonly string[];
+  /** Report status-only FailoverIP changes too (the agent follows the controller's decision; default false). */
+  readonly failoverIPStatusChanges?: boolean;
   /** Watch FailoverIP objects (default true). */
   readonly watchFailoverIPs?: boolean;
   /**
@@ -119,6 +123,7 @@ export function createKubeClusterView(options: KubeClusterViewOptions): KubeClus
         return null;
       }
       const { fip } = parsed;
+      if (options.failoverIPNamespaces !== undefined && !options.failoverIPNamespaces.includes(fip.namespace)) return null;
       const uid = (raw as { metadata?: { uid?: string } }).metadata?.uid ?? '';
       return { fip, uid };
     },
@@ -126,7 +131,10 @@ export function createKubeClusterView(options: KubeClusterViewOptions): KubeClus
       fipCache = fips.values();
       labelKeys = labelKeysInUse(fipCache.map((c) => c.fip));
       syncPodWatches();
-      if (event !== 'update' || previous === undefined || failoverIPChanged(previous.fip, value.fip)) notify('failover-ip');
+      const changed =
+        failoverIPChanged(previous?.fip ?? value.fip, value.fip) ||
+        (options.failoverIPStatusChanges === true && failoverIPStatusChanged(previous?.fip ?? value.fip, value.fip));
+      if (event !== 'update' || previous === undefined || changed) notify('failover-ip');
     },
     logger,
     clock,

@@ -45,6 +45,13 @@ export function failoverIPChanged(previous: FailoverIPObject, next: FailoverIPOb
   return previous.generation !== next.generation || !sameEntries(previous.annotations, next.annotations, (k) => k.startsWith(OWN_PREFIX));
 }
 
+/** What the agent acts on in status: the controller's decision and its acceptance of the spec. */
+export function failoverIPStatusChanged(previous: FailoverIPObject, next: FailoverIPObject): boolean {
+  const decision = (f: FailoverIPObject): string =>
+    JSON.stringify([f.status.desiredNode, f.status.assignedNode, f.status.observedGeneration, f.status.conditions?.find((c) => c.type === 'Accepted')]);
+  return decision(previous) !== decision(next);
+}
+
 export function podChanged(previous: PodFacts, next: PodFacts): boolean {
   return previous.nodeName !== next.nodeName || previous.ready !== next.ready || !sameEntries(previous.labels, next.labels, () => true);
 }
