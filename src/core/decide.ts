@@ -1,6 +1,8 @@
 import { nextMoveAllowedAt } from './cooldown.js';
 import type { Candidate } from './eligibility.js';
-import { issuesOf, tierOf } from './health.js';
+import { issuesOf, maskOf, tierOf, type HealthMask } from './health.js';
+import { ISSUES, ISSUE_TIER } from './issues.js';
+import type { OnCordon } from './model.js';
 import type { Outcome, Reason } from './reasons.js';
 import { failoverIPSeed, tieBreakHash } from './stable-hash.js';
 
@@ -31,6 +33,8 @@ export interface DecisionInput {
   readonly blockedUntil: number | null;
   /** Since when the holder has been degraded; null when it is not (see `degradedSince`). */
   readonly holderDegradedSince: number | null;
+  /** spec.policy.onCordon; absent means `move`. (`keep` is applied to the candidates' masks already.) */
+  readonly onCordon?: OnCordon;
 }
 
 export interface Decision {
@@ -87,6 +91,18 @@ export function bestCandidate(
  * Tracks since when the holder is degraded: kept while it stays degraded, started now when it
  * becomes degraded, cleared otherwise. The caller stores the result for the next decision.
  */
+const DRAIN_MASK = maskOf(ISSUES.filter((i) => ISSUE_TIER[i] === 'drain'));
+const CORDONED = maskOf(['cordoned']);
+
+/**
+ * With onCordon `grace`, a holder whose only drain-tier issue is the cordon waits out the grace
+ * period like a degraded one (an alert of class drain still moves at once).
+ */
+export function waitsForGrace(mask: HealthMask, onCordon: OnCordon | undefined): boolean {
+  const tier = tierOf(mask);
+  return tier === 'degraded' || (tier === 'drain' && onCordon === 'grace' && (mask & DRAIN_MASK) === CORDONED);
+}
+
 export function degradedSince(previous: number | null, holderIsDegraded: boolean, now: number): number | null {
   if (!holderIsDegraded) return null;
   return previous ?? now;
@@ -133,7 +149,7 @@ function healthVerdict(input: DecisionInput, holder: Candidate | undefined): Ver
     return stay('keep', 'holder-healthiest', holder.name, `no eligible node is healthier than holder ${describe(holder)}`);
   }
   const tier = tierOf(holder.mask);
-  if (tier === 'drain') {
+  if (tier === 'drain' && !waitsForGrace(holder.mask, input.onCordon)) {
     return {
       kind: 'move',
       wanted: {

@@ -1,7 +1,7 @@
 import { hasDownIssue, issueBit, type HealthMask, type NodeHealth } from './health.js';
 import type { Ineligibility } from './issues.js';
 import { matchesSelector } from './label-selector.js';
-import type { LabelSelector, NodeFacts } from './model.js';
+import type { LabelSelector, NodeFacts, OnCordon } from './model.js';
 import { fnv1a } from './stable-hash.js';
 
 /** What decides, for one FailoverIP, whether a node may hold it. */
@@ -11,7 +11,15 @@ export interface EligibilityRules {
   readonly readyPodNodes?: ReadonlySet<string>;
   /** Nodes whose provider server is known; undefined when the provider needs none (dry-run). */
   readonly nodesWithServer?: ReadonlySet<string>;
+  /** spec.policy.onCordon; `keep` takes the cordon out of every node's mask for this FailoverIP. */
+  readonly onCordon?: OnCordon;
 }
+
+/**
+ * The standard label (any value) that takes a node out of external load balancing; the
+ * service controller honours it for LoadBalancer Services, and a failover IP is one.
+ */
+export const EXCLUDE_FROM_LB_LABEL = 'node.kubernetes.io/exclude-from-external-load-balancers';
 
 /** One node as a candidate for one FailoverIP. */
 export interface Candidate {
@@ -30,6 +38,7 @@ export interface Candidate {
 /** The first rule a node breaks, or null. Order matters: it is the reason shown to the user. */
 export function ineligibility(node: NodeFacts, health: NodeHealth, rules: EligibilityRules, selected?: boolean): Ineligibility | null {
   if (node.deleting) return 'deleted';
+  if (node.labels[EXCLUDE_FROM_LB_LABEL] !== undefined) return 'excluded';
   if (!(selected ?? matchesSelector(node.labels, rules.nodeSelector))) return 'not-selected';
   if (rules.readyPodNodes !== undefined && !rules.readyPodNodes.has(node.name)) return 'no-ready-pod';
   if (rules.nodesWithServer !== undefined && !rules.nodesWithServer.has(node.name)) return 'no-server-id';
@@ -38,6 +47,7 @@ export function ineligibility(node: NodeFacts, health: NodeHealth, rules: Eligib
 }
 
 const NOT_ELIGIBLE = issueBit('not-eligible');
+const CORDONED = issueBit('cordoned');
 
 export function candidate(
   node: NodeFacts,
@@ -49,6 +59,7 @@ export function candidate(
 ): Candidate {
   const reason = ineligibility(node, health, rules, selected);
   // A down node is ineligible for its health alone: its mask already says so.
-  const mask = reason === null || reason === 'down' ? health.mask : health.mask | NOT_ELIGIBLE;
+  const own = rules.onCordon === 'keep' ? health.mask & ~CORDONED : health.mask;
+  const mask = reason === null || reason === 'down' ? own : own | NOT_ELIGIBLE;
   return { name: node.name, mask, eligible: reason === null, ineligibility: reason, infoWeight: health.infoWeight, nameHash, position };
 }

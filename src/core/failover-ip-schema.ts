@@ -12,6 +12,9 @@ import { ADDRESS_CEL_RULES, DOCUMENTATION_CEL_RULE } from './address-cel.js';
 
 export const PROVIDER_TYPES = ['netcup', 'hetzner-cloud', 'hetzner-robot', 'digitalocean', 'dry-run'] as const;
 
+/** What a cordoned holder means for one FailoverIP (spec.policy.onCordon). */
+export const ON_CORDON = ['move', 'grace', 'keep'] as const;
+
 export const CONDITION_TYPES = ['Accepted', 'Ready', 'Routed', 'Degraded', 'Blocked'] as const;
 
 /**
@@ -79,8 +82,13 @@ const podSelector = z
 const policy = z
   .object({
     cooldownSeconds: seconds("Minimum time between two moves, in seconds; default the provider's own minimum (netcup 300)."),
-    gracePeriodSeconds: seconds('How long a degraded but serving holder keeps the IP before a move, in seconds; default 0.'),
+    gracePeriodSeconds: seconds('How long a degraded but serving holder keeps the IP before a move, in seconds; default 60.'),
     spread: z.boolean().optional().meta({ description: 'Prefer nodes that hold no other FailoverIP.', default: true }),
+    onCordon: z.enum(ON_CORDON).optional().meta({
+      description:
+        'What a cordon (spec.unschedulable) of the holder means. move (default): move at once, as before a drain and reboot; the move costs no traffic, unlike a load balancer that stops announcing (MetalLB #2470: cordon is no rebooting-soon signal, so do not stop serving on it). grace: move after gracePeriodSeconds, like a degraded holder. keep: a cordon changes nothing for this FailoverIP, neither on the holder nor on candidates.',
+      default: 'move',
+    }),
   })
   .meta({ description: 'How and when the IP moves.' });
 

@@ -44,5 +44,5 @@ export const ISSUE_TIER: Readonly<Record<Issue, Exclude<Tier, 'healthy'>>> = {
 };
 
 /** Why a node may not hold a given FailoverIP at all (shown in state beside `not-eligible`). */
-export const INELIGIBILITY = ['deleted', 'not-selected', 'no-ready-pod', 'no-server-id', 'down'] as const;
+export const INELIGIBILITY = ['deleted', 'excluded', 'not-selected', 'no-ready-pod', 'no-server-id', 'down'] as const;
 export type Ineligibility = (typeof INELIGIBILITY)[number];

@@ -41,6 +41,7 @@ export type LabelSelector = NonNullable<FailoverIPSpec['nodeSelector']>;
 export type LabelSelectorRequirement = NonNullable<LabelSelector['matchExpressions']>[number];
 export type PodSelector = NonNullable<FailoverIPSpec['podSelector']>;
 export type FailoverIPPolicy = NonNullable<FailoverIPSpec['policy']>;
+export type OnCordon = NonNullable<FailoverIPPolicy['onCordon']>;
 
 /** All times are RFC 3339 strings, as stored in the object's status. */
 export type FailoverIPStatus = DeepReadonly<z.output<typeof failoverIPStatusSchema>>;

@@ -1,8 +1,8 @@
 import { BY_HOLDER, holderNode, namedNode, nodeIndexOf, type Holder, type NodeIndex } from './alert-mapping.js';
 import { classifyAlert, type AlertClass, type AlertPolicy } from './alert-policy.js';
-import { decide, degradedSince, type Decision, type DecisionInput } from './decide.js';
+import { decide, degradedSince, waitsForGrace, type Decision, type DecisionInput } from './decide.js';
 import { candidate, type Candidate, type EligibilityRules } from './eligibility.js';
-import { alertClassBit, issueBit, nodeHealthFrom, tierOf, type NodeHealth } from './health.js';
+import { alertClassBit, issueBit, nodeHealthFrom, type NodeHealth } from './health.js';
 import { matchesSelector, selectorKey } from './label-selector.js';
 import { fnv1a } from './stable-hash.js';
 import type { LabelSelector, NodeFacts } from './model.js';
@@ -163,7 +163,7 @@ export function planPass(input: PassInput): PassResult {
   // thousands of nodes, building a list per FailoverIP would dominate the pass.
   const lists = new Map<string, readonly Candidate[]>();
   const listFor = (fip: PassFailoverIP): readonly Candidate[] => {
-    const key = `${selectorKey(fip.nodeSelector)}|${idOf(fip.readyPodNodes)}|${idOf(fip.nodesWithServer)}`;
+    const key = `${selectorKey(fip.nodeSelector)}|${idOf(fip.readyPodNodes)}|${idOf(fip.nodesWithServer)}|${fip.onCordon ?? 'move'}`;
     let list = lists.get(key);
     if (list === undefined) {
       const candidates = input.nodes.map((node, i) =>
@@ -198,7 +198,7 @@ export function planPass(input: PassInput): PassResult {
       holder = trusted;
       alertsSetAside = true;
     }
-    const holderDegraded = holder !== undefined && holder.eligible && tierOf(holder.mask) === 'degraded';
+    const holderDegraded = holder !== undefined && holder.eligible && waitsForGrace(holder.mask, fip.onCordon);
     const since = degradedSince(fip.holderDegradedSince, holderDegraded, input.now);
     const decision = decide({
       now: input.now,
@@ -215,6 +215,7 @@ export function planPass(input: PassInput): PassResult {
       lastMoveAt: fip.lastMoveAt,
       blockedUntil: fip.blockedUntil,
       holderDegradedSince: since,
+      ...(fip.onCordon === undefined ? {} : { onCordon: fip.onCordon }),
     });
     bump(decision.target, 1);
     plans.push({

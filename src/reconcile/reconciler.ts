@@ -259,6 +259,7 @@ export class Reconciler {
       cooldownMs,
       gracePeriodMs: (policy.gracePeriodSeconds ?? 60) * 1000,
       spread: policy.spread ?? true,
+      ...(policy.onCordon === undefined ? {} : { onCordon: policy.onCordon }),
       paused: fip.spec.paused ?? false,
       moveTo: fip.annotations[MOVE_TO_ANNOTATION] ?? null,
       lastMoveAt: parseTime(fip.status.lastMoveTime),
