@@ -1,6 +1,6 @@
 // One full decision pass at scale: 5,000 nodes, 100 FailoverIPs, 20,000 active alerts.
 // Run: npx tsx bench/decision-pass.bench.ts   (npm run bench runs it with --expose-gc)
-import { planPass, type PassAlert, type PassFailoverIP } from '../src/core/plan.js';
+import { createPassMemo, planPass, type PassAlert, type PassFailoverIP } from '../src/core/plan.js';
 import { loadAlertPolicy } from '../src/config/load-alert-policy.js';
 import type { NodeFacts } from '../src/core/model.js';
 import { seededRandom } from '../test/support/node-facts.js';
@@ -55,6 +55,8 @@ const failoverIPs: PassFailoverIP[] = Array.from({ length: FIPS }, (_, i) => ({
   holderDegradedSince: null,
 }));
 const policy = loadAlertPolicy();
+// As the reconciler does: one memo kept across passes (the core keeps none itself).
+const memo = createPassMemo();
 
 collect();
 const heapBefore = process.memoryUsage().heapUsed;
@@ -63,7 +65,7 @@ let moves = 0;
 let retained: unknown = null;
 for (let run = 0; run < RUNS; run++) {
   const start = process.hrtime.bigint();
-  const result = planPass({ now, nodes, alerts, policy, failoverIPs });
+  const result = planPass({ now, nodes, alerts, policy, failoverIPs, memo });
   samples.push(Number(process.hrtime.bigint() - start) / 1e6);
   moves = result.plans.filter((p) => p.decision.outcome === 'move').length;
   retained = result;

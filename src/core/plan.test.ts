@@ -1,4 +1,4 @@
-import { planPass, type PassFailoverIP, type PassInput } from './plan.js';
+import { createPassMemo, planPass, type PassFailoverIP, type PassInput } from './plan.js';
 import { parseAlertPolicy, type AlertPolicy } from './alert-policy.js';
 import { ISSUES } from './issues.js';
 import { loadAlertPolicy } from '../config/load-alert-policy.js';
@@ -138,6 +138,18 @@ describe('planPass shares work only where the rules are the same', () => {
       failoverIPs: [fip('ns/1', { readyPodNodes: new Set(['b']), spread: false }), fip('ns/2', { readyPodNodes: new Set(['a']), spread: false })],
     });
     expect(result.plans.map((p) => p.decision.target)).toEqual(['b', 'a']);
+  });
+
+  it("reuses the caller's memo across passes and decides exactly as without one", () => {
+    const nodes = [nodeFacts('a', { addresses: ['10.0.0.1'] }), nodeFacts('b')];
+    const alerts = [{ fingerprint: 'f1', labels: { alertname: 'KubeNodeNotReady', node: 'a', severity: 'critical' } }];
+    const input: PassInput = { now: NOW, nodes, alerts, policy, failoverIPs: [fip('ns/web', { assignedNode: 'a' })] };
+    const memo = createPassMemo();
+    const first = planPass({ ...input, memo });
+    expect(memo.indexes.has(nodes)).toBe(true);
+    expect(memo.alerts.has(alerts[0]?.labels as object)).toBe(true);
+    expect(planPass({ ...input, memo }).plans).toEqual(first.plans);
+    expect(planPass(input).plans).toEqual(first.plans);
   });
 
   describe('a stale alert view', () => {

@@ -49,6 +49,22 @@ export interface PassInput {
    * witnesses do not depend on Alertmanager.
    */
   readonly alertsStale?: boolean;
+  /** Kept by the caller from pass to pass (createPassMemo); without it every pass starts cold. */
+  readonly memo?: PassMemo;
+}
+
+/**
+ * What a pass may reuse from earlier passes, keyed by object identity: the node index per node
+ * list, and per alert label set its class and the node it names. The caller owns it, so the
+ * core keeps no state between calls; weak keys let dropped alerts and node lists go.
+ */
+export interface PassMemo {
+  readonly indexes: WeakMap<object, NodeIndex>;
+  readonly alerts: WeakMap<object, AlertFacts>;
+}
+
+export function createPassMemo(): PassMemo {
+  return { indexes: new WeakMap(), alerts: new WeakMap() };
 }
 
 export interface MappedAlert {
@@ -76,7 +92,7 @@ const UNRESPONSIVE_BIT = issueBit('unresponsive');
 const ALERT_BITS = alertClassBit('down') | alertClassBit('drain') | alertClassBit('degraded');
 const STALE_NOTE = "; the alert view is stale, so the holder's alerts alone do not move the IP";
 
-interface AlertFacts {
+export interface AlertFacts {
   readonly index: NodeIndex;
   readonly policy: AlertPolicy;
   readonly cls: AlertClass;
@@ -85,14 +101,12 @@ interface AlertFacts {
 
 // An alert's class and the node its labels name depend only on the labels, the policy and the
 // node index; passes see the same label objects again and again (20,000 alerts: a third of a
-// pass went into classifying and resolving them anew).
-const alertMemo = new WeakMap<object, AlertFacts>();
-
-function alertFacts(labels: Readonly<Record<string, string>>, index: NodeIndex, policy: AlertPolicy): AlertFacts {
-  const known = alertMemo.get(labels);
+// pass went into classifying and resolving them anew), hence the caller's memo.
+function alertFacts(labels: Readonly<Record<string, string>>, index: NodeIndex, policy: AlertPolicy, memo: PassMemo | undefined): AlertFacts {
+  const known = memo?.alerts.get(labels);
   if (known !== undefined && known.index === index && known.policy === policy) return known;
   const facts: AlertFacts = { index, policy, cls: classifyAlert(labels, policy), named: namedNode(labels, index, policy) };
-  alertMemo.set(labels, facts);
+  memo?.alerts.set(labels, facts);
   return facts;
 }
 const NO_HOLDINGS: ReadonlyMap<string, number> = new Map();
@@ -102,7 +116,7 @@ const NO_HOLDINGS: ReadonlyMap<string, number> = new Map();
  * key order. Later FailoverIPs see the earlier ones' targets, so spread holds within a pass.
  */
 export function planPass(input: PassInput): PassResult {
-  const index = nodeIndexOf(input.nodes);
+  const index = nodeIndexOf(input.nodes, input.memo?.indexes);
   const holders = new Map<string, Holder>();
   for (const fip of input.failoverIPs) {
     if (fip.assignedNode === null) continue;
@@ -119,7 +133,7 @@ export function planPass(input: PassInput): PassResult {
   const infoCount = new Int32Array(input.nodes.length);
   const unmapped: MappedAlert[] = [];
   for (const alert of input.alerts) {
-    const facts = alertFacts(alert.labels, index, input.policy);
+    const facts = alertFacts(alert.labels, index, input.policy, input.memo);
     const cls = facts.cls;
     if (cls === 'ignore') continue;
     const node = facts.named === BY_HOLDER ? holderNode(alert.labels, input.policy, holders, alert.startsAt) : facts.named;

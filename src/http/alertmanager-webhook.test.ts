@@ -383,10 +383,9 @@ describe('POST /webhook/alertmanager', () => {
     });
 
     it('503 when the leader is unreachable, so Alertmanager retries', async () => {
-      const gone = await start();
-      const url = gone.url;
-      await open.pop()?.();
-      const replica = await start(BEARER, { leadership: follower(url), forwardTimeoutMs: 2000 });
+      // Port 1 on loopback: nothing listens there (a just-closed ephemeral port may be reused by a
+      // parallel test's server meanwhile).
+      const replica = await start(BEARER, { leadership: follower('http://127.0.0.1:1'), forwardTimeoutMs: 2000 });
       const res = await post(replica.url, fixtureText('firing'));
       expect(res.status).toBe(503);
       expect(await res.json()).toEqual({ error: 'leader unreachable: retry' });

@@ -30,6 +30,8 @@ export interface ProviderDeps {
   readonly clock: Clock;
   readonly metrics?: ProviderMetrics;
   readonly fetch?: typeof fetch;
+  /** Dry-run only: where an address was routed before this process (see createDryRunProvider's recall). */
+  readonly recall?: (address: string) => string | null | undefined;
 }
 
 /** One adapter per FailoverIP (each has its own Secret); adapters are cheap and keep their own caches. */
@@ -54,6 +56,6 @@ export function createProvider(type: ProviderType, deps: ProviderDeps): Failover
     case 'digitalocean':
       return createDigitalOceanProvider({ apiUrl: endpoints.digitaloceanApiUrl, credentials, logger, clock, metrics, fetch });
     case 'dry-run':
-      return createDryRunProvider({ credentials, logger, clock });
+      return createDryRunProvider({ credentials, logger, clock, ...(deps.recall === undefined ? {} : { recall: deps.recall }) });
   }
 }

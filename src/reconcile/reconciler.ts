@@ -3,7 +3,7 @@ import type { Decision } from '../core/decide.js';
 import { tierOf, type NodeHealth } from '../core/health.js';
 import { failoverIPKey, MOVE_TO_ANNOTATION, type FailoverIPObject, type FailoverIPStatus, type NodeFacts } from '../core/model.js';
 import { healPartialRouting } from '../core/partial-routing.js';
-import { planPass, type MappedAlert, type PassFailoverIP, type PassResult } from '../core/plan.js';
+import { createPassMemo, planPass, type MappedAlert, type PassFailoverIP, type PassResult } from '../core/plan.js';
 import type { ControllerMetrics } from '../metrics/controller-metrics.js';
 import type { ClusterView, ClusterWriter, Leadership } from '../ports/cluster.js';
 import type { Clock } from '../ports/clock.js';
@@ -80,6 +80,8 @@ export class Reconciler {
   readonly #servers: ServerDirectory;
   readonly #moves: MoveRecord[] = [];
   readonly #inFlight = new Set<Promise<void>>();
+  /** The decision pass's memo (node index, alert facts), kept here because the core keeps none. */
+  readonly #passMemo = createPassMemo();
   readonly #reading = new Set<string>();
   readonly #reads = new Set<Promise<void>>();
   readonly #recordEvent: RecordEvent;
@@ -169,6 +171,7 @@ export class Reconciler {
       failoverIPs: inputs,
       ...(unresponsive === undefined ? {} : { unresponsive }),
       alertsStale: this.#deps.alerts.freshness?.(now).stale ?? false,
+      memo: this.#passMemo,
     });
 
     for (const plan of pass.plans) {

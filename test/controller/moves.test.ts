@@ -1,5 +1,13 @@
+import { createApp } from '../../src/app.js';
+import { loadAlertPolicy } from '../../src/config/load-alert-policy.js';
+import { loadConfig } from '../../src/config/load-config.js';
 import type { FailoverIPObject } from '../../src/core/model.js';
-import type { Logger } from '../../src/ports/logger.js';
+import { silentLogger, type Logger } from '../../src/ports/logger.js';
+import type { FailoverIpProvider } from '../../src/ports/provider.js';
+import { systemClock } from '../../src/ports/clock.js';
+import { createDryRunProvider } from '../../src/providers/dry-run/dry-run-provider.js';
+import { MemoryCluster, StaticLeadership } from '../../src/sandbox/memory-cluster.js';
+import { sandboxFailoverIP } from '../../src/sandbox/start-sandbox.js';
 import { ADDRESS, ControllerHarness, harnessNode, sleep, waitFor } from '../support/controller-harness.js';
 
 /**
@@ -158,5 +166,47 @@ describe('moves', () => {
     await sleep(100);
     await app.loop.idle();
     expect(lines.filter((line) => line.startsWith('could not record a Kubernetes Event'))).toHaveLength(1);
+  });
+
+  it('a provider that never answers delays neither readiness nor an unrelated dry-run FailoverIP', async () => {
+    // Before: reads ran one FailoverIP after another under a 60 s deadline, so the dry-run
+    // FailoverIP moved only after the hanging provider's call gave up, and /readyz waited too.
+    const cluster = new MemoryCluster();
+    for (const name of ['node-1', 'node-2']) cluster.setNode(harnessNode(name));
+    const stuck = { ...sandboxFailoverIP({ cooldownSeconds: 0 }), name: 'stuck' };
+    const dry = {
+      ...sandboxFailoverIP({ cooldownSeconds: 0 }, { assignedNode: 'node-1' }),
+      name: 'dry',
+      spec: { addresses: ['198.51.100.77'], provider: { type: 'dry-run' as const, secretRef: { name: 'unused' } }, policy: { cooldownSeconds: 0 } },
+    };
+    cluster.setFailoverIP(stuck);
+    cluster.setFailoverIP(dry);
+    const hanging: FailoverIpProvider = {
+      type: 'netcup',
+      minMoveIntervalMs: 0,
+      getRouting: (_addresses, signal) => new Promise((_, reject) => signal?.addEventListener('abort', () => reject(new Error('aborted')), { once: true })),
+      route: () => new Promise(() => undefined),
+    };
+    const dryRun = createDryRunProvider({ logger: silentLogger, clock: systemClock, initialRouting: { '198.51.100.77': '111001' } });
+    const app = createApp(loadConfig({ IPSHIFT_SANDBOX: '1', IPSHIFT_ROUTING_REFRESH_SECONDS: '3600' }), {
+      cluster,
+      writer: cluster,
+      leadership: new StaticLeadership(true),
+      providers: { forFailoverIP: (fip) => Promise.resolve(fip.name === 'stuck' ? hanging : dryRun) },
+      policy: loadAlertPolicy(),
+      logger: silentLogger,
+      sandbox: true,
+      version: 'test',
+      pollIntervalMs: 200,
+    });
+    const url = await app.start(0, '127.0.0.1');
+    try {
+      await waitFor(async () => (await fetch(`${url}/readyz`)).ok, 2000, 'ready');
+      cluster.setNode(harnessNode('node-1', { conditions: { Ready: 'False' } }));
+      await waitFor(() => dryRun.moves().length === 1, 2000, 'the dry-run move');
+      expect(dryRun.moves()[0]).toMatchObject({ from: '111001', to: '111002' });
+    } finally {
+      await app.stop(500);
+    }
   });
 });
