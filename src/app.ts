@@ -45,6 +45,11 @@ export interface AppParts {
   readonly controllerPods?: PodSelector;
   /** False until the cluster view holds its first full lists; readiness waits for it. Default: always true. */
   readonly synced?: () => boolean;
+  /**
+   * A reconcile running longer than this is wedged (default 120 s; every call in it has a shorter
+   * deadline): /healthz fails and a leader resigns so a follower takes over.
+   */
+  readonly loopStallMs?: number;
   /** Periodic full reconcile, besides every signal (ms). Default 30 s. */
   readonly pollIntervalMs?: number;
 }
@@ -218,6 +223,7 @@ export function createApp(config: Config, parts: AppParts): App {
   const http = createServer({
     registry: metrics.registry,
     ready: () => (parts.synced?.() ?? true) && reconciler.snapshot().at !== null,
+    wedged: () => wedged(),
     state: {
       snapshot: () => reconciler.snapshot(),
       alerts: (now) => store.classified(now),
@@ -233,8 +239,14 @@ export function createApp(config: Config, parts: AppParts): App {
     ...(parts.extraRoutes === undefined ? {} : { extra: parts.extraRoutes }),
   });
 
+  const loopStallMs = parts.loopStallMs ?? 120_000;
+  const wedged = (): string | null => {
+    const running = loop.runningFor();
+    return running > loopStallMs ? `the reconcile loop has been stuck in one run for ${Math.round(running / 1000)} s` : null;
+  };
   let server: Server | null = null;
   let poll: NodeJS.Timeout | null = null;
+  let watchdog: NodeJS.Timeout | null = null;
   const unsubscribe: Array<() => void> = [];
 
   return {
@@ -260,6 +272,17 @@ export function createApp(config: Config, parts: AppParts): App {
       prober?.start();
       poll = setInterval(() => loop.request('poll'), parts.pollIntervalMs ?? 30_000);
       poll.unref();
+      // A leader that cannot act must not keep the Lease: a follower can.
+      watchdog = setInterval(
+        () => {
+          const why = wedged();
+          if (why === null || !parts.leadership.isLeader()) return;
+          logger.error('stepping down: this leader cannot act', { why });
+          void parts.leadership.resign(why);
+        },
+        Math.max(50, Math.min(5000, loopStallMs / 4)),
+      );
+      watchdog.unref();
       loop.request('start');
       server = await new Promise<Server>((resolve, reject) => {
         const s = createHttpServer(webhookFirst(webhook, http));
@@ -273,6 +296,7 @@ export function createApp(config: Config, parts: AppParts): App {
     async stop(graceMs = 8000) {
       for (const off of unsubscribe.splice(0)) off();
       if (poll !== null) clearInterval(poll);
+      if (watchdog !== null) clearInterval(watchdog);
       await prober?.stop();
       const closing = server === null ? Promise.resolve() : new Promise<void>((resolve) => server?.close(() => resolve()));
       server?.closeAllConnections();

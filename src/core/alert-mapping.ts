@@ -119,14 +119,18 @@ export function namedNode(labels: Readonly<Record<string, string>>, index: NodeI
   return null;
 }
 
-const indexes = new WeakMap<object, NodeIndex>();
-
-/** buildNodeIndex, once per node list: a cluster view hands out the same array until a node changes. */
-export function nodeIndexOf(nodes: ReadonlyArray<{ readonly name: string; readonly addresses: readonly string[] }>): NodeIndex {
-  let index = indexes.get(nodes);
+/**
+ * buildNodeIndex, once per node list when the caller keeps `memo` across passes: a cluster view
+ * hands out the same array until a node changes. The core keeps no memo of its own.
+ */
+export function nodeIndexOf(
+  nodes: ReadonlyArray<{ readonly name: string; readonly addresses: readonly string[] }>,
+  memo?: WeakMap<object, NodeIndex>,
+): NodeIndex {
+  let index = memo?.get(nodes);
   if (index === undefined) {
     index = buildNodeIndex(nodes);
-    indexes.set(nodes, index);
+    memo?.set(nodes, index);
   }
   return index;
 }

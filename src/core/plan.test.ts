@@ -1,4 +1,4 @@
-import { planPass, type PassFailoverIP, type PassInput } from './plan.js';
+import { createPassMemo, planPass, type PassFailoverIP, type PassInput } from './plan.js';
 import { parseAlertPolicy, type AlertPolicy } from './alert-policy.js';
 import { ISSUES } from './issues.js';
 import { loadAlertPolicy } from '../config/load-alert-policy.js';
@@ -138,6 +138,42 @@ describe('planPass shares work only where the rules are the same', () => {
       failoverIPs: [fip('ns/1', { readyPodNodes: new Set(['b']), spread: false }), fip('ns/2', { readyPodNodes: new Set(['a']), spread: false })],
     });
     expect(result.plans.map((p) => p.decision.target)).toEqual(['b', 'a']);
+  });
+
+  it("reuses the caller's memo across passes and decides exactly as without one", () => {
+    const nodes = [nodeFacts('a', { addresses: ['10.0.0.1'] }), nodeFacts('b')];
+    const alerts = [{ fingerprint: 'f1', labels: { alertname: 'KubeNodeNotReady', node: 'a', severity: 'critical' } }];
+    const input: PassInput = { now: NOW, nodes, alerts, policy, failoverIPs: [fip('ns/web', { assignedNode: 'a' })] };
+    const memo = createPassMemo();
+    const first = planPass({ ...input, memo });
+    expect(memo.indexes.has(nodes)).toBe(true);
+    expect(memo.alerts.has(alerts[0]?.labels as object)).toBe(true);
+    expect(planPass({ ...input, memo }).plans).toEqual(first.plans);
+    expect(planPass(input).plans).toEqual(first.plans);
+  });
+
+  it("reuses the last pass's health and candidates only while nothing they depend on changed", () => {
+    const nodes = [nodeFacts('a', { addresses: ['10.0.0.1'] }), nodeFacts('b'), nodeFacts('c')];
+    const failoverIPs = [fip('ns/web', { assignedNode: 'a' }), fip('ns/db', { assignedNode: 'b', nodeSelector: { matchLabels: { pool: 'x' } } })];
+    const memo = createPassMemo();
+    const quiet = { now: NOW, nodes, alerts: [], policy, failoverIPs, memo };
+    const first = planPass(quiet);
+    const again = planPass(quiet);
+    // Same nodes, same alerts: the very same objects, nothing allocated for them anew.
+    expect(again.nodes).toBe(first.nodes);
+    expect(again.plans[0]?.candidates).toBe(first.plans[0]?.candidates);
+    // An alert on the holder: new health for it, new lists, and the decision follows it.
+    const down = [{ fingerprint: 'f1', labels: { alertname: 'KubeNodeNotReady', node: 'a', severity: 'critical' } }];
+    const alerted = planPass({ ...quiet, alerts: down });
+    expect(alerted.nodes).not.toBe(first.nodes);
+    expect(alerted.plans).toEqual(planPass({ ...quiet, alerts: down, memo: createPassMemo() }).plans);
+    expect(alerted.plans.find((p) => p.key === 'ns/web')?.decision).toMatchObject({ outcome: 'move', reason: 'holder-down' });
+    // Back to quiet, then a changed server set: the shared list is not reused for other sets.
+    planPass(quiet);
+    const fewer = failoverIPs.map((f) => ({ ...f, nodesWithServer: new Set(['a', 'c']) }));
+    const changed = planPass({ ...quiet, failoverIPs: fewer });
+    expect(changed.plans).toEqual(planPass({ ...quiet, failoverIPs: fewer, memo: createPassMemo() }).plans);
+    expect(changed.plans.find((p) => p.key === 'ns/web')?.candidates.find((c) => c.name === 'b')?.ineligibility).toBe('no-server-id');
   });
 
   describe('a stale alert view', () => {

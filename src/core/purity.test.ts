@@ -17,4 +17,12 @@ describe('src/core is pure', () => {
     expect(code).not.toMatch(forbiddenImport);
     expect(code).not.toMatch(forbiddenCall);
   });
+  it.each(sources)('%s keeps no module-level cache (memos are passed in by the caller)', (file) => {
+    const code = readFileSync(join(coreDir, file), 'utf8');
+    // A top-level mutable collection is state shared by every caller; a ReadonlyMap/ReadonlySet constant is not.
+    const topLevel = code
+      .split('\n')
+      .filter((line) => /^(export )?(const|let|var) /.test(line) && /new (WeakMap|WeakSet|Map|Set)\b/.test(line) && !/: Readonly(Map|Set)</.test(line));
+    expect(topLevel).toEqual([]);
+  });
 });

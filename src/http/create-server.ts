@@ -14,6 +14,8 @@ export interface ServerOptions {
   readonly registry: Registry;
   /** Ready once the first reconcile ran (the view is warm). */
   readonly ready: () => boolean;
+  /** Why this replica is not alive (a wedged reconcile loop), or null: /healthz fails with it, so the kubelet restarts the pod. */
+  readonly wedged?: () => string | null;
   /** Extra routes (the sandbox's controls). */
   readonly extra?: Router;
 }
@@ -54,7 +56,9 @@ export function createServer(options: ServerOptions): Express {
     res.set('content-type', options.registry.contentType).send(await options.registry.metrics());
   });
   app.get('/healthz', (_req, res) => {
-    res.type('text').send('ok');
+    const wedged = options.wedged?.() ?? null;
+    if (wedged === null) res.type('text').send('ok');
+    else res.status(503).type('text').send(`not alive: ${wedged}`);
   });
   app.get('/readyz', (_req, res) => {
     if (options.ready()) res.type('text').send('ready');

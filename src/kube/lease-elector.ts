@@ -1,3 +1,7 @@
+// Why hand-written: the JavaScript client has no leader election (client-go's leaderelection
+// package exists only in Go). This follows its coordination.k8s.io/v1 Lease protocol (acquire,
+// renew before the deadline, step down when renewal fails) so Go controllers and ipshift read
+// the same Lease the same way.
 import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
 import type { KubeMetrics, KubeOperation } from '../metrics/kube-metrics.js';
 import type { Clock } from '../ports/clock.js';

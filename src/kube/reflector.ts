@@ -1,3 +1,8 @@
+// Why not the client library's informer (makeInformer): in @kubernetes/client-node it has known
+// bugs where a watch stops delivering events after a while without an error or a reconnect
+// (kubernetes-client/javascript#596, #958, #364), and it reports no list failure to its caller.
+// A failover controller that silently stops seeing Node changes is worse than none, so this
+// small list+watch loop owns its timeouts, relists and metrics.
 import type { Watch } from '@kubernetes/client-node';
 import type { Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';

@@ -3,7 +3,7 @@ import type { Decision } from '../core/decide.js';
 import { tierOf, type NodeHealth } from '../core/health.js';
 import { failoverIPKey, MOVE_TO_ANNOTATION, type FailoverIPObject, type FailoverIPStatus, type NodeFacts } from '../core/model.js';
 import { healPartialRouting } from '../core/partial-routing.js';
-import { planPass, type MappedAlert, type PassFailoverIP, type PassResult } from '../core/plan.js';
+import { createPassMemo, planPass, type MappedAlert, type PassFailoverIP, type PassResult } from '../core/plan.js';
 import type { ControllerMetrics } from '../metrics/controller-metrics.js';
 import type { ClusterView, ClusterWriter, Leadership } from '../ports/cluster.js';
 import type { Clock } from '../ports/clock.js';
@@ -80,6 +80,8 @@ export class Reconciler {
   readonly #servers: ServerDirectory;
   readonly #moves: MoveRecord[] = [];
   readonly #inFlight = new Set<Promise<void>>();
+  /** The decision pass's memo (node index, alert facts), kept here because the core keeps none. */
+  readonly #passMemo = createPassMemo();
   readonly #reading = new Set<string>();
   readonly #reads = new Set<Promise<void>>();
   readonly #recordEvent: RecordEvent;
@@ -141,7 +143,7 @@ export class Reconciler {
     const resolved = await Promise.all(
       fips.map(async (fip) => {
         const provider = await this.#deps.providers.forFailoverIP(fip).catch((error: unknown) => {
-          this.#deps.logger.warn('provider unavailable', { failoverIP: failoverIPKey(fip), error: (error as Error).message });
+          this.#deps.logger.warn('provider unavailable', { failoverIP: failoverIPKey(fip), err: error });
           return null;
         });
         return { fip, provider };
@@ -169,6 +171,7 @@ export class Reconciler {
       failoverIPs: inputs,
       ...(unresponsive === undefined ? {} : { unresponsive }),
       alertsStale: this.#deps.alerts.freshness?.(now).stale ?? false,
+      memo: this.#passMemo,
     });
 
     for (const plan of pass.plans) {
@@ -327,7 +330,7 @@ export class Reconciler {
     // is not eligible, told in a Warning Event above). A refused one does not linger to fire later.
     if (moveTo !== undefined && (moveTo === memory.assignedNode || ineligibleTarget)) {
       void this.#deps.writer.removeAnnotation(fip.namespace, fip.name, MOVE_TO_ANNOTATION).catch((error: unknown) => {
-        logger.warn('removing the move-to annotation failed', { failoverIP: key, error: (error as Error).message });
+        logger.warn('removing the move-to annotation failed', { failoverIP: key, err: error });
       });
     }
   }
@@ -336,7 +339,7 @@ export class Reconciler {
     try {
       await this.#deps.writer.patchStatus(fip.namespace, fip.name, status);
     } catch (error) {
-      this.#deps.logger.warn('status update failed', { failoverIP: failoverIPKey(fip), error: (error as Error).message });
+      this.#deps.logger.warn('status update failed', { failoverIP: failoverIPKey(fip), err: error });
     }
   }
 
@@ -367,7 +370,7 @@ export class Reconciler {
     })
       // The Reconciler is the only writer of a FailoverIP's memory: the move hands back what it found.
       .then((outcome) => applyMoveOutcome(memory, outcome, servers))
-      .catch((error: unknown) => this.#deps.logger.error('move crashed', { failoverIP: failoverIPKey(fip), error: (error as Error).message }))
+      .catch((error: unknown) => this.#deps.logger.error('move crashed', { failoverIP: failoverIPKey(fip), err: error }))
       .finally(() => {
         memory.moveInFlight = false;
         this.#inFlight.delete(task);

@@ -23,6 +23,8 @@ export class RunLoop {
   #debounce: NodeJS.Timeout | null = null;
   #wakeups = new Map<number, NodeJS.Timeout>();
   #stopped = false;
+  /** When the run in progress started (now() time); null while idle. */
+  #runStartedAt: number | null = null;
 
   constructor(options: RunLoopOptions) {
     this.#options = options;
@@ -51,6 +53,14 @@ export class RunLoop {
     this.#wakeups.set(at, timer);
   }
 
+  /**
+   * How long the run in progress has been running (0 while idle). Every call a run makes has a
+   * deadline, so a run far beyond them is wedged: liveness reports it and a leader hands over (app.ts).
+   */
+  runningFor(): number {
+    return this.#runStartedAt === null ? 0 : Math.max(0, this.#options.now() - this.#runStartedAt);
+  }
+
   /** Resolves when no run is in progress, none is pending, and the runs' background work is done. */
   async idle(): Promise<void> {
     for (;;) {
@@ -75,11 +85,13 @@ export class RunLoop {
     if (this.#pendingSince === null || this.#stopped) return;
     const signalAt = this.#pendingSince;
     this.#pendingSince = null;
+    this.#runStartedAt = this.#options.now();
     this.#running = this.#options
       .run(signalAt)
-      .catch((error: unknown) => this.#options.logger.error('reconcile failed', { error: (error as Error).message }))
+      .catch((error: unknown) => this.#options.logger.error('reconcile failed', { err: error }))
       .finally(() => {
         this.#running = null;
+        this.#runStartedAt = null;
         if (this.#pendingSince !== null) this.#start();
       });
   }
