@@ -1,5 +1,12 @@
 import tseslint from 'typescript-eslint';
 
+// A caught value is `unknown`: narrow it with errorMessage/causeChain (src/errors.ts) or pass it to
+// the logger as `{ err }`, never cast it, which hides non-Error throws and loses the cause.
+const noErrorCast = {
+  selector: "TSAsExpression > TSTypeReference.typeAnnotation[typeName.name='Error']",
+  message: 'Do not cast to Error: use errorMessage() from src/errors.ts, or log `{ err: error }`.',
+};
+
 // The core decides; it must not do I/O, read the clock or roll dice.
 const coreRestrictions = {
   paths: ['express', 'prom-client', '@kubernetes/client-node', 'openid-client', 'node-cron', 'winston'].map((name) => ({
@@ -22,6 +29,7 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-syntax': ['error', noErrorCast],
     },
   },
   {
@@ -37,6 +45,7 @@ export default tseslint.config(
       ],
       'no-restricted-syntax': [
         'error',
+        noErrorCast,
         { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'src/core takes the time as an argument.' },
       ],
     },

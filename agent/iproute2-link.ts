@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { access, constants } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
-import { terminalError, transientError, type IpshiftError } from '../src/errors.js';
+import { errorMessage, terminalError, transientError, type IpshiftError } from '../src/errors.js';
 import type { Logger } from '../src/ports/logger.js';
 import { canonicalAddress, parseCidr } from '../src/core/address.js';
 import { normaliseMac } from './eui64.js';
@@ -196,7 +196,7 @@ export class Iproute2Link implements IpLink {
         interface: iface,
         address: cidr,
         tool: command.path,
-        error: (error as Error).message,
+        err: error,
       });
     }
   }
@@ -211,7 +211,7 @@ export class Iproute2Link implements IpLink {
       const { stdout } = await this.run(this.ipBinary(), ['-4', '-j', 'route', 'show', 'default']);
       route = (JSON.parse(stdout) as Array<{ gateway?: unknown; dev?: unknown }>).find((r) => typeof r.gateway === 'string' && typeof r.dev === 'string');
     } catch (error) {
-      return { kind: 'unknown', detail: `cannot read the default route: ${(error as Error).message}` };
+      return { kind: 'unknown', detail: `cannot read the default route: ${errorMessage(error)}` };
     }
     if (route === undefined) return { kind: 'unknown', detail: 'no IPv4 default gateway' };
     const iface = route.dev as string;
@@ -224,7 +224,7 @@ export class Iproute2Link implements IpLink {
       return { kind: 'reachable', iface, gateway };
     } catch (error) {
       if (error instanceof CommandFailure && typeof error.code === 'number') return { kind: 'unreachable', iface, gateway };
-      return { kind: 'unknown', detail: `arping failed: ${(error as Error).message}` };
+      return { kind: 'unknown', detail: `arping failed: ${errorMessage(error)}` };
     }
   }
 

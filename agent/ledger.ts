@@ -1,6 +1,6 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { terminalError, transientError } from '../src/errors.js';
+import { errorMessage, terminalError, transientError } from '../src/errors.js';
 import { formatCidr, parseCidr } from '../src/core/address.js';
 import type { AddressOnInterface } from './reconcile-addresses.js';
 
@@ -52,7 +52,7 @@ export class FileLedgerStore implements LedgerStore {
       text = await readFile(this.path, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw transientError(`cannot read the ledger ${this.path}: ${(error as Error).message}`, 'ledger-read', error);
+      throw transientError(`cannot read the ledger ${this.path}: ${errorMessage(error)}`, 'ledger-read', error);
     }
     let parsed: unknown;
     try {
@@ -74,7 +74,7 @@ export class FileLedgerStore implements LedgerStore {
       await writeFile(tmp, `${JSON.stringify(body, null, 2)}\n`, { mode: 0o600 });
       await rename(tmp, this.path);
     } catch (error) {
-      throw transientError(`cannot write the ledger ${this.path}: ${(error as Error).message}`, 'ledger-write', error);
+      throw transientError(`cannot write the ledger ${this.path}: ${errorMessage(error)}`, 'ledger-write', error);
     }
   }
 }

@@ -36,11 +36,25 @@ export const terminalError = (message: string, code: string, cause?: unknown): I
 export const rateLimitedError = (message: string, retryAfterMs: number, code = 'rate-limited'): IpshiftError =>
   new IpshiftError('rate-limited', message, { code, retryAfterMs });
 
+/** The message of anything thrown: the one narrowing for `catch (error: unknown)`, instead of `as Error`. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The messages of an error and of every cause behind it, outermost first; bounded, so a cycle cannot loop. */
+export function causeChain(error: unknown): string[] {
+  const chain: string[] = [];
+  for (let current: unknown = error, depth = 0; current !== undefined && depth < 10; depth++) {
+    chain.push(errorMessage(current));
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return chain;
+}
+
 /** Anything that is not already classified is treated as transient: the safe default for a retry loop. */
 export function classify(error: unknown): IpshiftError {
   if (error instanceof IpshiftError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  return transientError(message, 'unclassified', error);
+  return transientError(errorMessage(error), 'unclassified', error);
 }
 
 /** The caller gave up (its signal aborted): transient, the next run may try again. */

@@ -188,7 +188,7 @@ describe('AlertmanagerSync', () => {
       timeoutMs: 50,
       fetch: (_input, init) =>
         new Promise<Response>((_resolve, reject) => {
-          init?.signal?.addEventListener('abort', () => reject(init.signal?.reason as Error));
+          init?.signal?.addEventListener('abort', () => reject(init.signal?.reason));
         }),
     });
     const outcome = await h.sync.syncNow('start');

@@ -2,6 +2,7 @@
 // The one binary: `ipshift controller` (default), `ipshift agent`, `ipshift netcup-login`.
 import { parseArgs } from 'node:util';
 import { describeStartError, type ListenSettings } from './start-errors.js';
+import { errorMessage } from '../errors.js';
 import { VERSION } from './version.js';
 
 const USAGE = `Usage: ipshift [command] [--help]
@@ -51,7 +52,7 @@ function wantsHelp(command: string, args: string[]): boolean {
     const { values } = parseArgs({ args, options: { help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
     return values.help === true;
   } catch (error) {
-    throw new UsageError(`ipshift ${command}: ${(error as Error).message}. See \`ipshift ${command} --help\`.`);
+    throw new UsageError(`ipshift ${command}: ${errorMessage(error)}. See \`ipshift ${command} --help\`.`);
   }
 }
 

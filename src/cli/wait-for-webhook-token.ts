@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { Config } from '../config/settings.js';
 import { Secret } from '../config/secret.js';
 import type { Logger } from '../ports/logger.js';
+import { errorMessage } from '../errors.js';
 
 export interface WaitOptions {
   readonly host: string;
@@ -18,7 +19,7 @@ async function readToken(path: string): Promise<{ token: string } | { missing: s
     return token === '' ? { missing: 'the file is empty' } : { token };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return { missing: code === 'ENOENT' ? 'the file does not exist' : `the file cannot be read (${code ?? (error as Error).message})` };
+    return { missing: code === 'ENOENT' ? 'the file does not exist' : `the file cannot be read (${code ?? errorMessage(error)})` };
   }
 }
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { parseAlertPolicy, type AlertPolicy, type PolicyResult } from '../core/alert-policy.js';
+import { errorMessage } from '../errors.js';
 
 export const DEFAULT_ALERT_POLICY_PATH = fileURLToPath(new URL('./default-alert-policy.yaml', import.meta.url));
 
@@ -12,7 +13,7 @@ export function readAlertPolicy(path: string): PolicyResult {
     document = parse(readFileSync(path, 'utf8'));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === undefined ? `is not valid YAML (${(error as Error).message.split('\n')[0] ?? ''})` : `cannot be read (${code})`;
+    const why = code === undefined ? `is not valid YAML (${errorMessage(error).split('\n')[0] ?? ''})` : `cannot be read (${code})`;
     return { ok: false, errors: [why] };
   }
   return parseAlertPolicy(document);

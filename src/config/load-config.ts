@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { SETTINGS, type Config, type Setting } from './settings.js';
+import { errorMessage } from '../errors.js';
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -50,7 +51,7 @@ function readConfigFile(path: string | undefined, problems: string[]): Record<st
     }
     return document as Record<string, unknown>;
   } catch (error) {
-    problems.push(`IPSHIFT_CONFIG_FILE=${JSON.stringify(path)}: cannot be read as YAML (${(error as Error).message.split('\n')[0] ?? ''})`);
+    problems.push(`IPSHIFT_CONFIG_FILE=${JSON.stringify(path)}: cannot be read as YAML (${errorMessage(error).split('\n')[0] ?? ''})`);
     return {};
   }
 }

@@ -14,7 +14,7 @@ const regexSource = z.string().superRefine((source, ctx) => {
   try {
     anchored(source);
   } catch (error) {
-    ctx.addIssue({ code: 'custom', message: `"${source}" is not a valid regular expression (${(error as Error).message})` });
+    ctx.addIssue({ code: 'custom', message: `"${source}" is not a valid regular expression (${error instanceof Error ? error.message : String(error)})` });
   }
 });
 

@@ -8,6 +8,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { createAlertmanagerWebhookHandler, FORWARDED_HEADER, webhookFirst, type AlertmanagerWebhookOptions } from './alertmanager-webhook.js';
 import { createForwardProof, FORWARD_PROOF_HEADER, PROOF_MAX_AGE_MS } from './forward-proof.js';
 import { constantTimeEquals, createAuthChecker, parseBasicAuthSetting, type WebhookAuth } from './webhook-auth.js';
+import { errorMessage } from '../errors.js';
 
 const TOKEN = 'test-token-123';
 const BEARER = { bearerToken: new Secret(TOKEN) };
@@ -474,7 +475,7 @@ describe('webhook auth helpers', () => {
     try {
       parseBasicAuthSetting('s3cr3t-value');
     } catch (error) {
-      expect((error as Error).message).not.toContain('s3cr3t');
+      expect(errorMessage(error)).not.toContain('s3cr3t');
     }
   });
 

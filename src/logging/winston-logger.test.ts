@@ -3,12 +3,12 @@ import { createLogger, textValue } from './winston-logger.js';
 import { rateLimitedLog } from './rate-limited.js';
 import { redactAccountIds } from './redact.js';
 
-function capture(format: 'json' | 'text'): { logger: ReturnType<typeof createLogger>; lines: () => string[] } {
+function capture(format: 'json' | 'text', level: 'debug' | 'info' = 'debug'): { logger: ReturnType<typeof createLogger>; lines: () => string[] } {
   const stream = new PassThrough();
   const chunks: string[] = [];
   stream.on('data', (chunk: Buffer) => chunks.push(chunk.toString('utf8')));
   return {
-    logger: createLogger({ level: 'debug', format, stream }),
+    logger: createLogger({ level, format, stream }),
     lines: () =>
       chunks
         .join('')
@@ -75,6 +75,42 @@ describe('provider account identifiers', () => {
   it('redaction keeps the rest of the text', () => {
     expect(redactAccountIds(error)).toBe('netcup GET /api/v1/users/[redacted]/failoverips/v4: HTTP 503');
     expect(redactAccountIds('no account here')).toBe('no account here');
+  });
+});
+
+describe('errors in log fields', () => {
+  const failure = (): Error =>
+    new Error('status update failed', {
+      cause: new Error('PATCH failoverips/web: HTTP 503', { cause: new Error('socket hang up') }),
+    });
+
+  it.each(['json', 'text'] as const)('%s at info: the message and its whole cause chain, no stack', async (format) => {
+    const { logger, lines } = capture(format, 'info');
+    logger.warn('status update failed', { failoverIP: 'default/web', err: failure() });
+    await tick();
+    expect(lines()).toHaveLength(1);
+    const line = lines()[0] as string;
+    expect(line).toContain('status update failed; caused by: PATCH failoverips/web: HTTP 503; caused by: socket hang up');
+    expect(line).not.toContain('errStack');
+    expect(line).not.toMatch(/at .*winston-logger\.test/);
+  });
+
+  it('at debug: the chain and the stacks of the error and its causes', async () => {
+    const { logger, lines } = capture('json', 'debug');
+    logger.error('move crashed', { err: failure() });
+    await tick();
+    const entry = JSON.parse(lines()[0] as string) as { err: string; errStack: string };
+    expect(entry.err).toBe('status update failed; caused by: PATCH failoverips/web: HTTP 503; caused by: socket hang up');
+    expect(entry.errStack).toMatch(/^Error: status update failed\n\s+at .*winston-logger\.test/);
+    expect(entry.errStack).toContain('caused by: Error: socket hang up\n');
+  });
+
+  it('a cause that names an account is redacted like the rest of the line', async () => {
+    const { logger, lines } = capture('text', 'debug');
+    logger.warn('route failed', { err: new Error('move failed', { cause: new Error('netcup GET /api/v1/users/4711/failoverips/v4: HTTP 503') }) });
+    await tick();
+    expect(lines()[0]).not.toContain('4711');
+    expect(lines()[0]).toContain('caused by: netcup GET /api/v1/users/[redacted]/failoverips/v4');
   });
 });
 

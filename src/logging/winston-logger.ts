@@ -2,6 +2,7 @@ import winston from 'winston';
 import { inspect } from 'node:util';
 import type { Logger, LogFields } from '../ports/logger.js';
 import { redactAccountIds } from './redact.js';
+import { causeChain } from '../errors.js';
 
 export interface LoggerOptions {
   readonly level: 'debug' | 'info' | 'warn' | 'error';
@@ -42,6 +43,29 @@ const redactLine = winston.format((info) => {
   return info;
 });
 
+/**
+ * A thrown value in the fields (by convention `err`) becomes its message and cause chain, which
+ * say what went wrong; its stack (and its causes' stacks) goes in `<key>Stack` only when the
+ * logger runs at debug, since stacks are long and say where, which an operator rarely needs.
+ * winston's own `format.errors` only looks at the message argument, not at fields.
+ */
+const renderErrors = (withStacks: boolean): winston.Logform.Format =>
+  winston.format((info) => {
+    const fields = info as Record<string, unknown>;
+    for (const [key, value] of Object.entries(fields)) {
+      if (!(value instanceof Error)) continue;
+      fields[key] = causeChain(value).join('; caused by: ');
+      if (withStacks) fields[`${key}Stack`] = stacks(value);
+    }
+    return info;
+  })();
+
+function stacks(error: Error): string {
+  const parts: string[] = [];
+  for (let current: unknown = error; current instanceof Error && parts.length < 10; current = current.cause) parts.push(current.stack ?? current.message);
+  return parts.join('\ncaused by: ');
+}
+
 /** Secrets are a type that prints `[redacted]`; this makes sure JSON output calls its toJSON too. */
 const replaceSecrets = winston.format((info) => {
   for (const [key, value] of Object.entries(info)) {
@@ -56,7 +80,13 @@ export function createLogger(options: LoggerOptions): Logger {
   const transport = new winston.transports.Stream({ stream: options.stream ?? process.stdout });
   const base = winston.createLogger({
     level: options.level,
-    format: winston.format.combine(winston.format.timestamp(), replaceSecrets(), options.format === 'json' ? winston.format.json() : text, redactLine()),
+    format: winston.format.combine(
+      winston.format.timestamp(),
+      renderErrors(options.level === 'debug'),
+      replaceSecrets(),
+      options.format === 'json' ? winston.format.json() : text,
+      redactLine(),
+    ),
     transports: [transport],
   });
   return wrap(base);

@@ -52,7 +52,7 @@ export class LeaderHandover {
       },
       (error: unknown) => {
         this.#resigning = false;
-        deps.logger.warn('handing the Lease over failed', { node: deps.self, error: (error as Error).message });
+        deps.logger.warn('handing the Lease over failed', { node: deps.self, err: error });
       },
     );
   }

@@ -99,7 +99,7 @@ export async function moveFailoverIP(args: MoveArgs): Promise<MoveOutcome> {
       lastMoveTime: iso(startedAt),
       nextMoveAllowedAt: iso(startedAt + args.cooldownMs),
     })
-    .catch((error: unknown) => log.warn('could not persist the move attempt', { error: (error as Error).message }));
+    .catch((error: unknown) => log.warn('could not persist the move attempt', { err: error }));
   deps.recordEvent(fip, 'Normal', decision.reason, `moving to ${target}: ${decision.message}`);
   log.info('moving', { from });
 
@@ -125,7 +125,7 @@ export async function moveFailoverIP(args: MoveArgs): Promise<MoveOutcome> {
         lastMoveTime: iso(end),
         nextMoveAllowedAt: iso(end + args.cooldownMs),
       })
-      .catch((error: unknown) => log.warn('could not record the move in status', { error: (error as Error).message }));
+      .catch((error: unknown) => log.warn('could not record the move in status', { err: error }));
     deps.recordEvent(fip, 'Normal', decision.reason, `moved to ${target} in ${end - startedAt} ms`);
     deps.metrics.setLastMove(failoverIPKey(fip), end / 1000);
     log.info('moved', { from, durationMs: end - args.signalAt, ...(routeError === null ? {} : { afterRefusal: routeError.code }) });

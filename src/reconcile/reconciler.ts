@@ -143,7 +143,7 @@ export class Reconciler {
     const resolved = await Promise.all(
       fips.map(async (fip) => {
         const provider = await this.#deps.providers.forFailoverIP(fip).catch((error: unknown) => {
-          this.#deps.logger.warn('provider unavailable', { failoverIP: failoverIPKey(fip), error: (error as Error).message });
+          this.#deps.logger.warn('provider unavailable', { failoverIP: failoverIPKey(fip), err: error });
           return null;
         });
         return { fip, provider };
@@ -330,7 +330,7 @@ export class Reconciler {
     // is not eligible, told in a Warning Event above). A refused one does not linger to fire later.
     if (moveTo !== undefined && (moveTo === memory.assignedNode || ineligibleTarget)) {
       void this.#deps.writer.removeAnnotation(fip.namespace, fip.name, MOVE_TO_ANNOTATION).catch((error: unknown) => {
-        logger.warn('removing the move-to annotation failed', { failoverIP: key, error: (error as Error).message });
+        logger.warn('removing the move-to annotation failed', { failoverIP: key, err: error });
       });
     }
   }
@@ -339,7 +339,7 @@ export class Reconciler {
     try {
       await this.#deps.writer.patchStatus(fip.namespace, fip.name, status);
     } catch (error) {
-      this.#deps.logger.warn('status update failed', { failoverIP: failoverIPKey(fip), error: (error as Error).message });
+      this.#deps.logger.warn('status update failed', { failoverIP: failoverIPKey(fip), err: error });
     }
   }
 
@@ -370,7 +370,7 @@ export class Reconciler {
     })
       // The Reconciler is the only writer of a FailoverIP's memory: the move hands back what it found.
       .then((outcome) => applyMoveOutcome(memory, outcome, servers))
-      .catch((error: unknown) => this.#deps.logger.error('move crashed', { failoverIP: failoverIPKey(fip), error: (error as Error).message }))
+      .catch((error: unknown) => this.#deps.logger.error('move crashed', { failoverIP: failoverIPKey(fip), err: error }))
       .finally(() => {
         memory.moveInFlight = false;
         this.#inFlight.delete(task);

@@ -88,7 +88,7 @@ export class RunLoop {
     this.#runStartedAt = this.#options.now();
     this.#running = this.#options
       .run(signalAt)
-      .catch((error: unknown) => this.#options.logger.error('reconcile failed', { error: (error as Error).message }))
+      .catch((error: unknown) => this.#options.logger.error('reconcile failed', { err: error }))
       .finally(() => {
         this.#running = null;
         this.#runStartedAt = null;

@@ -59,7 +59,7 @@ export class ServerDirectory {
         })
         .catch((error: unknown) => {
           this.#discovered.set(cacheKey, { id: null, at: now });
-          this.logger.warn('server discovery failed', { node: node.name, provider: provider.type, error: (error as Error).message });
+          this.logger.warn('server discovery failed', { node: node.name, provider: provider.type, err: error });
         })
         .finally(() => this.#pending.delete(cacheKey));
     }

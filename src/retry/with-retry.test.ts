@@ -12,7 +12,7 @@ function steppingClock(): Clock & { sleeps: number[] } {
     sleeps,
     now: () => now,
     sleep: (ms, signal) => {
-      if (signal?.aborted) return Promise.reject(signal.reason as Error);
+      if (signal?.aborted) return Promise.reject(signal.reason);
       sleeps.push(ms);
       now += ms;
       return Promise.resolve();

@@ -161,7 +161,7 @@ describe('kubectl kustomize deploy/', () => {
     }
   });
 
-  it('runs the controller as designed: 2 replicas on different nodes, probes, restricted security, downward API', () => {
+  it('runs the controller as designed: 2 replicas on different nodes, probes, restricted security, downward API', async () => {
     const deployment = find(objects, 'Deployment', 'ipshift-controller');
     const pod = at(deployment, 'spec', 'template');
     const podLabels = at(pod, 'metadata', 'labels') as Record<string, string>;
@@ -173,7 +173,7 @@ describe('kubectl kustomize deploy/', () => {
     expect(at(pod, 'spec', 'securityContext', 'runAsNonRoot')).toBe(true);
     expect(at(pod, 'spec', 'securityContext', 'seccompProfile', 'type')).toBe('RuntimeDefault');
     const container = at(pod, 'spec', 'containers', 0);
-    expect(at(container, 'image')).toBe('ipshift:latest');
+    expect(at(container, 'image')).toBe(`ipshift:${(JSON.parse(await readFile(join(DEPLOY, '..', 'package.json'), 'utf8')) as { version: string }).version}`);
     expect(at(container, 'command')).toEqual(['node', 'dist/src/cli/main.js', 'controller']);
     expect(at(container, 'securityContext')).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
     expect(at(container, 'ports')).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
