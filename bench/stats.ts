@@ -17,3 +17,20 @@ export const mib = (bytes: number): string => `${(bytes / 1048576).toFixed(1)} M
 export function collect(): void {
   (globalThis as { gc?: () => void }).gc?.();
 }
+
+/** How many times `baseline` the `value` is (a duration ratio: 2 means twice as slow). */
+export function ratio(value: number, baseline: number): number {
+  return baseline > 0 ? value / baseline : NaN;
+}
+
+export const times = (value: number): string => (Number.isFinite(value) ? `${value.toFixed(value < 10 ? 2 : 1)}×` : 'n/a');
+
+/**
+ * A measurement paired with a baseline taken in the same run (interleaved sample by sample, so
+ * load from elsewhere hits both): the figures that carry between machines are the ratios.
+ */
+export function paired(samples: readonly number[], baseline: readonly number[]) {
+  const own = summary(samples);
+  const base = summary(baseline);
+  return { own, base, medianRatio: ratio(own.median, base.median), p99OverMedian: ratio(own.p99, own.median) };
+}

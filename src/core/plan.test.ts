@@ -152,6 +152,30 @@ describe('planPass shares work only where the rules are the same', () => {
     expect(planPass(input).plans).toEqual(first.plans);
   });
 
+  it("reuses the last pass's health and candidates only while nothing they depend on changed", () => {
+    const nodes = [nodeFacts('a', { addresses: ['10.0.0.1'] }), nodeFacts('b'), nodeFacts('c')];
+    const failoverIPs = [fip('ns/web', { assignedNode: 'a' }), fip('ns/db', { assignedNode: 'b', nodeSelector: { matchLabels: { pool: 'x' } } })];
+    const memo = createPassMemo();
+    const quiet = { now: NOW, nodes, alerts: [], policy, failoverIPs, memo };
+    const first = planPass(quiet);
+    const again = planPass(quiet);
+    // Same nodes, same alerts: the very same objects, nothing allocated for them anew.
+    expect(again.nodes).toBe(first.nodes);
+    expect(again.plans[0]?.candidates).toBe(first.plans[0]?.candidates);
+    // An alert on the holder: new health for it, new lists, and the decision follows it.
+    const down = [{ fingerprint: 'f1', labels: { alertname: 'KubeNodeNotReady', node: 'a', severity: 'critical' } }];
+    const alerted = planPass({ ...quiet, alerts: down });
+    expect(alerted.nodes).not.toBe(first.nodes);
+    expect(alerted.plans).toEqual(planPass({ ...quiet, alerts: down, memo: createPassMemo() }).plans);
+    expect(alerted.plans.find((p) => p.key === 'ns/web')?.decision).toMatchObject({ outcome: 'move', reason: 'holder-down' });
+    // Back to quiet, then a changed server set: the shared list is not reused for other sets.
+    planPass(quiet);
+    const fewer = failoverIPs.map((f) => ({ ...f, nodesWithServer: new Set(['a', 'c']) }));
+    const changed = planPass({ ...quiet, failoverIPs: fewer });
+    expect(changed.plans).toEqual(planPass({ ...quiet, failoverIPs: fewer, memo: createPassMemo() }).plans);
+    expect(changed.plans.find((p) => p.key === 'ns/web')?.candidates.find((c) => c.name === 'b')?.ineligibility).toBe('no-server-id');
+  });
+
   describe('a stale alert view', () => {
     const down = (node: string, fingerprint: string) => ({ fingerprint, labels: { alertname: 'KubeNodeNotReady', node, severity: 'critical' } });
     const pass = (overrides: Partial<PassInput>) =>

@@ -61,10 +61,53 @@ export interface PassInput {
 export interface PassMemo {
   readonly indexes: WeakMap<object, NodeIndex>;
   readonly alerts: WeakMap<object, AlertFacts>;
+  /** Per node list: positions and name hashes (they depend on the names alone). */
+  readonly layouts: WeakMap<object, NodeLayout>;
+  /** Per node object: its last health and the alert bits it came from. */
+  readonly health: WeakMap<object, KnownHealth>;
+  /** The last pass's health map and candidate lists, reused while every node's health is unchanged. */
+  last: LastPass | null;
 }
 
 export function createPassMemo(): PassMemo {
-  return { indexes: new WeakMap(), alerts: new WeakMap() };
+  return { indexes: new WeakMap(), alerts: new WeakMap(), layouts: new WeakMap(), health: new WeakMap(), last: null };
+}
+
+interface NodeLayout {
+  readonly position: ReadonlyMap<string, number>;
+  readonly nameHashes: readonly number[];
+}
+
+interface KnownHealth {
+  readonly bits: number;
+  readonly info: number;
+  readonly health: NodeHealth;
+}
+
+interface LastPass {
+  readonly nodes: readonly NodeFacts[];
+  readonly healths: readonly NodeHealth[];
+  readonly map: ReadonlyMap<string, NodeHealth>;
+  readonly lists: ReadonlyMap<string, { readonly ready?: ReadonlySet<string>; readonly servers?: ReadonlySet<string>; readonly list: readonly Candidate[] }>;
+}
+
+// Why the pass reuses what it built last time: its results (a health per node, a candidate per
+// node and distinct selector) are alive while the pass runs, so the young generation promotes
+// them; rebuilt every pass they filled the old space and its collections were the p99 spikes.
+function layoutOf(nodes: readonly NodeFacts[], memo: PassMemo | undefined): NodeLayout {
+  const known = memo?.layouts.get(nodes);
+  if (known !== undefined) return known;
+  const layout: NodeLayout = { position: new Map(nodes.map((node, i) => [node.name, i])), nameHashes: nodes.map((node) => fnv1a(node.name)) };
+  memo?.layouts.set(nodes, layout);
+  return layout;
+}
+
+function healthOf(node: NodeFacts, bits: number, info: number, memo: PassMemo | undefined): NodeHealth {
+  const known = memo?.health.get(node);
+  if (known !== undefined && known.bits === bits && known.info === info) return known.health;
+  const health = nodeHealthFrom(node, bits, info);
+  memo?.health.set(node, { bits, info, health });
+  return health;
 }
 
 export interface MappedAlert {
@@ -128,7 +171,7 @@ export function planPass(input: PassInput): PassResult {
 
   // Alerts fold straight into per-node bits and counts (by position): at 20,000 alerts, a
   // list per node would cost more than the decisions themselves.
-  const position = new Map(input.nodes.map((node, i) => [node.name, i]));
+  const { position, nameHashes } = layoutOf(input.nodes, input.memo);
   const signalBits = new Int32Array(input.nodes.length);
   const infoCount = new Int32Array(input.nodes.length);
   const unmapped: MappedAlert[] = [];
@@ -151,8 +194,16 @@ export function planPass(input: PassInput): PassResult {
     if (at !== undefined) signalBits[at] = (signalBits[at] ?? 0) | UNRESPONSIVE_BIT;
   }
 
-  const health = new Map<string, NodeHealth>();
-  input.nodes.forEach((node, i) => health.set(node.name, nodeHealthFrom(node, signalBits[i] ?? 0, infoCount[i] ?? 0)));
+  const healths = input.nodes.map((node, i) => healthOf(node, signalBits[i] ?? 0, infoCount[i] ?? 0, input.memo));
+  const last = input.memo?.last;
+  const unchanged = last !== undefined && last !== null && last.nodes === input.nodes && healths.every((h, i) => h === last.healths[i]);
+  let health: ReadonlyMap<string, NodeHealth>;
+  if (unchanged) health = last.map;
+  else {
+    const built = new Map<string, NodeHealth>();
+    input.nodes.forEach((node, i) => built.set(node.name, healths[i] as NodeHealth));
+    health = built;
+  }
 
   // How many FailoverIPs each node holds, by position: read once per candidate per FailoverIP.
   const heldAt = new Int32Array(input.nodes.length);
@@ -162,7 +213,6 @@ export function planPass(input: PassInput): PassResult {
   };
   for (const fip of input.failoverIPs) bump(fip.assignedNode, 1);
 
-  const nameHashes = input.nodes.map((node) => fnv1a(node.name));
   const setIds = new Map<ReadonlySet<string>, number>();
   const idOf = (set: ReadonlySet<string> | undefined): number => {
     if (set === undefined) return 0;
@@ -176,15 +226,22 @@ export function planPass(input: PassInput): PassResult {
   // FailoverIPs with the same selector, pod set and server set share one candidate list: with
   // thousands of nodes, building a list per FailoverIP would dominate the pass.
   const lists = new Map<string, readonly Candidate[]>();
+  const listSets = new Map<string, { readonly ready?: ReadonlySet<string>; readonly servers?: ReadonlySet<string>; readonly list: readonly Candidate[] }>();
   const listFor = (fip: PassFailoverIP): readonly Candidate[] => {
     const key = `${selectorKey(fip.nodeSelector)}|${idOf(fip.readyPodNodes)}|${idOf(fip.nodesWithServer)}|${fip.onCordon ?? 'move'}`;
     let list = lists.get(key);
     if (list === undefined) {
-      const candidates = input.nodes.map((node, i) =>
-        candidate(node, health.get(node.name) as NodeHealth, fip, matchesSelector(node.labels, fip.nodeSelector), nameHashes[i], i),
-      );
-      list = candidates;
+      const before = unchanged ? last.lists.get(key) : undefined;
+      list =
+        before !== undefined && before.ready === fip.readyPodNodes && before.servers === fip.nodesWithServer
+          ? before.list
+          : input.nodes.map((node, i) => candidate(node, healths[i] as NodeHealth, fip, matchesSelector(node.labels, fip.nodeSelector), nameHashes[i], i));
       lists.set(key, list);
+      listSets.set(key, {
+        ...(fip.readyPodNodes === undefined ? {} : { ready: fip.readyPodNodes }),
+        ...(fip.nodesWithServer === undefined ? {} : { servers: fip.nodesWithServer }),
+        list,
+      });
     }
     return list;
   };
@@ -239,5 +296,6 @@ export function planPass(input: PassInput): PassResult {
       holderDegradedSince: since,
     });
   }
+  if (input.memo !== undefined) input.memo.last = { nodes: input.nodes, healths, map: health, lists: listSets };
   return { nodes: health, unmapped, plans };
 }

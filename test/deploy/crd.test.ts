@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { CRD_PATH, failoverIPCrd, renderCrd } from '../../scripts/crd.js';
+import { CRD_REFERENCE_PATH, renderCrdReference } from '../../scripts/crd-reference.js';
 import { REPO_ROOT } from '../../scripts/build-monitoring.js';
 
 type Schema = Record<string, unknown>;
@@ -91,6 +92,14 @@ const openAPISchema = (crd: Schema): Schema =>
 describe(`${CRD_PATH}, generated from src/core/failover-ip-schema.ts`, () => {
   it('is up to date (rerun npx tsx scripts/crd.ts)', () => {
     expect(committed()).toBe(renderCrd());
+  });
+
+  it(`${CRD_REFERENCE_PATH} is up to date and lists every field (rerun npx tsx scripts/crd-reference.ts)`, () => {
+    const reference = readFileSync(join(REPO_ROOT, CRD_REFERENCE_PATH), 'utf8');
+    expect(reference).toBe(renderCrdReference());
+    for (const field of ['spec.addresses', 'spec.policy.onCordon', 'status.nextMoveAllowedAt', 'status.conditions[].observedGeneration']) {
+      expect(reference).toContain(`| \`${field}\` |`);
+    }
   });
 
   it('is a structural schema with a type and a description on every field', () => {
