@@ -2,7 +2,7 @@
 // garbage never bills another), gathered into one table with the machine noted.
 // Writes bench/RESULTS.md too. Figures are measurements, never assertions.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -13,6 +13,9 @@ const benches = readdirSync(dir)
   .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
   .sort();
 
+// Load at the start: on a shared machine it says how far the absolute figures can be trusted
+// (the ratios to the same-run baselines carry over; the milliseconds do not).
+const loadAtStart = loadavg()[0] ?? NaN;
 const rows: string[] = [];
 for (const file of benches) {
   process.stderr.write(`bench: ${file}\n`);
@@ -32,7 +35,7 @@ try {
 } catch {
   // not a git checkout
 }
-const machine = `${cpus().length} cores (${cpu}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, commit ${commit}, ${new Date().toISOString().slice(0, 10)}`;
+const machine = `${cpus().length} cores (${cpu}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, commit ${commit}, ${new Date().toISOString().slice(0, 16)}Z, load average ${loadAtStart.toFixed(1)} at start and ${(loadavg()[0] ?? NaN).toFixed(1)} at the end`;
 const table = ['| what | measured | target |', '| --- | --- | --- |', ...rows].join('\n');
 const text = `# Benchmark results\n\nMachine: ${machine}\n\n${table}\n\nReproduce: \`npm run bench\` (or \`npm run bench -- decision\` for one).\n`;
 process.stdout.write(`${text}\n`);
