@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { silentLogger } from '../src/ports/logger.js';
-import { makeFailoverIP, makeNode, startFakeKubeApi, type FakeKubeApi } from '../test/fake-kube-api/index.js';
+import { AGENT_SA, makeFailoverIP, makeNode, startFakeKubeApi, type FakeKubeApi } from '../test/fake-kube-api/index.js';
 import { AgentOptionsError } from './agent-options.js';
 import { startAgentFromEnv, type StartedAgent } from './agent-command.js';
 import { Iproute2Link } from './iproute2-link.js';
@@ -89,7 +89,8 @@ describeAsRoot('ipshift agent against a fake API server and a real network names
         'apiVersion: v1',
         'kind: Config',
         `clusters: [{name: fake, cluster: {server: "${api.url}", insecure-skip-tls-verify: true}}]`,
-        'users: [{name: agent, user: {token: agent}}]',
+        // The agent's own ServiceAccount: the fake holds it to deploy/'s RBAC.
+        `users: [{name: agent, user: {token: ${api.tokenFor(AGENT_SA.namespace, AGENT_SA.name, 'agent')}}}]`,
         'contexts: [{name: fake, context: {cluster: fake, user: agent}}]',
         'current-context: fake',
         '',

@@ -13,7 +13,7 @@ let registry: Registry;
 let metrics: KubeMetrics;
 
 beforeEach(async () => {
-  api = await startFakeKubeApi();
+  api = await startFakeKubeApi({ unidentifiedCallers: 'full-access' });
   registry = new Registry();
   metrics = createKubeMetrics(registry);
 });

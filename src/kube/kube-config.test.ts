@@ -34,7 +34,7 @@ let silent: Server;
 let dir: string;
 
 beforeAll(async () => {
-  api = await startFakeKubeApi();
+  api = await startFakeKubeApi({ unidentifiedCallers: 'full-access' });
   // Accepts connections and never answers: a black-holed API server.
   silent = createServer(() => undefined);
   await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));

@@ -16,7 +16,7 @@ let api: FakeKubeApi;
 const views: KubeClusterView[] = [];
 
 beforeEach(async () => {
-  api = await startFakeKubeApi();
+  api = await startFakeKubeApi({ unidentifiedCallers: 'full-access' });
 });
 
 afterEach(async () => {

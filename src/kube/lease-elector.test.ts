@@ -28,7 +28,7 @@ const POD_IP: Record<string, string> = { 'pod-a': '10.0.0.1', 'pod-b': '10.0.0.2
 const endpointOf = (identity: string): string => `http://${POD_IP[identity] ?? '10.0.0.99'}:8080`;
 
 beforeEach(async () => {
-  api = await startFakeKubeApi();
+  api = await startFakeKubeApi({ unidentifiedCallers: 'full-access' });
   api.setEndpointSlice(makeEndpointSlice({ namespace: 'ipshift', service: 'ipshift', pods: { 'pod-a': '10.0.0.1', 'pod-b': '10.0.0.2' } }));
   candidates = [];
   overlapSeen = false;

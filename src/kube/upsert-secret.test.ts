@@ -5,7 +5,7 @@ import { upsertSecret } from './kube-secret-access.js';
 describe('upsertSecret (netcup-login --apply)', () => {
   let api: FakeKubeApi;
   beforeAll(async () => {
-    api = await startFakeKubeApi();
+    api = await startFakeKubeApi({ unidentifiedCallers: 'full-access' });
   });
   afterAll(async () => api.stop());
 

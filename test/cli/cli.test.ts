@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startFakeKubeApi, type FakeKubeApi } from '../fake-kube-api/index.js';
+import { CONTROLLER_SA, startFakeKubeApi, type FakeKubeApi } from '../fake-kube-api/index.js';
 
 /**
  * The real `ipshift` CLI (src/cli/main.ts through tsx), as a user runs it: help and version
@@ -54,7 +54,7 @@ describe('ipshift help and version', () => {
     api = await startFakeKubeApi();
     dir = mkdtempSync(join(tmpdir(), 'ipshift-cli-'));
     kubeconfig = join(dir, 'kubeconfig');
-    writeFileSync(kubeconfig, api.kubeConfig('ipshift').exportConfig());
+    writeFileSync(kubeconfig, api.kubeConfig('ipshift', CONTROLLER_SA).exportConfig());
   });
   afterAll(async () => {
     await api.stop();

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startFakeKubeApi } from '../fake-kube-api/index.js';
+import { CONTROLLER_SA, startFakeKubeApi } from '../fake-kube-api/index.js';
 import { freePort } from '../support/free-port.js';
 import { sleep } from '../support/controller-harness.js';
 
@@ -36,7 +36,7 @@ describe('ipshift controller before its webhook Secret exists', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ipshift-token-wait-'));
     const port = await freePort();
     const kubeconfig = join(dir, 'kubeconfig');
-    writeFileSync(kubeconfig, api.kubeConfig('ipshift').exportConfig());
+    writeFileSync(kubeconfig, api.kubeConfig('ipshift', CONTROLLER_SA).exportConfig());
     const tokenFile = join(dir, 'webhook', 'token');
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'controller'], {
       cwd: root,

@@ -4,7 +4,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startFakeKubeApi, type FakeKubeApi } from '../fake-kube-api/index.js';
+import { CONTROLLER_SA, startFakeKubeApi, type FakeKubeApi } from '../fake-kube-api/index.js';
 import { sleep } from '../support/controller-harness.js';
 import { freePort } from '../support/free-port.js';
 
@@ -79,7 +79,7 @@ describe('ipshift controller start-up', () => {
     const proxy = await blackHoleProxy(api);
     const dir = mkdtempSync(join(tmpdir(), 'ipshift-kubeconfig-'));
     const kubeconfig = join(dir, 'config');
-    writeFileSync(kubeconfig, api.kubeConfig('ipshift').exportConfig().replace(api.url, proxy.url));
+    writeFileSync(kubeconfig, api.kubeConfig('ipshift', CONTROLLER_SA).exportConfig().replace(api.url, proxy.url));
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     const { child, output } = startController(

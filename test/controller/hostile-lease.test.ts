@@ -8,7 +8,7 @@ import { systemClock } from '../../src/ports/clock.js';
 import type { Leadership } from '../../src/ports/cluster.js';
 import { silentLogger } from '../../src/ports/logger.js';
 import { fixtureText, makeStore, serveWebhook } from '../alertmanager/helpers.js';
-import { makeEndpointSlice, startFakeKubeApi, type FakeKubeApi } from '../fake-kube-api/index.js';
+import { CONTROLLER_SA, makeEndpointSlice, startFakeKubeApi, type FakeKubeApi } from '../fake-kube-api/index.js';
 import { delay, waitFor } from '../fake-kube-api/wait.js';
 
 const TOKEN = 'alertmanager-secret-token';
@@ -69,11 +69,11 @@ async function replica(identity: string): Promise<Replica> {
   const port = Number(new URL(server.url).port);
   api.setEndpointSlice(makeEndpointSlice({ namespace: 'ipshift', service: 'ipshift', name: `ipshift-${identity}`, pods: { [identity]: '127.0.0.1' }, port }));
   elector = createLeaseElector({
-    kubeConfig: api.kubeConfig(identity),
+    kubeConfig: api.kubeConfig(identity, CONTROLLER_SA),
     namespace: 'ipshift',
     identity,
     endpoint: server.url,
-    checkLeaderEndpoint: createEndpointSliceCheck({ kubeConfig: api.kubeConfig(identity), namespace: 'ipshift', serviceName: 'ipshift' }),
+    checkLeaderEndpoint: createEndpointSliceCheck({ kubeConfig: api.kubeConfig(identity, CONTROLLER_SA), namespace: 'ipshift', serviceName: 'ipshift' }),
     clock: systemClock,
     logger: silentLogger,
     metrics: createKubeMetrics(new Registry()),

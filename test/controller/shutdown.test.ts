@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startFakeKubeApi } from '../fake-kube-api/index.js';
+import { CONTROLLER_SA, startFakeKubeApi } from '../fake-kube-api/index.js';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../support/free-port.js';
 import { sleep } from '../support/controller-harness.js';
@@ -59,7 +59,7 @@ describe('start-up refusals', () => {
     try {
       const dir = mkdtempSync(join(tmpdir(), 'ipshift-kubeconfig-'));
       const kubeconfig = join(dir, 'config');
-      writeFileSync(kubeconfig, api.kubeConfig('ipshift').exportConfig());
+      writeFileSync(kubeconfig, api.kubeConfig('ipshift', CONTROLLER_SA).exportConfig());
       // Not spawnSync: the fake API server lives in this process and must keep answering.
       const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'controller'], {
         cwd: root,

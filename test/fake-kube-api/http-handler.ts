@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FaultLayer, type Fault } from '../../src/emulators/fault-layer.js';
 import { applyMergePatch, isPlainObject } from './merge-patch.js';
+import { authorize, forbiddenMessage, verbOf, type RbacObject, type ServiceAccountRef } from './rbac.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import {
   AlreadyExistsError,
@@ -20,8 +21,10 @@ export interface RecordedRequest {
   readonly path: string;
   readonly query: Readonly<Record<string, string>>;
   readonly contentType: string | undefined;
-  /** The bearer token, which the fake treats as the client's name. */
+  /** The client's name: the bearer token, or the name a ServiceAccount token was issued for. */
   readonly user: string | undefined;
+  /** The ServiceAccount the token belongs to; undefined for an unidentified caller. */
+  readonly serviceAccount?: ServiceAccountRef;
 }
 
 /**
@@ -48,6 +51,12 @@ export interface HandlerState {
   readonly openWatches: Set<{ resource: string; res: ServerResponse; watcher?: Watcher }>;
   /** Runs the faults (hang, slow, reset, lose-answer) the shared way. */
   readonly faults: FaultLayer;
+  /** ServiceAccount tokens the fake issued: token → the client's name and its ServiceAccount. */
+  readonly tokens: Map<string, { readonly user: string; readonly serviceAccount: ServiceAccountRef }>;
+  /** The Roles, ClusterRoles and bindings in force (deploy/'s by default). */
+  rbac: readonly RbacObject[];
+  /** Whether a caller without a ServiceAccount token may do anything (a test opts in) or nothing. */
+  readonly unidentifiedCallers: 'full-access' | 'forbidden';
 }
 
 interface Route {
@@ -158,9 +167,12 @@ export async function handle(state: HandlerState, req: IncomingMessage, res: Ser
   const url = new URL(req.url ?? '/', 'http://fake');
   const method = req.method ?? 'GET';
   const auth = req.headers.authorization;
-  const user = auth?.startsWith('Bearer ') ? auth.slice(7) : undefined;
+  const token = auth?.startsWith('Bearer ') ? auth.slice(7) : undefined;
+  const issued = token === undefined ? undefined : state.tokens.get(token);
+  const user = issued?.user ?? token;
+  const serviceAccount = issued?.serviceAccount;
   const query = Object.fromEntries(url.searchParams.entries());
-  state.requests.push({ method, path: url.pathname, query, contentType: req.headers['content-type'], user });
+  state.requests.push({ method, path: url.pathname, query, contentType: req.headers['content-type'], user, ...(serviceAccount && { serviceAccount }) });
 
   if (user !== undefined && state.partitioned.has(user)) {
     fail(res, 503, 'the fake API server is partitioned from this client');
@@ -178,7 +190,7 @@ export async function handle(state: HandlerState, req: IncomingMessage, res: Ser
   if (watching && (fault === undefined || fault.kind === 'lose-answer' || fault.kind === 'slow')) {
     // A stream has no single answer to lose or delay: a lost answer is a reset here.
     if (fault !== undefined) req.socket.destroy();
-    else await answer(state, user, method, url, req, res);
+    else await answer(state, serviceAccount, method, url, req, res);
     return;
   }
   await state.faults.serve<Reply>(fault, {
@@ -186,7 +198,7 @@ export async function handle(state: HandlerState, req: IncomingMessage, res: Ser
     response: res,
     process: async () => {
       const out = capture();
-      await answer(state, user, method, url, req, out as unknown as ServerResponse);
+      await answer(state, serviceAccount, method, url, req, out as unknown as ServerResponse);
       return out.reply;
     },
     send: (reply) => {
@@ -209,7 +221,14 @@ export async function handle(state: HandlerState, req: IncomingMessage, res: Ser
   });
 }
 
-async function answer(state: HandlerState, _user: string | undefined, method: string, url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function answer(
+  state: HandlerState,
+  serviceAccount: ServiceAccountRef | undefined,
+  method: string,
+  url: URL,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   if (url.pathname === '/version') {
     sendJson(res, 200, { major: '1', minor: '32', gitVersion: 'v1.32.0-fake', platform: 'linux/amd64' });
     return;
@@ -217,6 +236,11 @@ async function answer(state: HandlerState, _user: string | undefined, method: st
   const route = parseRoute(url.pathname);
   if (route === null) {
     fail(res, 404, `the server could not find the requested resource (${url.pathname})`);
+    return;
+  }
+  const refusal = forbidden(state, serviceAccount, route, method, url.searchParams);
+  if (refusal !== undefined) {
+    sendJson(res, 403, { ...statusBody(403, refusal.message), details: refusal.details });
     return;
   }
   try {
@@ -228,6 +252,32 @@ async function answer(state: HandlerState, _user: string | undefined, method: st
     else if (error instanceof SyntaxError) fail(res, 400, `bad JSON: ${error.message}`);
     else fail(res, 500, error instanceof Error ? error.message : String(error));
   }
+}
+
+/** The authorizer: undefined when the caller may make the request, else what the 403 says. */
+function forbidden(
+  state: HandlerState,
+  serviceAccount: ServiceAccountRef | undefined,
+  route: Route,
+  method: string,
+  params: URLSearchParams,
+): { message: string; details: Record<string, string> } | undefined {
+  const watching = params.get('watch') === 'true' || params.get('watch') === '1';
+  const attrs = {
+    verb: verbOf(method, route.name !== undefined, watching),
+    apiGroup: route.type.apiVersion.includes('/') ? (route.type.apiVersion.split('/')[0] ?? '') : '',
+    resource: route.type.plural,
+    ...(route.subresource !== undefined && { subresource: route.subresource }),
+    ...(route.namespace !== undefined && { namespace: route.namespace }),
+    ...(route.name !== undefined && { name: route.name }),
+  };
+  const details = { kind: route.type.plural, ...(route.name !== undefined && { name: route.name }) };
+  if (serviceAccount === undefined) {
+    if (state.unidentifiedCallers === 'full-access') return undefined;
+    return { message: `${attrs.resource} is forbidden: User "system:anonymous" cannot ${attrs.verb} resource "${attrs.resource}"`, details };
+  }
+  if (authorize(state.rbac, serviceAccount, attrs)) return undefined;
+  return { message: forbiddenMessage(serviceAccount, attrs), details };
 }
 
 async function dispatch(state: HandlerState, route: Route, method: string, params: URLSearchParams, req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -2,12 +2,18 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { handle, type FailureRule, type HandlerState, type RecordedRequest } from './http-handler.js';
+import { deployRbac, type RbacObject, type ServiceAccountRef } from './rbac.js';
 import { NotFoundError, ObjectStore, type KubeObject } from './store.js';
 import { FaultLayer } from '../../src/emulators/fault-layer.js';
 
 export type { FailureRule, RecordedRequest } from './http-handler.js';
 export type { Fault } from '../../src/emulators/fault-layer.js';
 export type { KubeObject } from './store.js';
+export { deployRbac, failoverIpNamespaceBinding, withoutVerb, type RbacObject, type ServiceAccountRef } from './rbac.js';
+
+/** The ServiceAccounts deploy/ runs ipshift as. */
+export const CONTROLLER_SA: ServiceAccountRef = { namespace: 'ipshift', name: 'ipshift-controller' };
+export const AGENT_SA: ServiceAccountRef = { namespace: 'ipshift-agent', name: 'ipshift-agent' };
 export {
   makeNode,
   makeFailoverIP,
@@ -29,8 +35,16 @@ export {
 export interface FakeKubeApi {
   readonly url: string;
   readonly store: ObjectStore;
-  /** A kubeconfig for this server; `user` is sent as the bearer token and names the client. */
-  kubeConfig(user?: string): KubeConfig;
+  /**
+   * A kubeconfig for this server. With `serviceAccount`, it carries that ServiceAccount's token
+   * (issued for the client `user`) and the requests are held to its RBAC; without, `user` itself
+   * is the bearer token of an unidentified caller.
+   */
+  kubeConfig(user?: string, serviceAccount?: ServiceAccountRef): KubeConfig;
+  /** A bearer token of ServiceAccount `namespace/name`, for the client `user` (partition and failNext name it). */
+  tokenFor(namespace: string, name: string, user?: string): string;
+  /** Adds Roles, ClusterRoles or bindings, as an operator would with kubectl. */
+  addRbac(...objects: RbacObject[]): void;
   /** Creates or replaces a Node (emits ADDED or MODIFIED). */
   setNode(node: KubeObject): KubeObject;
   getNode(name: string): KubeObject | undefined;
@@ -69,10 +83,35 @@ export interface FakeKubeApi {
   stop(): Promise<void>;
 }
 
-export async function startFakeKubeApi(): Promise<FakeKubeApi> {
+export interface FakeKubeApiOptions {
+  /** The RBAC in force; the rendered deploy/ by default. */
+  readonly rbac?: readonly RbacObject[];
+  /**
+   * A caller without a ServiceAccount token is refused everything unless a test opts in with
+   * 'full-access' (for tests of the adapter itself, not of what ipshift may do).
+   */
+  readonly unidentifiedCallers?: 'full-access' | 'forbidden';
+}
+
+export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promise<FakeKubeApi> {
   const store = new ObjectStore();
   const faults = new FaultLayer();
-  const state: HandlerState = { store, requests: [], failures: [], partitioned: new Set(), openWatches: new Set(), faults };
+  const state: HandlerState = {
+    store,
+    requests: [],
+    failures: [],
+    partitioned: new Set(),
+    openWatches: new Set(),
+    faults,
+    tokens: new Map(),
+    rbac: options.rbac ?? (await deployRbac()),
+    unidentifiedCallers: options.unidentifiedCallers ?? 'forbidden',
+  };
+  const tokenFor = (namespace: string, name: string, user = `${namespace}/${name}`): string => {
+    const token = `sa.${namespace}.${name}.${user}`;
+    state.tokens.set(token, { user, serviceAccount: { namespace, name } });
+    return token;
+  };
   const sockets = new Set<Socket>();
   const server: Server = createServer((req, res) => {
     handle(state, req, res).catch((error: unknown) => {
@@ -104,15 +143,20 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
   return {
     url,
     store,
-    kubeConfig(user = 'test') {
+    kubeConfig(user = 'test', serviceAccount) {
       const kc = new KubeConfig();
+      const token = serviceAccount === undefined ? user : tokenFor(serviceAccount.namespace, serviceAccount.name, user);
       kc.loadFromOptions({
         clusters: [{ name: 'fake', server: url, skipTLSVerify: true }],
-        users: [{ name: user, token: user }],
+        users: [{ name: user, token }],
         contexts: [{ name: 'fake', cluster: 'fake', user }],
         currentContext: 'fake',
       });
       return kc;
+    },
+    tokenFor,
+    addRbac(...objects) {
+      state.rbac = [...state.rbac, ...objects];
     },
     setNode: (node) => upsert('nodes', node, false),
     getNode: (name) => store.get('nodes', undefined, name),

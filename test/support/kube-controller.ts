@@ -7,12 +7,14 @@ import { systemClock } from '../../src/ports/clock.js';
 import { silentLogger, type Logger } from '../../src/ports/logger.js';
 import { createProviderPool } from '../../src/providers/provider-pool.js';
 import type { NetcupEmulator } from '../../src/emulators/netcup/netcup-emulator.js';
-import { makeFailoverIP, makeNode, type FakeKubeApi } from '../fake-kube-api/index.js';
+import { CONTROLLER_SA, failoverIpNamespaceBinding, makeFailoverIP, makeNode, type FakeKubeApi } from '../fake-kube-api/index.js';
 
 export const KUBE_SERVER_OF: Record<string, number> = { 'node-1': 111001, 'node-2': 111002, 'node-3': 111003 };
 
 /** Seeds the fake API server with three nodes, a netcup FailoverIP and its Secret. */
 export function seedCluster(api: FakeKubeApi, emulator: NetcupEmulator, cooldownSeconds = 0): void {
+  // The FailoverIP lives in `default`: grant the controller its Secret and Events there, as docs/kubernetes.md says.
+  api.addRbac(failoverIpNamespaceBinding('default'));
   for (const [i, name] of ['node-1', 'node-2', 'node-3'].entries()) {
     api.setNode(makeNode({ name, internalIP: `192.0.2.${11 + i}`, annotations: { 'ipshift.dev/server-id': String(KUBE_SERVER_OF[name]) } }));
   }
@@ -56,15 +58,22 @@ export async function startKubeController(
   const config = loadConfig({ IPSHIFT_WEBHOOK_AUTH: 'none', IPSHIFT_NETCUP_API_URL: emulator.apiUrl, IPSHIFT_NETCUP_ISSUER_URL: emulator.issuerUrl });
   const clock = systemClock;
   const metrics = createMetrics({ version: 'test', defaultMetrics: false });
-  const kube = createKubeCluster({ kubeConfig: api.kubeConfig(identity), namespace: 'ipshift', logger, clock, metrics: metrics.kube, instance: identity });
+  const kube = createKubeCluster({
+    kubeConfig: api.kubeConfig(identity, CONTROLLER_SA),
+    namespace: 'ipshift',
+    logger,
+    clock,
+    metrics: metrics.kube,
+    instance: identity,
+  });
   const elector = createLeaseElector({
-    kubeConfig: api.kubeConfig(identity),
+    kubeConfig: api.kubeConfig(identity, CONTROLLER_SA),
     namespace: 'ipshift',
     identity,
     leaseDurationMs: 3000,
     renewDeadlineMs: 2000,
     retryPeriodMs: 200,
-    checkLeaderEndpoint: createEndpointSliceCheck({ kubeConfig: api.kubeConfig(identity), namespace: 'ipshift', serviceName: 'ipshift' }),
+    checkLeaderEndpoint: createEndpointSliceCheck({ kubeConfig: api.kubeConfig(identity, CONTROLLER_SA), namespace: 'ipshift', serviceName: 'ipshift' }),
     clock,
     logger,
     metrics: metrics.kube,
