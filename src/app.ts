@@ -3,7 +3,7 @@ import { isIPv4, type AddressInfo } from 'node:net';
 import type { Router } from 'express';
 import { AlertStore } from './alerts/alert-store.js';
 import { AlertmanagerSync } from './alerts/alertmanager-sync.js';
-import { alertNode, buildNodeIndex, type Holder, type NodeIndex } from './core/alert-mapping.js';
+import { alertNode, buildNodeIndex, holderMap, type Holder, type NodeIndex } from './core/alert-mapping.js';
 import { classifyAlert, type AlertPolicy } from './core/alert-policy.js';
 import type { Config } from './config/settings.js';
 import { createAlertmanagerWebhookHandler, webhookFirst } from './http/alertmanager-webhook.js';
@@ -102,15 +102,16 @@ export function createApp(config: Config, parts: AppParts): App {
   const holders = (): Map<string, Holder> => {
     const snapshot = reconciler.snapshot();
     if (holdersFor?.snapshot === snapshot) return holdersFor.map;
-    const map = new Map<string, Holder>();
+    const map = holderMap(
+      snapshot.failoverIPs.map(({ object, memory }) => ({
+        key: `${object.namespace}/${object.name}`,
+        addresses: object.spec.addresses,
+        assignedNode: memory.assignedNode,
+        holderSince: memory.holderSince,
+        previousHolder: memory.previousHolder,
+      })),
+    );
     holdersFor = { snapshot, map };
-    for (const { object, memory } of snapshot.failoverIPs) {
-      if (memory.assignedNode === null) continue;
-      const holder: Holder = { node: memory.assignedNode, since: memory.holderSince, previous: memory.previousHolder };
-      map.set(`${object.namespace}/${object.name}`, holder);
-      map.set(object.name, holder);
-      for (const address of object.spec.addresses) map.set(address, holder);
-    }
     return map;
   };
 

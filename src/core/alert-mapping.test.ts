@@ -1,4 +1,4 @@
-import { alertNode, buildNodeIndex, stripPort } from './alert-mapping.js';
+import { alertNode, buildNodeIndex, holderMap, stripPort } from './alert-mapping.js';
 import { classifyAlert, parseAlertPolicy, type AlertPolicy } from './alert-policy.js';
 import { loadAlertPolicy } from '../config/load-alert-policy.js';
 
@@ -115,5 +115,16 @@ describe('parseAlertPolicy', () => {
     const compiled = (result as { ok: true; policy: AlertPolicy }).policy;
     expect(classifyAlert({ alertname: 'KubeNodeNotReady' }, compiled)).toBe('down');
     expect(classifyAlert({ alertname: 'NotKubeNode' }, compiled)).toBe('ignore');
+  });
+});
+
+describe('holderMap', () => {
+  it('maps namespace/name, name and every address of a held FailoverIP to its holder, and skips unrouted ones', () => {
+    const map = holderMap([
+      { key: 'ipshift/web', addresses: ['198.51.100.10', '2001:db8::/64'], assignedNode: 'n1', holderSince: 5, previousHolder: 'n0' },
+      { key: 'ipshift/idle', addresses: ['198.51.100.11'], assignedNode: null },
+    ]);
+    const holder = { node: 'n1', since: 5, previous: 'n0' };
+    expect(Object.fromEntries(map)).toEqual({ 'ipshift/web': holder, web: holder, '198.51.100.10': holder, '2001:db8::/64': holder });
   });
 });

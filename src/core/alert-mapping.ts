@@ -58,6 +58,28 @@ export interface Holder {
   readonly previous: string | null;
 }
 
+/** A FailoverIP as the holder map needs it: `namespace/name`, its addresses, where it is now. */
+export interface HeldFailoverIP {
+  readonly key: string;
+  readonly addresses: readonly string[];
+  readonly assignedNode: string | null;
+  readonly holderSince?: number | null;
+  readonly previousHolder?: string | null;
+}
+
+/** The `holders` argument of alertNode: each FailoverIP's `namespace/name`, its `name` and each address to its holder. */
+export function holderMap(fips: Iterable<HeldFailoverIP>): Map<string, Holder> {
+  const holders = new Map<string, Holder>();
+  for (const fip of fips) {
+    if (fip.assignedNode === null) continue;
+    const holder: Holder = { node: fip.assignedNode, since: fip.holderSince ?? null, previous: fip.previousHolder ?? null };
+    holders.set(fip.key, holder);
+    holders.set(fip.key.slice(fip.key.indexOf('/') + 1), holder);
+    for (const address of fip.addresses) holders.set(address, holder);
+  }
+  return holders;
+}
+
 /**
  * The node an alert is about, or null when it names none we know:
  * 1. label `node`;

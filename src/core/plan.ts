@@ -1,4 +1,4 @@
-import { BY_HOLDER, holderNode, namedNode, nodeIndexOf, type Holder, type NodeIndex } from './alert-mapping.js';
+import { BY_HOLDER, holderMap, holderNode, namedNode, nodeIndexOf, type NodeIndex } from './alert-mapping.js';
 import { classifyAlert, type AlertClass, type AlertPolicy } from './alert-policy.js';
 import { decide, degradedSince, waitsForGrace, type Decision, type DecisionInput } from './decide.js';
 import { candidate, type Candidate, type EligibilityRules } from './eligibility.js';
@@ -160,14 +160,7 @@ const NO_HOLDINGS: ReadonlyMap<string, number> = new Map();
  */
 export function planPass(input: PassInput): PassResult {
   const index = nodeIndexOf(input.nodes, input.memo?.indexes);
-  const holders = new Map<string, Holder>();
-  for (const fip of input.failoverIPs) {
-    if (fip.assignedNode === null) continue;
-    const holder: Holder = { node: fip.assignedNode, since: fip.holderSince ?? null, previous: fip.previousHolder ?? null };
-    holders.set(fip.key, holder);
-    holders.set(fip.key.slice(fip.key.indexOf('/') + 1), holder);
-    for (const address of fip.addresses) holders.set(address, holder);
-  }
+  const holders = holderMap(input.failoverIPs);
 
   // Alerts fold straight into per-node bits and counts (by position): at 20,000 alerts, a
   // list per node would cost more than the decisions themselves.

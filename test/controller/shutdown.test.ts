@@ -25,7 +25,7 @@ describe('process lifecycle', () => {
       child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
       try {
-        const deadline = Date.now() + 20_000;
+        const deadline = Date.now() + 60_000; // a tsx start on a loaded 2-core machine can take half a minute
         let ready = false;
         while (!ready && Date.now() < deadline) {
           ready = await fetch(`http://127.0.0.1:${port}/readyz`).then(
@@ -49,7 +49,7 @@ describe('process lifecycle', () => {
         if (child.exitCode === null) child.kill('SIGKILL');
       }
     },
-    40_000,
+    90_000,
   );
 });
 
@@ -68,7 +68,7 @@ describe('start-up refusals', () => {
       });
       const result = { stderr: '', status: null as number | null };
       child.stderr.on('data', (chunk: Buffer) => (result.stderr += chunk.toString()));
-      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
       result.status = await new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
       clearTimeout(timer);
       expect(result.status).toBe(2);
@@ -77,18 +77,18 @@ describe('start-up refusals', () => {
     } finally {
       await api.stop();
     }
-  }, 30_000);
+  }, 90_000);
 
   it('reports every invalid setting at once and exits 2', () => {
     const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'controller'], {
       cwd: root,
       env: { ...process.env, NODE_OPTIONS: '', IPSHIFT_PORT: 'eighty', IPSHIFT_LOG_LEVEL: 'chatty', IPSHIFT_WEBHOOK_TOKEN: 'tok-secret' },
       encoding: 'utf8',
-      timeout: 20_000,
+      timeout: 60_000,
     });
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('IPSHIFT_PORT="eighty": must be a whole number from 1 to 65535');
     expect(result.stderr).toContain('IPSHIFT_LOG_LEVEL="chatty": must be one of debug, info, warn, error');
     expect(result.stderr).not.toContain('tok-secret');
-  }, 30_000);
+  }, 90_000);
 });
