@@ -1,5 +1,5 @@
 import { nextTick, type Engine } from './engine.js';
-import type { SignalRule, Timings } from './timings.js';
+import type { Timings } from './timings.js';
 
 /**
  * One scraped series (an `up`, a `probe_success`, a kube-state-metrics gauge) as Prometheus sees
@@ -168,9 +168,4 @@ export class AlertmanagerSim {
     }
     this.engine.after(this.timings.groupIntervalMs, () => this.#flush(key, group));
   }
-}
-
-export interface SignalLabels {
-  readonly rule: SignalRule;
-  readonly labels: Readonly<Record<string, string>>;
 }

@@ -129,7 +129,6 @@ export const webhookPayloadSchema = z.looseObject({
 });
 
 export type WebhookPayload = z.output<typeof webhookPayloadSchema>;
-export type WebhookAlert = z.output<typeof webhookAlertSchema>;
 
 export type PayloadResult = { ok: true; payload: WebhookPayload } | { ok: false; message: string };
 

@@ -75,8 +75,6 @@ export function canonicalAddress(text: string): string | null {
   return ip === null ? null : format(ip);
 }
 
-export const familyOf = (canonical: string): Family => (canonical.includes(':') ? 6 : 4);
-
 /**
  * The comparable form of an address as users and providers write it, prefix length dropped:
  * `198.51.100.1/32` and `198.51.100.1` give the same key, as do `2001:DB8:0::/64` and

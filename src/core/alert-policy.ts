@@ -42,8 +42,6 @@ export const alertPolicySchema = z
   })
   .strict();
 
-export type AlertPolicyDocument = z.input<typeof alertPolicySchema>;
-
 /** Matchers refer to label names by their position in AlertPolicy.labelNames. */
 interface CompiledRule {
   readonly name: string;

@@ -38,14 +38,12 @@ type DeepReadonly<T> = T extends (infer E)[] ? readonly DeepReadonly<E>[] : T ex
 export type FailoverIPSpec = DeepReadonly<z.output<typeof failoverIPSpecSchema>>;
 /** A standard Kubernetes LabelSelector. An empty selector selects everything. */
 export type LabelSelector = NonNullable<FailoverIPSpec['nodeSelector']>;
-export type LabelSelectorRequirement = NonNullable<LabelSelector['matchExpressions']>[number];
 export type PodSelector = NonNullable<FailoverIPSpec['podSelector']>;
 export type FailoverIPPolicy = NonNullable<FailoverIPSpec['policy']>;
 export type OnCordon = NonNullable<FailoverIPPolicy['onCordon']>;
 
 /** All times are RFC 3339 strings, as stored in the object's status. */
 export type FailoverIPStatus = DeepReadonly<z.output<typeof failoverIPStatusSchema>>;
-export type LastDecision = NonNullable<FailoverIPStatus['lastDecision']>;
 export type StatusCondition = NonNullable<FailoverIPStatus['conditions']>[number];
 
 export const MOVE_TO_ANNOTATION = 'ipshift.dev/move-to';
