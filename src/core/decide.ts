@@ -5,6 +5,7 @@ import { ISSUES, ISSUE_TIER } from './issues.js';
 import type { OnCordon } from './model.js';
 import type { Outcome, Reason } from './reasons.js';
 import { failoverIPSeed, tieBreakHash } from './stable-hash.js';
+import { isoTime } from './time.js';
 
 /** Everything the decision for one FailoverIP depends on. Times are epoch milliseconds. */
 export interface DecisionInput {
@@ -107,8 +108,6 @@ export function degradedSince(previous: number | null, holderIsDegraded: boolean
   if (!holderIsDegraded) return null;
   return previous ?? now;
 }
-
-const iso = (ms: number): string => new Date(ms).toISOString();
 
 interface Wanted {
   readonly reason: Reason;
@@ -215,7 +214,7 @@ function timed(input: DecisionInput, wanted: Wanted): Decision {
       outcome: 'wait-grace',
       reason: wanted.reason,
       target: wanted.target,
-      message: `${wanted.message}; grace period ends ${iso(wanted.graceEndsAt)}`,
+      message: `${wanted.message}; grace period ends ${isoTime(wanted.graceEndsAt)}`,
       retryAt: Math.max(wanted.graceEndsAt, cooldownEnd),
       cooldownEndsAt,
     };
@@ -225,7 +224,7 @@ function timed(input: DecisionInput, wanted: Wanted): Decision {
       outcome: 'wait-cooldown',
       reason: wanted.reason,
       target: wanted.target,
-      message: `${wanted.message}; cooldown until ${iso(cooldownEndsAt)}`,
+      message: `${wanted.message}; cooldown until ${isoTime(cooldownEndsAt)}`,
       retryAt: cooldownEndsAt,
       cooldownEndsAt,
     };

@@ -1,6 +1,7 @@
 import type { AlertFreshness, ClassifiedAlert } from '../alerts/alert-store.js';
 import { hasDownIssue } from '../core/health.js';
 import type { ReconcileSnapshot } from '../reconcile/reconciler.js';
+import { isoTime } from '../core/time.js';
 
 export interface StateSources {
   readonly snapshot: () => ReconcileSnapshot;
@@ -12,7 +13,7 @@ export interface StateSources {
   readonly now: () => number;
 }
 
-const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : isoTime(ms));
 
 /** The document behind GET /api/v1/state and the status page (shape fixed by design.md). */
 export function buildState(sources: StateSources) {

@@ -11,6 +11,7 @@ import type { FailoverIpProvider, Routing } from '../ports/provider.js';
 import { backoffDelayMs } from '../retry/backoff.js';
 import type { RecordEvent } from './event-recorder.js';
 import { isPartial, nodeOfServer, type FailoverIPMemory, type MoveOutcome, type MoveRecord } from './failover-ip-state.js';
+import { isoTime } from '../core/time.js';
 
 /** What a move needs from the controller (the Reconciler's deps satisfy it). */
 export interface MoveDeps {
@@ -40,8 +41,7 @@ export interface MoveArgs {
   readonly onRecord: (record: MoveRecord) => void;
 }
 
-const iso = (ms: number): string => new Date(ms).toISOString();
-const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
+const isoOrNull = (ms: number | null): string | null => (ms === null ? null : isoTime(ms));
 /** A failed move is usually urgent (the holder is down): retry at least every minute. */
 const MOVE_BACKOFF = { baseDelayMs: 2_000, maxDelayMs: 60_000 };
 const parseTime = (value: string | null | undefined): number | null => {
@@ -95,9 +95,9 @@ export async function moveFailoverIP(args: MoveArgs): Promise<MoveOutcome> {
   await deps.writer
     .patchStatus(fip.namespace, fip.name, {
       desiredNode: target,
-      lastSyncAttempt: iso(startedAt),
-      lastMoveTime: iso(startedAt),
-      nextMoveAllowedAt: iso(startedAt + args.cooldownMs),
+      lastSyncAttempt: isoTime(startedAt),
+      lastMoveTime: isoTime(startedAt),
+      nextMoveAllowedAt: isoTime(startedAt + args.cooldownMs),
     })
     .catch((error: unknown) => log.warn('could not persist the move attempt', { err: error }));
   deps.recordEvent(fip, 'Normal', decision.reason, `moving to ${target}: ${decision.message}`);
@@ -121,9 +121,9 @@ export async function moveFailoverIP(args: MoveArgs): Promise<MoveOutcome> {
       .patchStatus(fip.namespace, fip.name, {
         assignedNode: target,
         desiredNode: target,
-        lastSyncSuccess: iso(end),
-        lastMoveTime: iso(end),
-        nextMoveAllowedAt: iso(end + args.cooldownMs),
+        lastSyncSuccess: isoTime(end),
+        lastMoveTime: isoTime(end),
+        nextMoveAllowedAt: isoTime(end + args.cooldownMs),
       })
       .catch((error: unknown) => log.warn('could not record the move in status', { err: error }));
     deps.recordEvent(fip, 'Normal', decision.reason, `moved to ${target} in ${end - startedAt} ms`);
@@ -138,11 +138,11 @@ export async function moveFailoverIP(args: MoveArgs): Promise<MoveOutcome> {
   if (onTarget > 0 && after !== null && isPartial(after)) {
     // The provider acted on some addresses: the cooldown holds, the rest follow when allowed.
     const retryAt = blockedUntil ?? end + backoffDelayMs(MOVE_BACKOFF, memory.consecutiveFailures + 1, deps.random);
-    const message = `partial routing: ${describeRouting(after, servers)}; the rest follows at ${iso(retryAt)} (${error.message})`;
+    const message = `partial routing: ${describeRouting(after, servers)}; the rest follows at ${isoTime(retryAt)} (${error.message})`;
     await deps.writer
       .patchStatus(fip.namespace, fip.name, {
-        lastSyncAttempt: iso(end),
-        lastMoveTime: iso(end),
+        lastSyncAttempt: isoTime(end),
+        lastMoveTime: isoTime(end),
         nextMoveAllowedAt: isoOrNull(nextMoveAllowedAt(end, args.cooldownMs, blockedUntil)),
       })
       .catch(() => undefined);
@@ -150,7 +150,7 @@ export async function moveFailoverIP(args: MoveArgs): Promise<MoveOutcome> {
     log.warn('partial routing: the provider moved some addresses, not all', {
       reason: 'partial-routing',
       routing: after,
-      retryAt: iso(retryAt),
+      retryAt: isoTime(retryAt),
       error: error.message,
     });
     record(args, from, target, 'partial', message);
@@ -207,10 +207,10 @@ async function failed(
     await deps.writer
       .patchStatus(fip.namespace, fip.name, {
         nextMoveAllowedAt: isoOrNull(nextMoveAllowedAt(lastMove, args.cooldownMs, retryNotBefore)),
-        lastSyncAttempt: iso(now),
+        lastSyncAttempt: isoTime(now),
       })
       .catch(() => undefined);
-    log.warn('the provider rate-limited the move', { retryAt: iso(retryNotBefore), ...(cooldown === undefined ? {} : { cooldown }) });
+    log.warn('the provider rate-limited the move', { retryAt: isoTime(retryNotBefore), ...(cooldown === undefined ? {} : { cooldown }) });
     record(args, from, target, 'rate-limited', error.message);
   } else {
     const backoff = backoffDelayMs(MOVE_BACKOFF, failures, deps.random);

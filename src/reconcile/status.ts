@@ -5,8 +5,7 @@ import { kubeReason } from '../core/kube-reason.js';
 import type { Reason } from '../core/reasons.js';
 import type { FailoverIPObject, FailoverIPStatus, StatusCondition } from '../core/model.js';
 import type { FailoverIPMemory } from './failover-ip-state.js';
-
-const iso = (ms: number): string => new Date(ms).toISOString();
+import { isoTime } from '../core/time.js';
 
 export interface StatusInput {
   readonly fip: FailoverIPObject;
@@ -21,7 +20,7 @@ export interface StatusInput {
 
 function condition(previous: readonly StatusCondition[] | undefined, next: Omit<StatusCondition, 'lastTransitionTime'>, now: number): StatusCondition {
   const old = previous?.find((c) => c.type === next.type);
-  const lastTransitionTime = old !== undefined && old.status === next.status ? old.lastTransitionTime : iso(now);
+  const lastTransitionTime = old !== undefined && old.status === next.status ? old.lastTransitionTime : isoTime(now);
   return { ...next, lastTransitionTime };
 }
 
@@ -109,10 +108,10 @@ export function buildStatus(input: StatusInput): Partial<FailoverIPStatus> | nul
     assignedNode: memory.assignedNode,
     desiredNode: decision.target,
     observedGeneration: fip.generation,
-    lastDecision: { outcome: decision.outcome, reason: decision.reason, message: decision.message, time: iso(input.decisionAt) },
+    lastDecision: { outcome: decision.outcome, reason: decision.reason, message: decision.message, time: isoTime(input.decisionAt) },
     conditions,
-    nextMoveAllowedAt: input.nextMoveAllowedAt === null ? null : iso(input.nextMoveAllowedAt),
-    ...(memory.routingReadAt === null ? {} : { lastSyncSuccess: fip.status.lastSyncSuccess ?? iso(memory.routingReadAt) }),
+    nextMoveAllowedAt: input.nextMoveAllowedAt === null ? null : isoTime(input.nextMoveAllowedAt),
+    ...(memory.routingReadAt === null ? {} : { lastSyncSuccess: fip.status.lastSyncSuccess ?? isoTime(memory.routingReadAt) }),
   };
   const same =
     fip.status.assignedNode === status.assignedNode &&

@@ -4,6 +4,7 @@ import { alertmanagerConfig, startAlertmanager, type AlertmanagerInstance } from
 import { ControllerHarness, type Replica } from '../support/controller-harness.js';
 import { freePort } from '../support/free-port.js';
 import { makeStore, metricValue, settle } from './helpers.js';
+import { isoTime } from '../../src/core/time.js';
 
 /**
  * ipshift's webhook and API sync against a real Alertmanager (Debian 0.25), over loopback,
@@ -50,8 +51,6 @@ async function waitFor(what: string, check: () => boolean | Promise<boolean>, am
   throw new Error(`timed out waiting for ${what}; Alertmanager log tail:\n${am.logs().slice(-3000)}`);
 }
 
-const iso = (ms: number): string => new Date(ms).toISOString();
-
 let good: Receiver;
 let bad: Receiver;
 let am: AlertmanagerInstance;
@@ -80,14 +79,16 @@ describe('against a real Alertmanager', () => {
   it('the webhook sees an alert firing, then resolved', async () => {
     const startsAt = Date.now() - 1000;
     const labels = { alertname: 'KubeNodeNotReady', node: 'node-1', severity: 'critical', route: 'good' };
-    await am.postAlerts([{ labels, annotations: { summary: 'Node node-1 is not ready' }, startsAt: iso(startsAt), endsAt: iso(Date.now() + 5 * 60_000) }]);
+    await am.postAlerts([
+      { labels, annotations: { summary: 'Node node-1 is not ready' }, startsAt: isoTime(startsAt), endsAt: isoTime(Date.now() + 5 * 60_000) },
+    ]);
 
     await waitFor('the firing alert', () => active(good).length === 1, am);
     const [alert] = active(good);
     expect(alert).toMatchObject({ labels, source: 'webhook', node: 'node-1', cls: 'down', startsAt });
     expect(alert?.fingerprint).toMatch(/^[0-9a-f]{16}$/);
 
-    await am.postAlerts([{ labels, startsAt: iso(startsAt), endsAt: iso(Date.now()) }]);
+    await am.postAlerts([{ labels, startsAt: isoTime(startsAt), endsAt: isoTime(Date.now()) }]);
     await waitFor('the resolve', () => active(good).length === 0, am);
     expect(await metricValue(registry(good), 'ipshift_alerts_received_total', { status: 'resolved' })).toBeGreaterThanOrEqual(1);
     expect(await metricValue(registry(good), 'ipshift_webhook_requests_total', { code: '401' })).toBeUndefined();
@@ -99,8 +100,8 @@ describe('against a real Alertmanager', () => {
     // Three alerts in one group (same alertname and node), and the receiver has max_alerts: 2.
     const alerts = ['10.0.0.1:9100', '10.0.0.2:9100', '10.0.0.3:9100'].map((instance) => ({
       labels: { alertname: 'NodeFilesystemAlmostFull', node: 'node-9', instance, severity: 'warning', route: 'good' },
-      startsAt: iso(at - 1000),
-      endsAt: iso(at + 5 * 60_000),
+      startsAt: isoTime(at - 1000),
+      endsAt: isoTime(at + 5 * 60_000),
     }));
     await am.postAlerts(alerts);
     // The webhook carried two; the API sync it triggered (no schedule runs here) brought the third.
@@ -112,7 +113,7 @@ describe('against a real Alertmanager', () => {
 
   it('with a wrong token configured: 401s, and the store stays unchanged', async () => {
     const labels = { alertname: 'KubeNodeUnreachable', node: 'node-2', severity: 'critical', route: 'bad' };
-    await am.postAlerts([{ labels, startsAt: iso(Date.now() - 1000), endsAt: iso(Date.now() + 5 * 60_000) }]);
+    await am.postAlerts([{ labels, startsAt: isoTime(Date.now() - 1000), endsAt: isoTime(Date.now() + 5 * 60_000) }]);
     await waitFor('a 401', async () => ((await metricValue(registry(bad), 'ipshift_webhook_requests_total', { code: '401' })) ?? 0) >= 1, am);
     expect(active(bad).filter((a) => a.labels['route'] === 'bad')).toEqual([]);
     expect(bad.replica.app.store.freshness(now()).lastWebhookAt).toBeNull();
@@ -124,8 +125,8 @@ describe('against a real Alertmanager', () => {
     const silenced = { alertname: 'KubeNodeNotReady', node: 'node-2', severity: 'critical', route: 'none' };
     const startsAt = Date.now() - 60_000;
     await am.postAlerts([
-      { labels, startsAt: iso(startsAt), endsAt: iso(Date.now() + 5 * 60_000) },
-      { labels: silenced, startsAt: iso(startsAt), endsAt: iso(Date.now() + 5 * 60_000) },
+      { labels, startsAt: isoTime(startsAt), endsAt: isoTime(Date.now() + 5 * 60_000) },
+      { labels: silenced, startsAt: isoTime(startsAt), endsAt: isoTime(Date.now() + 5 * 60_000) },
     ]);
     await am.silence({ node: 'node-2', route: 'none' });
     await waitFor('Alertmanager to list the alerts', async () => (await am.alerts({ filter: 'route="none"' })).length === 2, am);
@@ -140,7 +141,7 @@ describe('against a real Alertmanager', () => {
       expect(await metricValue(late.registry, 'ipshift_alertmanager_sync_total', { result: 'success' })).toBe(1);
 
       // Resolved in Alertmanager, no webhook: the next sync drops it.
-      await am.postAlerts([{ labels, startsAt: iso(startsAt), endsAt: iso(Date.now()) }]);
+      await am.postAlerts([{ labels, startsAt: isoTime(startsAt), endsAt: isoTime(Date.now()) }]);
       await settle(50);
       late.clock.time = Date.now();
       expect((await sync.syncNow('schedule')).result).toBe('success');

@@ -3,6 +3,7 @@ import { parse, stringify } from 'yaml';
 import { startAlertmanager, type AlertmanagerInstance } from '../support/alertmanager.js';
 import { ControllerHarness, harnessNode, waitFor, type Replica } from '../support/controller-harness.js';
 import { freePort } from '../support/free-port.js';
+import { isoTime } from '../../src/core/time.js';
 
 /**
  * Whoever can write a PrometheusRule can make an alert: an application's own alert with
@@ -55,12 +56,11 @@ afterAll(async () => {
   await harness?.stop();
 });
 
-const iso = (ms: number): string => new Date(ms).toISOString();
 const labelsSeen = (): Array<Readonly<Record<string, string>>> => replica.app.store.active(Date.now()).map((a) => a.labels);
 
 it("a tenant's critical alert naming the holder's address does not move the IP; a node alert does", async () => {
   expect(harness.holderAtProvider()).toBe('node-1');
-  const firing = { startsAt: iso(Date.now() - 1000), endsAt: iso(Date.now() + 10 * 60_000) };
+  const firing = { startsAt: isoTime(Date.now() - 1000), endsAt: isoTime(Date.now() + 10 * 60_000) };
   await am.postAlerts([
     { labels: { alertname: 'CheckoutDown', severity: 'critical', instance: `${NODE_1_IP}:8080`, namespace: 'shop' }, ...firing },
     // Tries ipshift's own signal label too.
