@@ -20,7 +20,7 @@ const PROVIDER_ID_PATTERNS: Readonly<Partial<Record<ProviderType, readonly RegEx
 };
 
 /**
- * The node's provider server, without any I/O, per design.md: the annotation
+ * The node's provider server, without any I/O, in the documented order: the annotation
  * ipshift.dev/server-id wins, then spec.providerID when its scheme belongs to this provider.
  * netcup has no providerID scheme: its discovery by address goes through the provider port.
  * dry-run has no servers, so the node name stands in. null = unknown here.

@@ -15,7 +15,7 @@ export interface StateSources {
 
 const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : isoTime(ms));
 
-/** The document behind GET /api/v1/state and the status page (shape fixed by design.md). */
+/** The document behind GET /api/v1/state and the status page (its shape is the public contract in the README). */
 export function buildState(sources: StateSources) {
   const now = sources.now();
   const snapshot = sources.snapshot();
