@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { listen } from './listen.js';
 import { formatIdentityLine, type ProbeIdentity } from '../src/core/probe-identity.js';
 
 export interface IdentityResponderOptions {
@@ -35,18 +35,5 @@ export async function startIdentityResponder(options: IdentityResponderOptions):
     socket.on('error', () => undefined);
     socket.end(line);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.bindAddress ?? '0.0.0.0', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
-  };
+  return listen(server, options.port, options.bindAddress ?? '0.0.0.0');
 }
