@@ -4,6 +4,8 @@ import { loadAlertPolicy } from '../config/load-alert-policy.js';
 import {
   createEndpointSliceCheck,
   createKubeCluster,
+  createKubeServiceView,
+  createKubeServiceWriter,
   createLeaseElector,
   discoverKubeConfig,
   waitForApiServer,
@@ -43,6 +45,17 @@ export async function startClusterController(
     // FailoverIPs only where the install says (issue 15.1), by default ipshift's own namespace.
     ...(config.failoverIPNamespaces === '*' ? {} : { failoverIPNamespaces: config.failoverIPNamespaces ?? [namespace] }),
   });
+  // LoadBalancer Services of class ipshift.dev/failover-ip (docs/load-balancer-services.md).
+  const services = {
+    view: createKubeServiceView({
+      kubeConfig,
+      logger: logger.child({ component: 'kube' }),
+      clock,
+      metrics: metrics.kube,
+      resyncSchedule: config.nodeResyncSchedule,
+    }),
+    writer: createKubeServiceWriter({ kubeConfig, clock, metrics: metrics.kube, instance: identity }),
+  };
   const elector = createLeaseElector({
     kubeConfig,
     namespace,
@@ -81,6 +94,7 @@ export async function startClusterController(
     metrics,
     probe: tcpProbe,
     synced: () => kube.view.hasSynced(),
+    services,
     // The Deployment's pod labels (deploy/controller/deployment.yaml): where the other replicas run.
     controllerPods: { namespace, matchLabels: { 'app.kubernetes.io/name': 'ipshift', 'app.kubernetes.io/component': 'controller' } },
   });
@@ -91,6 +105,7 @@ export async function startClusterController(
   const connecting = (async () => {
     await waitForApiServer(kubeConfig, { source, logger, clock, signal: stopping.signal });
     await kube.start();
+    services.view.start();
     if (stopping.signal.aborted) return;
     elector.start();
     logger.info('ipshift controller started', { url, namespace, identity, version });
@@ -103,6 +118,7 @@ export async function startClusterController(
       await app.stop(8000);
       await elector.stop();
       await kube.stop();
+      await services.view.stop();
       await connecting;
     },
   };

@@ -1,7 +1,16 @@
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { loadAlertPolicy } from '../../src/config/load-alert-policy.js';
-import { createEndpointSliceCheck, createKubeCluster, createLeaseElector, type KubeCluster, type LeaseElector } from '../../src/kube/index.js';
+import {
+  createEndpointSliceCheck,
+  createKubeCluster,
+  createKubeServiceView,
+  createKubeServiceWriter,
+  createLeaseElector,
+  type KubeCluster,
+  type KubeServiceView,
+  type LeaseElector,
+} from '../../src/kube/index.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import { systemClock } from '../../src/ports/clock.js';
 import { silentLogger, type Logger } from '../../src/ports/logger.js';
@@ -41,6 +50,7 @@ export interface KubeController {
   readonly app: App;
   readonly kube: KubeCluster;
   readonly elector: LeaseElector;
+  readonly services: KubeServiceView;
   readonly url: string;
   stop(): Promise<void>;
 }
@@ -78,6 +88,8 @@ export async function startKubeController(
     logger,
     metrics: metrics.kube,
   });
+  const services = createKubeServiceView({ kubeConfig: api.kubeConfig(identity, CONTROLLER_SA), logger, clock, metrics: metrics.kube });
+  const serviceWriter = createKubeServiceWriter({ kubeConfig: api.kubeConfig(identity, CONTROLLER_SA), clock, metrics: metrics.kube, instance: identity });
   const providers = createProviderPool(kube.secrets, {
     endpoints: { netcupApiUrl: config.netcupApiUrl, netcupIssuerUrl: config.netcupIssuerUrl },
     logger,
@@ -95,19 +107,23 @@ export async function startKubeController(
     version: 'test',
     metrics,
     pollIntervalMs: 1000,
+    services: { view: services, writer: serviceWriter },
   });
   await kube.start();
+  services.start();
   elector.start();
   const url = await app.start(0, '127.0.0.1');
   return {
     app,
     kube,
     elector,
+    services,
     url,
     async stop() {
       await app.stop(2000);
       await elector.stop();
       await kube.stop();
+      await services.stop();
     },
   };
 }
