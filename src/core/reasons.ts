@@ -36,6 +36,10 @@ export const REASONS = [
    * took a move in part, e.g. refused the second address with a rate limit): the rest follow.
    */
   'partial-routing',
+  /** The chosen target did not answer the check before routing (its agent's identity, the service check): the next candidate. */
+  'target-check-failed',
+  /** After the move, the failover address did not answer from the new holder within spec.check.confirmSeconds. */
+  'move-unconfirmed',
 ] as const;
 export type Reason = (typeof REASONS)[number];
 
