@@ -88,7 +88,15 @@ interface LastPass {
   readonly nodes: readonly NodeFacts[];
   readonly healths: readonly NodeHealth[];
   readonly map: ReadonlyMap<string, NodeHealth>;
-  readonly lists: ReadonlyMap<string, { readonly ready?: ReadonlySet<string>; readonly servers?: ReadonlySet<string>; readonly list: readonly Candidate[] }>;
+  readonly lists: ReadonlyMap<
+    string,
+    {
+      readonly ready?: ReadonlySet<string>;
+      readonly servers?: ReadonlySet<string>;
+      readonly remapped?: ReadonlySet<string>;
+      readonly list: readonly Candidate[];
+    }
+  >;
 }
 
 // Why the pass reuses what it built last time: its results (a health per node, a candidate per
@@ -219,20 +227,29 @@ export function planPass(input: PassInput): PassResult {
   // FailoverIPs with the same selector, pod set and server set share one candidate list: with
   // thousands of nodes, building a list per FailoverIP would dominate the pass.
   const lists = new Map<string, readonly Candidate[]>();
-  const listSets = new Map<string, { readonly ready?: ReadonlySet<string>; readonly servers?: ReadonlySet<string>; readonly list: readonly Candidate[] }>();
+  const listSets = new Map<
+    string,
+    {
+      readonly ready?: ReadonlySet<string>;
+      readonly servers?: ReadonlySet<string>;
+      readonly remapped?: ReadonlySet<string>;
+      readonly list: readonly Candidate[];
+    }
+  >();
   const listFor = (fip: PassFailoverIP): readonly Candidate[] => {
-    const key = `${selectorKey(fip.nodeSelector)}|${idOf(fip.readyPodNodes)}|${idOf(fip.nodesWithServer)}|${fip.onCordon ?? 'move'}`;
+    const key = `${selectorKey(fip.nodeSelector)}|${idOf(fip.readyPodNodes)}|${idOf(fip.nodesWithServer)}|${idOf(fip.serverRemapped)}|${fip.onCordon ?? 'move'}`;
     let list = lists.get(key);
     if (list === undefined) {
       const before = unchanged ? last.lists.get(key) : undefined;
       list =
-        before !== undefined && before.ready === fip.readyPodNodes && before.servers === fip.nodesWithServer
+        before !== undefined && before.ready === fip.readyPodNodes && before.servers === fip.nodesWithServer && before.remapped === fip.serverRemapped
           ? before.list
           : input.nodes.map((node, i) => candidate(node, healths[i] as NodeHealth, fip, matchesSelector(node.labels, fip.nodeSelector), nameHashes[i], i));
       lists.set(key, list);
       listSets.set(key, {
         ...(fip.readyPodNodes === undefined ? {} : { ready: fip.readyPodNodes }),
         ...(fip.nodesWithServer === undefined ? {} : { servers: fip.nodesWithServer }),
+        ...(fip.serverRemapped === undefined ? {} : { remapped: fip.serverRemapped }),
         list,
       });
     }

@@ -33,6 +33,12 @@ export const REASONS = [
    * took a move in part, e.g. refused the second address with a rate limit): the rest follow.
    */
   'partial-routing',
+  /**
+   * A node's provider server, found from its spec.providerID or its addresses, differs from the
+   * one ipshift pinned for it (ipshift.dev/server-pin.<provider>): the node is not eligible until
+   * an operator confirms (removes the pin, or names the server with ipshift.dev/server-id).
+   */
+  'server-remapped',
 ] as const;
 export type Reason = (typeof REASONS)[number];
 

@@ -10,6 +10,7 @@ export type KubeOperation =
   | 'watch_pods'
   | 'patch_status'
   | 'patch_failoverip'
+  | 'patch_node'
   | 'create_event'
   | 'get_secret'
   | 'patch_secret'

@@ -14,6 +14,9 @@ import { classify } from '../errors.js';
 import { createEventRecorder, type RecordEvent } from './event-recorder.js';
 import { applyMoveOutcome, applyRouting, freshMemory, nodeOfServer, type FailoverIPMemory, type MoveRecord } from './failover-ip-state.js';
 import { moveFailoverIP, type MoveDeps } from './move.js';
+import { HolderLabels } from './holder-labels.js';
+import { RemapAnnouncer } from './remap-announcer.js';
+import { serverPinKey } from '../core/server-pin.js';
 import { ServerDirectory } from './server-directory.js';
 import { buildStatus } from './status.js';
 
@@ -86,6 +89,8 @@ export class Reconciler {
   readonly #reads = new Set<Promise<void>>();
   readonly #recordEvent: RecordEvent;
   readonly #moveDeps: MoveDeps;
+  readonly #labels: HolderLabels;
+  readonly #remaps: RemapAnnouncer;
   #snapshot: ReconcileSnapshot = { at: null, pass: null, failoverIPs: [], nodes: [], moves: [] };
   #knownNodes = new Set<string>();
 
@@ -94,6 +99,8 @@ export class Reconciler {
     this.#servers = new ServerDirectory(deps.logger, () => deps.requestRun('server-discovered'));
     this.#recordEvent = createEventRecorder(deps.writer, deps.logger);
     this.#moveDeps = { ...deps, recordEvent: this.#recordEvent };
+    this.#labels = new HolderLabels(deps.writer, deps.logger);
+    this.#remaps = new RemapAnnouncer(this.#recordEvent, deps.logger);
   }
 
   snapshot(): ReconcileSnapshot {
@@ -140,6 +147,10 @@ export class Reconciler {
     // so a hanging provider delays no other FailoverIP and never the first pass (readiness).
     const inputs: PassFailoverIP[] = [];
     const context = new Map<string, { fip: FailoverIPObject; provider: FailoverIpProvider | null; servers: Map<string, string>; cooldownMs: number }>();
+    // Only the leader pins servers (a Node write); followers trust the pins it wrote.
+    const writePin = leader
+      ? (node: string, key: string, serverId: string) => this.#deps.writer.patchNodeMetadata(node, { annotations: { [key]: serverId } })
+      : undefined;
     const resolved = await Promise.all(
       fips.map(async (fip) => {
         const provider = await this.#deps.providers.forFailoverIP(fip).catch((error: unknown) => {
@@ -152,15 +163,17 @@ export class Reconciler {
     for (const { fip, provider } of resolved) {
       const key = failoverIPKey(fip);
       const memory = this.#memoryFor(key);
-      const servers =
+      const { servers, remapped } =
         provider === null
-          ? new Map<string, string>()
-          : this.#servers.resolve(`${fip.spec.provider.type}/${fip.namespace}/${fip.spec.provider.secretRef.name}`, provider, nodes, now);
+          ? { servers: new Map<string, string>(), remapped: new Map() }
+          : this.#servers.resolve(`${fip.spec.provider.type}/${fip.namespace}/${fip.spec.provider.secretRef.name}`, provider, nodes, now, writePin);
+      if (leader) this.#remaps.announce(fip, remapped, serverPinKey(fip.spec.provider.type));
       if (provider !== null) this.#refreshRouting(key, fip, memory, provider, servers, now);
       const cooldownMs = cooldownOf(fip.spec.policy?.cooldownSeconds, provider === null ? 300_000 : provider.minMoveIntervalMs);
       context.set(key, { fip, provider, servers, cooldownMs });
-      inputs.push(this.#passInput(fip, memory, servers, cooldownMs));
+      inputs.push({ ...this.#passInput(fip, memory, servers, cooldownMs), ...(remapped.size === 0 ? {} : { serverRemapped: new Set(remapped.keys()) }) });
     }
+    this.#remaps.endPass();
 
     const unresponsive = this.#deps.unresponsive?.();
     const pass = planPass({
@@ -200,6 +213,7 @@ export class Reconciler {
       nodes,
       moves: [...this.#moves],
     };
+    if (leader) this.#labels.sync(nodes, this.#snapshot.failoverIPs);
   }
 
   #memoryFor(key: string): FailoverIPMemory {
@@ -353,26 +367,31 @@ export class Reconciler {
     signalAt: number,
   ): void {
     memory.moveInFlight = true;
-    const task = moveFailoverIP({
-      fip,
-      memory: { ...memory },
-      decision,
-      provider,
-      servers,
-      cooldownMs,
-      signalAt,
-      signal: AbortSignal.timeout(this.#deps.moveDeadlineMs ?? 300_000),
-      deps: this.#moveDeps,
-      onRecord: (record) => {
-        this.#moves.push(record);
-        if (this.#moves.length > MAX_TIMELINE) this.#moves.shift();
-      },
-    })
+    const labelled = decision.target === null ? Promise.resolve() : this.#labels.beforeMove(fip, decision.target);
+    const task = labelled
+      .then(() =>
+        moveFailoverIP({
+          fip,
+          memory: { ...memory },
+          decision,
+          provider,
+          servers,
+          cooldownMs,
+          signalAt,
+          signal: AbortSignal.timeout(this.#deps.moveDeadlineMs ?? 300_000),
+          deps: this.#moveDeps,
+          onRecord: (record) => {
+            this.#moves.push(record);
+            if (this.#moves.length > MAX_TIMELINE) this.#moves.shift();
+          },
+        }),
+      )
       // The Reconciler is the only writer of a FailoverIP's memory: the move hands back what it found.
       .then((outcome) => applyMoveOutcome(memory, outcome, servers))
       .catch((error: unknown) => this.#deps.logger.error('move crashed', { failoverIP: failoverIPKey(fip), err: error }))
       .finally(() => {
         memory.moveInFlight = false;
+        this.#labels.moveEnded(fip);
         this.#inFlight.delete(task);
         this.#deps.requestRun('move-finished');
       });

@@ -53,7 +53,13 @@ const update = (username: string, before: NodeShape, after: NodeShape, resource 
   oldObject: node(before),
   object: node(after),
 });
-const create = (username: string, shape: NodeShape): AdmissionRequest => ({ operation: 'CREATE', resource: 'nodes', username, oldObject: null, object: node(shape) });
+const create = (username: string, shape: NodeShape): AdmissionRequest => ({
+  operation: 'CREATE',
+  resource: 'nodes',
+  username,
+  oldObject: null,
+  object: node(shape),
+});
 const verdict = (request: AdmissionRequest): string | null => admit(policies, request)?.message ?? null;
 
 const PIN = { 'ipshift.dev/server-pin.netcup': '111001' };
@@ -64,7 +70,9 @@ describe("a node's own credentials cannot steer the IP (ipshift-node-self-labels
     expect(verdict(create(KUBELET, { providerID: 'hcloud://4711' }))).toBeNull();
     expect(verdict(create(KUBELET, {}))).toBeNull();
     // The heartbeat: status only, addresses changed (DHCP, a second NIC), Ready flapping.
-    expect(verdict(update(KUBELET, { providerID: 'hcloud://4711' }, { providerID: 'hcloud://4711', addresses: ['192.0.2.99', '203.0.113.7'] }, 'nodes/status'))).toBeNull();
+    expect(
+      verdict(update(KUBELET, { providerID: 'hcloud://4711' }, { providerID: 'hcloud://4711', addresses: ['192.0.2.99', '203.0.113.7'] }, 'nodes/status')),
+    ).toBeNull();
     expect(verdict(update(KUBELET, { annotations: PIN }, { annotations: PIN, ready: 'False' }, 'nodes/status'))).toBeNull();
     // Its own non-ipshift labels stay its business (NodeRestriction limits those).
     expect(verdict(update(KUBELET, {}, { labels: { 'node.kubernetes.io/instance-type': 'rs2000' } }))).toBeNull();
@@ -103,7 +111,9 @@ describe('the controller may change only what it owns on a Node (ipshift-control
     expect(verdict(update(CONTROLLER, {}, { labels: HOLDS }))).toBeNull();
     expect(verdict(update(CONTROLLER, { labels: { ...HOLDS, 'ipshift.dev/edge': 'true' } }, { labels: { 'ipshift.dev/edge': 'true' } }))).toBeNull();
     expect(verdict(update(CONTROLLER, {}, { annotations: PIN }))).toBeNull();
-    expect(verdict(update(CONTROLLER, { annotations: { ...PIN, 'ipshift.dev/server-id': '7' } }, { annotations: { 'ipshift.dev/server-id': '7' } }))).toBeNull();
+    expect(
+      verdict(update(CONTROLLER, { annotations: { ...PIN, 'ipshift.dev/server-id': '7' } }, { annotations: { 'ipshift.dev/server-id': '7' } })),
+    ).toBeNull();
   });
 
   it('changes nothing else: other labels and annotations, taints, cordon, providerID, owners; never creates or deletes', () => {

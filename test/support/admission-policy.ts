@@ -74,9 +74,11 @@ function matches(policy: AdmissionPolicy, request: AdmissionRequest): boolean {
 /** What one policy says of the request: null = admitted (or not matched). */
 export function evaluatePolicy(policy: AdmissionPolicy, request: AdmissionRequest): AdmissionDenial | null {
   if (!matches(policy, request)) return null;
+  // As JSON, the way the API server has them (no undefined members).
+  const json = (value: unknown): unknown => (value === null || value === undefined ? null : JSON.parse(JSON.stringify(value)));
   const context: Record<string, unknown> = {
-    object: request.object ?? null,
-    oldObject: request.oldObject ?? null,
+    object: json(request.object),
+    oldObject: json(request.oldObject),
     request: { operation: request.operation, userInfo: { username: request.username } },
   };
   const deny = (message: string): AdmissionDenial => ({ policy: policy.metadata.name, message });
@@ -91,7 +93,8 @@ export function evaluatePolicy(policy: AdmissionPolicy, request: AdmissionReques
   for (const validation of policy.spec.validations) {
     try {
       // Variables are lazy in the API server; evaluated once each, in order, they give the same answers.
-      for (const variable of policy.spec.variables ?? []) if (!(variable.name in variables)) variables[variable.name] = env.evaluate(variable.expression, context);
+      for (const variable of policy.spec.variables ?? [])
+        if (!(variable.name in variables)) variables[variable.name] = env.evaluate(variable.expression, context);
       if (env.evaluate(validation.expression, context) !== true) return deny(validation.message ?? `failed expression: ${validation.expression}`);
     } catch (error) {
       if (failClosed) return deny(`expression failed: ${String(error)}`);
