@@ -19,6 +19,7 @@ import { RunLoop } from './reconcile/run-loop.js';
 import { LeaderHandover } from './reconcile/leader-handover.js';
 import type { PodSelector } from './core/model.js';
 import { NodeProber } from './reachability/node-prober.js';
+import { createMoveChecker } from './reachability/move-checks.js';
 import type { Probe } from './reachability/tcp-probe.js';
 
 /** The parts that differ between a real cluster, the sandbox and tests. */
@@ -158,8 +159,20 @@ export function createApp(config: Config, parts: AppParts): App {
           logger: logger.child({ component: 'node-probe' }),
         });
 
+  // Checked moves use the node probe's identity check: on wherever the probe is.
+  const moveChecker =
+    prober === null || parts.probe === undefined
+      ? null
+      : createMoveChecker({
+          probe: parts.probe,
+          port: config.nodeProbePort,
+          timeoutMs: Math.max(1000, config.nodeProbeIntervalMs),
+          ...(config.nodeName === undefined ? {} : { self: config.nodeName }),
+        });
+
   const reconciler: Reconciler = new Reconciler({
     cluster: parts.cluster,
+    ...(moveChecker === null ? {} : { moveChecker, moveCheckMetrics: metrics.moveChecks }),
     ...(prober === null ? {} : { unresponsive: () => prober.unresponsive() }),
     writer: parts.writer,
     alerts: store,

@@ -93,6 +93,42 @@ const policy = z
   })
   .meta({ description: 'How and when the IP moves.' });
 
+/** How a service check before routing connects to the target node (spec.check.service). */
+export const SERVICE_CHECK_PROTOCOLS = ['TCP', 'HTTP'] as const;
+
+const check = z
+  .object({
+    service: z
+      .object({
+        port: z
+          .int()
+          .min(1)
+          .max(65535)
+          .meta({ description: "The port on the target node's own addresses (InternalIP, then ExternalIP), e.g. the ingress's 443." }),
+        protocol: z.enum(SERVICE_CHECK_PROTOCOLS).optional().meta({
+          description: 'TCP: a connect that is accepted passes. HTTP: a plain-HTTP GET of `path` that answers below 400 passes.',
+          default: 'TCP',
+        }),
+        path: z.string().min(1).max(1024).startsWith('/').optional().meta({ description: 'The path an HTTP check GETs (default /); HTTP only.' }),
+      })
+      .refine((service) => service.path === undefined || service.protocol === 'HTTP', { message: 'path needs protocol HTTP.' })
+      .meta({
+        description:
+          'Besides the identity probe, the target must pass this check before the addresses are routed to it; one that does not is passed over for the next candidate for 60 s.',
+        'x-kubernetes-validations': [{ rule: "!has(self.path) || (has(self.protocol) && self.protocol == 'HTTP')", message: 'path needs protocol HTTP.' }],
+      })
+      .optional(),
+    confirmSeconds: z.int().min(1).max(600).optional().meta({
+      description:
+        "After a move, how long the failover address may take to answer ipshift's identity probe with the new holder's name before the FailoverIP is Degraded (reason MoveUnconfirmed); default 30.",
+      default: 30,
+    }),
+  })
+  .meta({
+    description:
+      "Checked moves. With ipshift's node probe on (IPSHIFT_NODE_PROBE_PORT), a target must always answer the agent's identity probe before routing, and the failover address must answer from the new holder after it; this adds a service check and sets the bound.",
+  });
+
 export const failoverIPSpecSchema = z
   .object({
     addresses: z
@@ -130,6 +166,7 @@ export const failoverIPSpecSchema = z
     nodeSelector: labelSelector.optional(),
     podSelector: podSelector.optional(),
     policy: policy.optional(),
+    check: check.optional(),
     paused: z.boolean().optional().meta({ description: 'Freeze moves (maintenance); the status still updates.', default: false }),
     holderLabel: z.boolean().optional().meta({
       description:

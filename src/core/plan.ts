@@ -20,7 +20,7 @@ export interface PassFailoverIP
     Omit<EligibilityRules, 'nodeSelector'>,
     Pick<
       DecisionInput,
-      'assignedNode' | 'cooldownMs' | 'gracePeriodMs' | 'spread' | 'paused' | 'moveTo' | 'lastMoveAt' | 'blockedUntil' | 'holderDegradedSince'
+      'assignedNode' | 'cooldownMs' | 'gracePeriodMs' | 'spread' | 'paused' | 'moveTo' | 'lastMoveAt' | 'blockedUntil' | 'holderDegradedSince' | 'checkFailures'
     > {
   /** `namespace/name`. */
   readonly key: string;
@@ -297,6 +297,7 @@ export function planPass(input: PassInput): PassResult {
       blockedUntil: fip.blockedUntil,
       holderDegradedSince: since,
       ...(fip.onCordon === undefined ? {} : { onCordon: fip.onCordon }),
+      ...(fip.checkFailures === undefined ? {} : { checkFailures: fip.checkFailures }),
     });
     bump(decision.target, 1);
     plans.push({

@@ -33,6 +33,10 @@ export const REASONS = [
    * took a move in part, e.g. refused the second address with a rate limit): the rest follow.
    */
   'partial-routing',
+  /** The chosen target did not answer the check before routing (its agent's identity, the service check): the next candidate. */
+  'target-check-failed',
+  /** After the move, the failover address did not answer from the new holder within spec.check.confirmSeconds. */
+  'move-unconfirmed',
   /**
    * A node's provider server, found from its spec.providerID or its addresses, differs from the
    * one ipshift pinned for it (ipshift.dev/server-pin.<provider>): the node is not eligible until

@@ -13,7 +13,11 @@ import { cooldownMs as cooldownOf, nextMoveAllowedAt } from '../core/cooldown.js
 import { classify } from '../errors.js';
 import { createEventRecorder, type RecordEvent } from './event-recorder.js';
 import { applyMoveOutcome, applyRouting, freshMemory, nodeOfServer, type FailoverIPMemory, type MoveRecord } from './failover-ip-state.js';
-import { moveFailoverIP, type MoveDeps } from './move.js';
+import type { MoveDeps } from './move.js';
+import { checkedMove, confirmHolder, DEFAULT_CONFIRM_SECONDS } from './checked-move.js';
+import { checkFailuresInForce } from '../core/checked-move.js';
+import type { MoveChecker } from '../ports/move-checker.js';
+import type { MoveCheckMetrics } from '../metrics/move-check-metrics.js';
 import { HolderLabels } from './holder-labels.js';
 import { RemapAnnouncer } from './remap-announcer.js';
 import { serverPinKey } from '../core/server-pin.js';
@@ -54,6 +58,11 @@ export interface ReconcilerDeps {
   readonly routingReadDeadlineMs?: number;
   /** Deadline of one move (route, task polling and the read back); default 5 minutes. */
   readonly moveDeadlineMs?: number;
+  /** Checked moves (checked-move.ts): the probes before and after routing; without it, moves are unchecked. */
+  readonly moveChecker?: MoveChecker;
+  readonly moveCheckMetrics?: MoveCheckMetrics;
+  /** How often an unconfirmed holder is asked again (default: the FailoverIP's confirmSeconds). */
+  readonly reconfirmMs?: number;
 }
 
 export interface ReconcileSnapshot {
@@ -204,6 +213,7 @@ export class Reconciler {
       }
       this.#startMove(ctx.fip, memory, decision, ctx.provider, ctx.servers, ctx.cooldownMs, signalAt);
     }
+    if (leader) for (const { fip } of context.values()) this.#reconfirm(fip, this.#memoryFor(failoverIPKey(fip)), now);
     this.#exportNodeMetrics(pass.nodes);
     this.#forgetDeleted(fips);
     this.#snapshot = {
@@ -263,6 +273,7 @@ export class Reconciler {
 
   #passInput(fip: FailoverIPObject, memory: FailoverIPMemory, servers: Map<string, string>, cooldownMs: number): PassFailoverIP {
     const policy = fip.spec.policy ?? {};
+    memory.checkFailures = checkFailuresInForce(memory.checkFailures, this.#deps.clock.now());
     const readyPodNodes = fip.spec.podSelector === undefined ? undefined : this.#deps.cluster.nodesWithReadyPods(fip.spec.podSelector);
     return {
       key: failoverIPKey(fip),
@@ -284,6 +295,7 @@ export class Reconciler {
       // block is carried separately (status.nextMoveAllowedAt is derived from both, never read back).
       blockedUntil: memory.providerBlockedUntil,
       holderDegradedSince: memory.holderDegradedSince,
+      ...(memory.checkFailures.size === 0 ? {} : { checkFailures: memory.checkFailures }),
     };
   }
 
@@ -367,25 +379,26 @@ export class Reconciler {
     signalAt: number,
   ): void {
     memory.moveInFlight = true;
-    const labelled = decision.target === null ? Promise.resolve() : this.#labels.beforeMove(fip, decision.target);
-    const task = labelled
-      .then(() =>
-        moveFailoverIP({
-          fip,
-          memory: { ...memory },
-          decision,
-          provider,
-          servers,
-          cooldownMs,
-          signalAt,
-          signal: AbortSignal.timeout(this.#deps.moveDeadlineMs ?? 300_000),
-          deps: this.#moveDeps,
-          onRecord: (record) => {
-            this.#moves.push(record);
-            if (this.#moves.length > MAX_TIMELINE) this.#moves.shift();
-          },
-        }),
-      )
+    const task = checkedMove({
+      checker: this.#deps.moveChecker ?? null,
+      checkMetrics: this.#deps.moveCheckMetrics ?? null,
+      targetNode: this.#deps.cluster.nodes().find((node) => node.name === decision.target),
+      fip,
+      memory: { ...memory },
+      decision,
+      provider,
+      servers,
+      cooldownMs,
+      signalAt,
+      signal: AbortSignal.timeout(this.#deps.moveDeadlineMs ?? 300_000),
+      deps: this.#moveDeps,
+      // The holder label goes on the target before the provider is asked (holder-labels.ts).
+      beforeRoute: (target) => this.#labels.beforeMove(fip, target),
+      onRecord: (record) => {
+        this.#moves.push(record);
+        if (this.#moves.length > MAX_TIMELINE) this.#moves.shift();
+      },
+    })
       // The Reconciler is the only writer of a FailoverIP's memory: the move hands back what it found.
       .then((outcome) => applyMoveOutcome(memory, outcome, servers))
       .catch((error: unknown) => this.#deps.logger.error('move crashed', { failoverIP: failoverIPKey(fip), err: error }))
@@ -394,6 +407,45 @@ export class Reconciler {
         this.#labels.moveEnded(fip);
         this.#inFlight.delete(task);
         this.#deps.requestRun('move-finished');
+      });
+    this.#inFlight.add(task);
+  }
+
+  /**
+   * An unconfirmed holder is asked again now and then (the same bounded probe as after the
+   * move), so Degraded/MoveUnconfirmed ends once the address answers from it. Runs as a move
+   * (one at a time, never beside a move of the same FailoverIP).
+   */
+  #reconfirm(fip: FailoverIPObject, memory: FailoverIPMemory, now: number): void {
+    const previous = memory.confirmation;
+    if (this.#deps.moveChecker === undefined || previous === null || previous.state !== 'unconfirmed' || memory.moveInFlight) return;
+    if (previous.node !== memory.assignedNode) return;
+    // Asked again once per bound: as often as a move would have waited for it.
+    const due = previous.at + (this.#deps.reconfirmMs ?? (fip.spec.check?.confirmSeconds ?? DEFAULT_CONFIRM_SECONDS) * 1000);
+    if (now < due) {
+      this.#deps.runAt(due);
+      return;
+    }
+    memory.moveInFlight = true;
+    const task = confirmHolder(
+      {
+        fip,
+        checker: this.#deps.moveChecker,
+        checkMetrics: this.#deps.moveCheckMetrics ?? null,
+        deps: this.#moveDeps,
+        signal: AbortSignal.timeout(this.#deps.moveDeadlineMs ?? 300_000),
+      },
+      previous.node,
+      previous,
+    )
+      .then((confirmation) => {
+        memory.confirmation = confirmation;
+      })
+      .catch((error: unknown) => this.#deps.logger.error('confirming the holder crashed', { failoverIP: failoverIPKey(fip), err: error }))
+      .finally(() => {
+        memory.moveInFlight = false;
+        this.#inFlight.delete(task);
+        this.#deps.requestRun('reconfirmed');
       });
     this.#inFlight.add(task);
   }
@@ -412,6 +464,7 @@ export class Reconciler {
       if (this.#memory.get(key)?.moveInFlight === true) continue;
       this.#memory.delete(key);
       this.#deps.metrics.forgetFailoverIP(key);
+      this.#deps.moveCheckMetrics?.forgetFailoverIP(key);
     }
   }
 }
