@@ -20,6 +20,8 @@ import { LeaderHandover } from './reconcile/leader-handover.js';
 import type { PodSelector } from './core/model.js';
 import { NodeProber } from './reachability/node-prober.js';
 import type { Probe } from './reachability/tcp-probe.js';
+import { DnsPublisher } from './dns/dns-publisher.js';
+import type { DnsEndpointStore } from './ports/dns-endpoints.js';
 
 /** The parts that differ between a real cluster, the sandbox and tests. */
 export interface AppParts {
@@ -52,6 +54,8 @@ export interface AppParts {
   readonly loopStallMs?: number;
   /** Periodic full reconcile, besides every signal (ms). Default 30 s. */
   readonly pollIntervalMs?: number;
+  /** external-dns's DNSEndpoint objects, for FailoverIPs with spec.dns; unset (sandbox): no DNS. */
+  readonly dnsEndpoints?: DnsEndpointStore;
 }
 
 export interface App {
@@ -61,6 +65,7 @@ export interface App {
   readonly loop: RunLoop;
   readonly sync: AlertmanagerSync | null;
   readonly prober: NodeProber | null;
+  readonly dns: DnsPublisher | null;
   /** Listens on `host:port` (port 0 = ephemeral) and starts every loop. Resolves with the base URL. */
   start(port: number, host: string): Promise<string>;
   /** Stops intake, lets in-flight moves finish (bounded), stops loops. */
@@ -120,6 +125,7 @@ export function createApp(config: Config, parts: AppParts): App {
     run: async (signalAt) => {
       await reconciler.runOnce(signalAt);
       handover?.check();
+      dns?.request();
     },
     now: () => clock.now(),
     logger,
@@ -173,6 +179,18 @@ export function createApp(config: Config, parts: AppParts): App {
     runAt: (at) => loop.runAt(at),
     requestRun: (reason) => loop.request(reason),
   });
+
+  const dns =
+    parts.dnsEndpoints === undefined
+      ? null
+      : new DnsPublisher({
+          store: parts.dnsEndpoints,
+          snapshot: () => reconciler.snapshot(),
+          leadership: parts.leadership,
+          writer: parts.writer,
+          logger: logger.child({ component: 'dns' }),
+          clock,
+        });
 
   const handover =
     parts.controllerPods === undefined || config.nodeName === undefined
@@ -257,6 +275,7 @@ export function createApp(config: Config, parts: AppParts): App {
     loop,
     sync,
     prober,
+    dns,
     async start(port, host) {
       unsubscribe.push(parts.cluster.onChange((change) => loop.request(change)));
       // The Lease elector keeps ipshift_leader itself; this also covers fixed leadership (sandbox).
@@ -303,6 +322,7 @@ export function createApp(config: Config, parts: AppParts): App {
       server?.closeAllConnections();
       await loop.stop();
       await Promise.race([reconciler.drain(), new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
+      if (dns !== null) await Promise.race([dns.stop(), new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
       store.stop();
       await sync?.stop();
       await closing;

@@ -72,6 +72,7 @@ export async function startClusterController(
   const app = createApp(config, {
     cluster: kube.view,
     writer: kube.writer,
+    dnsEndpoints: kube.dnsEndpoints,
     leadership: elector,
     providers,
     policy: config.alertPolicyFile === undefined ? loadAlertPolicy() : loadAlertPolicy(config.alertPolicyFile),

@@ -39,3 +39,15 @@ export type Reason = (typeof REASONS)[number];
 /** The result of applying a move (ipshift_moves_total{result}). */
 export const MOVE_RESULTS = ['success', 'failure', 'rate-limited', 'adopted', 'partial'] as const;
 export type MoveResult = (typeof MOVE_RESULTS)[number];
+
+/**
+ * Why a FailoverIP's DNS records (spec.dns) are not published (src/dns/): in the log and in a
+ * Warning Event on the FailoverIP. Failing over never waits for DNS.
+ */
+export const DNS_REASONS = [
+  /** The DNSEndpoint CRD (externaldns.k8s.io/v1alpha1) is not installed. */
+  'dns-endpoint-crd-missing',
+  /** A DNSEndpoint of the name ipshift uses exists and is not ipshift's: it is left alone. */
+  'dns-endpoint-name-taken',
+] as const;
+export type DnsReason = (typeof DNS_REASONS)[number];

@@ -57,6 +57,8 @@ export interface HandlerState {
   rbac: readonly RbacObject[];
   /** Whether a caller without a ServiceAccount token may do anything (a test opts in) or nothing. */
   readonly unidentifiedCallers: 'full-access' | 'forbidden';
+  /** Resources whose CRD is not installed: the API server answers 404 for their paths. */
+  readonly unserved: Set<string>;
 }
 
 interface Route {
@@ -234,7 +236,7 @@ async function answer(
     return;
   }
   const route = parseRoute(url.pathname);
-  if (route === null) {
+  if (route === null || state.unserved.has(route.type.plural)) {
     fail(res, 404, `the server could not find the requested resource (${url.pathname})`);
     return;
   }

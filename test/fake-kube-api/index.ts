@@ -62,6 +62,10 @@ export interface FakeKubeApi {
   setLease(lease: KubeObject): KubeObject;
   /** Creates or replaces an EndpointSlice (what the EndpointSlice controller publishes for a Service). */
   setEndpointSlice(slice: KubeObject): KubeObject;
+  /** The DNSEndpoints (externaldns.k8s.io/v1alpha1) of a namespace. */
+  dnsEndpoints(namespace?: string): KubeObject[];
+  /** Installs or removes a CRD-backed resource (`dnsendpoints`): a removed one answers 404, as without its CRD. */
+  serveResource(plural: string, served: boolean): void;
   /** core/v1 Events created through the API, oldest first. */
   events(namespace?: string): KubeObject[];
   /** Ends every open watch stream cleanly, as an API server restart or a load balancer would. */
@@ -91,6 +95,8 @@ export interface FakeKubeApiOptions {
    * 'full-access' (for tests of the adapter itself, not of what ipshift may do).
    */
   readonly unidentifiedCallers?: 'full-access' | 'forbidden';
+  /** CRD-backed resources not installed at start (`dnsendpoints`); see serveResource. */
+  readonly unserved?: readonly string[];
 }
 
 export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promise<FakeKubeApi> {
@@ -106,6 +112,7 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promis
     tokens: new Map(),
     rbac: options.rbac ?? (await deployRbac()),
     unidentifiedCallers: options.unidentifiedCallers ?? 'forbidden',
+    unserved: new Set(options.unserved ?? []),
   };
   const tokenFor = (namespace: string, name: string, user = `${namespace}/${name}`): string => {
     const token = `sa.${namespace}.${name}.${user}`;
@@ -172,6 +179,11 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promis
     setLease: (lease) => upsert('leases', lease, false),
     setEndpointSlice: (slice) => upsert('endpointslices', slice, false),
     events: (namespace) => store.list('events', namespace),
+    dnsEndpoints: (namespace) => store.list('dnsendpoints', namespace),
+    serveResource(plural, served) {
+      if (served) state.unserved.delete(plural);
+      else state.unserved.add(plural);
+    },
     dropWatches() {
       for (const entry of [...state.openWatches]) entry.res.end();
     },

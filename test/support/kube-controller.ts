@@ -87,6 +87,7 @@ export async function startKubeController(
   const app = createApp(config, {
     cluster: kube.view,
     writer: kube.writer,
+    dnsEndpoints: kube.dnsEndpoints,
     leadership: elector,
     providers,
     policy: loadAlertPolicy(),
