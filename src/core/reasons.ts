@@ -33,6 +33,12 @@ export const REASONS = [
    * took a move in part, e.g. refused the second address with a rate limit): the rest follow.
    */
   'partial-routing',
+  /**
+   * The provider refused the target because its server already holds another address and it
+   * allows one per server (DigitalOcean: one reserved IP per Droplet). The node is ruled out
+   * (`server-in-use`) and the next candidate is tried.
+   */
+  'target-in-use',
 ] as const;
 export type Reason = (typeof REASONS)[number];
 

@@ -31,6 +31,7 @@ const INELIGIBILITY_TEXT: Record<string, string> = {
   'not-selected': 'spec.nodeSelector does not select it',
   'no-ready-pod': 'no Ready pod of spec.podSelector runs on it',
   'no-server-id': 'the provider knows no server for it',
+  'server-in-use': 'its server holds another FailoverIP address and the provider allows one per server',
   down: 'it is down',
 };
 

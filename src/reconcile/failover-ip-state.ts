@@ -32,7 +32,12 @@ export interface FailoverIPMemory {
   /** The decision this replica last reported (Event) as leader; null until it leads. */
   announced: Decision | null;
   candidates: readonly Candidate[];
+  /** Nodes the provider refused as targets because their server holds an address already, until when. */
+  serversInUse: Map<string, number>;
 }
+
+/** How long a node the provider called "in use" stays ruled out (an address may leave it meanwhile). */
+export const SERVER_IN_USE_MS = 10 * 60_000;
 
 export const freshMemory = (): FailoverIPMemory => ({
   assignedNode: null,
@@ -51,6 +56,7 @@ export const freshMemory = (): FailoverIPMemory => ({
   lastDecisionAt: null,
   announced: null,
   candidates: [],
+  serversInUse: new Map(),
 });
 
 export interface MoveRecord {
@@ -73,6 +79,8 @@ export interface MoveOutcome {
   readonly failed: boolean;
   readonly retryNotBefore: number | null;
   readonly providerBlockedUntil: number | null;
+  /** The target, when the provider refused it as in use (`target-refused`): ruled out from now on. */
+  readonly refusedTarget?: string;
 }
 
 export function nodeOfServer(servers: ReadonlyMap<string, string>, serverId: string | null): string | null {
@@ -108,4 +116,11 @@ export function applyMoveOutcome(memory: FailoverIPMemory, outcome: MoveOutcome,
   memory.consecutiveFailures = outcome.failed ? memory.consecutiveFailures + 1 : 0;
   memory.retryNotBefore = outcome.retryNotBefore;
   memory.providerBlockedUntil = outcome.providerBlockedUntil;
+  if (outcome.refusedTarget !== undefined) memory.serversInUse.set(outcome.refusedTarget, outcome.readAt + SERVER_IN_USE_MS);
+}
+
+/** The nodes still ruled out as in use at `now` (expired ones are forgotten). */
+export function serversInUseAt(memory: FailoverIPMemory, now: number): ReadonlySet<string> | undefined {
+  for (const [node, until] of memory.serversInUse) if (until <= now) memory.serversInUse.delete(node);
+  return memory.serversInUse.size === 0 ? undefined : new Set(memory.serversInUse.keys());
 }
