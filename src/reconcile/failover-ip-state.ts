@@ -1,3 +1,4 @@
+import type { CheckFailure, Confirmation } from '../core/checked-move.js';
 import type { Decision } from '../core/decide.js';
 import type { Candidate } from '../core/eligibility.js';
 import type { Routing } from '../ports/provider.js';
@@ -34,6 +35,10 @@ export interface FailoverIPMemory {
   candidates: readonly Candidate[];
   /** Nodes the provider refused as targets because their server holds an address already, until when. */
   serversInUse: Map<string, number>;
+  /** Targets that failed the check before routing, passed over until each failure's `until`. */
+  checkFailures: ReadonlyMap<string, CheckFailure>;
+  /** What the failover address answered after the last move (null: no checked move yet). */
+  confirmation: Confirmation | null;
 }
 
 /** How long a node the provider called "in use" stays ruled out (an address may leave it meanwhile). */
@@ -57,6 +62,8 @@ export const freshMemory = (): FailoverIPMemory => ({
   announced: null,
   candidates: [],
   serversInUse: new Map(),
+  checkFailures: new Map(),
+  confirmation: null,
 });
 
 export interface MoveRecord {
@@ -81,6 +88,10 @@ export interface MoveOutcome {
   readonly providerBlockedUntil: number | null;
   /** The target, when the provider refused it as in use (`target-refused`): ruled out from now on. */
   readonly refusedTarget?: string;
+  /** The target failed the check before routing: nothing was routed (checked-move.ts). */
+  readonly checkFailure?: { readonly node: string; readonly failure: CheckFailure };
+  /** The move was routed and then checked: what the failover address answered. */
+  readonly confirmation?: Confirmation;
 }
 
 export function nodeOfServer(servers: ReadonlyMap<string, string>, serverId: string | null): string | null {
@@ -117,6 +128,8 @@ export function applyMoveOutcome(memory: FailoverIPMemory, outcome: MoveOutcome,
   memory.retryNotBefore = outcome.retryNotBefore;
   memory.providerBlockedUntil = outcome.providerBlockedUntil;
   if (outcome.refusedTarget !== undefined) memory.serversInUse.set(outcome.refusedTarget, outcome.readAt + SERVER_IN_USE_MS);
+  if (outcome.checkFailure !== undefined) memory.checkFailures = new Map([...memory.checkFailures, [outcome.checkFailure.node, outcome.checkFailure.failure]]);
+  if (outcome.confirmation !== undefined) memory.confirmation = outcome.confirmation;
 }
 
 /** The nodes still ruled out as in use at `now` (expired ones are forgotten). */

@@ -383,6 +383,8 @@ function serveWatch(
 ): void {
   const { store } = state;
   res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+  // The API server answers a watch at once, before any event: a quiet watch is answered, not hanging.
+  res.flushHeaders();
   const write = (eventType: string, object: unknown): void => {
     if (res.writableEnded || res.destroyed) return;
     res.write(`${JSON.stringify({ type: eventType, object })}\n`);
