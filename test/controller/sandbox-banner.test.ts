@@ -11,6 +11,7 @@ const run = promisify(execFile);
 interface State {
   failoverIPs: Array<{ assignedNode: string | null }>;
   nodes: Array<{ name: string; tier: string; issues: string[]; alerts: unknown[] }>;
+  services: Array<{ namespace: string; name: string; holder: string | null; addresses: string[]; readyEndpointNodes: string[] | null }>;
 }
 
 /** The banner's commands, as a person would copy them: each `curl` with its continuation lines. */
