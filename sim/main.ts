@@ -87,6 +87,8 @@ const placementPolicies = [...Object.values(PLACEMENTS).map((placement) => ipshi
 const targets: string[] = [];
 const target = (ok: boolean, text: string, detail: string): number => targets.push(`- ${ok ? 'met' : 'MISSED'}: ${text} — ${detail}`);
 const sec = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+/** Two decimals where a target's edge is decided (5.0 s printed may be 5.04 s). */
+const sec2 = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 
 if (wanted === undefined || wanted.includes('crash') || wanted.includes('partition')) {
   out.push(
@@ -105,7 +107,7 @@ if (wanted === undefined || wanted.includes('crash') || wanted.includes('partiti
         r.deadIntervals.map((d) => d.ms),
         0.5,
       );
-      target(median <= 5_000, `crash, ${r.policy}: median ≤ 5 s`, sec(median));
+      target(median <= 5_000, `crash, ${r.policy}: median ≤ 5 s`, sec2(median));
     }
     const shipped = result.results.filter((row) => row.policy.startsWith('ipshift') && !row.policy.includes('what-if'));
     const together = shipped.flatMap((row) => row.deadIntervals.filter((d) => d.leaderWithHolder).map((d) => d.ms));

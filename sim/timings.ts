@@ -11,7 +11,7 @@ import { DEFAULT_RETRY_POLICY } from '../src/retry/with-retry.js';
  * measures those and not a copy that could drift.
  */
 export interface Timings {
-  // Kubernetes (reference/alerting.md §4 "Kubernetes node lifecycle").
+  // Kubernetes: kubelet and node-lifecycle controller defaults.
   readonly leaseRenewMs: number;
   readonly nodeMonitorGraceMs: number;
   readonly nodeMonitorPeriodMs: number;
@@ -158,7 +158,7 @@ export function defaultTimings(): Timings {
     ipshiftTaskPollMs: 1_500, // netcup provider taskPollIntervalMs default
     nodeProbeIntervalMs: SETTINGS.nodeProbeIntervalMs.fallback,
     nodeProbeFailures: SETTINGS.nodeProbeFailures.fallback,
-    controllerRuntimeTaskPollMs: 2_000, // both netcup controllers poll tasks every 2 s (providers.md §1.6, §2.4)
+    controllerRuntimeTaskPollMs: 2_000, // both netcup controllers poll tasks every 2 s (foip-operator internal/netcup/client.go; netcup-failover-controller internal/netcup/client.go defaultTaskPollInterval)
     leaseDurationMs: SETTINGS.leaseDurationSeconds.fallback * 1000,
     leaseRetryPeriodMs: SETTINGS.leaseRetryPeriodSeconds.fallback * 1000,
     uplinkIntervalMs: AGENT_DEFAULTS.uplinkIntervalMs,

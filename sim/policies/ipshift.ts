@@ -47,7 +47,7 @@ const MOVE_BACKOFF = { baseDelayMs: 2_000, maxDelayMs: 60_000 };
  * webhook has delivered, wrapped in the controller's move rules as src/reconcile implements
  * them: one move in flight; the cooldown written before routing (given back when the provider
  * never took the request); a 429 blocks until its Retry-After; other failures back off
- * 2^n s × [0.5, 1) up to 1 min; a pass on every watch event and webhook, at each decision's
+ * random(0, 2^n s) up to 1 min; a pass on every watch event and webhook, at each decision's
  * retryAt, and on the periodic resync.
  */
 export function ipshiftPolicy(options: IpshiftOptions): Policy {
