@@ -39,7 +39,7 @@ export async function runController(env: NodeJS.ProcessEnv = process.env): Promi
       process.exit(2);
     }
     const withToken = await waitForWebhookToken(config, logger, { host: config.bind ?? '0.0.0.0', port: config.port });
-    return startClusterController(withToken, logger, VERSION, env['POD_NAME'] ?? hostname(), discovered);
+    return startClusterController({ config: withToken, logger, version: VERSION, identity: env['POD_NAME'] ?? hostname(), discovered });
   }
   if (!config.sandbox) logger.info('no cluster configuration (no KUBECONFIG, no ~/.kube/config, not in a pod): running the sandbox');
   const host = config.bind ?? '127.0.0.1';

@@ -9,8 +9,15 @@ export interface EligibilityRules {
   readonly nodeSelector?: LabelSelector;
   /** Nodes running a Ready pod that matches spec.podSelector; undefined when there is no podSelector. */
   readonly readyPodNodes?: ReadonlySet<string>;
+  /**
+   * Nodes with a ready endpoint of the LoadBalancer Service the FailoverIP serves, when that
+   * Service has externalTrafficPolicy Local (kube-proxy drops what arrives elsewhere); undefined otherwise.
+   */
+  readonly readyEndpointNodes?: ReadonlySet<string>;
   /** Nodes whose provider server is known; undefined when the provider needs none (dry-run). */
   readonly nodesWithServer?: ReadonlySet<string>;
+  /** Nodes whose provider server now differs from the one ipshift pinned (server-directory.ts): out until an operator confirms. */
+  readonly serverRemapped?: ReadonlySet<string>;
   /** spec.policy.onCordon; `keep` takes the cordon out of every node's mask for this FailoverIP. */
   readonly onCordon?: OnCordon;
 }
@@ -41,6 +48,8 @@ export function ineligibility(node: NodeFacts, health: NodeHealth, rules: Eligib
   if (node.labels[EXCLUDE_FROM_LB_LABEL] !== undefined) return 'excluded';
   if (!(selected ?? matchesSelector(node.labels, rules.nodeSelector))) return 'not-selected';
   if (rules.readyPodNodes !== undefined && !rules.readyPodNodes.has(node.name)) return 'no-ready-pod';
+  if (rules.readyEndpointNodes !== undefined && !rules.readyEndpointNodes.has(node.name)) return 'no-ready-endpoint';
+  if (rules.serverRemapped?.has(node.name) === true) return 'server-remapped';
   if (rules.nodesWithServer !== undefined && !rules.nodesWithServer.has(node.name)) return 'no-server-id';
   if (hasDownIssue(health.mask)) return 'down';
   return null;

@@ -10,7 +10,9 @@ export const KUBE_REQUEST_DEADLINE_MS = 10_000;
 /**
  * `kubeConfig.makeApiClient(type)` with a deadline on every request the client makes: the
  * request is aborted (socket closed) when it has not completed within `deadlineMs`, and the
- * call rejects with an AbortError, which classifyKubeError counts as "no answer".
+ * call rejects with the signal's TimeoutError, which classifyKubeError counts as "no answer".
+ * client-node 2.x hands the RequestContext's signal to undici's fetch, so this middleware is
+ * the deadline on 1.x and 2.x alike (src/kube/kube-deadlines.test.ts holds it to that).
  * Every typed client in src/kube is made here, so no call can forget its deadline.
  */
 export function makeKubeClient<T extends ApiType>(kubeConfig: KubeConfig, type: ApiConstructor<T>, deadlineMs: number = KUBE_REQUEST_DEADLINE_MS): T {

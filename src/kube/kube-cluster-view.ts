@@ -87,7 +87,7 @@ export function createKubeClusterView(options: KubeClusterViewOptions): KubeClus
       try {
         listener(change);
       } catch (error) {
-        logger.error('cluster change listener failed', { change, error: String(error) });
+        logger.error('cluster change listener failed', { change, err: error });
       }
     }
   };
@@ -114,7 +114,9 @@ export function createKubeClusterView(options: KubeClusterViewOptions): KubeClus
     resource: 'failoverips',
     path: `/apis/${FAILOVERIP_GROUP}/${FAILOVERIP_VERSION}/${FAILOVERIP_PLURAL}`,
     list: async () =>
-      listResult((await custom.listCustomObjectForAllNamespaces({ group: FAILOVERIP_GROUP, version: FAILOVERIP_VERSION, plural: FAILOVERIP_PLURAL })) as never),
+      listResult(
+        (await custom.listCustomObjectForAllNamespaces({ group: FAILOVERIP_GROUP, version: FAILOVERIP_VERSION, resourcePlural: FAILOVERIP_PLURAL })) as never,
+      ),
     watch,
     convert: (raw) => {
       const parsed = parseFailoverIP(raw);

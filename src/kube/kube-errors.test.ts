@@ -15,6 +15,9 @@ describe('classifyKubeError', () => {
     ['500', api(500), 'transient', 'http-500'],
     ['503', api(503), 'transient', 'http-503'],
     ['no answer', Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), 'transient', 'network'],
+    ['410 in a watch ERROR event', { kind: 'Status', status: 'Failure', reason: 'Expired', code: 410 }, 'terminal', 'gone'],
+    // client-node 2.x (undici fetch) rejects an aborted request with the signal's DOMException, whose `code` is 23.
+    ['deadline passed', new DOMException('The operation was aborted due to timeout', 'TimeoutError'), 'transient', 'network'],
   ])('%s', (_name, error, kind, code) => {
     expect(classifyKubeError(error, 'patch_status', 0)).toMatchObject({ kind, code });
   });

@@ -3,13 +3,18 @@ import { IpshiftError, rateLimitedError, terminalError, transientError } from '.
 import { rateLimitWaitMs } from '../retry/retry-after.js';
 import type { KubeOperation } from '../metrics/kube-metrics.js';
 
-/** The HTTP status of a failed API call, from a typed-client ApiException or a watch error; undefined when none came back. */
+/**
+ * The HTTP status of a failed API call, from a typed-client ApiException, a watch error
+ * (`statusCode`) or the Status object of a watch ERROR event (`code`); undefined when none came
+ * back. Any other `code` is no status: an aborted fetch's DOMException (client-node 2.x runs on
+ * undici) carries `code` 23.
+ */
 export function statusCodeOf(error: unknown): number | undefined {
   if (error instanceof ApiException) return error.code;
   if (typeof error === 'object' && error !== null) {
-    const e = error as { statusCode?: unknown; code?: unknown };
+    const e = error as { statusCode?: unknown; code?: unknown; kind?: unknown };
     if (typeof e.statusCode === 'number') return e.statusCode;
-    if (typeof e.code === 'number') return e.code;
+    if (typeof e.code === 'number' && e.kind === 'Status') return e.code;
   }
   return undefined;
 }

@@ -63,7 +63,7 @@ export function createEndpointSliceCheck(options: EndpointSliceCheckOptions): Le
     let holderSeen = false;
     for (const slice of slices) {
       const ports = new Set((slice.ports ?? []).map((p) => p.port));
-      for (const ep of slice.endpoints) {
+      for (const ep of slice.endpoints ?? []) {
         const ref = ep.targetRef;
         if (ref?.kind !== 'Pod' || ref.name !== holder || (ref.namespace !== undefined && ref.namespace !== options.namespace)) continue;
         holderSeen = true;

@@ -58,8 +58,20 @@ interface Entry<T> {
 
 type WatchOutcome = 'closed' | 'gone' | 'aborted';
 
-const WATCH_OPERATION: Record<WatchedResource, KubeOperation> = { nodes: 'watch_nodes', failoverips: 'watch_failoverips', pods: 'watch_pods' };
-const LIST_OPERATION: Record<WatchedResource, KubeOperation> = { nodes: 'list_nodes', failoverips: 'list_failoverips', pods: 'list_pods' };
+const WATCH_OPERATION: Record<WatchedResource, KubeOperation> = {
+  nodes: 'watch_nodes',
+  failoverips: 'watch_failoverips',
+  pods: 'watch_pods',
+  services: 'watch_services',
+  endpointslices: 'watch_endpointslices',
+};
+const LIST_OPERATION: Record<WatchedResource, KubeOperation> = {
+  nodes: 'list_nodes',
+  failoverips: 'list_failoverips',
+  pods: 'list_pods',
+  services: 'list_services',
+  endpointslices: 'list_endpointslices',
+};
 /** A watch that the server closes sooner than this counts as a failure, so a flapping server cannot make us spin. */
 const SHORT_WATCH_MS = 1000;
 
@@ -141,9 +153,14 @@ export class Reflector<T> {
     const { resource, metrics, logger } = this.options;
     let failures = 0;
     while (!this.stopped) {
-      const phase: 'list' | 'watch' = this.needList === null ? 'watch' : 'list';
+      // Which request failed: a watch that fails right after its list is no list failure.
+      let phase: 'list' | 'watch' = 'watch';
       try {
-        if (this.needList !== null) await this.listNow(this.needList);
+        if (this.needList !== null) {
+          phase = 'list';
+          await this.listNow(this.needList);
+          phase = 'watch';
+        }
         const started = this.options.clock.now();
         const outcome = await this.watchOnce();
         if (this.stopped) break;
@@ -300,12 +317,15 @@ export class Reflector<T> {
       const done = (error: unknown): void => {
         if (aborted) return;
         if (gone || isGone(error)) settle(() => resolve('gone'));
+        // client-node 2.x ends a stream that stayed silent for 30 s with a TimeoutError; a quiet
+        // resource is no failure: resume from the last version, as after a server-side close.
+        else if (controller !== null && isTimeout(error)) settle(() => resolve('closed'));
         else if (error !== null && error !== undefined) settle(() => reject(error));
         else if (streamError !== null) settle(() => reject(streamError));
         else settle(() => resolve('closed'));
       };
-      // The library's watch has no deadline of its own: a request that is never answered, or a stream
-      // that the server never ends, would stall this reflector for good. Both get one here.
+      // The library's watch bounds the wait for its answer and a silent stream (30 s each, fixed), but
+      // not a stream that keeps trickling and never ends; this reflector sets its own bounds on both.
       const timeoutSeconds = this.options.watchTimeoutSeconds ?? Math.round(300 * (1 + Math.random()));
       timers.push(
         setTimeout(() => {
@@ -333,3 +353,6 @@ export class Reflector<T> {
     });
   }
 }
+
+/** By name: the DOMException comes from undici's realm, which `instanceof` does not always share. */
+const isTimeout = (error: unknown): boolean => typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'TimeoutError';

@@ -13,7 +13,14 @@ import { cooldownMs as cooldownOf, nextMoveAllowedAt } from '../core/cooldown.js
 import { classify } from '../errors.js';
 import { createEventRecorder, type RecordEvent } from './event-recorder.js';
 import { applyMoveOutcome, applyRouting, freshMemory, nodeOfServer, type FailoverIPMemory, type MoveRecord } from './failover-ip-state.js';
-import { moveFailoverIP, type MoveDeps } from './move.js';
+import type { MoveDeps } from './move.js';
+import { checkedMove, confirmHolder, DEFAULT_CONFIRM_SECONDS } from './checked-move.js';
+import { checkFailuresInForce } from '../core/checked-move.js';
+import type { MoveChecker } from '../ports/move-checker.js';
+import type { MoveCheckMetrics } from '../metrics/move-check-metrics.js';
+import { HolderLabels } from './holder-labels.js';
+import { RemapAnnouncer } from './remap-announcer.js';
+import { serverPinKey } from '../core/server-pin.js';
 import { ServerDirectory } from './server-directory.js';
 import { buildStatus } from './status.js';
 
@@ -47,10 +54,17 @@ export interface ReconcilerDeps {
   readonly random?: () => number;
   /** Nodes ipshift's own probe judged unresponsive. */
   readonly unresponsive?: () => ReadonlySet<string>;
+  /** Nodes with a ready endpoint of the Local-policy LoadBalancer Service a FailoverIP serves (src/services); undefined: no such constraint. */
+  readonly readyEndpointNodes?: (failoverIP: string) => ReadonlySet<string> | undefined;
   /** Deadline of one routing read (all retries included); default 30 s. */
   readonly routingReadDeadlineMs?: number;
   /** Deadline of one move (route, task polling and the read back); default 5 minutes. */
   readonly moveDeadlineMs?: number;
+  /** Checked moves (checked-move.ts): the probes before and after routing; without it, moves are unchecked. */
+  readonly moveChecker?: MoveChecker;
+  readonly moveCheckMetrics?: MoveCheckMetrics;
+  /** How often an unconfirmed holder is asked again (default: the FailoverIP's confirmSeconds). */
+  readonly reconfirmMs?: number;
 }
 
 export interface ReconcileSnapshot {
@@ -86,6 +100,8 @@ export class Reconciler {
   readonly #reads = new Set<Promise<void>>();
   readonly #recordEvent: RecordEvent;
   readonly #moveDeps: MoveDeps;
+  readonly #labels: HolderLabels;
+  readonly #remaps: RemapAnnouncer;
   #snapshot: ReconcileSnapshot = { at: null, pass: null, failoverIPs: [], nodes: [], moves: [] };
   #knownNodes = new Set<string>();
 
@@ -94,6 +110,8 @@ export class Reconciler {
     this.#servers = new ServerDirectory(deps.logger, () => deps.requestRun('server-discovered'));
     this.#recordEvent = createEventRecorder(deps.writer, deps.logger);
     this.#moveDeps = { ...deps, recordEvent: this.#recordEvent };
+    this.#labels = new HolderLabels(deps.writer, deps.logger);
+    this.#remaps = new RemapAnnouncer(this.#recordEvent, deps.logger);
   }
 
   snapshot(): ReconcileSnapshot {
@@ -140,6 +158,10 @@ export class Reconciler {
     // so a hanging provider delays no other FailoverIP and never the first pass (readiness).
     const inputs: PassFailoverIP[] = [];
     const context = new Map<string, { fip: FailoverIPObject; provider: FailoverIpProvider | null; servers: Map<string, string>; cooldownMs: number }>();
+    // Only the leader pins servers (a Node write); followers trust the pins it wrote.
+    const writePin = leader
+      ? (node: string, key: string, serverId: string) => this.#deps.writer.patchNodeMetadata(node, { annotations: { [key]: serverId } })
+      : undefined;
     const resolved = await Promise.all(
       fips.map(async (fip) => {
         const provider = await this.#deps.providers.forFailoverIP(fip).catch((error: unknown) => {
@@ -152,15 +174,17 @@ export class Reconciler {
     for (const { fip, provider } of resolved) {
       const key = failoverIPKey(fip);
       const memory = this.#memoryFor(key);
-      const servers =
+      const { servers, remapped } =
         provider === null
-          ? new Map<string, string>()
-          : this.#servers.resolve(`${fip.spec.provider.type}/${fip.namespace}/${fip.spec.provider.secretRef.name}`, provider, nodes, now);
+          ? { servers: new Map<string, string>(), remapped: new Map() }
+          : this.#servers.resolve(`${fip.spec.provider.type}/${fip.namespace}/${fip.spec.provider.secretRef.name}`, provider, nodes, now, writePin);
+      if (leader) this.#remaps.announce(fip, remapped, serverPinKey(fip.spec.provider.type));
       if (provider !== null) this.#refreshRouting(key, fip, memory, provider, servers, now);
       const cooldownMs = cooldownOf(fip.spec.policy?.cooldownSeconds, provider === null ? 300_000 : provider.minMoveIntervalMs);
       context.set(key, { fip, provider, servers, cooldownMs });
-      inputs.push(this.#passInput(fip, memory, servers, cooldownMs));
+      inputs.push({ ...this.#passInput(fip, memory, servers, cooldownMs), ...(remapped.size === 0 ? {} : { serverRemapped: new Set(remapped.keys()) }) });
     }
+    this.#remaps.endPass();
 
     const unresponsive = this.#deps.unresponsive?.();
     const pass = planPass({
@@ -191,6 +215,7 @@ export class Reconciler {
       }
       this.#startMove(ctx.fip, memory, decision, ctx.provider, ctx.servers, ctx.cooldownMs, signalAt);
     }
+    if (leader) for (const { fip } of context.values()) this.#reconfirm(fip, this.#memoryFor(failoverIPKey(fip)), now);
     this.#exportNodeMetrics(pass.nodes);
     this.#forgetDeleted(fips);
     this.#snapshot = {
@@ -200,6 +225,7 @@ export class Reconciler {
       nodes,
       moves: [...this.#moves],
     };
+    if (leader) this.#labels.sync(nodes, this.#snapshot.failoverIPs);
   }
 
   #memoryFor(key: string): FailoverIPMemory {
@@ -249,12 +275,15 @@ export class Reconciler {
 
   #passInput(fip: FailoverIPObject, memory: FailoverIPMemory, servers: Map<string, string>, cooldownMs: number): PassFailoverIP {
     const policy = fip.spec.policy ?? {};
+    memory.checkFailures = checkFailuresInForce(memory.checkFailures, this.#deps.clock.now());
     const readyPodNodes = fip.spec.podSelector === undefined ? undefined : this.#deps.cluster.nodesWithReadyPods(fip.spec.podSelector);
+    const readyEndpointNodes = this.#deps.readyEndpointNodes?.(failoverIPKey(fip));
     return {
       key: failoverIPKey(fip),
       addresses: fip.spec.addresses,
       ...(fip.spec.nodeSelector === undefined ? {} : { nodeSelector: fip.spec.nodeSelector }),
       ...(readyPodNodes === undefined ? {} : { readyPodNodes }),
+      ...(readyEndpointNodes === undefined ? {} : { readyEndpointNodes }),
       nodesWithServer: new Set(servers.keys()),
       assignedNode: memory.assignedNode,
       holderSince: memory.holderSince ?? parseTime(fip.status.lastMoveTime),
@@ -270,6 +299,7 @@ export class Reconciler {
       // block is carried separately (status.nextMoveAllowedAt is derived from both, never read back).
       blockedUntil: memory.providerBlockedUntil,
       holderDegradedSince: memory.holderDegradedSince,
+      ...(memory.checkFailures.size === 0 ? {} : { checkFailures: memory.checkFailures }),
     };
   }
 
@@ -353,7 +383,10 @@ export class Reconciler {
     signalAt: number,
   ): void {
     memory.moveInFlight = true;
-    const task = moveFailoverIP({
+    const task = checkedMove({
+      checker: this.#deps.moveChecker ?? null,
+      checkMetrics: this.#deps.moveCheckMetrics ?? null,
+      targetNode: this.#deps.cluster.nodes().find((node) => node.name === decision.target),
       fip,
       memory: { ...memory },
       decision,
@@ -363,6 +396,8 @@ export class Reconciler {
       signalAt,
       signal: AbortSignal.timeout(this.#deps.moveDeadlineMs ?? 300_000),
       deps: this.#moveDeps,
+      // The holder label goes on the target before the provider is asked (holder-labels.ts).
+      beforeRoute: (target) => this.#labels.beforeMove(fip, target),
       onRecord: (record) => {
         this.#moves.push(record);
         if (this.#moves.length > MAX_TIMELINE) this.#moves.shift();
@@ -373,8 +408,48 @@ export class Reconciler {
       .catch((error: unknown) => this.#deps.logger.error('move crashed', { failoverIP: failoverIPKey(fip), err: error }))
       .finally(() => {
         memory.moveInFlight = false;
+        this.#labels.moveEnded(fip);
         this.#inFlight.delete(task);
         this.#deps.requestRun('move-finished');
+      });
+    this.#inFlight.add(task);
+  }
+
+  /**
+   * An unconfirmed holder is asked again now and then (the same bounded probe as after the
+   * move), so Degraded/MoveUnconfirmed ends once the address answers from it. Runs as a move
+   * (one at a time, never beside a move of the same FailoverIP).
+   */
+  #reconfirm(fip: FailoverIPObject, memory: FailoverIPMemory, now: number): void {
+    const previous = memory.confirmation;
+    if (this.#deps.moveChecker === undefined || previous === null || previous.state !== 'unconfirmed' || memory.moveInFlight) return;
+    if (previous.node !== memory.assignedNode) return;
+    // Asked again once per bound: as often as a move would have waited for it.
+    const due = previous.at + (this.#deps.reconfirmMs ?? (fip.spec.check?.confirmSeconds ?? DEFAULT_CONFIRM_SECONDS) * 1000);
+    if (now < due) {
+      this.#deps.runAt(due);
+      return;
+    }
+    memory.moveInFlight = true;
+    const task = confirmHolder(
+      {
+        fip,
+        checker: this.#deps.moveChecker,
+        checkMetrics: this.#deps.moveCheckMetrics ?? null,
+        deps: this.#moveDeps,
+        signal: AbortSignal.timeout(this.#deps.moveDeadlineMs ?? 300_000),
+      },
+      previous.node,
+      previous,
+    )
+      .then((confirmation) => {
+        memory.confirmation = confirmation;
+      })
+      .catch((error: unknown) => this.#deps.logger.error('confirming the holder crashed', { failoverIP: failoverIPKey(fip), err: error }))
+      .finally(() => {
+        memory.moveInFlight = false;
+        this.#inFlight.delete(task);
+        this.#deps.requestRun('reconfirmed');
       });
     this.#inFlight.add(task);
   }
@@ -393,6 +468,7 @@ export class Reconciler {
       if (this.#memory.get(key)?.moveInFlight === true) continue;
       this.#memory.delete(key);
       this.#deps.metrics.forgetFailoverIP(key);
+      this.#deps.moveCheckMetrics?.forgetFailoverIP(key);
     }
   }
 }

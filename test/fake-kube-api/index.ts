@@ -5,6 +5,7 @@ import { handle, type FailureRule, type HandlerState, type RecordedRequest } fro
 import { deployRbac, type RbacObject, type ServiceAccountRef } from './rbac.js';
 import { NotFoundError, ObjectStore, type KubeObject } from './store.js';
 import { FaultLayer } from '../../src/emulators/fault-layer.js';
+import { deployAdmissionPolicies, type AdmissionPolicy } from '../support/admission-policy.js';
 
 export type { FailureRule, RecordedRequest } from './http-handler.js';
 export type { Fault } from '../../src/emulators/fault-layer.js';
@@ -14,6 +15,7 @@ export { deployRbac, failoverIpNamespaceBinding, withoutVerb, type RbacObject, t
 /** The ServiceAccounts deploy/ runs ipshift as. */
 export const CONTROLLER_SA: ServiceAccountRef = { namespace: 'ipshift', name: 'ipshift-controller' };
 export const AGENT_SA: ServiceAccountRef = { namespace: 'ipshift-agent', name: 'ipshift-agent' };
+export { makeService, makeServiceEndpoints, type ServiceInput, type ServiceEndpointsInput } from './service-objects.js';
 export {
   makeNode,
   makeFailoverIP,
@@ -41,6 +43,8 @@ export interface FakeKubeApi {
    * is the bearer token of an unidentified caller.
    */
   kubeConfig(user?: string, serviceAccount?: ServiceAccountRef): KubeConfig;
+  /** A kubeconfig with the credentials of node `name`'s kubelet (user system:node:<name>): it may write only its own Node, under deploy/admission. */
+  nodeKubeConfig(name: string): KubeConfig;
   /** A bearer token of ServiceAccount `namespace/name`, for the client `user` (partition and failNext name it). */
   tokenFor(namespace: string, name: string, user?: string): string;
   /** Adds Roles, ClusterRoles or bindings, as an operator would with kubectl. */
@@ -60,6 +64,11 @@ export interface FakeKubeApi {
   getLease(namespace: string, name: string): KubeObject | undefined;
   /** Creates or replaces a Lease, as any client with write access to it could. */
   setLease(lease: KubeObject): KubeObject;
+  /** Creates or replaces a Service; an omitted status keeps the stored one (as a kubectl apply of the spec would). */
+  setService(service: KubeObject): KubeObject;
+  getService(namespace: string, name: string): KubeObject | undefined;
+  deleteService(namespace: string, name: string): void;
+  deleteEndpointSlice(namespace: string, name: string): void;
   /** Creates or replaces an EndpointSlice (what the EndpointSlice controller publishes for a Service). */
   setEndpointSlice(slice: KubeObject): KubeObject;
   /** core/v1 Events created through the API, oldest first. */
@@ -91,6 +100,8 @@ export interface FakeKubeApiOptions {
    * 'full-access' (for tests of the adapter itself, not of what ipshift may do).
    */
   readonly unidentifiedCallers?: 'full-access' | 'forbidden';
+  /** The ValidatingAdmissionPolicies on Node writes; deploy/admission's by default. */
+  readonly admission?: readonly AdmissionPolicy[];
 }
 
 export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promise<FakeKubeApi> {
@@ -106,6 +117,8 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promis
     tokens: new Map(),
     rbac: options.rbac ?? (await deployRbac()),
     unidentifiedCallers: options.unidentifiedCallers ?? 'forbidden',
+    nodeTokens: new Map(),
+    admission: options.admission ?? deployAdmissionPolicies(),
   };
   const tokenFor = (namespace: string, name: string, user = `${namespace}/${name}`): string => {
     const token = `sa.${namespace}.${name}.${user}`;
@@ -154,6 +167,18 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promis
       });
       return kc;
     },
+    nodeKubeConfig(name) {
+      const token = `node.${name}`;
+      state.nodeTokens.set(token, name);
+      const kc = new KubeConfig();
+      kc.loadFromOptions({
+        clusters: [{ name: 'fake', server: url, skipTLSVerify: true }],
+        users: [{ name: `system:node:${name}`, token }],
+        contexts: [{ name: 'fake', cluster: 'fake', user: `system:node:${name}` }],
+        currentContext: 'fake',
+      });
+      return kc;
+    },
     tokenFor,
     addRbac(...objects) {
       state.rbac = [...state.rbac, ...objects];
@@ -171,6 +196,10 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promis
     getLease: (namespace, name) => store.get('leases', namespace, name),
     setLease: (lease) => upsert('leases', lease, false),
     setEndpointSlice: (slice) => upsert('endpointslices', slice, false),
+    deleteEndpointSlice: (namespace, name) => remove('endpointslices', namespace, name),
+    setService: (service) => upsert('services', service, true),
+    getService: (namespace, name) => store.get('services', namespace, name),
+    deleteService: (namespace, name) => remove('services', namespace, name),
     events: (namespace) => store.list('events', namespace),
     dropWatches() {
       for (const entry of [...state.openWatches]) entry.res.end();

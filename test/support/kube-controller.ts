@@ -1,11 +1,7 @@
-import { createApp, type App } from '../../src/app.js';
+import { startClusterController, type ClusterController, type ClusterControllerParts } from '../../src/cli/cluster-controller.js';
 import { loadConfig } from '../../src/config/load-config.js';
-import { loadAlertPolicy } from '../../src/config/load-alert-policy.js';
-import { createEndpointSliceCheck, createKubeCluster, createLeaseElector, type KubeCluster, type LeaseElector } from '../../src/kube/index.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
-import { systemClock } from '../../src/ports/clock.js';
 import { silentLogger, type Logger } from '../../src/ports/logger.js';
-import { createProviderPool } from '../../src/providers/provider-pool.js';
 import type { NetcupEmulator } from '../../src/emulators/netcup/netcup-emulator.js';
 import { CONTROLLER_SA, failoverIpNamespaceBinding, makeFailoverIP, makeNode, type FakeKubeApi } from '../fake-kube-api/index.js';
 
@@ -37,77 +33,53 @@ export function seedCluster(api: FakeKubeApi, emulator: NetcupEmulator, cooldown
   );
 }
 
-export interface KubeController {
-  readonly app: App;
-  readonly kube: KubeCluster;
-  readonly elector: LeaseElector;
-  readonly url: string;
-  stop(): Promise<void>;
+export type KubeController = ClusterController;
+
+export interface KubeControllerOptions {
+  readonly identity?: string;
+  readonly logger?: Logger;
+  /** Further settings (IPSHIFT_*), over the test defaults below. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Composition parts to replace (clock, providers, timings). */
+  readonly parts?: Partial<Omit<ClusterControllerParts, 'config' | 'logger' | 'identity' | 'discovered'>>;
 }
 
 /**
- * The controller exactly as in a cluster (Kubernetes adapter, Lease election, provider pool
- * reading the Secret), pointed at the fake API server and the netcup emulator.
+ * The controller exactly as `ipshift controller` composes it (src/cli/cluster-controller.ts:
+ * Kubernetes adapter, Lease election, provider pool reading the Secret), pointed at the fake API
+ * server and the netcup emulator. Resolves once the view holds its first lists.
  */
 export async function startKubeController(
   api: FakeKubeApi,
   emulator: NetcupEmulator,
-  identity = 'ipshift-0',
-  logger: Logger = silentLogger,
+  identityOrOptions: string | KubeControllerOptions = {},
+  logger?: Logger,
 ): Promise<KubeController> {
-  const config = loadConfig({ IPSHIFT_WEBHOOK_AUTH: 'none', IPSHIFT_NETCUP_API_URL: emulator.apiUrl, IPSHIFT_NETCUP_ISSUER_URL: emulator.issuerUrl });
-  const clock = systemClock;
-  const metrics = createMetrics({ version: 'test', defaultMetrics: false });
-  const kube = createKubeCluster({
-    kubeConfig: api.kubeConfig(identity, CONTROLLER_SA),
-    namespace: 'ipshift',
-    logger,
-    clock,
-    metrics: metrics.kube,
-    instance: identity,
+  const options = typeof identityOrOptions === 'string' ? { identity: identityOrOptions, ...(logger === undefined ? {} : { logger }) } : identityOrOptions;
+  const identity = options.identity ?? 'ipshift-0';
+  const config = loadConfig({
+    IPSHIFT_WEBHOOK_AUTH: 'none',
+    IPSHIFT_NETCUP_API_URL: emulator.apiUrl,
+    IPSHIFT_NETCUP_ISSUER_URL: emulator.issuerUrl,
+    IPSHIFT_NAMESPACE: 'ipshift',
+    // seedCluster's FailoverIP lives in `default`, named here as an install would name it.
+    IPSHIFT_FAILOVERIP_NAMESPACES: 'default',
+    // The seeded nodes' addresses are documentation ranges: no probe may leave for them.
+    IPSHIFT_NODE_PROBE_PORT: '0',
+    ...options.env,
   });
-  const elector = createLeaseElector({
-    kubeConfig: api.kubeConfig(identity, CONTROLLER_SA),
-    namespace: 'ipshift',
-    identity,
-    leaseDurationMs: 3000,
-    renewDeadlineMs: 2000,
-    retryPeriodMs: 200,
-    checkLeaderEndpoint: createEndpointSliceCheck({ kubeConfig: api.kubeConfig(identity, CONTROLLER_SA), namespace: 'ipshift', serviceName: 'ipshift' }),
-    clock,
-    logger,
-    metrics: metrics.kube,
-  });
-  const providers = createProviderPool(kube.secrets, {
-    endpoints: { netcupApiUrl: config.netcupApiUrl, netcupIssuerUrl: config.netcupIssuerUrl },
-    logger,
-    clock,
-    metrics: metrics.provider,
-  });
-  const app = createApp(config, {
-    cluster: kube.view,
-    writer: kube.writer,
-    leadership: elector,
-    providers,
-    policy: loadAlertPolicy(),
-    logger,
-    sandbox: false,
+  const controller = await startClusterController({
+    config,
+    logger: options.logger ?? silentLogger,
     version: 'test',
-    metrics,
+    identity,
+    discovered: { kubeConfig: api.kubeConfig(identity, CONTROLLER_SA), source: 'KUBECONFIG' },
+    metrics: createMetrics({ version: 'test', defaultMetrics: false }),
+    leaseTimingMs: { durationMs: 3000, renewDeadlineMs: 2000, retryPeriodMs: 200 },
     pollIntervalMs: 1000,
+    listen: { port: 0, host: '127.0.0.1' },
+    ...options.parts,
   });
-  await kube.start();
-  elector.start();
-  const url = await app.start(0, '127.0.0.1');
-  return {
-    app,
-    kube,
-    elector,
-    url,
-    async stop() {
-      await app.stop(2000);
-      await elector.stop();
-      await kube.stop();
-    },
-  };
+  await controller.connected;
+  return controller;
 }
