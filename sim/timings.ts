@@ -70,6 +70,8 @@ export interface Timings {
   readonly ipshiftRoutingReadDeadlineMs: number;
   readonly ipshiftMoveDeadlineMs: number;
   readonly ipshiftTaskDeadlineMs: number;
+  /** A checked move's identity probe of the target before routing (src/reconcile/checked-move.ts): a connect inside the cluster. */
+  readonly ipshiftTargetCheckMs: number;
   // The peers' clients (their sources, cited in sim/policies/*).
   /** go-netcup-scp's auth manager: http.Client{Timeout: 30 s} for the token endpoint; its API client has none. */
   readonly netcupControllerTokenTimeoutMs: number;
@@ -178,6 +180,7 @@ export function defaultTimings(): Timings {
     ipshiftRoutingReadDeadlineMs: 30_000, // Reconciler routingReadDeadlineMs default
     ipshiftMoveDeadlineMs: 300_000, // Reconciler moveDeadlineMs default
     ipshiftTaskDeadlineMs: 120_000, // createNetcupProvider's taskDeadlineMs default
+    ipshiftTargetCheckMs: 2, // assumption: one round trip on the private network
     netcupControllerTokenTimeoutMs: 30_000,
     netcupControllerTaskTimeoutMs: 120_000, // internal/netcup/client.go defaultTaskTimeout
     netcupControllerRateLimitRequeueMs: 300_000, // internal/controller/failoverip_controller.go rateLimitRequeue

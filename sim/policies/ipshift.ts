@@ -500,7 +500,8 @@ export class IpshiftController implements Controller {
       const cooldownMs = this.options.cooldownMs ?? timings.providerMoveWindowMs;
       this.#lastMoveAt = startedAt;
       this.#nextMoveAllowedAt = startedAt + cooldownMs;
-      engine.after(timings.kubeCallMs, () =>
+      // The status write, then the checked move's probe of the target (it answers: planPass picked a Ready node).
+      engine.after(timings.kubeCallMs + timings.ipshiftTargetCheckMs, () =>
         client.route(target, abortAt, (routed) =>
           client.call('get-routing', abortAt, (after) => {
             const node = after.ok && after.answer.kind === 'ok' ? after.answer.node : routed.ok ? target : memory.assignedNode;
