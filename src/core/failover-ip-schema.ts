@@ -79,6 +79,30 @@ const podSelector = z
     'x-kubernetes-map-type': 'atomic',
   });
 
+/** A namespace name (RFC 1123 label), or `*` for every namespace. */
+const NAMESPACE_OR_ANY = /^(?:\*|[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?)$/;
+
+const serviceAllocation = z
+  .object({
+    namespaces: z
+      .array(z.string().max(63).regex(NAMESPACE_OR_ANY).meta({ description: 'A namespace name, or * for every namespace.' }))
+      .min(1)
+      .max(64)
+      .meta({
+        description:
+          'The namespaces whose Services may use this FailoverIP, by annotation or as a free one; * allows every namespace. A Service elsewhere that names it is refused with a Warning Event.',
+        'x-kubernetes-list-type': 'set',
+      }),
+    serviceSelector: z.object(selectorFields('the Service')).optional().meta({
+      description: 'Only Services with these labels may use this FailoverIP; absent or empty: every Service in `namespaces`.',
+      'x-kubernetes-map-type': 'atomic',
+    }),
+  })
+  .meta({
+    description:
+      'Opts this FailoverIP into serving one LoadBalancer Service of class ipshift.dev/failover-ip: the Service named by its ipshift.dev/failover-ip annotation, or else the oldest Service that needs a free FailoverIP and that these rules allow. Absent: it serves no Service.',
+  });
+
 const policy = z
   .object({
     cooldownSeconds: seconds("Minimum time between two moves, in seconds; default the provider's own minimum (netcup 300)."),
@@ -167,6 +191,7 @@ export const failoverIPSpecSchema = z
     policy: policy.optional(),
     check: check.optional(),
     paused: z.boolean().optional().meta({ description: 'Freeze moves (maintenance); the status still updates.', default: false }),
+    serviceAllocation: serviceAllocation.optional(),
   })
   .meta({ description: 'What to keep routed, by whom, to which nodes.', 'x-kubernetes-validations': [DOCUMENTATION_CEL_RULE] });
 

@@ -51,6 +51,8 @@ export interface ReconcilerDeps {
   readonly random?: () => number;
   /** Nodes ipshift's own probe judged unresponsive. */
   readonly unresponsive?: () => ReadonlySet<string>;
+  /** Nodes with a ready endpoint of the Local-policy LoadBalancer Service a FailoverIP serves (src/services); undefined: no such constraint. */
+  readonly readyEndpointNodes?: (failoverIP: string) => ReadonlySet<string> | undefined;
   /** Deadline of one routing read (all retries included); default 30 s. */
   readonly routingReadDeadlineMs?: number;
   /** Deadline of one move (route, task polling and the read back); default 5 minutes. */
@@ -261,11 +263,13 @@ export class Reconciler {
     const policy = fip.spec.policy ?? {};
     memory.checkFailures = checkFailuresInForce(memory.checkFailures, this.#deps.clock.now());
     const readyPodNodes = fip.spec.podSelector === undefined ? undefined : this.#deps.cluster.nodesWithReadyPods(fip.spec.podSelector);
+    const readyEndpointNodes = this.#deps.readyEndpointNodes?.(failoverIPKey(fip));
     return {
       key: failoverIPKey(fip),
       addresses: fip.spec.addresses,
       ...(fip.spec.nodeSelector === undefined ? {} : { nodeSelector: fip.spec.nodeSelector }),
       ...(readyPodNodes === undefined ? {} : { readyPodNodes }),
+      ...(readyEndpointNodes === undefined ? {} : { readyEndpointNodes }),
       nodesWithServer: new Set(servers.keys()),
       assignedNode: memory.assignedNode,
       holderSince: memory.holderSince ?? parseTime(fip.status.lastMoveTime),
