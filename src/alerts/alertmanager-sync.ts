@@ -250,7 +250,7 @@ export class AlertmanagerSync {
     const policy = { baseDelayMs: this.#options.backoff?.initialMs ?? 2000, maxDelayMs: this.#options.backoff?.maxMs ?? 300_000 };
     const delay = Math.max(backoffDelayMs(policy, this.#failures, this.#options.random), error.retryAfterMs ?? 0);
     this.#blockedUntil = this.#options.clock.now() + delay;
-    this.#logger.warn('Alertmanager sync failed: backing off', { reason, error: error.message, kind: error.kind, failures: this.#failures, retryInMs: delay });
+    this.#logger.warn('Alertmanager sync failed: backing off', { reason, err: error, kind: error.kind, failures: this.#failures, retryInMs: delay });
     if (this.#stopped) return;
     if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
     this.#retryTimer = setTimeout(() => {

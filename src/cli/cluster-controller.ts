@@ -151,7 +151,7 @@ export async function startClusterController(parts: ClusterControllerParts): Pro
     elector.start();
     logger.info('ipshift controller started', { url, namespace, identity, version });
   })().catch((error: unknown) => {
-    if (!stopping.signal.aborted) logger.error('could not start the Kubernetes side', { error: error instanceof Error ? error.message : String(error) });
+    if (!stopping.signal.aborted) logger.error('could not start the Kubernetes side', { err: error });
   });
   return {
     app,
