@@ -61,8 +61,10 @@ export function holderLabelChanges(nodes: readonly NodeFacts[], wants: readonly 
   const byName = new Map<string, NodeFacts>();
   for (const node of nodes) {
     byName.set(node.name, node);
-    for (const [key, value] of Object.entries(node.labels)) {
+    // for-in, not Object.entries: this runs over every label of every node on each pass.
+    for (const key in node.labels) {
       if (!key.startsWith(HOLDER_LABEL_PREFIX)) continue;
+      const value = node.labels[key];
       const entry = byKey.get(key);
       if (entry === undefined || (entry.holders !== null && !entry.holders.has(node.name))) changes.push({ node: node.name, key, value: null });
       else if (value !== HOLDER_LABEL_VALUE) changes.push({ node: node.name, key, value: HOLDER_LABEL_VALUE });

@@ -6,6 +6,8 @@ import type { Logger } from '../ports/logger.js';
 
 /** One discovery (all its retries included) gives up after this long. */
 const DISCOVERY_DEADLINE_MS = 30_000;
+/** Pin writes in flight at most: a first start at 5,000 nodes pins them a few at a time, pass by pass, not in one burst at the API server. */
+const MAX_PINS_IN_FLIGHT = 8;
 
 /** A node whose server, as found now, is not the one ipshift pinned. */
 export interface ServerRemap {
@@ -118,7 +120,7 @@ export class ServerDirectory {
 
   #pin(writePin: PinWriter, node: string, key: string, serverId: string): void {
     const id = `${node}\u0000${key}`;
-    if (this.#pinning.has(id)) return;
+    if (this.#pinning.has(id) || this.#pinning.size >= MAX_PINS_IN_FLIGHT) return;
     this.#pinning.add(id);
     void writePin(node, key, serverId)
       .then(() => this.logger.info('server pinned', { node, annotation: key, serverId }))
