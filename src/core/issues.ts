@@ -9,7 +9,7 @@
  *   degraded → move after the grace period.
  */
 export const ISSUES = [
-  'not-eligible', // per FailoverIP: deleted, not selected, no Ready matching pod, no ready Service endpoint, no server id
+  'not-eligible', // per FailoverIP: deleted, not selected, no Ready matching pod, no ready Service endpoint, server remapped, no server id
   'network-unavailable', // NetworkUnavailable=True
   'ready-false', // Ready=False
   'ready-unknown', // Ready=Unknown or no Ready condition at all (foip-operator counts missing as healthy: we don't)
@@ -43,6 +43,20 @@ export const ISSUE_TIER: Readonly<Record<Issue, Exclude<Tier, 'healthy'>>> = {
   'alert-degraded': 'degraded',
 };
 
-/** Why a node may not hold a given FailoverIP at all (shown in state beside `not-eligible`). */
-export const INELIGIBILITY = ['deleted', 'excluded', 'not-selected', 'no-ready-pod', 'no-ready-endpoint', 'no-server-id', 'down'] as const;
+/**
+ * Why a node may not hold a given FailoverIP at all (shown in state beside `not-eligible`).
+ * `server-in-use`: its server holds another FailoverIP's address and the provider allows one
+ * per server (DigitalOcean, one-per-server.ts).
+ */
+export const INELIGIBILITY = [
+  'deleted',
+  'excluded',
+  'not-selected',
+  'no-ready-pod',
+  'no-ready-endpoint',
+  'server-remapped',
+  'no-server-id',
+  'server-in-use',
+  'down',
+] as const;
 export type Ineligibility = (typeof INELIGIBILITY)[number];

@@ -15,13 +15,18 @@ export type KubeOperation =
   | 'patch_service_status'
   | 'patch_status'
   | 'patch_failoverip'
+  | 'patch_node'
   | 'create_event'
   | 'get_secret'
   | 'patch_secret'
   | 'create_secret'
   | 'get_lease'
   | 'create_lease'
-  | 'update_lease';
+  | 'update_lease'
+  | 'list_dnsendpoints'
+  | 'create_dnsendpoint'
+  | 'patch_dnsendpoint'
+  | 'delete_dnsendpoint';
 
 /** The resources the adapter keeps a watch on (`resource` label). */
 export type WatchedResource = 'nodes' | 'failoverips' | 'pods' | 'services' | 'endpointslices';

@@ -39,6 +39,8 @@ export interface MoveArgs {
   readonly signal?: AbortSignal;
   readonly deps: MoveDeps;
   readonly onRecord: (record: MoveRecord) => void;
+  /** Awaited right before the provider is asked to route (the holder label, holder-labels.ts); never rejects. */
+  readonly beforeRoute?: (target: string) => Promise<void>;
 }
 
 const isoOrNull = (ms: number | null): string | null => (ms === null ? null : isoTime(ms));
@@ -102,6 +104,7 @@ export async function moveFailoverIP(args: MoveArgs): Promise<MoveOutcome> {
     .catch((error: unknown) => log.warn('could not persist the move attempt', { err: error }));
   deps.recordEvent(fip, 'Normal', decision.reason, `moving to ${target}: ${decision.message}`);
   log.info('moving', { from });
+  await args.beforeRoute?.(target);
 
   const routeError = await provider.route(fip.spec.addresses, serverId, args.signal).then(
     () => null,
@@ -200,6 +203,13 @@ async function failed(
   const failures = memory.consecutiveFailures + 1;
   let retryNotBefore: number;
   let providerBlockedUntil = memory.providerBlockedUntil;
+  if (error.kind === 'target-refused') {
+    // The provider did nothing and told why: this node is ruled out, the next candidate goes now.
+    log.warn('the provider refused the target: its server holds another address', { reason: 'target-in-use', code: error.code, error: error.message });
+    record(args, from, target, 'failure', error.message);
+    deps.recordEvent(fip, 'Warning', 'target-in-use', `${target} refused: ${error.message}; trying the next candidate`);
+    return { routing, readAt: now, failed: false, retryNotBefore: null, providerBlockedUntil, refusedTarget: target };
+  }
   if (error.kind === 'rate-limited') {
     retryNotBefore = blockedUntil ?? now + (error.retryAfterMs ?? 60_000);
     providerBlockedUntil = retryNotBefore;

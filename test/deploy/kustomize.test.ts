@@ -48,6 +48,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
     ' nodes get',
     ' nodes list',
     ' nodes watch',
+    ' nodes patch',
     'ipshift.dev failoverips get',
     'ipshift.dev failoverips list',
     'ipshift.dev failoverips watch',
@@ -62,7 +63,15 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
     'coordination.k8s.io leases update ipshift-controller',
     'discovery.k8s.io endpointslices list',
   ],
-  'ClusterRole/ipshift-controller-failoverip-namespace': [' secrets get', ' secrets patch', ' events create'],
+  'ClusterRole/ipshift-controller-failoverip-namespace': [
+    ' secrets get',
+    ' secrets patch',
+    ' events create',
+    'externaldns.k8s.io dnsendpoints list',
+    'externaldns.k8s.io dnsendpoints create',
+    'externaldns.k8s.io dnsendpoints patch',
+    'externaldns.k8s.io dnsendpoints delete',
+  ],
   'ClusterRole/ipshift-controller-load-balancer-services': [
     ' services list',
     ' services watch',
@@ -147,6 +156,8 @@ describe('kubectl kustomize deploy/', () => {
       ['ServiceMonitor', 'ipshift-controller'],
       ['ValidatingAdmissionPolicy', 'ipshift-node-self-labels'],
       ['ValidatingAdmissionPolicyBinding', 'ipshift-node-self-labels'],
+      ['ValidatingAdmissionPolicy', 'ipshift-controller-node-writes'],
+      ['ValidatingAdmissionPolicyBinding', 'ipshift-controller-node-writes'],
     ] as const)
       find(objects, kind, name);
   });

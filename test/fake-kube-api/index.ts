@@ -5,6 +5,7 @@ import { handle, type FailureRule, type HandlerState, type RecordedRequest } fro
 import { deployRbac, type RbacObject, type ServiceAccountRef } from './rbac.js';
 import { NotFoundError, ObjectStore, type KubeObject } from './store.js';
 import { FaultLayer } from '../../src/emulators/fault-layer.js';
+import { deployAdmissionPolicies, type AdmissionPolicy } from '../support/admission-policy.js';
 
 export type { FailureRule, RecordedRequest } from './http-handler.js';
 export type { Fault } from '../../src/emulators/fault-layer.js';
@@ -42,6 +43,8 @@ export interface FakeKubeApi {
    * is the bearer token of an unidentified caller.
    */
   kubeConfig(user?: string, serviceAccount?: ServiceAccountRef): KubeConfig;
+  /** A kubeconfig with the credentials of node `name`'s kubelet (user system:node:<name>): it may write only its own Node, under deploy/admission. */
+  nodeKubeConfig(name: string): KubeConfig;
   /** A bearer token of ServiceAccount `namespace/name`, for the client `user` (partition and failNext name it). */
   tokenFor(namespace: string, name: string, user?: string): string;
   /** Adds Roles, ClusterRoles or bindings, as an operator would with kubectl. */
@@ -68,6 +71,10 @@ export interface FakeKubeApi {
   deleteEndpointSlice(namespace: string, name: string): void;
   /** Creates or replaces an EndpointSlice (what the EndpointSlice controller publishes for a Service). */
   setEndpointSlice(slice: KubeObject): KubeObject;
+  /** The DNSEndpoints (externaldns.k8s.io/v1alpha1) of a namespace. */
+  dnsEndpoints(namespace?: string): KubeObject[];
+  /** Installs or removes a CRD-backed resource (`dnsendpoints`): a removed one answers 404, as without its CRD. */
+  serveResource(plural: string, served: boolean): void;
   /** core/v1 Events created through the API, oldest first. */
   events(namespace?: string): KubeObject[];
   /** Ends every open watch stream cleanly, as an API server restart or a load balancer would. */
@@ -97,6 +104,10 @@ export interface FakeKubeApiOptions {
    * 'full-access' (for tests of the adapter itself, not of what ipshift may do).
    */
   readonly unidentifiedCallers?: 'full-access' | 'forbidden';
+  /** CRD-backed resources not installed at start (`dnsendpoints`); see serveResource. */
+  readonly unserved?: readonly string[];
+  /** The ValidatingAdmissionPolicies on Node writes; deploy/admission's by default. */
+  readonly admission?: readonly AdmissionPolicy[];
 }
 
 export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promise<FakeKubeApi> {
@@ -112,6 +123,9 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promis
     tokens: new Map(),
     rbac: options.rbac ?? (await deployRbac()),
     unidentifiedCallers: options.unidentifiedCallers ?? 'forbidden',
+    unserved: new Set(options.unserved ?? []),
+    nodeTokens: new Map(),
+    admission: options.admission ?? deployAdmissionPolicies(),
   };
   const tokenFor = (namespace: string, name: string, user = `${namespace}/${name}`): string => {
     const token = `sa.${namespace}.${name}.${user}`;
@@ -160,6 +174,18 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promis
       });
       return kc;
     },
+    nodeKubeConfig(name) {
+      const token = `node.${name}`;
+      state.nodeTokens.set(token, name);
+      const kc = new KubeConfig();
+      kc.loadFromOptions({
+        clusters: [{ name: 'fake', server: url, skipTLSVerify: true }],
+        users: [{ name: `system:node:${name}`, token }],
+        contexts: [{ name: 'fake', cluster: 'fake', user: `system:node:${name}` }],
+        currentContext: 'fake',
+      });
+      return kc;
+    },
     tokenFor,
     addRbac(...objects) {
       state.rbac = [...state.rbac, ...objects];
@@ -182,6 +208,11 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promis
     getService: (namespace, name) => store.get('services', namespace, name),
     deleteService: (namespace, name) => remove('services', namespace, name),
     events: (namespace) => store.list('events', namespace),
+    dnsEndpoints: (namespace) => store.list('dnsendpoints', namespace),
+    serveResource(plural, served) {
+      if (served) state.unserved.delete(plural);
+      else state.unserved.add(plural);
+    },
     dropWatches() {
       for (const entry of [...state.openWatches]) entry.res.end();
     },
