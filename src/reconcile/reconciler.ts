@@ -12,7 +12,7 @@ import type { FailoverIpProvider } from '../ports/provider.js';
 import { cooldownMs as cooldownOf, nextMoveAllowedAt } from '../core/cooldown.js';
 import { classify } from '../errors.js';
 import { createEventRecorder, type RecordEvent } from './event-recorder.js';
-import { applyMoveOutcome, applyRouting, freshMemory, nodeOfServer, type FailoverIPMemory, type MoveRecord } from './failover-ip-state.js';
+import { adoptPersistedBlock, applyMoveOutcome, applyRouting, freshMemory, nodeOfServer, type FailoverIPMemory, type MoveRecord } from './failover-ip-state.js';
 import { moveFailoverIP, type MoveDeps } from './move.js';
 import { ServerDirectory } from './server-directory.js';
 import { buildStatus } from './status.js';
@@ -152,6 +152,7 @@ export class Reconciler {
     for (const { fip, provider } of resolved) {
       const key = failoverIPKey(fip);
       const memory = this.#memoryFor(key);
+      adoptPersistedBlock(memory, fip, now);
       const servers =
         provider === null
           ? new Map<string, string>()

@@ -386,6 +386,7 @@ describe('FailoverIP CRD', () => {
         'lastSyncAttempt',
         'lastSyncSuccess',
         'nextMoveAllowedAt',
+        'providerBlockedUntil',
         'observedGeneration',
       ].sort(),
     );
