@@ -161,7 +161,7 @@ export class NodeAgent {
       // Starting empty is the safe direction: the agent then owns nothing and removes nothing
       // it added before; those addresses stay until someone removes them by hand.
       this.log.error('ledger unreadable, starting with an empty one: addresses added earlier will not be removed', {
-        error: e.message,
+        err: e,
         code: e.code,
       });
       this.ledger = [];
@@ -329,7 +329,7 @@ export class NodeAgent {
         const e: IpshiftError = classify(error);
         metrics.error('add-address');
         report.failed.push({ ...entry, op: 'add', error: e.message });
-        this.log.error('cannot add address', { interface: entry.iface, address: entry.cidr, error: e.message, code: e.code });
+        this.log.error('cannot add address', { interface: entry.iface, address: entry.cidr, err: e, code: e.code });
         // Appeared between listing and adding: not ours after all.
         if (e.code === 'exists') {
           this.ledger = this.ledger.filter((l) => !sameEntry(l, entry));
@@ -348,7 +348,7 @@ export class NodeAgent {
         const e = classify(error);
         metrics.error('del-address');
         report.failed.push({ ...entry, op: 'del', error: e.message });
-        this.log.error('cannot remove address', { interface: entry.iface, address: entry.cidr, error: e.message, code: e.code });
+        this.log.error('cannot remove address', { interface: entry.iface, address: entry.cidr, err: e, code: e.code });
       }
     }
     for (const entry of plan.forget) {

@@ -1,5 +1,6 @@
 // One full decision pass at scale: 5,000 nodes, 100 FailoverIPs, 20,000 active alerts.
 // Run: npx tsx bench/decision-pass.bench.ts   (npm run bench runs it with --expose-gc)
+import { PerformanceObserver, constants as perfConstants, type PerformanceEntry } from 'node:perf_hooks';
 import { createPassMemo, planPass, type PassAlert, type PassFailoverIP } from '../src/core/plan.js';
 import { loadAlertPolicy } from '../src/config/load-alert-policy.js';
 import type { NodeFacts } from '../src/core/model.js';
@@ -85,8 +86,26 @@ function linearScan(): number {
 const flipped: PassAlert = { fingerprint: 'flip', labels: { alertname: 'KubeNodeNotReady', severity: 'critical', node: 'node-1' } };
 const changing = [alerts, [...alerts, flipped]];
 
-function measure(label: string, alertsFor: (run: number) => readonly PassAlert[]): void {
+// Every collection, with its kind and span, to tell which samples a collection fell into: the
+// p99's source is then read off this run's own numbers (GC, or the scheduler when no GC was in it).
+interface GcSpan {
+  readonly start: number;
+  readonly end: number;
+  readonly major: boolean;
+}
+const gcSpans: GcSpan[] = [];
+const gcObserver = new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    const kind = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
+    gcSpans.push({ start: entry.startTime, end: entry.startTime + entry.duration, major: kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR });
+  }
+});
+gcObserver.observe({ entryTypes: ['gc'] });
+const flushGc = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 100));
+
+async function measure(label: string, alertsFor: (run: number) => readonly PassAlert[]): Promise<void> {
   collect();
+  const spans: Array<[number, number]> = [];
   const memo = createPassMemo(); // as the reconciler does: one memo kept across passes
   const samples: number[] = [];
   const baseline: number[] = [];
@@ -97,28 +116,47 @@ function measure(label: string, alertsFor: (run: number) => readonly PassAlert[]
     let start = process.hrtime.bigint();
     sink += linearScan();
     baseline.push(Number(process.hrtime.bigint() - start) / 1e6);
+    const began = performance.now();
     start = process.hrtime.bigint();
     const result = planPass({ now, nodes, alerts: input, policy, failoverIPs, memo });
     samples.push(Number(process.hrtime.bigint() - start) / 1e6);
+    spans.push([began, performance.now()]);
     moves = result.plans.filter((p) => p.decision.outcome === 'move').length;
   }
   void sink;
+  await flushGc(); // the observer reports asynchronously
   const WARM = 5; // the first runs warm the JIT up
   const r = paired(samples.slice(WARM), baseline.slice(WARM));
+  // Which passes had a collection inside them, and what the slowest 2 % had.
+  const gcIn = spans.map(([from, to]) => gcSpans.filter((gc) => gc.start < to && gc.end > from));
+  const warm = samples.map((value, run) => ({ value, run, gcs: gcIn[run] ?? [] })).slice(WARM);
+  const slowest = [...warm].sort((a, b) => b.value - a.value).slice(0, Math.max(1, Math.ceil(warm.length / 50)));
+  const withGc = warm.filter((s) => s.gcs.length > 0).length;
+  const majors = warm.filter((s) => s.gcs.some((gc) => gc.major)).length;
+  const slowWithGc = slowest.filter((s) => s.gcs.length > 0).length;
+  const quiet = paired(
+    warm.filter((s) => s.gcs.length === 0).map((s) => s.value),
+    baseline.slice(WARM),
+  );
+  const first = samples[0] ?? NaN;
   console.log(
     `| decision pass (${NODES} nodes, ${FIPS} FailoverIPs, ${ALERTS} alerts), ${label} | ${times(r.medianRatio)} one linear scan of the inputs (same run: pass median ${ms(r.own.median)}, scan ${ms(r.base.median)}); p99 ${times(r.p99OverMedian)} its median (${ms(r.own.p99)}); ${moves} moves | median <= 20 ms, p99 <= 2× median |`,
+  );
+  console.log(
+    `| the same: where its slow passes come from | a collection ran inside ${withGc} of ${warm.length} passes (${majors} major), inside ${slowWithGc} of the slowest ${slowest.length}; passes without one: p99 ${times(quiet.p99OverMedian)} their median, against the scan's own p99 ${times(r.base.p99 / r.base.median)} its median (the machine's jitter: the scan allocates nothing); the first (cold) pass ${ms(first)} | — |`,
   );
 }
 
 collect();
 const heapBefore = process.memoryUsage().heapUsed;
-measure('same inputs each pass', () => alerts);
-measure('one alert changes each pass', (run) => changing[run % 2] as readonly PassAlert[]);
+await measure('same inputs each pass', () => alerts);
+await measure('one alert changes each pass', (run) => changing[run % 2] as readonly PassAlert[]);
 const retained = planPass({ now, nodes, alerts, policy, failoverIPs, memo: createPassMemo() });
 const heapWithResult = process.memoryUsage().heapUsed;
 collect();
 const heapAfter = process.memoryUsage().heapUsed;
 void retained;
+gcObserver.disconnect();
 console.log(
   `| heap: inputs + one pass result (5,000 nodes, 100 FailoverIPs, 20,000 alerts) | ${mib(heapAfter)} live after GC (inputs ${mib(heapBefore)}, peak seen ${mib(Math.max(heapWithResult, heapAfter))}) | — |`,
 );

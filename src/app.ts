@@ -19,7 +19,10 @@ import { RunLoop } from './reconcile/run-loop.js';
 import { LeaderHandover } from './reconcile/leader-handover.js';
 import type { PodSelector } from './core/model.js';
 import { NodeProber } from './reachability/node-prober.js';
+import { createMoveChecker } from './reachability/move-checks.js';
 import type { Probe } from './reachability/tcp-probe.js';
+import type { ServiceView, ServiceWriter } from './ports/services.js';
+import { ServicePublisher } from './services/service-publisher.js';
 
 /** The parts that differ between a real cluster, the sandbox and tests. */
 export interface AppParts {
@@ -52,6 +55,8 @@ export interface AppParts {
   readonly loopStallMs?: number;
   /** Periodic full reconcile, besides every signal (ms). Default 30 s. */
   readonly pollIntervalMs?: number;
+  /** LoadBalancer Services of class ipshift.dev/failover-ip (src/services); without them no Service is served. */
+  readonly services?: { readonly view: ServiceView; readonly writer: ServiceWriter };
 }
 
 export interface App {
@@ -61,6 +66,7 @@ export interface App {
   readonly loop: RunLoop;
   readonly sync: AlertmanagerSync | null;
   readonly prober: NodeProber | null;
+  readonly services: ServicePublisher | null;
   /** Listens on `host:port` (port 0 = ephemeral) and starts every loop. Resolves with the base URL. */
   start(port: number, host: string): Promise<string>;
   /** Stops intake, lets in-flight moves finish (bounded), stops loops. */
@@ -115,10 +121,14 @@ export function createApp(config: Config, parts: AppParts): App {
     return map;
   };
 
+  const services = parts.services === undefined ? null : new ServicePublisher({ ...parts.services, logger: logger.child({ component: 'services' }) });
+
   // Runs start only after start(), when every part below exists.
   const loop: RunLoop = new RunLoop({
     run: async (signalAt) => {
+      services?.bind(parts.cluster.failoverIPs());
       await reconciler.runOnce(signalAt);
+      services?.publish(reconciler.snapshot(), parts.leadership.isLeader());
       handover?.check();
     },
     now: () => clock.now(),
@@ -158,9 +168,22 @@ export function createApp(config: Config, parts: AppParts): App {
           logger: logger.child({ component: 'node-probe' }),
         });
 
+  // Checked moves use the node probe's identity check: on wherever the probe is.
+  const moveChecker =
+    prober === null || parts.probe === undefined
+      ? null
+      : createMoveChecker({
+          probe: parts.probe,
+          port: config.nodeProbePort,
+          timeoutMs: Math.max(1000, config.nodeProbeIntervalMs),
+          ...(config.nodeName === undefined ? {} : { self: config.nodeName }),
+        });
+
   const reconciler: Reconciler = new Reconciler({
     cluster: parts.cluster,
+    ...(moveChecker === null ? {} : { moveChecker, moveCheckMetrics: metrics.moveChecks }),
     ...(prober === null ? {} : { unresponsive: () => prober.unresponsive() }),
+    ...(services === null ? {} : { readyEndpointNodes: (key: string) => services.readyEndpointNodes(key) }),
     writer: parts.writer,
     alerts: store,
     leadership: parts.leadership,
@@ -231,6 +254,7 @@ export function createApp(config: Config, parts: AppParts): App {
       freshness: (now) => store.freshness(now),
       unmapped: () => store.unmapped(),
       isLeader: () => parts.leadership.isLeader(),
+      services: () => services?.state() ?? [],
       sandbox: parts.sandbox,
       now: () => clock.now(),
       alertRevision: () => store.revision(),
@@ -257,8 +281,10 @@ export function createApp(config: Config, parts: AppParts): App {
     loop,
     sync,
     prober,
+    services,
     async start(port, host) {
       unsubscribe.push(parts.cluster.onChange((change) => loop.request(change)));
+      if (parts.services !== undefined) unsubscribe.push(parts.services.view.onChange((change) => loop.request(change)));
       // The Lease elector keeps ipshift_leader itself; this also covers fixed leadership (sandbox).
       metrics.kube.leader(parts.leadership.isLeader());
       unsubscribe.push(

@@ -1,5 +1,6 @@
 import { fixture, FIXTURE_NAMES } from '../../test/alertmanager/helpers.js';
-import { labelFingerprint, PAYLOAD_LIMITS, parseWebhookPayload, rfc3339Ms } from './alertmanager-payload.js';
+import { labelFingerprint, PAYLOAD_LIMITS, rfc3339Ms } from './alertmanager-fields.js';
+import { parseWebhookPayload } from './alertmanager-payload.js';
 
 function withAlert(patch: Record<string, unknown>): Record<string, unknown> {
   const body = fixture('firing');

@@ -8,7 +8,7 @@ import type { AlertMetrics, SyncResult } from '../metrics/alert-metrics.js';
 import type { Clock } from '../ports/clock.js';
 import type { Leadership } from '../ports/cluster.js';
 import type { Logger } from '../ports/logger.js';
-import { annotationSet, labelFingerprint, labelSet, rfc3339Ms } from './alertmanager-payload.js';
+import { annotationSet, fingerprintString, labelFingerprint, labelSet, rfc3339Ms } from './alertmanager-fields.js';
 import type { AlertStore, ApiAlert } from './alert-store.js';
 
 export const DEFAULT_SYNC_SCHEDULE = '* * * * *';
@@ -54,7 +54,7 @@ export interface SyncOutcome {
 
 /** One alert of GET /api/v2/alerts, within the webhook's limits (the same schema pieces). */
 const gettableAlertSchema = z.looseObject({
-  fingerprint: z.string().min(1).max(128).optional(),
+  fingerprint: fingerprintString.optional(),
   labels: labelSet,
   annotations: annotationSet.default({}),
   startsAt: rfc3339Ms,
@@ -250,7 +250,7 @@ export class AlertmanagerSync {
     const policy = { baseDelayMs: this.#options.backoff?.initialMs ?? 2000, maxDelayMs: this.#options.backoff?.maxMs ?? 300_000 };
     const delay = Math.max(backoffDelayMs(policy, this.#failures, this.#options.random), error.retryAfterMs ?? 0);
     this.#blockedUntil = this.#options.clock.now() + delay;
-    this.#logger.warn('Alertmanager sync failed: backing off', { reason, error: error.message, kind: error.kind, failures: this.#failures, retryInMs: delay });
+    this.#logger.warn('Alertmanager sync failed: backing off', { reason, err: error, kind: error.kind, failures: this.#failures, retryInMs: delay });
     if (this.#stopped) return;
     if (this.#retryTimer !== undefined) clearTimeout(this.#retryTimer);
     this.#retryTimer = setTimeout(() => {

@@ -4,6 +4,8 @@ import { loadAlertPolicy } from '../config/load-alert-policy.js';
 import {
   createEndpointSliceCheck,
   createKubeCluster,
+  createKubeServiceView,
+  createKubeServiceWriter,
   createLeaseElector,
   discoverKubeConfig,
   waitForApiServer,
@@ -75,6 +77,17 @@ export async function startClusterController(parts: ClusterControllerParts): Pro
     // FailoverIPs only where the install says (issue 15.1), by default ipshift's own namespace.
     ...(config.failoverIPNamespaces === '*' ? {} : { failoverIPNamespaces: config.failoverIPNamespaces ?? [namespace] }),
   });
+  // LoadBalancer Services of class ipshift.dev/failover-ip (docs/load-balancer-services.md).
+  const services = {
+    view: createKubeServiceView({
+      kubeConfig,
+      logger: logger.child({ component: 'kube' }),
+      clock,
+      metrics: metrics.kube,
+      resyncSchedule: config.nodeResyncSchedule,
+    }),
+    writer: createKubeServiceWriter({ kubeConfig, clock, metrics: metrics.kube, instance: identity }),
+  };
   const lease = parts.leaseTimingMs ?? {
     durationMs: config.leaseDurationSeconds * 1000,
     renewDeadlineMs: config.leaseRenewDeadlineSeconds * 1000,
@@ -121,6 +134,7 @@ export async function startClusterController(parts: ClusterControllerParts): Pro
     metrics,
     probe: tcpProbe,
     synced: () => kube.view.hasSynced(),
+    services,
     // The Deployment's pod labels (deploy/controller/deployment.yaml): where the other replicas run.
     controllerPods: { namespace, matchLabels: { 'app.kubernetes.io/name': 'ipshift', 'app.kubernetes.io/component': 'controller' } },
     ...(parts.pollIntervalMs === undefined ? {} : { pollIntervalMs: parts.pollIntervalMs }),
@@ -133,10 +147,11 @@ export async function startClusterController(parts: ClusterControllerParts): Pro
     await waitForApiServer(kubeConfig, { source, logger, clock, signal: stopping.signal });
     await kube.start();
     if (stopping.signal.aborted) return;
+    services.view.start();
     elector.start();
     logger.info('ipshift controller started', { url, namespace, identity, version });
   })().catch((error: unknown) => {
-    if (!stopping.signal.aborted) logger.error('could not start the Kubernetes side', { error: error instanceof Error ? error.message : String(error) });
+    if (!stopping.signal.aborted) logger.error('could not start the Kubernetes side', { err: error });
   });
   return {
     app,
@@ -149,6 +164,7 @@ export async function startClusterController(parts: ClusterControllerParts): Pro
       await app.stop(8000);
       await elector.stop();
       await kube.stop();
+      await services.view.stop();
       await connected;
     },
   };

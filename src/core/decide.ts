@@ -1,3 +1,4 @@
+import { checkFailuresInForce, firstCheckExpiry, type CheckFailure } from './checked-move.js';
 import { nextMoveAllowedAt } from './cooldown.js';
 import type { Candidate } from './eligibility.js';
 import { issuesOf, maskOf, tierOf, type HealthMask } from './health.js';
@@ -36,6 +37,11 @@ export interface DecisionInput {
   readonly holderDegradedSince: number | null;
   /** spec.policy.onCordon; absent means `move`. (`keep` is applied to the candidates' masks already.) */
   readonly onCordon?: OnCordon;
+  /**
+   * Targets that failed the check before routing (checked-move.ts), by node: passed over for
+   * the next candidate while `until` lies ahead. The checks run outside the core; this is their result.
+   */
+  readonly checkFailures?: ReadonlyMap<string, CheckFailure>;
 }
 
 export interface Decision {
@@ -59,7 +65,9 @@ export function bestCandidate(
   candidates: readonly Candidate[],
   input: Pick<DecisionInput, 'failoverIP' | 'holdings' | 'heldAt' | 'spread'>,
   exclude: string | null,
+  skip?: ReadonlyMap<string, unknown>,
 ): Candidate | null {
+  const skipping = skip !== undefined && skip.size > 0 ? skip : null;
   const seed = failoverIPSeed(input.failoverIP);
   const heldAt = input.spread ? input.heldAt : undefined;
   const holdings = input.spread && heldAt === undefined && input.holdings.size > 0 ? input.holdings : null;
@@ -67,7 +75,7 @@ export function bestCandidate(
   let bestHash = 0;
   let bestHeld = 0;
   for (const c of candidates) {
-    if (!c.eligible || c.name === exclude) continue;
+    if (!c.eligible || c.name === exclude || skipping?.has(c.name) === true) continue;
     const held = heldAt !== undefined ? (heldAt[c.position] ?? 0) : holdings === null ? 0 : (holdings.get(c.name) ?? 0);
     if (best === null) {
       best = c;
@@ -129,20 +137,49 @@ function describe(c: Candidate): string {
   return issues.length === 0 ? `${c.name} (healthy)` : `${c.name} (${issues.join(', ')})`;
 }
 
+/** The nodes passed over because they failed the check before routing, in words (empty when none). */
+function skippedNote(failures: ReadonlyMap<string, CheckFailure>): string {
+  if (failures.size === 0) return '';
+  return `; passed over: ${[...failures].map(([node, failure]) => `${node} (${failure.message})`).join('; ')}`;
+}
+
+/**
+ * Every candidate that would do failed its check: keep the IP where it is and look again when
+ * the first failure ends (routing to a node that did not answer cannot help).
+ */
+function allChecksFailed(input: DecisionInput, failures: ReadonlyMap<string, CheckFailure>, holder: string | null, why: string): Verdict | null {
+  if (failures.size === 0 || bestCandidate(input.candidates, input, input.assignedNode) === null) return null;
+  return stay(
+    'no-eligible-node',
+    'target-check-failed',
+    holder,
+    `${why}, but no eligible node answered the check before routing${skippedNote(failures)}`,
+    firstCheckExpiry(failures, input.now),
+  );
+}
+
 /** What the health rules alone want, before cooldown and pause are applied. */
 function healthVerdict(input: DecisionInput, holder: Candidate | undefined): Verdict {
-  const best = bestCandidate(input.candidates, input, input.assignedNode);
+  const failures = checkFailuresInForce(input.checkFailures ?? new Map<string, CheckFailure>(), input.now);
+  const best = bestCandidate(input.candidates, input, input.assignedNode, failures);
+  const note = skippedNote(failures);
   if (input.assignedNode === null || holder === undefined) {
     const why = input.assignedNode === null ? 'the IP is routed to no known node' : `holder ${input.assignedNode} is not a node of this cluster`;
-    if (best === null) return stay('no-eligible-node', 'unrouted', input.assignedNode, `${why} and no node is eligible`);
-    return { kind: 'move', wanted: { reason: 'unrouted', target: best.name, message: `${why}: routing it to ${describe(best)}`, graceEndsAt: null } };
+    if (best === null)
+      return (
+        allChecksFailed(input, failures, input.assignedNode, why) ?? stay('no-eligible-node', 'unrouted', input.assignedNode, `${why} and no node is eligible`)
+      );
+    return { kind: 'move', wanted: { reason: 'unrouted', target: best.name, message: `${why}: routing it to ${describe(best)}${note}`, graceEndsAt: null } };
   }
   if (!holder.eligible) {
     const reason: Reason = holder.ineligibility === 'down' ? 'holder-down' : 'holder-ineligible';
     const why =
       holder.ineligibility === 'down' ? `holder ${describe(holder)} is down` : `holder ${holder.name} is not eligible (${holder.ineligibility ?? ''})`;
-    if (best === null) return stay('no-eligible-node', reason, holder.name, `${why} and no other node is eligible: keeping it`);
-    return { kind: 'move', wanted: { reason, target: best.name, message: `${why}: moving to ${describe(best)}`, graceEndsAt: null } };
+    if (best === null)
+      return (
+        allChecksFailed(input, failures, holder.name, why) ?? stay('no-eligible-node', reason, holder.name, `${why} and no other node is eligible: keeping it`)
+      );
+    return { kind: 'move', wanted: { reason, target: best.name, message: `${why}: moving to ${describe(best)}${note}`, graceEndsAt: null } };
   }
   if (best === null || best.mask >= holder.mask) {
     return stay('keep', 'holder-healthiest', holder.name, `no eligible node is healthier than holder ${describe(holder)}`);
@@ -154,7 +191,7 @@ function healthVerdict(input: DecisionInput, holder: Candidate | undefined): Ver
       wanted: {
         reason: 'holder-draining',
         target: best.name,
-        message: `holder ${describe(holder)} is draining: moving to ${describe(best)}`,
+        message: `holder ${describe(holder)} is draining: moving to ${describe(best)}${note}`,
         graceEndsAt: null,
       },
     };
@@ -165,7 +202,7 @@ function healthVerdict(input: DecisionInput, holder: Candidate | undefined): Ver
     wanted: {
       reason: 'holder-degraded',
       target: best.name,
-      message: `holder ${describe(holder)} is degraded; ${describe(best)} is healthier`,
+      message: `holder ${describe(holder)} is degraded; ${describe(best)} is healthier${note}`,
       graceEndsAt: since + input.gracePeriodMs,
     },
   };
@@ -177,6 +214,10 @@ function manualVerdict(input: DecisionInput): Verdict | null {
   if (wanted === input.assignedNode) return stay('keep', 'manual-move', wanted, `manual move done: ${wanted} holds the IP`);
   const target = input.candidates.find((c) => c.name === wanted);
   if (target === undefined || !target.eligible) return null;
+  const failure = checkFailuresInForce(input.checkFailures ?? new Map<string, CheckFailure>(), input.now).get(wanted);
+  if (failure !== undefined) {
+    return stay('keep', 'target-check-failed', input.assignedNode, `manual move to ${wanted} waits: ${failure.message}`, failure.until);
+  }
   return { kind: 'move', wanted: { reason: 'manual-move', target: wanted, message: `manual move to ${describe(target)} requested`, graceEndsAt: null } };
 }
 
@@ -190,7 +231,13 @@ function manualVerdict(input: DecisionInput): Verdict | null {
 export function decide(input: DecisionInput): Decision {
   const holder = input.assignedNode === null ? undefined : input.candidates.find((c) => c.name === input.assignedNode);
   let verdict = manualVerdict(input) ?? healthVerdict(input, holder);
-  if (input.moveTo !== null && verdict.kind === 'stay' && verdict.decision.outcome === 'keep' && verdict.decision.reason !== 'manual-move') {
+  if (
+    input.moveTo !== null &&
+    verdict.kind === 'stay' &&
+    verdict.decision.outcome === 'keep' &&
+    verdict.decision.reason !== 'manual-move' &&
+    verdict.decision.reason !== 'target-check-failed'
+  ) {
     verdict = stay('keep', 'manual-target-ineligible', verdict.decision.target, `manual move to ${input.moveTo} ignored: it is not an eligible node`);
   }
   const decision = verdict.kind === 'stay' ? verdict.decision : timed(input, verdict.wanted);

@@ -9,6 +9,11 @@ export interface EligibilityRules {
   readonly nodeSelector?: LabelSelector;
   /** Nodes running a Ready pod that matches spec.podSelector; undefined when there is no podSelector. */
   readonly readyPodNodes?: ReadonlySet<string>;
+  /**
+   * Nodes with a ready endpoint of the LoadBalancer Service the FailoverIP serves, when that
+   * Service has externalTrafficPolicy Local (kube-proxy drops what arrives elsewhere); undefined otherwise.
+   */
+  readonly readyEndpointNodes?: ReadonlySet<string>;
   /** Nodes whose provider server is known; undefined when the provider needs none (dry-run). */
   readonly nodesWithServer?: ReadonlySet<string>;
   /** spec.policy.onCordon; `keep` takes the cordon out of every node's mask for this FailoverIP. */
@@ -41,6 +46,7 @@ export function ineligibility(node: NodeFacts, health: NodeHealth, rules: Eligib
   if (node.labels[EXCLUDE_FROM_LB_LABEL] !== undefined) return 'excluded';
   if (!(selected ?? matchesSelector(node.labels, rules.nodeSelector))) return 'not-selected';
   if (rules.readyPodNodes !== undefined && !rules.readyPodNodes.has(node.name)) return 'no-ready-pod';
+  if (rules.readyEndpointNodes !== undefined && !rules.readyEndpointNodes.has(node.name)) return 'no-ready-endpoint';
   if (rules.nodesWithServer !== undefined && !rules.nodesWithServer.has(node.name)) return 'no-server-id';
   if (hasDownIssue(health.mask)) return 'down';
   return null;

@@ -20,7 +20,7 @@ export interface PassFailoverIP
     Omit<EligibilityRules, 'nodeSelector'>,
     Pick<
       DecisionInput,
-      'assignedNode' | 'cooldownMs' | 'gracePeriodMs' | 'spread' | 'paused' | 'moveTo' | 'lastMoveAt' | 'blockedUntil' | 'holderDegradedSince'
+      'assignedNode' | 'cooldownMs' | 'gracePeriodMs' | 'spread' | 'paused' | 'moveTo' | 'lastMoveAt' | 'blockedUntil' | 'holderDegradedSince' | 'checkFailures'
     > {
   /** `namespace/name`. */
   readonly key: string;
@@ -73,6 +73,13 @@ export function createPassMemo(): PassMemo {
   return { indexes: new WeakMap(), alerts: new WeakMap(), layouts: new WeakMap(), health: new WeakMap(), last: null };
 }
 
+interface ListSets {
+  readonly ready?: ReadonlySet<string>;
+  readonly endpoints?: ReadonlySet<string>;
+  readonly servers?: ReadonlySet<string>;
+  readonly list: readonly Candidate[];
+}
+
 interface NodeLayout {
   readonly position: ReadonlyMap<string, number>;
   readonly nameHashes: readonly number[];
@@ -88,7 +95,7 @@ interface LastPass {
   readonly nodes: readonly NodeFacts[];
   readonly healths: readonly NodeHealth[];
   readonly map: ReadonlyMap<string, NodeHealth>;
-  readonly lists: ReadonlyMap<string, { readonly ready?: ReadonlySet<string>; readonly servers?: ReadonlySet<string>; readonly list: readonly Candidate[] }>;
+  readonly lists: ReadonlyMap<string, ListSets>;
 }
 
 // Why the pass reuses what it built last time: its results (a health per node, a candidate per
@@ -219,19 +226,20 @@ export function planPass(input: PassInput): PassResult {
   // FailoverIPs with the same selector, pod set and server set share one candidate list: with
   // thousands of nodes, building a list per FailoverIP would dominate the pass.
   const lists = new Map<string, readonly Candidate[]>();
-  const listSets = new Map<string, { readonly ready?: ReadonlySet<string>; readonly servers?: ReadonlySet<string>; readonly list: readonly Candidate[] }>();
+  const listSets = new Map<string, ListSets>();
   const listFor = (fip: PassFailoverIP): readonly Candidate[] => {
-    const key = `${selectorKey(fip.nodeSelector)}|${idOf(fip.readyPodNodes)}|${idOf(fip.nodesWithServer)}|${fip.onCordon ?? 'move'}`;
+    const key = `${selectorKey(fip.nodeSelector)}|${idOf(fip.readyPodNodes)}|${idOf(fip.readyEndpointNodes)}|${idOf(fip.nodesWithServer)}|${fip.onCordon ?? 'move'}`;
     let list = lists.get(key);
     if (list === undefined) {
       const before = unchanged ? last.lists.get(key) : undefined;
       list =
-        before !== undefined && before.ready === fip.readyPodNodes && before.servers === fip.nodesWithServer
+        before !== undefined && before.ready === fip.readyPodNodes && before.endpoints === fip.readyEndpointNodes && before.servers === fip.nodesWithServer
           ? before.list
           : input.nodes.map((node, i) => candidate(node, healths[i] as NodeHealth, fip, matchesSelector(node.labels, fip.nodeSelector), nameHashes[i], i));
       lists.set(key, list);
       listSets.set(key, {
         ...(fip.readyPodNodes === undefined ? {} : { ready: fip.readyPodNodes }),
+        ...(fip.readyEndpointNodes === undefined ? {} : { endpoints: fip.readyEndpointNodes }),
         ...(fip.nodesWithServer === undefined ? {} : { servers: fip.nodesWithServer }),
         list,
       });
@@ -280,6 +288,7 @@ export function planPass(input: PassInput): PassResult {
       blockedUntil: fip.blockedUntil,
       holderDegradedSince: since,
       ...(fip.onCordon === undefined ? {} : { onCordon: fip.onCordon }),
+      ...(fip.checkFailures === undefined ? {} : { checkFailures: fip.checkFailures }),
     });
     bump(decision.target, 1);
     plans.push({

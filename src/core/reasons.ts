@@ -18,7 +18,10 @@ export const REASONS = [
   'holder-draining',
   /** The holder is degraded (pressure, a degraded alert). */
   'holder-degraded',
-  /** The holder is deleted, no longer selected, lacks the required pod or a server id. */
+  /**
+   * The holder is deleted, no longer selected, lacks the required pod, a ready endpoint of the
+   * LoadBalancer Service the FailoverIP serves (externalTrafficPolicy Local) or a server id.
+   */
   'holder-ineligible',
   /** The provider routes the IP nowhere, or to a server that is no node of ours. */
   'unrouted',
@@ -33,8 +36,30 @@ export const REASONS = [
    * took a move in part, e.g. refused the second address with a rate limit): the rest follow.
    */
   'partial-routing',
+  /** The chosen target did not answer the check before routing (its agent's identity, the service check): the next candidate. */
+  'target-check-failed',
+  /** After the move, the failover address did not answer from the new holder within spec.check.confirmSeconds. */
+  'move-unconfirmed',
 ] as const;
 export type Reason = (typeof REASONS)[number];
+
+/**
+ * What ipshift did with a LoadBalancer Service of its class (src/services): the Events on the
+ * Service and the log lines carry these, the Events in their CamelCase form (kubeReason).
+ */
+export const SERVICE_REASONS = [
+  /** The Service got the addresses of a FailoverIP in status.loadBalancer.ingress. */
+  'address-assigned',
+  /** The node that holds the Service's FailoverIP, told on every change (MetalLB's nodeAssigned). */
+  'node-assigned',
+  /** ipshift cleared the addresses it wrote: the Service changed type, class or annotation, or its claim is no longer allowed. */
+  'address-released',
+  /** The FailoverIP the annotation names does not exist, does not allow this Service or serves another one. */
+  'claim-refused',
+  /** No free FailoverIP allows this Service. */
+  'pool-exhausted',
+] as const;
+export type ServiceReason = (typeof SERVICE_REASONS)[number];
 
 /** The result of applying a move (ipshift_moves_total{result}). */
 export const MOVE_RESULTS = ['success', 'failure', 'rate-limited', 'adopted', 'partial'] as const;

@@ -240,9 +240,7 @@ export function createAlertmanagerWebhookHandler(options: AlertmanagerWebhookOpt
         answer(res, 503, { error: 'leader unavailable: retry' });
       }
     } catch (error) {
-      logger.warn('cannot reach the leader: asking Alertmanager to retry', {
-        error: typeof error === 'object' && error !== null ? String((error as { name?: unknown }).name) : 'unknown',
-      });
+      logger.warn('cannot reach the leader: asking Alertmanager to retry', { err: error });
       answer(res, 503, { error: 'leader unreachable: retry' });
     }
   }
@@ -251,7 +249,7 @@ export function createAlertmanagerWebhookHandler(options: AlertmanagerWebhookOpt
     const started = performance.now();
     res.once('finish', () => options.metrics.webhookRequest(res.statusCode, (performance.now() - started) / 1000));
     handle(req, res).catch((error: unknown) => {
-      logger.error('webhook failed unexpectedly', { error: error instanceof Error ? error.message : String(error) });
+      logger.error('webhook failed unexpectedly', { err: error });
       if (!res.headersSent) answer(res, 500, { error: 'internal error' });
       else res.destroy();
     });

@@ -2,6 +2,7 @@ import type { AlertFreshness, ClassifiedAlert } from '../alerts/alert-store.js';
 import { hasDownIssue } from '../core/health.js';
 import type { ReconcileSnapshot } from '../reconcile/reconciler.js';
 import { isoTime } from '../core/time.js';
+import type { ServiceState } from '../services/service-publisher.js';
 
 export interface StateSources {
   readonly snapshot: () => ReconcileSnapshot;
@@ -9,6 +10,8 @@ export interface StateSources {
   readonly freshness: (now: number) => AlertFreshness;
   readonly unmapped: () => ReadonlyArray<{ alertname: string; count: number }>;
   readonly isLeader: () => boolean;
+  /** LoadBalancer Services of ipshift's class, as the last pass left them. */
+  readonly services?: () => readonly ServiceState[];
   readonly sandbox: boolean;
   readonly now: () => number;
 }
@@ -75,6 +78,7 @@ export function buildState(sources: StateSources) {
     generatedAt: iso(now),
     lastReconcileAt: iso(snapshot.at),
     failoverIPs,
+    services: [...(sources.services?.() ?? [])],
     nodes,
     alertSource: { lastWebhookAt: iso(freshness.lastWebhookAt), lastSyncAt: iso(freshness.lastSyncAt), stale: freshness.stale },
     unmappedAlerts: sources.unmapped(),

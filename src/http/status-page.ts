@@ -2,6 +2,7 @@ import type { State } from './state.js';
 
 type FailoverIPView = State['failoverIPs'][number];
 type NodeView = State['nodes'][number];
+type ServiceView = State['services'][number];
 
 const escape = (value: unknown): string =>
   String(value ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
@@ -30,6 +31,7 @@ const INELIGIBILITY_TEXT: Record<string, string> = {
   deleted: 'the Node is being deleted',
   'not-selected': 'spec.nodeSelector does not select it',
   'no-ready-pod': 'no Ready pod of spec.podSelector runs on it',
+  'no-ready-endpoint': 'no ready endpoint of its LoadBalancer Service (externalTrafficPolicy Local) runs on it',
   'no-server-id': 'the provider knows no server for it',
   down: 'it is down',
 };
@@ -158,6 +160,30 @@ function failoverIPRows(state: State, nodes: ReadonlyMap<string, NodeView>): str
     .join('\n');
 }
 
+/** LoadBalancer Services of class ipshift.dev/failover-ip: the address each got, from which FailoverIP, on which node. */
+function serviceSection(state: State, nodes: ReadonlyMap<string, NodeView>): string {
+  if (state.services.length === 0) return '';
+  const rows = state.services.map((s: ServiceView) => {
+    const holder = s.holder === null ? undefined : nodes.get(s.holder);
+    const tier = s.holder === null ? 'down' : (holder?.tier ?? 'ineligible');
+    const endpoints =
+      s.readyEndpointNodes === null
+        ? s.externalTrafficPolicy === 'Local'
+          ? 'not listed yet'
+          : 'any node (Cluster)'
+        : s.readyEndpointNodes.join(', ') || 'none ready';
+    return `<tr data-service="${escape(`${s.namespace}/${s.name}`)}">
+  <td data-label="Service"><b>${escape(s.namespace)}/${escape(s.name)}</b><br><small>externalTrafficPolicy ${escape(s.externalTrafficPolicy)}</small></td>
+  <td data-label="Address">${s.addresses.length === 0 ? `<b style="color:#cf222e">none</b><br><small>${escape(s.problem ?? '')}</small>` : `<code>${s.addresses.map(escape).join('<br>')}</code>`}</td>
+  <td data-label="FailoverIP">${escape(s.failoverIP ?? '—')}</td>
+  <td data-label="Holder" class="holder" data-tier="${escape(tier)}"><b>${escape(s.holder ?? '—')}</b></td>
+  <td data-label="Ready endpoints on">${escape(endpoints)}</td>
+</tr>`;
+  });
+  return `<section><h2>LoadBalancer Services</h2><table><thead><tr><th>Service</th><th>Address</th><th>FailoverIP</th><th>Holder</th><th>Ready endpoints on</th></tr></thead>
+<tbody>${rows.join('\n')}</tbody></table></section>`;
+}
+
 function nodeRows(state: State): string {
   if (state.nodes.length === 0) return '<tr><td colspan="5">No nodes seen yet.</td></tr>';
   return state.nodes
@@ -218,6 +244,7 @@ ${state.sandbox ? '<div class="banner">This is the sandbox: a simulated 3-node c
 ${situationBlock(state)}
 <section><h2>Failover IPs</h2><table><thead><tr><th>FailoverIP</th><th>Holder</th><th>Last decision</th><th>Candidates</th><th>Cooldown</th><th>Last move</th></tr></thead>
 <tbody>${failoverIPRows(state, nodes)}</tbody></table></section>
+${serviceSection(state, nodes)}
 <section><h2>Nodes</h2><table><thead><tr><th>Node</th><th>Health</th><th>Issues</th><th>Active alerts</th><th>Holds</th></tr></thead>
 <tbody>${nodeRows(state)}</tbody></table></section>
 <section><h2>Alert source</h2>

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import { Secret } from '../config/secret.js';
 
 export interface BasicCredentials {
@@ -20,11 +20,17 @@ export function parseBasicAuthSetting(value: string | Secret, settingName = 'IPS
   return { username: raw.slice(0, colon), password: new Secret(raw.slice(colon + 1)) };
 }
 
+const sha256 = (text: string): Buffer => hash('sha256', text, 'buffer');
+
 /** Compares in constant time whatever the lengths: both sides are hashed to the same size first. */
 export function constantTimeEquals(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given, 'utf8').digest();
-  const b = createHash('sha256').update(expected, 'utf8').digest();
-  return timingSafeEqual(a, b);
+  return timingSafeEqual(sha256(given), sha256(expected));
+}
+
+/** constantTimeEquals against a fixed value, hashed once: a credential is checked on every request. */
+function equalsInConstantTime(expected: string): (given: string) => boolean {
+  const digest = sha256(expected);
+  return (given) => timingSafeEqual(sha256(given), digest);
 }
 
 export interface AuthChecker {
@@ -47,6 +53,10 @@ export function createAuthChecker(auth: WebhookAuth): AuthChecker {
   if (bearerToken !== undefined) challenges.push(`Bearer realm="${REALM}"`);
   if (basic !== undefined) challenges.push(`Basic realm="${REALM}", charset="UTF-8"`);
 
+  const bearerMatches = bearerToken === undefined ? undefined : equalsInConstantTime(bearerToken.reveal());
+  const userMatches = basic === undefined ? undefined : equalsInConstantTime(basic.username);
+  const passwordMatches = basic === undefined ? undefined : equalsInConstantTime(basic.password.reveal());
+
   return {
     challenges,
     check(authorization) {
@@ -55,14 +65,14 @@ export function createAuthChecker(auth: WebhookAuth): AuthChecker {
       if (space <= 0) return false;
       const scheme = authorization.slice(0, space).toLowerCase();
       const credentials = authorization.slice(space + 1).trim();
-      if (scheme === 'bearer' && bearerToken !== undefined) return constantTimeEquals(credentials, bearerToken.reveal());
-      if (scheme === 'basic' && basic !== undefined) {
+      if (scheme === 'bearer' && bearerMatches !== undefined) return bearerMatches(credentials);
+      if (scheme === 'basic' && userMatches !== undefined && passwordMatches !== undefined) {
         const decoded = Buffer.from(credentials, 'base64').toString('utf8');
         const colon = decoded.indexOf(':');
         if (colon < 0) return false;
         // Both halves are always compared, so timing does not tell which one was wrong.
-        const userOk = constantTimeEquals(decoded.slice(0, colon), basic.username);
-        const passwordOk = constantTimeEquals(decoded.slice(colon + 1), basic.password.reveal());
+        const userOk = userMatches(decoded.slice(0, colon));
+        const passwordOk = passwordMatches(decoded.slice(colon + 1));
         return userOk && passwordOk;
       }
       return false;

@@ -27,6 +27,8 @@ export { createEndpointSliceCheck, type EndpointVerdict, type LeaderEndpointChec
 export { KUBE_REQUEST_DEADLINE_MS, makeKubeClient } from './kube-client.js';
 export { createKubeClusterView, DEFAULT_RESYNC_SCHEDULE, type KubeClusterView, type KubeClusterViewOptions } from './kube-cluster-view.js';
 export { createKubeClusterWriter, type KubeClusterWriterOptions } from './kube-cluster-writer.js';
+export { createKubeServiceView, type KubeServiceView, type KubeServiceViewOptions } from './service-view.js';
+export { createKubeServiceWriter, type KubeServiceWriterOptions } from './service-writer.js';
 export { createKubeSecretAccess, upsertSecret, type KubeSecretAccessOptions } from './kube-secret-access.js';
 export { FAILOVERIP_API_VERSION, FAILOVERIP_GROUP, FAILOVERIP_KIND, FAILOVERIP_PLURAL, FAILOVERIP_VERSION } from './crd.js';
 

@@ -87,7 +87,7 @@ export function createKubeClusterView(options: KubeClusterViewOptions): KubeClus
       try {
         listener(change);
       } catch (error) {
-        logger.error('cluster change listener failed', { change, error: String(error) });
+        logger.error('cluster change listener failed', { change, err: error });
       }
     }
   };

@@ -132,7 +132,7 @@ export function createLeaseElector(options: LeaseElectorOptions): LeaseElector {
       try {
         listener(value);
       } catch (error) {
-        logger.error('leadership listener failed', { error: String(error) });
+        logger.error('leadership listener failed', { err: error });
       }
     }
   };
@@ -279,7 +279,7 @@ export function createLeaseElector(options: LeaseElectorOptions): LeaseElector {
       try {
         ok = await attemptWithin(budget);
       } catch (error) {
-        logger.debug('lease attempt failed', { lease, error: error instanceof Error ? error.message : String(error) });
+        logger.debug('lease attempt failed', { lease, err: error });
       }
       if (stopped) break;
       if (ok && holdingOff()) {
@@ -318,7 +318,7 @@ export function createLeaseElector(options: LeaseElectorOptions): LeaseElector {
         metrics.apiError('update_lease');
         logger.warn('could not release the leader Lease; the standby takes over when it expires', {
           lease,
-          error: error instanceof Error ? error.message : String(error),
+          err: error,
         });
         return;
       }

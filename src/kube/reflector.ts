@@ -58,8 +58,20 @@ interface Entry<T> {
 
 type WatchOutcome = 'closed' | 'gone' | 'aborted';
 
-const WATCH_OPERATION: Record<WatchedResource, KubeOperation> = { nodes: 'watch_nodes', failoverips: 'watch_failoverips', pods: 'watch_pods' };
-const LIST_OPERATION: Record<WatchedResource, KubeOperation> = { nodes: 'list_nodes', failoverips: 'list_failoverips', pods: 'list_pods' };
+const WATCH_OPERATION: Record<WatchedResource, KubeOperation> = {
+  nodes: 'watch_nodes',
+  failoverips: 'watch_failoverips',
+  pods: 'watch_pods',
+  services: 'watch_services',
+  endpointslices: 'watch_endpointslices',
+};
+const LIST_OPERATION: Record<WatchedResource, KubeOperation> = {
+  nodes: 'list_nodes',
+  failoverips: 'list_failoverips',
+  pods: 'list_pods',
+  services: 'list_services',
+  endpointslices: 'list_endpointslices',
+};
 /** A watch that the server closes sooner than this counts as a failure, so a flapping server cannot make us spin. */
 const SHORT_WATCH_MS = 1000;
 

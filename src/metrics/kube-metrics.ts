@@ -8,6 +8,11 @@ export type KubeOperation =
   | 'watch_failoverips'
   | 'list_pods'
   | 'watch_pods'
+  | 'list_services'
+  | 'watch_services'
+  | 'list_endpointslices'
+  | 'watch_endpointslices'
+  | 'patch_service_status'
   | 'patch_status'
   | 'patch_failoverip'
   | 'create_event'
@@ -19,7 +24,7 @@ export type KubeOperation =
   | 'update_lease';
 
 /** The resources the adapter keeps a watch on (`resource` label). */
-export type WatchedResource = 'nodes' | 'failoverips' | 'pods';
+export type WatchedResource = 'nodes' | 'failoverips' | 'pods' | 'services' | 'endpointslices';
 
 /** Why a watch was restarted: the server closed it, it failed, or its version was too old (410). */
 export type WatchRestartReason = 'closed' | 'error' | 'gone';

@@ -60,8 +60,8 @@ describe('createMetrics', () => {
 
     const counts = await seriesByFamily(await registry.metrics());
     const moveHistogramLines = MOVE_HISTOGRAM_LINES;
-    // Other areas' metrics (alerts, provider, kube, node probe) carry no node or FailoverIP label.
-    const otherAreas = /^ipshift_(webhook|alert|provider|kube|leader|node_probe)/;
+    // Other areas' metrics (alerts, provider, kube, node probe, move checks) carry no node or FailoverIP label.
+    const otherAreas = /^ipshift_(webhook|alert|provider|kube|leader|node_probe|move_checks)/;
     expect(Object.fromEntries([...counts].filter(([name]) => name.startsWith('ipshift_') && !otherAreas.test(name)))).toEqual({
       ipshift_build_info: 1,
       ipshift_node_health_issue: 1000 * ISSUES.length,

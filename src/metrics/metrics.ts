@@ -2,6 +2,7 @@ import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { createAlertMetrics, type AlertMetrics } from './alert-metrics.js';
 import { createControllerMetrics, type ControllerMetrics } from './controller-metrics.js';
 import { createKubeMetrics, type KubeMetrics } from './kube-metrics.js';
+import { createMoveCheckMetrics, type MoveCheckMetrics } from './move-check-metrics.js';
 import { createProviderMetrics, type ProviderMetrics } from './provider-metrics.js';
 import { createReachabilityMetrics, type ReachabilityMetrics } from './reachability-metrics.js';
 
@@ -22,6 +23,7 @@ export interface Metrics {
   readonly provider: ProviderMetrics;
   readonly kube: KubeMetrics;
   readonly reachability: ReachabilityMetrics;
+  readonly moveChecks: MoveCheckMetrics;
 }
 
 export function createMetrics(options: MetricsOptions): Metrics {
@@ -41,5 +43,6 @@ export function createMetrics(options: MetricsOptions): Metrics {
     provider: createProviderMetrics(registry),
     kube: createKubeMetrics(registry),
     reachability: createReachabilityMetrics(registry),
+    moveChecks: createMoveCheckMetrics(registry),
   };
 }

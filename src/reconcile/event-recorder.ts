@@ -27,7 +27,7 @@ export function createEventRecorder(writer: ClusterWriter, logger: Logger): Reco
         logger.warn('could not record a Kubernetes Event; further failures with the same cause are not logged', {
           failoverIP: failoverIPKey(fip),
           reason,
-          error: cause,
+          err: error,
         });
       },
     );

@@ -1,3 +1,4 @@
+import type { CheckFailure, Confirmation } from '../core/checked-move.js';
 import type { Decision } from '../core/decide.js';
 import type { Candidate } from '../core/eligibility.js';
 import type { FailoverIPObject } from '../core/model.js';
@@ -33,6 +34,10 @@ export interface FailoverIPMemory {
   /** The decision this replica last reported (Event) as leader; null until it leads. */
   announced: Decision | null;
   candidates: readonly Candidate[];
+  /** Targets that failed the check before routing, passed over until each failure's `until`. */
+  checkFailures: ReadonlyMap<string, CheckFailure>;
+  /** What the failover address answered after the last move (null: no checked move yet). */
+  confirmation: Confirmation | null;
 }
 
 export const freshMemory = (): FailoverIPMemory => ({
@@ -52,6 +57,8 @@ export const freshMemory = (): FailoverIPMemory => ({
   lastDecisionAt: null,
   announced: null,
   candidates: [],
+  checkFailures: new Map(),
+  confirmation: null,
 });
 
 export interface MoveRecord {
@@ -74,6 +81,10 @@ export interface MoveOutcome {
   readonly failed: boolean;
   readonly retryNotBefore: number | null;
   readonly providerBlockedUntil: number | null;
+  /** The target failed the check before routing: nothing was routed (checked-move.ts). */
+  readonly checkFailure?: { readonly node: string; readonly failure: CheckFailure };
+  /** The move was routed and then checked: what the failover address answered. */
+  readonly confirmation?: Confirmation;
 }
 
 export function nodeOfServer(servers: ReadonlyMap<string, string>, serverId: string | null): string | null {
@@ -109,6 +120,8 @@ export function applyMoveOutcome(memory: FailoverIPMemory, outcome: MoveOutcome,
   memory.consecutiveFailures = outcome.failed ? memory.consecutiveFailures + 1 : 0;
   memory.retryNotBefore = outcome.retryNotBefore;
   memory.providerBlockedUntil = outcome.providerBlockedUntil;
+  if (outcome.checkFailure !== undefined) memory.checkFailures = new Map([...memory.checkFailures, [outcome.checkFailure.node, outcome.checkFailure.failure]]);
+  if (outcome.confirmation !== undefined) memory.confirmation = outcome.confirmation;
 }
 
 /**

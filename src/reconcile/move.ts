@@ -152,7 +152,7 @@ export async function moveFailoverIP(args: MoveArgs): Promise<MoveOutcome> {
       reason: 'partial-routing',
       routing: after,
       retryAt: isoTime(retryAt),
-      error: error.message,
+      err: error,
     });
     record(args, from, target, 'partial', message);
     return { routing: after, readAt: end, failed: false, retryNotBefore: retryAt, providerBlockedUntil: blockedUntil };
@@ -221,7 +221,7 @@ async function failed(
     log.warn('move failed', {
       kind: error.kind,
       code: error.code,
-      error: error.message,
+      err: error,
       retryInMs: Math.round(backoff),
       ...(cooldown === undefined ? {} : { cooldown }),
     });

@@ -13,7 +13,11 @@ import { cooldownMs as cooldownOf, nextMoveAllowedAt } from '../core/cooldown.js
 import { classify } from '../errors.js';
 import { createEventRecorder, type RecordEvent } from './event-recorder.js';
 import { adoptPersistedBlock, applyMoveOutcome, applyRouting, freshMemory, nodeOfServer, type FailoverIPMemory, type MoveRecord } from './failover-ip-state.js';
-import { moveFailoverIP, type MoveDeps } from './move.js';
+import type { MoveDeps } from './move.js';
+import { checkedMove, confirmHolder, DEFAULT_CONFIRM_SECONDS } from './checked-move.js';
+import { checkFailuresInForce } from '../core/checked-move.js';
+import type { MoveChecker } from '../ports/move-checker.js';
+import type { MoveCheckMetrics } from '../metrics/move-check-metrics.js';
 import { ServerDirectory } from './server-directory.js';
 import { buildStatus } from './status.js';
 
@@ -47,10 +51,17 @@ export interface ReconcilerDeps {
   readonly random?: () => number;
   /** Nodes ipshift's own probe judged unresponsive. */
   readonly unresponsive?: () => ReadonlySet<string>;
+  /** Nodes with a ready endpoint of the Local-policy LoadBalancer Service a FailoverIP serves (src/services); undefined: no such constraint. */
+  readonly readyEndpointNodes?: (failoverIP: string) => ReadonlySet<string> | undefined;
   /** Deadline of one routing read (all retries included); default 30 s. */
   readonly routingReadDeadlineMs?: number;
   /** Deadline of one move (route, task polling and the read back); default 5 minutes. */
   readonly moveDeadlineMs?: number;
+  /** Checked moves (checked-move.ts): the probes before and after routing; without it, moves are unchecked. */
+  readonly moveChecker?: MoveChecker;
+  readonly moveCheckMetrics?: MoveCheckMetrics;
+  /** How often an unconfirmed holder is asked again (default: the FailoverIP's confirmSeconds). */
+  readonly reconfirmMs?: number;
 }
 
 export interface ReconcileSnapshot {
@@ -192,6 +203,7 @@ export class Reconciler {
       }
       this.#startMove(ctx.fip, memory, decision, ctx.provider, ctx.servers, ctx.cooldownMs, signalAt);
     }
+    if (leader) for (const { fip } of context.values()) this.#reconfirm(fip, this.#memoryFor(failoverIPKey(fip)), now);
     this.#exportNodeMetrics(pass.nodes);
     this.#forgetDeleted(fips);
     this.#snapshot = {
@@ -250,12 +262,15 @@ export class Reconciler {
 
   #passInput(fip: FailoverIPObject, memory: FailoverIPMemory, servers: Map<string, string>, cooldownMs: number): PassFailoverIP {
     const policy = fip.spec.policy ?? {};
+    memory.checkFailures = checkFailuresInForce(memory.checkFailures, this.#deps.clock.now());
     const readyPodNodes = fip.spec.podSelector === undefined ? undefined : this.#deps.cluster.nodesWithReadyPods(fip.spec.podSelector);
+    const readyEndpointNodes = this.#deps.readyEndpointNodes?.(failoverIPKey(fip));
     return {
       key: failoverIPKey(fip),
       addresses: fip.spec.addresses,
       ...(fip.spec.nodeSelector === undefined ? {} : { nodeSelector: fip.spec.nodeSelector }),
       ...(readyPodNodes === undefined ? {} : { readyPodNodes }),
+      ...(readyEndpointNodes === undefined ? {} : { readyEndpointNodes }),
       nodesWithServer: new Set(servers.keys()),
       assignedNode: memory.assignedNode,
       holderSince: memory.holderSince ?? parseTime(fip.status.lastMoveTime),
@@ -271,6 +286,7 @@ export class Reconciler {
       // block is carried separately (status.nextMoveAllowedAt is derived from both, never read back).
       blockedUntil: memory.providerBlockedUntil,
       holderDegradedSince: memory.holderDegradedSince,
+      ...(memory.checkFailures.size === 0 ? {} : { checkFailures: memory.checkFailures }),
     };
   }
 
@@ -354,7 +370,10 @@ export class Reconciler {
     signalAt: number,
   ): void {
     memory.moveInFlight = true;
-    const task = moveFailoverIP({
+    const task = checkedMove({
+      checker: this.#deps.moveChecker ?? null,
+      checkMetrics: this.#deps.moveCheckMetrics ?? null,
+      targetNode: this.#deps.cluster.nodes().find((node) => node.name === decision.target),
       fip,
       memory: { ...memory },
       decision,
@@ -380,6 +399,45 @@ export class Reconciler {
     this.#inFlight.add(task);
   }
 
+  /**
+   * An unconfirmed holder is asked again now and then (the same bounded probe as after the
+   * move), so Degraded/MoveUnconfirmed ends once the address answers from it. Runs as a move
+   * (one at a time, never beside a move of the same FailoverIP).
+   */
+  #reconfirm(fip: FailoverIPObject, memory: FailoverIPMemory, now: number): void {
+    const previous = memory.confirmation;
+    if (this.#deps.moveChecker === undefined || previous === null || previous.state !== 'unconfirmed' || memory.moveInFlight) return;
+    if (previous.node !== memory.assignedNode) return;
+    // Asked again once per bound: as often as a move would have waited for it.
+    const due = previous.at + (this.#deps.reconfirmMs ?? (fip.spec.check?.confirmSeconds ?? DEFAULT_CONFIRM_SECONDS) * 1000);
+    if (now < due) {
+      this.#deps.runAt(due);
+      return;
+    }
+    memory.moveInFlight = true;
+    const task = confirmHolder(
+      {
+        fip,
+        checker: this.#deps.moveChecker,
+        checkMetrics: this.#deps.moveCheckMetrics ?? null,
+        deps: this.#moveDeps,
+        signal: AbortSignal.timeout(this.#deps.moveDeadlineMs ?? 300_000),
+      },
+      previous.node,
+      previous,
+    )
+      .then((confirmation) => {
+        memory.confirmation = confirmation;
+      })
+      .catch((error: unknown) => this.#deps.logger.error('confirming the holder crashed', { failoverIP: failoverIPKey(fip), err: error }))
+      .finally(() => {
+        memory.moveInFlight = false;
+        this.#inFlight.delete(task);
+        this.#deps.requestRun('reconfirmed');
+      });
+    this.#inFlight.add(task);
+  }
+
   #exportNodeMetrics(nodes: ReadonlyMap<string, NodeHealth>): void {
     const current = new Set(nodes.keys());
     for (const [name, health] of nodes) this.#deps.metrics.setNodeIssues(name, health.issues);
@@ -394,6 +452,7 @@ export class Reconciler {
       if (this.#memory.get(key)?.moveInFlight === true) continue;
       this.#memory.delete(key);
       this.#deps.metrics.forgetFailoverIP(key);
+      this.#deps.moveCheckMetrics?.forgetFailoverIP(key);
     }
   }
 }

@@ -39,7 +39,9 @@ const TIER_REASON: Readonly<Record<Exclude<Tier, 'healthy'>, Reason>> = {
  *   still eligible); False with the reason (Unrouted, HolderDown, HolderIneligible).
  * - Routed: True/Routed, or False/Unrouted.
  * - Degraded: True when the holder has any issue, the reason from its worst tier
- *   (HolderDown, HolderDraining, HolderDegraded, HolderIneligible); False/HolderHealthy.
+ *   (HolderDown, HolderDraining, HolderDegraded, HolderIneligible); else True/MoveUnconfirmed
+ *   while the failover address does not answer from the holder after a checked move (Ready is
+ *   False then too); False/HolderHealthy.
  * - Blocked: True while the decision waits or cannot act (WaitCooldown, NoEligibleNode,
  *   Paused: the outcome), False/NotBlocked.
  * Reasons are the CamelCase form of the codes in reasons.ts (kubeReason), one mapping for all.
@@ -55,6 +57,8 @@ function buildConditions(input: StatusInput): StatusCondition[] {
   const tier = input.holderHealth === undefined ? 'healthy' : tierOf(input.holderHealth.mask);
   const holderDown = input.holderHealth !== undefined && hasDownIssue(input.holderHealth.mask);
   const holderIneligible = decision.reason === 'holder-ineligible';
+  // Checked moves: the failover address did not answer from the holder after the move.
+  const unconfirmed = memory.confirmation !== null && memory.confirmation.state === 'unconfirmed' && memory.confirmation.node === memory.assignedNode;
   const notReady: Reason | null = partial
     ? 'partial-routing'
     : !routed
@@ -63,7 +67,9 @@ function buildConditions(input: StatusInput): StatusCondition[] {
         ? 'holder-down'
         : holderIneligible
           ? 'holder-ineligible'
-          : null;
+          : unconfirmed
+            ? 'move-unconfirmed'
+            : null;
   const generation = fip.generation;
   const make = (type: StatusCondition['type'], status: boolean, reason: string, message: string): StatusCondition =>
     condition(previous, { type, status: status ? 'True' : 'False', reason, message, observedGeneration: generation }, now);
@@ -79,7 +85,9 @@ function buildConditions(input: StatusInput): StatusCondition[] {
           ? partialMessage(memory)
           : notReady === 'unrouted'
             ? 'the provider routes the addresses to no node of this cluster'
-            : `the holder ${memory.assignedNode ?? ''} is ${notReady === 'holder-down' ? `down (${holderIssues.join(', ')})` : 'no longer eligible'}`,
+            : notReady === 'move-unconfirmed'
+              ? (memory.confirmation?.message ?? '')
+              : `the holder ${memory.assignedNode ?? ''} is ${notReady === 'holder-down' ? `down (${holderIssues.join(', ')})` : 'no longer eligible'}`,
     ),
     make(
       'Routed',
@@ -89,9 +97,9 @@ function buildConditions(input: StatusInput): StatusCondition[] {
     ),
     make(
       'Degraded',
-      tier !== 'healthy',
-      tier === 'healthy' ? 'HolderHealthy' : kubeReason(TIER_REASON[tier]),
-      tier === 'healthy' ? 'the holder has no issue' : holderIssues.join(', '),
+      tier !== 'healthy' || unconfirmed,
+      tier !== 'healthy' ? kubeReason(TIER_REASON[tier]) : unconfirmed ? kubeReason('move-unconfirmed') : 'HolderHealthy',
+      tier !== 'healthy' ? holderIssues.join(', ') : unconfirmed ? (memory.confirmation?.message ?? '') : 'the holder has no issue',
     ),
     make('Blocked', blocked, blocked ? kubeReason(decision.outcome) : 'NotBlocked', blocked ? `${decision.reason}: ${decision.message}` : ''),
   ];

@@ -56,7 +56,7 @@ export async function withRetry<T>(attempt: (attemptNumber: number) => Promise<T
       waitMs,
       kind: error.kind,
       code: error.code,
-      error: error.message,
+      err: error,
     });
     try {
       await clock.sleep(waitMs, signal);

@@ -12,6 +12,8 @@ import { systemClock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import type { FailoverIpProvider } from '../ports/provider.js';
 import { MemoryCluster, StaticLeadership } from './memory-cluster.js';
+import { MemoryServices } from './memory-services.js';
+import { LOAD_BALANCER_CLASS, type ServiceFacts } from '../services/load-balancer-service.js';
 import { SandboxPower } from './sandbox-power.js';
 
 export interface SandboxOptions {
@@ -31,6 +33,7 @@ export interface Sandbox {
   readonly url: string;
   readonly app: App;
   readonly cluster: MemoryCluster;
+  readonly services: MemoryServices;
   readonly emulator: NetcupEmulator;
   stop(): Promise<void>;
 }
@@ -60,14 +63,54 @@ export function sandboxFailoverIP(policy: FailoverIPPolicy, status: FailoverIPSt
     name: 'web',
     generation: 1,
     annotations: {},
-    spec: { addresses: ['198.51.100.10'], provider: { type: 'netcup', secretRef: { name: 'netcup-credentials' } }, policy },
+    spec: {
+      addresses: ['198.51.100.10'],
+      provider: { type: 'netcup', secretRef: { name: 'netcup-credentials' } },
+      policy,
+      serviceAllocation: { namespaces: ['default'] },
+    },
     status,
   };
 }
 
+/** The sandbox's LoadBalancer Service: it gets the FailoverIP's address; Local policy, so the IP goes where its endpoints are ready. */
+export const SANDBOX_SERVICE: ServiceFacts = {
+  namespace: 'default',
+  name: 'shop',
+  uid: 'sandbox-shop',
+  type: 'LoadBalancer',
+  loadBalancerClass: LOAD_BALANCER_CLASS,
+  labels: {},
+  annotations: {},
+  externalTrafficPolicy: 'Local',
+  ipFamilies: ['IPv4'],
+  ingress: [],
+  createdAt: 0,
+  deleting: false,
+};
+
 /** Lets a newcomer break and heal the simulated nodes from the shell or the page. */
-function sandboxControls(cluster: MemoryCluster, power: SandboxPower, resolveAlertsOn: (node: string) => number): Router {
+function sandboxControls(cluster: MemoryCluster, services: MemoryServices, power: SandboxPower, resolveAlertsOn: (node: string) => number): Router {
   const router = express.Router();
+  // Where the Service's ready endpoints run (externalTrafficPolicy Local): the IP follows them.
+  router.post('/sandbox/services/:name/endpoints', express.text({ type: '*/*' }), (req, res) => {
+    const service = services.getService('default', req.params.name);
+    if (service === undefined) {
+      res.status(404).json({ error: `no Service default/${req.params.name}` });
+      return;
+    }
+    const wanted = String(req.query['nodes'] ?? '')
+      .split(',')
+      .filter((n) => n !== '');
+    const known = new Set(cluster.nodes().map((n) => n.name));
+    const unknown = wanted.filter((n) => !known.has(n));
+    if (unknown.length > 0) {
+      res.status(400).json({ error: `no node ${unknown.join(', ')}` });
+      return;
+    }
+    services.setReadyEndpointNodes('default', req.params.name, wanted);
+    res.json({ service: `default/${req.params.name}`, readyEndpointNodes: wanted });
+  });
   // Everything that marks a node down, undone at once: a heal that left the alert active would
   // leave the node down, however Ready it is.
   router.post('/sandbox/nodes/:name/heal', express.text({ type: '*/*' }), (req, res) => {
@@ -117,6 +160,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const cluster = new MemoryCluster();
   ['node-1', 'node-2', 'node-3'].forEach((name, i) => cluster.setNode(sandboxNode(name, i)));
   cluster.setFailoverIP(sandboxFailoverIP({ cooldownSeconds: options.cooldownSeconds ?? SANDBOX_COOLDOWN_SECONDS, gracePeriodSeconds: 30, spread: true }));
+  const services = new MemoryServices();
+  services.setService(SANDBOX_SERVICE);
+  services.setReadyEndpointNodes(SANDBOX_SERVICE.namespace, SANDBOX_SERVICE.name, ['node-1', 'node-2', 'node-3']);
 
   let provider: FailoverIpProvider | null = null;
   const providers = {
@@ -169,14 +215,16 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     logger: options.logger,
     sandbox: true,
     version: options.version,
-    extraRoutes: sandboxControls(cluster, power, resolveAlertsOn),
+    extraRoutes: sandboxControls(cluster, services, power, resolveAlertsOn),
     probe: power.probe,
+    services: { view: services, writer: services },
   });
   const url = await app.start(options.port, options.host);
   return {
     url,
     app,
     cluster,
+    services,
     emulator,
     async stop() {
       power.stop();

@@ -191,6 +191,30 @@ describe('status page in a real browser', () => {
     await shot(page, 'cooldown-blocking');
   }, 30_000);
 
+  it('a LoadBalancer Service: listed with its address and holder; its endpoints moved, the IP and the page follow', async () => {
+    const box = await sandbox();
+    const page = await open(box);
+    const row = page.locator('tr[data-service="default/shop"]');
+    await page.waitForFunction(`(document.querySelector('tr[data-service="default/shop"] td.holder')?.textContent ?? '') === 'node-1'`, undefined, {
+      timeout: 5000,
+    });
+    expect(await row.innerText()).toContain('198.51.100.10');
+    expect(await row.innerText()).toContain('default/web');
+    expect(box.services.getService('default', 'shop')?.ingress).toEqual([{ ip: '198.51.100.10', ipMode: 'VIP' }]);
+
+    expect((await fetch(`${box.url}/sandbox/services/shop/endpoints?nodes=node-3`, { method: 'POST' })).status).toBe(200);
+    await waitFor(() => holderOf(box) === 'node-3', 3000, 'the IP on node-3, where the endpoints are');
+    await page.waitForFunction(`(document.querySelector('tr[data-service="default/shop"] td.holder')?.textContent ?? '') === 'node-3'`, undefined, {
+      timeout: 5000,
+    });
+    expect(await row.innerText()).toContain('node-3');
+    expect(await page.locator('li[data-candidate="node-1"]').innerText()).toBe(
+      'node-1: not a candidate: no ready endpoint of its LoadBalancer Service (externalTrafficPolicy Local) runs on it',
+    );
+    expect(box.services.events.some((e) => e.reason === 'NodeAssigned' && e.message.includes('node-3 (was node-1)'))).toBe(true);
+    await shot(page, 'load-balancer-service');
+  }, 30_000);
+
   it('alert view stale: the watchdog alert is overdue, and the page says what that means', async () => {
     const box = await sandbox({ IPSHIFT_WATCHDOG_ALERTNAME: 'Watchdog', IPSHIFT_WATCHDOG_TIMEOUT_SECONDS: '1' });
     const page = await open(box);

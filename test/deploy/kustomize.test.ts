@@ -63,6 +63,14 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
     'discovery.k8s.io endpointslices list',
   ],
   'ClusterRole/ipshift-controller-failoverip-namespace': [' secrets get', ' secrets patch', ' events create'],
+  'ClusterRole/ipshift-controller-load-balancer-services': [
+    ' services list',
+    ' services watch',
+    ' services/status patch',
+    'discovery.k8s.io endpointslices list',
+    'discovery.k8s.io endpointslices watch',
+    ' events create',
+  ],
   'ClusterRole/ipshift-agent': [
     ' nodes get',
     ' nodes list',
@@ -79,6 +87,10 @@ const BINDINGS: Readonly<Record<string, readonly [string, readonly string[]]>> =
   'RoleBinding/ipshift-controller-leader-election': ['Role/ipshift-controller-leader-election', ['ServiceAccount ipshift/ipshift-controller']],
   'RoleBinding/ipshift-controller-failoverip-namespace': ['ClusterRole/ipshift-controller-failoverip-namespace', ['ServiceAccount ipshift/ipshift-controller']],
   'ClusterRoleBinding/ipshift-agent': ['ClusterRole/ipshift-agent', ['ServiceAccount ipshift-agent/ipshift-agent']],
+  'ClusterRoleBinding/ipshift-controller-load-balancer-services': [
+    'ClusterRole/ipshift-controller-load-balancer-services',
+    ['ServiceAccount ipshift/ipshift-controller'],
+  ],
 };
 
 const CLUSTER_SCOPED = new Set([

@@ -14,6 +14,7 @@ export { deployRbac, failoverIpNamespaceBinding, withoutVerb, type RbacObject, t
 /** The ServiceAccounts deploy/ runs ipshift as. */
 export const CONTROLLER_SA: ServiceAccountRef = { namespace: 'ipshift', name: 'ipshift-controller' };
 export const AGENT_SA: ServiceAccountRef = { namespace: 'ipshift-agent', name: 'ipshift-agent' };
+export { makeService, makeServiceEndpoints, type ServiceInput, type ServiceEndpointsInput } from './service-objects.js';
 export {
   makeNode,
   makeFailoverIP,
@@ -60,6 +61,11 @@ export interface FakeKubeApi {
   getLease(namespace: string, name: string): KubeObject | undefined;
   /** Creates or replaces a Lease, as any client with write access to it could. */
   setLease(lease: KubeObject): KubeObject;
+  /** Creates or replaces a Service; an omitted status keeps the stored one (as a kubectl apply of the spec would). */
+  setService(service: KubeObject): KubeObject;
+  getService(namespace: string, name: string): KubeObject | undefined;
+  deleteService(namespace: string, name: string): void;
+  deleteEndpointSlice(namespace: string, name: string): void;
   /** Creates or replaces an EndpointSlice (what the EndpointSlice controller publishes for a Service). */
   setEndpointSlice(slice: KubeObject): KubeObject;
   /** core/v1 Events created through the API, oldest first. */
@@ -171,6 +177,10 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promis
     getLease: (namespace, name) => store.get('leases', namespace, name),
     setLease: (lease) => upsert('leases', lease, false),
     setEndpointSlice: (slice) => upsert('endpointslices', slice, false),
+    deleteEndpointSlice: (namespace, name) => remove('endpointslices', namespace, name),
+    setService: (service) => upsert('services', service, true),
+    getService: (namespace, name) => store.get('services', namespace, name),
+    deleteService: (namespace, name) => remove('services', namespace, name),
     events: (namespace) => store.list('events', namespace),
     dropWatches() {
       for (const entry of [...state.openWatches]) entry.res.end();

@@ -33,6 +33,7 @@ export interface ResourceType {
 export const RESOURCES: readonly ResourceType[] = [
   { plural: 'nodes', kind: 'Node', apiVersion: 'v1', namespaced: false, statusSubresource: false },
   { plural: 'pods', kind: 'Pod', apiVersion: 'v1', namespaced: true, statusSubresource: false },
+  { plural: 'services', kind: 'Service', apiVersion: 'v1', namespaced: true, statusSubresource: true },
   { plural: 'secrets', kind: 'Secret', apiVersion: 'v1', namespaced: true, statusSubresource: false },
   { plural: 'events', kind: 'Event', apiVersion: 'v1', namespaced: true, statusSubresource: false },
   { plural: 'endpointslices', kind: 'EndpointSlice', apiVersion: 'discovery.k8s.io/v1', namespaced: true, statusSubresource: false },

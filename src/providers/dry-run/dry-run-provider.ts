@@ -85,7 +85,7 @@ export function createDryRunProvider(options: DryRunProviderOptions): DryRunProv
       logger.info('dry-run: provider Secret is readable; its values are not used', { keys });
     } catch (error) {
       logger.warn('dry-run: provider Secret is not readable; a real provider would fail here', {
-        error: error instanceof Error ? error.message : String(error),
+        err: error,
       });
     }
   }

@@ -131,7 +131,7 @@ export function createNetcupAuth(options: NetcupAuthOptions): NetcupAuth {
       options.logger.warn('netcup issued a new refresh token but storing it in the Secret failed; using it from memory, retrying the write', {
         attempt: writeFailures,
         retryInMs: waitMs,
-        error: error instanceof Error ? error.message : String(error),
+        err: error,
       });
       return;
     }
