@@ -16,6 +16,8 @@ export interface EligibilityRules {
   readonly readyEndpointNodes?: ReadonlySet<string>;
   /** Nodes whose provider server is known; undefined when the provider needs none (dry-run). */
   readonly nodesWithServer?: ReadonlySet<string>;
+  /** Nodes whose provider server now differs from the one ipshift pinned (server-directory.ts): out until an operator confirms. */
+  readonly serverRemapped?: ReadonlySet<string>;
   /** spec.policy.onCordon; `keep` takes the cordon out of every node's mask for this FailoverIP. */
   readonly onCordon?: OnCordon;
 }
@@ -47,6 +49,7 @@ export function ineligibility(node: NodeFacts, health: NodeHealth, rules: Eligib
   if (!(selected ?? matchesSelector(node.labels, rules.nodeSelector))) return 'not-selected';
   if (rules.readyPodNodes !== undefined && !rules.readyPodNodes.has(node.name)) return 'no-ready-pod';
   if (rules.readyEndpointNodes !== undefined && !rules.readyEndpointNodes.has(node.name)) return 'no-ready-endpoint';
+  if (rules.serverRemapped?.has(node.name) === true) return 'server-remapped';
   if (rules.nodesWithServer !== undefined && !rules.nodesWithServer.has(node.name)) return 'no-server-id';
   if (hasDownIssue(health.mask)) return 'down';
   return null;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { checkFailoverAddress, IPV6_FAILOVER_PREFIX } from './address.js';
 import { ADDRESS_CEL_RULES, DOCUMENTATION_CEL_RULE } from './address-cel.js';
+import { HOLDER_LABEL_CEL_RULE } from './holder-label.js';
 
 /**
  * The FailoverIP resource, once: the CRD's OpenAPI schema (scripts/crd.ts renders
@@ -192,6 +193,11 @@ export const failoverIPSpecSchema = z
     check: check.optional(),
     paused: z.boolean().optional().meta({ description: 'Freeze moves (maintenance); the status still updates.', default: false }),
     serviceAllocation: serviceAllocation.optional(),
+    holderLabel: z.boolean().optional().meta({
+      description:
+        'Label the node that holds the IP with ipshift.dev/holds-<FailoverIP name>=true (for a Cilium egress gateway nodeSelector or node affinity): set on the new holder before the provider move, removed from the old one after it succeeded, removed again when a move fails. Needs a name of at most 57 characters.',
+      default: false,
+    }),
   })
   .meta({ description: 'What to keep routed, by whom, to which nodes.', 'x-kubernetes-validations': [DOCUMENTATION_CEL_RULE] });
 
@@ -259,4 +265,7 @@ export const failoverIPResourceSchema = z
     spec: failoverIPSpecSchema,
     status: failoverIPStatusSchema.optional(),
   })
-  .meta({ description: 'One failover IP (or a set of addresses that move together) and the policy that decides which node holds it.' });
+  .meta({
+    description: 'One failover IP (or a set of addresses that move together) and the policy that decides which node holds it.',
+    'x-kubernetes-validations': [HOLDER_LABEL_CEL_RULE],
+  });

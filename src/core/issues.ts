@@ -9,7 +9,7 @@
  *   degraded → move after the grace period.
  */
 export const ISSUES = [
-  'not-eligible', // per FailoverIP: deleted, not selected, no Ready matching pod, no ready Service endpoint, no server id
+  'not-eligible', // per FailoverIP: deleted, not selected, no Ready matching pod, no ready Service endpoint, server remapped, no server id
   'network-unavailable', // NetworkUnavailable=True
   'ready-false', // Ready=False
   'ready-unknown', // Ready=Unknown or no Ready condition at all (foip-operator counts missing as healthy: we don't)
@@ -44,5 +44,5 @@ export const ISSUE_TIER: Readonly<Record<Issue, Exclude<Tier, 'healthy'>>> = {
 };
 
 /** Why a node may not hold a given FailoverIP at all (shown in state beside `not-eligible`). */
-export const INELIGIBILITY = ['deleted', 'excluded', 'not-selected', 'no-ready-pod', 'no-ready-endpoint', 'no-server-id', 'down'] as const;
+export const INELIGIBILITY = ['deleted', 'excluded', 'not-selected', 'no-ready-pod', 'no-ready-endpoint', 'server-remapped', 'no-server-id', 'down'] as const;
 export type Ineligibility = (typeof INELIGIBILITY)[number];

@@ -77,6 +77,7 @@ interface ListSets {
   readonly ready?: ReadonlySet<string>;
   readonly endpoints?: ReadonlySet<string>;
   readonly servers?: ReadonlySet<string>;
+  readonly remapped?: ReadonlySet<string>;
   readonly list: readonly Candidate[];
 }
 
@@ -228,12 +229,16 @@ export function planPass(input: PassInput): PassResult {
   const lists = new Map<string, readonly Candidate[]>();
   const listSets = new Map<string, ListSets>();
   const listFor = (fip: PassFailoverIP): readonly Candidate[] => {
-    const key = `${selectorKey(fip.nodeSelector)}|${idOf(fip.readyPodNodes)}|${idOf(fip.readyEndpointNodes)}|${idOf(fip.nodesWithServer)}|${fip.onCordon ?? 'move'}`;
+    const key = `${selectorKey(fip.nodeSelector)}|${idOf(fip.readyPodNodes)}|${idOf(fip.readyEndpointNodes)}|${idOf(fip.nodesWithServer)}|${idOf(fip.serverRemapped)}|${fip.onCordon ?? 'move'}`;
     let list = lists.get(key);
     if (list === undefined) {
       const before = unchanged ? last.lists.get(key) : undefined;
       list =
-        before !== undefined && before.ready === fip.readyPodNodes && before.endpoints === fip.readyEndpointNodes && before.servers === fip.nodesWithServer
+        before !== undefined &&
+        before.ready === fip.readyPodNodes &&
+        before.endpoints === fip.readyEndpointNodes &&
+        before.servers === fip.nodesWithServer &&
+        before.remapped === fip.serverRemapped
           ? before.list
           : input.nodes.map((node, i) => candidate(node, healths[i] as NodeHealth, fip, matchesSelector(node.labels, fip.nodeSelector), nameHashes[i], i));
       lists.set(key, list);
@@ -241,6 +246,7 @@ export function planPass(input: PassInput): PassResult {
         ...(fip.readyPodNodes === undefined ? {} : { ready: fip.readyPodNodes }),
         ...(fip.readyEndpointNodes === undefined ? {} : { endpoints: fip.readyEndpointNodes }),
         ...(fip.nodesWithServer === undefined ? {} : { servers: fip.nodesWithServer }),
+        ...(fip.serverRemapped === undefined ? {} : { remapped: fip.serverRemapped }),
         list,
       });
     }

@@ -40,6 +40,12 @@ export const REASONS = [
   'target-check-failed',
   /** After the move, the failover address did not answer from the new holder within spec.check.confirmSeconds. */
   'move-unconfirmed',
+  /**
+   * A node's provider server, found from its spec.providerID or its addresses, differs from the
+   * one ipshift pinned for it (ipshift.dev/server-pin.<provider>): the node is not eligible until
+   * an operator confirms (removes the pin, or names the server with ipshift.dev/server-id).
+   */
+  'server-remapped',
 ] as const;
 export type Reason = (typeof REASONS)[number];
 

@@ -32,6 +32,7 @@ const INELIGIBILITY_TEXT: Record<string, string> = {
   'not-selected': 'spec.nodeSelector does not select it',
   'no-ready-pod': 'no Ready pod of spec.podSelector runs on it',
   'no-ready-endpoint': 'no ready endpoint of its LoadBalancer Service (externalTrafficPolicy Local) runs on it',
+  'server-remapped': 'its server changed since ipshift pinned it (confirm by removing the ipshift.dev/server-pin annotation)',
   'no-server-id': 'the provider knows no server for it',
   down: 'it is down',
 };

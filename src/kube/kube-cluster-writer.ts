@@ -85,6 +85,10 @@ export function createKubeClusterWriter(options: KubeClusterWriterOptions): Clus
       );
     },
 
+    patchNodeMetadata(name, patch) {
+      return withConflictRetry('patch_node', () => core.patchNode({ name, body: { metadata: patch } }, MERGE_PATCH));
+    },
+
     async recordEvent(fip, type: EventType, reason, message) {
       const now = new Date(clock.now());
       const uid = options.uidOf?.(fip.namespace, fip.name);

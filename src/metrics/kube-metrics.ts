@@ -15,6 +15,7 @@ export type KubeOperation =
   | 'patch_service_status'
   | 'patch_status'
   | 'patch_failoverip'
+  | 'patch_node'
   | 'create_event'
   | 'get_secret'
   | 'patch_secret'

@@ -24,6 +24,17 @@ export interface ClusterWriter {
   /** Records a Kubernetes Event on the FailoverIP; the adapter writes the decision's reason code in its CamelCase form (kubeReason). */
   recordEvent(fip: { namespace: string; name: string }, type: EventType, reason: Reason, message: string): Promise<void>;
   removeAnnotation(namespace: string, name: string, key: string): Promise<void>;
+  /**
+   * Merge-patches a Node's metadata: each label and annotation set to a value, or removed
+   * (null). Only ipshift's own keys (the holder label, the server pin; the admission policy
+   * refuses the rest).
+   */
+  patchNodeMetadata(name: string, patch: NodeMetadataPatch): Promise<void>;
+}
+
+export interface NodeMetadataPatch {
+  readonly labels?: Readonly<Record<string, string | null>>;
+  readonly annotations?: Readonly<Record<string, string | null>>;
 }
 
 /** Reads a Secret by name (get only) and writes back rotated keys. */

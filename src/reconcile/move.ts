@@ -39,6 +39,8 @@ export interface MoveArgs {
   readonly signal?: AbortSignal;
   readonly deps: MoveDeps;
   readonly onRecord: (record: MoveRecord) => void;
+  /** Awaited right before the provider is asked to route (the holder label, holder-labels.ts); never rejects. */
+  readonly beforeRoute?: (target: string) => Promise<void>;
 }
 
 const isoOrNull = (ms: number | null): string | null => (ms === null ? null : isoTime(ms));
@@ -102,6 +104,7 @@ export async function moveFailoverIP(args: MoveArgs): Promise<MoveOutcome> {
     .catch((error: unknown) => log.warn('could not persist the move attempt', { err: error }));
   deps.recordEvent(fip, 'Normal', decision.reason, `moving to ${target}: ${decision.message}`);
   log.info('moving', { from });
+  await args.beforeRoute?.(target);
 
   const routeError = await provider.route(fip.spec.addresses, serverId, args.signal).then(
     () => null,

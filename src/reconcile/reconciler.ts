@@ -18,6 +18,9 @@ import { checkedMove, confirmHolder, DEFAULT_CONFIRM_SECONDS } from './checked-m
 import { checkFailuresInForce } from '../core/checked-move.js';
 import type { MoveChecker } from '../ports/move-checker.js';
 import type { MoveCheckMetrics } from '../metrics/move-check-metrics.js';
+import { HolderLabels } from './holder-labels.js';
+import { RemapAnnouncer } from './remap-announcer.js';
+import { serverPinKey } from '../core/server-pin.js';
 import { ServerDirectory } from './server-directory.js';
 import { buildStatus } from './status.js';
 
@@ -97,6 +100,8 @@ export class Reconciler {
   readonly #reads = new Set<Promise<void>>();
   readonly #recordEvent: RecordEvent;
   readonly #moveDeps: MoveDeps;
+  readonly #labels: HolderLabels;
+  readonly #remaps: RemapAnnouncer;
   #snapshot: ReconcileSnapshot = { at: null, pass: null, failoverIPs: [], nodes: [], moves: [] };
   #knownNodes = new Set<string>();
 
@@ -105,6 +110,8 @@ export class Reconciler {
     this.#servers = new ServerDirectory(deps.logger, () => deps.requestRun('server-discovered'));
     this.#recordEvent = createEventRecorder(deps.writer, deps.logger);
     this.#moveDeps = { ...deps, recordEvent: this.#recordEvent };
+    this.#labels = new HolderLabels(deps.writer, deps.logger);
+    this.#remaps = new RemapAnnouncer(this.#recordEvent, deps.logger);
   }
 
   snapshot(): ReconcileSnapshot {
@@ -151,6 +158,10 @@ export class Reconciler {
     // so a hanging provider delays no other FailoverIP and never the first pass (readiness).
     const inputs: PassFailoverIP[] = [];
     const context = new Map<string, { fip: FailoverIPObject; provider: FailoverIpProvider | null; servers: Map<string, string>; cooldownMs: number }>();
+    // Only the leader pins servers (a Node write); followers trust the pins it wrote.
+    const writePin = leader
+      ? (node: string, key: string, serverId: string) => this.#deps.writer.patchNodeMetadata(node, { annotations: { [key]: serverId } })
+      : undefined;
     const resolved = await Promise.all(
       fips.map(async (fip) => {
         const provider = await this.#deps.providers.forFailoverIP(fip).catch((error: unknown) => {
@@ -164,15 +175,17 @@ export class Reconciler {
       const key = failoverIPKey(fip);
       const memory = this.#memoryFor(key);
       adoptPersistedBlock(memory, fip, now);
-      const servers =
+      const { servers, remapped } =
         provider === null
-          ? new Map<string, string>()
-          : this.#servers.resolve(`${fip.spec.provider.type}/${fip.namespace}/${fip.spec.provider.secretRef.name}`, provider, nodes, now);
+          ? { servers: new Map<string, string>(), remapped: new Map() }
+          : this.#servers.resolve(`${fip.spec.provider.type}/${fip.namespace}/${fip.spec.provider.secretRef.name}`, provider, nodes, now, writePin);
+      if (leader) this.#remaps.announce(fip, remapped, serverPinKey(fip.spec.provider.type));
       if (provider !== null) this.#refreshRouting(key, fip, memory, provider, servers, now);
       const cooldownMs = cooldownOf(fip.spec.policy?.cooldownSeconds, provider === null ? 300_000 : provider.minMoveIntervalMs);
       context.set(key, { fip, provider, servers, cooldownMs });
-      inputs.push(this.#passInput(fip, memory, servers, cooldownMs));
+      inputs.push({ ...this.#passInput(fip, memory, servers, cooldownMs), ...(remapped.size === 0 ? {} : { serverRemapped: new Set(remapped.keys()) }) });
     }
+    this.#remaps.endPass();
 
     const unresponsive = this.#deps.unresponsive?.();
     const pass = planPass({
@@ -213,6 +226,7 @@ export class Reconciler {
       nodes,
       moves: [...this.#moves],
     };
+    if (leader) this.#labels.sync(nodes, this.#snapshot.failoverIPs);
   }
 
   #memoryFor(key: string): FailoverIPMemory {
@@ -383,6 +397,8 @@ export class Reconciler {
       signalAt,
       signal: AbortSignal.timeout(this.#deps.moveDeadlineMs ?? 300_000),
       deps: this.#moveDeps,
+      // The holder label goes on the target before the provider is asked (holder-labels.ts).
+      beforeRoute: (target) => this.#labels.beforeMove(fip, target),
       onRecord: (record) => {
         this.#moves.push(record);
         if (this.#moves.length > MAX_TIMELINE) this.#moves.shift();
@@ -393,6 +409,7 @@ export class Reconciler {
       .catch((error: unknown) => this.#deps.logger.error('move crashed', { failoverIP: failoverIPKey(fip), err: error }))
       .finally(() => {
         memory.moveInFlight = false;
+        this.#labels.moveEnded(fip);
         this.#inFlight.delete(task);
         this.#deps.requestRun('move-finished');
       });

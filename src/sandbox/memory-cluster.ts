@@ -1,7 +1,7 @@
 import { kubeReason } from '../core/kube-reason.js';
 import type { FailoverIPObject, FailoverIPStatus, NodeFacts, PodSelector } from '../core/model.js';
 import type { Reason } from '../core/reasons.js';
-import type { ClusterChange, ClusterView, ClusterWriter, EventType, Leadership } from '../ports/cluster.js';
+import type { ClusterChange, ClusterView, ClusterWriter, EventType, Leadership, NodeMetadataPatch } from '../ports/cluster.js';
 
 export interface RecordedEvent {
   readonly namespace: string;
@@ -98,6 +98,20 @@ export class MemoryCluster implements ClusterView, ClusterWriter {
     const annotations = { ...fip.annotations };
     delete annotations[key];
     this.setFailoverIP({ ...fip, annotations });
+  }
+
+  async patchNodeMetadata(name: string, patch: NodeMetadataPatch): Promise<void> {
+    const node = this.#nodes.get(name);
+    if (node === undefined) return;
+    const merged = (current: Readonly<Record<string, string>>, change: Readonly<Record<string, string | null>> | undefined): Record<string, string> => {
+      const next = { ...current };
+      for (const [key, value] of Object.entries(change ?? {})) {
+        if (value === null) delete next[key];
+        else next[key] = value;
+      }
+      return next;
+    };
+    this.setNode({ ...node, labels: merged(node.labels, patch.labels), annotations: merged(node.annotations, patch.annotations) });
   }
 
   #emit(change: ClusterChange): void {

@@ -48,6 +48,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
     ' nodes get',
     ' nodes list',
     ' nodes watch',
+    ' nodes patch',
     'ipshift.dev failoverips get',
     'ipshift.dev failoverips list',
     'ipshift.dev failoverips watch',
@@ -147,6 +148,8 @@ describe('kubectl kustomize deploy/', () => {
       ['ServiceMonitor', 'ipshift-controller'],
       ['ValidatingAdmissionPolicy', 'ipshift-node-self-labels'],
       ['ValidatingAdmissionPolicyBinding', 'ipshift-node-self-labels'],
+      ['ValidatingAdmissionPolicy', 'ipshift-controller-node-writes'],
+      ['ValidatingAdmissionPolicyBinding', 'ipshift-controller-node-writes'],
     ] as const)
       find(objects, kind, name);
   });

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { AGENT_REFUSALS } from '../../agent/address-guard.js';
 import { kubeReason } from '../../src/core/kube-reason.js';
-import { OUTCOMES, REASONS } from '../../src/core/reasons.js';
+import { OUTCOMES, REASONS, SERVICE_REASONS } from '../../src/core/reasons.js';
 
 // The troubleshooting guide and the upgrade notes quote metrics, settings, alerts, reasons and log
 // lines; a user greps for them, so each must be one the code really has.
@@ -62,7 +62,7 @@ describe('the troubleshooting guide, the upgrade notes and the changelog quote t
   });
 
   it('gives CamelCase reasons from the one mapping', () => {
-    const known = new Set([...REASONS, ...OUTCOMES].map(kubeReason));
+    const known = new Set([...REASONS, ...OUTCOMES, ...SERVICE_REASONS].map(kubeReason));
     const camel = unique(all.matchAll(/`((?:Holder|Wait|No|Partial|Manual)[A-Za-z]+|Unrouted|Paused)`/g), 1).filter(
       (reason) => reason !== 'HolderHealthy' && reason !== 'HolderUnhealthy', // Degraded=False's own reason; the old one
     );

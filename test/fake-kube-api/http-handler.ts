@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FaultLayer, type Fault } from '../../src/emulators/fault-layer.js';
 import { applyMergePatch, isPlainObject } from './merge-patch.js';
+import { admitNodeWrite } from './admission.js';
+import type { AdmissionPolicy } from '../support/admission-policy.js';
 import { authorize, forbiddenMessage, verbOf, type RbacObject, type ServiceAccountRef } from './rbac.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import {
@@ -57,6 +59,10 @@ export interface HandlerState {
   rbac: readonly RbacObject[];
   /** Whether a caller without a ServiceAccount token may do anything (a test opts in) or nothing. */
   readonly unidentifiedCallers: 'full-access' | 'forbidden';
+  /** Node credentials the fake issued: token → node name (user system:node:<name>, admission.ts). */
+  readonly nodeTokens: Map<string, string>;
+  /** The ValidatingAdmissionPolicies applied to Node writes (deploy/admission's by default). */
+  readonly admission: readonly AdmissionPolicy[];
 }
 
 interface Route {
@@ -171,6 +177,7 @@ export async function handle(state: HandlerState, req: IncomingMessage, res: Ser
   const issued = token === undefined ? undefined : state.tokens.get(token);
   const user = issued?.user ?? token;
   const serviceAccount = issued?.serviceAccount;
+  const node = token === undefined ? undefined : state.nodeTokens.get(token);
   const query = Object.fromEntries(url.searchParams.entries());
   state.requests.push({ method, path: url.pathname, query, contentType: req.headers['content-type'], user, ...(serviceAccount && { serviceAccount }) });
 
@@ -190,7 +197,7 @@ export async function handle(state: HandlerState, req: IncomingMessage, res: Ser
   if (watching && (fault === undefined || fault.kind === 'lose-answer' || fault.kind === 'slow')) {
     // A stream has no single answer to lose or delay: a lost answer is a reset here.
     if (fault !== undefined) req.socket.destroy();
-    else await answer(state, serviceAccount, method, url, req, res);
+    else await answer(state, serviceAccount, method, url, req, res, node);
     return;
   }
   await state.faults.serve<Reply>(fault, {
@@ -198,7 +205,7 @@ export async function handle(state: HandlerState, req: IncomingMessage, res: Ser
     response: res,
     process: async () => {
       const out = capture();
-      await answer(state, serviceAccount, method, url, req, out as unknown as ServerResponse);
+      await answer(state, serviceAccount, method, url, req, out as unknown as ServerResponse, node);
       return out.reply;
     },
     send: (reply) => {
@@ -228,6 +235,7 @@ async function answer(
   url: URL,
   req: IncomingMessage,
   res: ServerResponse,
+  node?: string,
 ): Promise<void> {
   if (url.pathname === '/version') {
     sendJson(res, 200, { major: '1', minor: '32', gitVersion: 'v1.32.0-fake', platform: 'linux/amd64' });
@@ -238,13 +246,19 @@ async function answer(
     fail(res, 404, `the server could not find the requested resource (${url.pathname})`);
     return;
   }
-  const refusal = forbidden(state, serviceAccount, route, method, url.searchParams);
+  const refusal = forbidden(state, serviceAccount, route, method, url.searchParams, node);
   if (refusal !== undefined) {
     sendJson(res, 403, { ...statusBody(403, refusal.message), details: refusal.details });
     return;
   }
   try {
-    await dispatch(state, route, method, url.searchParams, req, res);
+    const username =
+      node !== undefined
+        ? `system:node:${node}`
+        : serviceAccount !== undefined
+          ? `system:serviceaccount:${serviceAccount.namespace}:${serviceAccount.name}`
+          : 'system:anonymous';
+    await dispatch(state, route, method, url.searchParams, req, res, username);
   } catch (error) {
     if (error instanceof NotFoundError) fail(res, 404, error.message);
     else if (error instanceof ConflictError) fail(res, 409, error.message, 'Conflict');
@@ -261,6 +275,7 @@ function forbidden(
   route: Route,
   method: string,
   params: URLSearchParams,
+  node?: string,
 ): { message: string; details: Record<string, string> } | undefined {
   const watching = params.get('watch') === 'true' || params.get('watch') === '1';
   const attrs = {
@@ -272,6 +287,14 @@ function forbidden(
     ...(route.name !== undefined && { name: route.name }),
   };
   const details = { kind: route.type.plural, ...(route.name !== undefined && { name: route.name }) };
+  if (node !== undefined) {
+    // The Node authorizer, as far as Nodes go: read any, write only its own (and its status).
+    const own =
+      route.type.plural === 'nodes' && (['get', 'list', 'watch'].includes(attrs.verb) || (route.name === node && ['update', 'patch'].includes(attrs.verb)));
+    return own
+      ? undefined
+      : { message: `${attrs.resource} is forbidden: User "system:node:${node}" cannot ${attrs.verb} resource "${attrs.resource}"`, details };
+  }
   if (serviceAccount === undefined) {
     if (state.unidentifiedCallers === 'full-access') return undefined;
     return { message: `${attrs.resource} is forbidden: User "system:anonymous" cannot ${attrs.verb} resource "${attrs.resource}"`, details };
@@ -280,7 +303,15 @@ function forbidden(
   return { message: forbiddenMessage(serviceAccount, attrs), details };
 }
 
-async function dispatch(state: HandlerState, route: Route, method: string, params: URLSearchParams, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function dispatch(
+  state: HandlerState,
+  route: Route,
+  method: string,
+  params: URLSearchParams,
+  req: IncomingMessage,
+  res: ServerResponse,
+  username = 'system:anonymous',
+): Promise<void> {
   const { type, namespace, name, subresource } = route;
   const { store } = state;
   if (subresource !== undefined && !(subresource === 'status' && type.statusSubresource)) {
@@ -313,6 +344,7 @@ async function dispatch(state: HandlerState, route: Route, method: string, param
         fail(res, 422, 'metadata.name: Required value', 'Invalid');
         return;
       }
+      if (!admitNodeWrite(state.admission, res, { plural: type.plural, operation: 'CREATE', subresource, username, oldObject: null, object: body })) return;
       sendJson(res, 201, store.create(type.plural, body));
       return;
     }
@@ -330,6 +362,8 @@ async function dispatch(state: HandlerState, route: Route, method: string, param
       sendJson(res, 200, current());
       return;
     case 'DELETE':
+      if (!admitNodeWrite(state.admission, res, { plural: type.plural, operation: 'DELETE', subresource, username, oldObject: current(), object: null }))
+        return;
       sendJson(res, 200, store.delete(type.plural, namespace, name));
       return;
     case 'PUT': {
@@ -337,6 +371,7 @@ async function dispatch(state: HandlerState, route: Route, method: string, param
       if (!isPlainObject(body) || !isPlainObject(body.metadata)) throw new SyntaxError('object expected');
       const now = current();
       const next = mergeSubresource(type, subresource, now, { ...body, metadata: { ...body.metadata, name, namespace } });
+      if (!admitNodeWrite(state.admission, res, { plural: type.plural, operation: 'UPDATE', subresource, username, oldObject: now, object: next })) return;
       sendJson(res, 200, store.replace(type.plural, next, body.metadata.resourceVersion));
       return;
     }
@@ -353,6 +388,7 @@ async function dispatch(state: HandlerState, route: Route, method: string, param
       patched.metadata = { ...patched.metadata, name, namespace: now.metadata.namespace };
       const expected = isPlainObject(patch['metadata']) ? patch['metadata']['resourceVersion'] : undefined;
       const next = mergeSubresource(type, subresource, now, patched);
+      if (!admitNodeWrite(state.admission, res, { plural: type.plural, operation: 'UPDATE', subresource, username, oldObject: now, object: next })) return;
       sendJson(res, 200, store.replace(type.plural, next, typeof expected === 'string' ? expected : undefined));
       return;
     }

@@ -5,6 +5,7 @@ import { handle, type FailureRule, type HandlerState, type RecordedRequest } fro
 import { deployRbac, type RbacObject, type ServiceAccountRef } from './rbac.js';
 import { NotFoundError, ObjectStore, type KubeObject } from './store.js';
 import { FaultLayer } from '../../src/emulators/fault-layer.js';
+import { deployAdmissionPolicies, type AdmissionPolicy } from '../support/admission-policy.js';
 
 export type { FailureRule, RecordedRequest } from './http-handler.js';
 export type { Fault } from '../../src/emulators/fault-layer.js';
@@ -42,6 +43,8 @@ export interface FakeKubeApi {
    * is the bearer token of an unidentified caller.
    */
   kubeConfig(user?: string, serviceAccount?: ServiceAccountRef): KubeConfig;
+  /** A kubeconfig with the credentials of node `name`'s kubelet (user system:node:<name>): it may write only its own Node, under deploy/admission. */
+  nodeKubeConfig(name: string): KubeConfig;
   /** A bearer token of ServiceAccount `namespace/name`, for the client `user` (partition and failNext name it). */
   tokenFor(namespace: string, name: string, user?: string): string;
   /** Adds Roles, ClusterRoles or bindings, as an operator would with kubectl. */
@@ -97,6 +100,8 @@ export interface FakeKubeApiOptions {
    * 'full-access' (for tests of the adapter itself, not of what ipshift may do).
    */
   readonly unidentifiedCallers?: 'full-access' | 'forbidden';
+  /** The ValidatingAdmissionPolicies on Node writes; deploy/admission's by default. */
+  readonly admission?: readonly AdmissionPolicy[];
 }
 
 export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promise<FakeKubeApi> {
@@ -112,6 +117,8 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promis
     tokens: new Map(),
     rbac: options.rbac ?? (await deployRbac()),
     unidentifiedCallers: options.unidentifiedCallers ?? 'forbidden',
+    nodeTokens: new Map(),
+    admission: options.admission ?? deployAdmissionPolicies(),
   };
   const tokenFor = (namespace: string, name: string, user = `${namespace}/${name}`): string => {
     const token = `sa.${namespace}.${name}.${user}`;
@@ -156,6 +163,18 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promis
         clusters: [{ name: 'fake', server: url, skipTLSVerify: true }],
         users: [{ name: user, token }],
         contexts: [{ name: 'fake', cluster: 'fake', user }],
+        currentContext: 'fake',
+      });
+      return kc;
+    },
+    nodeKubeConfig(name) {
+      const token = `node.${name}`;
+      state.nodeTokens.set(token, name);
+      const kc = new KubeConfig();
+      kc.loadFromOptions({
+        clusters: [{ name: 'fake', server: url, skipTLSVerify: true }],
+        users: [{ name: `system:node:${name}`, token }],
+        contexts: [{ name: 'fake', cluster: 'fake', user: `system:node:${name}` }],
         currentContext: 'fake',
       });
       return kc;
