@@ -1,6 +1,6 @@
 import { matchesSelector } from '../src/core/label-selector.js';
 import { failoverIPKey, type FailoverIPObject, type NodeFacts } from '../src/core/model.js';
-import { addressToBigInt, cidrContains, firstHost, formatCidr, isNetworkOnly, parseCidr, type Cidr, type Family } from '../src/core/address.js';
+import { addressToBigInt, cidrContains, failoverAddressCidr, formatCidr, parseCidr, type Cidr, type Family } from '../src/core/address.js';
 import type { AgentRefusal, GuardVerdict } from './address-guard.js';
 import { eui64Address } from './eui64.js';
 import type { Iface } from './ip-link.js';
@@ -26,16 +26,7 @@ export interface RefusedAddress {
   readonly detail: string;
 }
 
-/**
- * How an accepted FailoverIP address (see address-guard.ts) is configured on the interface:
- * IPv4 as its /32; IPv6 with its /64. A bare prefix (`2001:db8:1::/64`, host bits zero) is
- * configured as its first address (`2001:db8:1::1/64`): the subnet-router anycast address
- * `2001:db8:1::` itself is reserved (RFC 4291 2.6.1). An address with host bits
- * (`2001:db8:1::10/64`) is used as given.
- */
-export function failoverAddressCidr(accepted: Cidr): Cidr {
-  return accepted.family === 6 && isNetworkOnly(accepted) ? { ...accepted, address: firstHost(accepted) } : accepted;
-}
+export { failoverAddressCidr };
 
 /**
  * Whether this node must hold the FailoverIP's addresses.

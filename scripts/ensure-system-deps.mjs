@@ -13,6 +13,8 @@ const fromDebian = [
   { binary: 'prometheus-alertmanager', pkg: 'prometheus-alertmanager' },
   { binary: 'amtool', pkg: 'prometheus-alertmanager' },
   { binary: 'ip', pkg: 'iproute2' },
+  // packet loss in the network-namespace topology test (this kernel has no sch_netem for tc netem)
+  { binary: 'nft', pkg: 'nftables' },
   { binary: 'chromium', pkg: 'chromium' },
   // the agent's announcements, as in its image
   { binary: 'arping', pkg: 'arping' },

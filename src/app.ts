@@ -21,6 +21,8 @@ import type { PodSelector } from './core/model.js';
 import { NodeProber } from './reachability/node-prober.js';
 import { createMoveChecker } from './reachability/move-checks.js';
 import type { Probe } from './reachability/tcp-probe.js';
+import { DnsPublisher } from './dns/dns-publisher.js';
+import type { DnsEndpointStore } from './ports/dns-endpoints.js';
 import type { ServiceView, ServiceWriter } from './ports/services.js';
 import { ServicePublisher } from './services/service-publisher.js';
 
@@ -55,6 +57,8 @@ export interface AppParts {
   readonly loopStallMs?: number;
   /** Periodic full reconcile, besides every signal (ms). Default 30 s. */
   readonly pollIntervalMs?: number;
+  /** external-dns's DNSEndpoint objects, for FailoverIPs with spec.dns; unset (sandbox): no DNS. */
+  readonly dnsEndpoints?: DnsEndpointStore;
   /** LoadBalancer Services of class ipshift.dev/failover-ip (src/services); without them no Service is served. */
   readonly services?: { readonly view: ServiceView; readonly writer: ServiceWriter };
 }
@@ -66,6 +70,7 @@ export interface App {
   readonly loop: RunLoop;
   readonly sync: AlertmanagerSync | null;
   readonly prober: NodeProber | null;
+  readonly dns: DnsPublisher | null;
   readonly services: ServicePublisher | null;
   /** Listens on `host:port` (port 0 = ephemeral) and starts every loop. Resolves with the base URL. */
   start(port: number, host: string): Promise<string>;
@@ -130,6 +135,7 @@ export function createApp(config: Config, parts: AppParts): App {
       await reconciler.runOnce(signalAt);
       services?.publish(reconciler.snapshot(), parts.leadership.isLeader());
       handover?.check();
+      dns?.request();
     },
     now: () => clock.now(),
     logger,
@@ -196,6 +202,18 @@ export function createApp(config: Config, parts: AppParts): App {
     runAt: (at) => loop.runAt(at),
     requestRun: (reason) => loop.request(reason),
   });
+
+  const dns =
+    parts.dnsEndpoints === undefined
+      ? null
+      : new DnsPublisher({
+          store: parts.dnsEndpoints,
+          snapshot: () => reconciler.snapshot(),
+          leadership: parts.leadership,
+          writer: parts.writer,
+          logger: logger.child({ component: 'dns' }),
+          clock,
+        });
 
   const handover =
     parts.controllerPods === undefined || config.nodeName === undefined
@@ -281,6 +299,7 @@ export function createApp(config: Config, parts: AppParts): App {
     loop,
     sync,
     prober,
+    dns,
     services,
     async start(port, host) {
       unsubscribe.push(parts.cluster.onChange((change) => loop.request(change)));
@@ -329,6 +348,7 @@ export function createApp(config: Config, parts: AppParts): App {
       server?.closeAllConnections();
       await loop.stop();
       await Promise.race([reconciler.drain(), new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
+      if (dns !== null) await Promise.race([dns.stop(), new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
       store.stop();
       await sync?.stop();
       await closing;

@@ -4,9 +4,12 @@
  * - transient: worth retrying with backoff (5xx, timeouts, dropped connections).
  * - terminal: retrying cannot help until someone changes something (auth, not found, validation).
  * - rate-limited: the other side said "not now"; `retryAfterMs` says when.
+ * - target-refused: the provider refused this target server for a fact of the target (it holds
+ *   another address and the provider allows one per server: DigitalOcean's "node in use"). The
+ *   provider did nothing; the same request is never retried, the next candidate may be tried.
  * Messages must never contain a secret: adapters build them from safe parts only.
  */
-export type ErrorKind = 'transient' | 'terminal' | 'rate-limited';
+export type ErrorKind = 'transient' | 'terminal' | 'rate-limited' | 'target-refused';
 
 export interface IpshiftErrorOptions {
   /** A stable machine-readable code, e.g. `auth`, `not-found`, `same-site`, `http-503`. */
@@ -32,6 +35,9 @@ export class IpshiftError extends Error {
 export const transientError = (message: string, code: string, cause?: unknown): IpshiftError => new IpshiftError('transient', message, { code, cause });
 
 export const terminalError = (message: string, code: string, cause?: unknown): IpshiftError => new IpshiftError('terminal', message, { code, cause });
+
+export const targetRefusedError = (message: string, code: string, cause?: unknown): IpshiftError =>
+  new IpshiftError('target-refused', message, { code, cause });
 
 export const rateLimitedError = (message: string, retryAfterMs: number, code = 'rate-limited'): IpshiftError =>
   new IpshiftError('rate-limited', message, { code, retryAfterMs });

@@ -124,6 +124,7 @@ export async function startClusterController(parts: ClusterControllerParts): Pro
   const app = createApp(config, {
     cluster: kube.view,
     writer: kube.writer,
+    dnsEndpoints: kube.dnsEndpoints,
     leadership: elector,
     providers,
     policy: config.alertPolicyFile === undefined ? loadAlertPolicy() : loadAlertPolicy(config.alertPolicyFile),

@@ -154,6 +154,17 @@ export const isNetworkOnly = (cidr: Cidr): boolean => (addressToBigInt(cidr.addr
 /** The first interface address (network + 1) inside a prefix. */
 export const firstHost = (prefix: Cidr): string => addressFromBigInt(networkOf(prefix) | 1n, prefix.family);
 
+/**
+ * How an accepted FailoverIP address (agent/address-guard.ts) is configured on the interface:
+ * IPv4 as its /32; IPv6 with its /64. A bare prefix (`2001:db8:1::/64`, host bits zero) is
+ * configured as its first address (`2001:db8:1::1/64`): the subnet-router anycast address
+ * `2001:db8:1::` itself is reserved (RFC 4291 2.6.1). An address with host bits
+ * (`2001:db8:1::10/64`) is used as given. The agent configures it; DNS publishes it.
+ */
+export function failoverAddressCidr(accepted: Cidr): Cidr {
+  return accepted.family === 6 && isNetworkOnly(accepted) ? { ...accepted, address: firstHost(accepted) } : accepted;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The failover-address policy. The CRD's CEL rules implement the same table; change both.
 // ---------------------------------------------------------------------------------------------

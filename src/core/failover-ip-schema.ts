@@ -117,6 +117,33 @@ const policy = z
   })
   .meta({ description: 'How and when the IP moves.' });
 
+/** A DNS name as external-dns takes it: lower-case labels, no trailing dot (RFC 1123). */
+const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/;
+
+const dnsName = (description: string) => z.string().max(253).regex(DNS_NAME).meta({ description });
+
+export const NODE_ADDRESS_TYPES = ['ExternalIP', 'InternalIP'] as const;
+
+const dns = z
+  .object({
+    hostname: dnsName('The name whose A (IPv4) and AAAA (IPv6) records point at the failover addresses, e.g. ingress.example.com.'),
+    ttl: z.int().min(1).max(86_400).optional().meta({ description: "The records' TTL in seconds; absent: the DNS provider's default." }),
+    nodeRecords: z
+      .object({
+        hostname: dnsName('The name whose records list the healthy eligible nodes, e.g. nodes.ingress.example.com.'),
+        addressType: z.enum(NODE_ADDRESS_TYPES).optional().meta({ description: "Which of the Nodes' status.addresses are published.", default: 'ExternalIP' }),
+      })
+      .optional()
+      .meta({
+        description:
+          "Also publish the addresses of the nodes that are eligible and healthy right now (as flipop's NodeDNSRecordSet); a node that turns unhealthy, is cordoned or stops being eligible leaves the record. No such node: no record.",
+      }),
+  })
+  .meta({
+    description:
+      'Publish DNS records through external-dns: the controller keeps a DNSEndpoint (externaldns.k8s.io/v1alpha1) named ipshift-<name>, owned by this FailoverIP, in its namespace. Needs the DNSEndpoint CRD and external-dns with --source=crd (docs/dns.md).',
+  });
+
 /** How a service check before routing connects to the target node (spec.check.service). */
 export const SERVICE_CHECK_PROTOCOLS = ['TCP', 'HTTP'] as const;
 
@@ -192,6 +219,7 @@ export const failoverIPSpecSchema = z
     policy: policy.optional(),
     check: check.optional(),
     paused: z.boolean().optional().meta({ description: 'Freeze moves (maintenance); the status still updates.', default: false }),
+    dns: dns.optional(),
     serviceAllocation: serviceAllocation.optional(),
     holderLabel: z.boolean().optional().meta({
       description:
@@ -234,6 +262,11 @@ export const failoverIPStatusSchema = z
     desiredNode: tolerant(z.string().nullable().optional().meta({ description: 'Where the last decision wants the addresses.' })),
     lastMoveTime: tolerant(time('When the controller last asked the provider to move the addresses.')),
     nextMoveAllowedAt: tolerant(time('When the cooldown ends and the next move may start; null while no cooldown runs.')),
+    providerBlockedUntil: tolerant(
+      time(
+        "Until when the provider refused moves of these addresses (a 429's Retry-After, a per-IP limit): kept here so that the next leader waits for it too; null when no block runs.",
+      ),
+    ),
     lastSyncAttempt: tolerant(time("When the controller last tried to read the provider's routing.")),
     lastSyncSuccess: tolerant(time("When the controller last read the provider's routing.")),
     observedGeneration: tolerant(z.int().min(0).optional().meta({ description: 'The metadata.generation this status was computed for.' })),

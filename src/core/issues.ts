@@ -43,6 +43,20 @@ export const ISSUE_TIER: Readonly<Record<Issue, Exclude<Tier, 'healthy'>>> = {
   'alert-degraded': 'degraded',
 };
 
-/** Why a node may not hold a given FailoverIP at all (shown in state beside `not-eligible`). */
-export const INELIGIBILITY = ['deleted', 'excluded', 'not-selected', 'no-ready-pod', 'no-ready-endpoint', 'server-remapped', 'no-server-id', 'down'] as const;
+/**
+ * Why a node may not hold a given FailoverIP at all (shown in state beside `not-eligible`).
+ * `server-in-use`: its server holds another FailoverIP's address and the provider allows one
+ * per server (DigitalOcean, one-per-server.ts).
+ */
+export const INELIGIBILITY = [
+  'deleted',
+  'excluded',
+  'not-selected',
+  'no-ready-pod',
+  'no-ready-endpoint',
+  'server-remapped',
+  'no-server-id',
+  'server-in-use',
+  'down',
+] as const;
 export type Ineligibility = (typeof INELIGIBILITY)[number];

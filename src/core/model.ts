@@ -23,6 +23,8 @@ export interface NodeFacts {
   readonly annotations: Readonly<Record<string, string>>;
   /** InternalIP addresses, then ExternalIP addresses. */
   readonly addresses: readonly string[];
+  /** The ExternalIP entries among `addresses` (absent: none is known to be one). */
+  readonly externalAddresses?: readonly string[];
   readonly providerID?: string;
   /** Condition type → status; a missing type is simply absent. */
   readonly conditions: Readonly<Record<string, ConditionStatus>>;

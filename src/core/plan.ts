@@ -4,6 +4,7 @@ import { decide, degradedSince, waitsForGrace, type Decision, type DecisionInput
 import { candidate, type Candidate, type EligibilityRules } from './eligibility.js';
 import { alertClassBit, issueBit, nodeHealthFrom, type NodeHealth } from './health.js';
 import { matchesSelector, selectorKey } from './label-selector.js';
+import { familiesOf, ruleOutInUse, ServerClaims } from './one-per-server.js';
 import { fnv1a } from './stable-hash.js';
 import type { LabelSelector, NodeFacts } from './model.js';
 
@@ -29,6 +30,13 @@ export interface PassFailoverIP
   /** Since when the holder holds the IP, and who held it before (for alerts about the IP). */
   readonly holderSince?: number | null;
   readonly previousHolder?: string | null;
+  /**
+   * The provider routes at most one address (per family) to a server (DigitalOcean): nodes
+   * holding another such FailoverIP's address are ruled out (`server-in-use`, one-per-server.ts).
+   */
+  readonly onePerServer?: boolean;
+  /** Nodes the provider itself reported as holding an address already (a refused move): ruled out too. */
+  readonly serversInUse?: ReadonlySet<string>;
 }
 
 export interface PassInput {
@@ -213,6 +221,8 @@ export function planPass(input: PassInput): PassResult {
     if (at !== undefined) heldAt[at] = (heldAt[at] ?? 0) + by;
   };
   for (const fip of input.failoverIPs) bump(fip.assignedNode, 1);
+  const claims = new ServerClaims();
+  for (const fip of input.failoverIPs) if (fip.onePerServer === true) claims.claim(fip.key, fip.assignedNode, familiesOf(fip.addresses));
 
   const setIds = new Map<ReadonlySet<string>, number>();
   const idOf = (set: ReadonlySet<string> | undefined): number => {
@@ -257,6 +267,12 @@ export function planPass(input: PassInput): PassResult {
   const ordered = [...input.failoverIPs].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   for (const fip of ordered) {
     let candidates = listFor(fip);
+    const families = fip.onePerServer === true ? familiesOf(fip.addresses) : null;
+    if (families !== null) {
+      const inUse = claims.inUseFor(fip.key, families);
+      for (const node of fip.serversInUse ?? []) if (node !== fip.assignedNode) inUse.add(node);
+      candidates = ruleOutInUse(candidates, inUse);
+    }
     bump(fip.assignedNode, -1);
     const at = fip.assignedNode === null ? undefined : position.get(fip.assignedNode);
     let holder = at === undefined ? undefined : candidates[at];
@@ -297,6 +313,8 @@ export function planPass(input: PassInput): PassResult {
       ...(fip.checkFailures === undefined ? {} : { checkFailures: fip.checkFailures }),
     });
     bump(decision.target, 1);
+    // Later FailoverIPs of the pass see this one's target as taken.
+    if (families !== null) claims.claim(fip.key, decision.target, families);
     plans.push({
       key: fip.key,
       decision: alertsSetAside ? { ...decision, message: decision.message + STALE_NOTE } : decision,

@@ -36,6 +36,12 @@ export const REASONS = [
    * took a move in part, e.g. refused the second address with a rate limit): the rest follow.
    */
   'partial-routing',
+  /**
+   * The provider refused the target because its server already holds another address and it
+   * allows one per server (DigitalOcean: one reserved IP per Droplet). The node is ruled out
+   * (`server-in-use`) and the next candidate is tried.
+   */
+  'target-in-use',
   /** The chosen target did not answer the check before routing (its agent's identity, the service check): the next candidate. */
   'target-check-failed',
   /** After the move, the failover address did not answer from the new holder within spec.check.confirmSeconds. */
@@ -70,3 +76,15 @@ export type ServiceReason = (typeof SERVICE_REASONS)[number];
 /** The result of applying a move (ipshift_moves_total{result}). */
 export const MOVE_RESULTS = ['success', 'failure', 'rate-limited', 'adopted', 'partial'] as const;
 export type MoveResult = (typeof MOVE_RESULTS)[number];
+
+/**
+ * Why a FailoverIP's DNS records (spec.dns) are not published (src/dns/): in the log and in a
+ * Warning Event on the FailoverIP. Failing over never waits for DNS.
+ */
+export const DNS_REASONS = [
+  /** The DNSEndpoint CRD (externaldns.k8s.io/v1alpha1) is not installed. */
+  'dns-endpoint-crd-missing',
+  /** A DNSEndpoint of the name ipshift uses exists and is not ipshift's: it is left alone. */
+  'dns-endpoint-name-taken',
+] as const;
+export type DnsReason = (typeof DNS_REASONS)[number];

@@ -34,6 +34,7 @@ const INELIGIBILITY_TEXT: Record<string, string> = {
   'no-ready-endpoint': 'no ready endpoint of its LoadBalancer Service (externalTrafficPolicy Local) runs on it',
   'server-remapped': 'its server changed since ipshift pinned it (confirm by removing the ipshift.dev/server-pin annotation)',
   'no-server-id': 'the provider knows no server for it',
+  'server-in-use': 'its server holds another FailoverIP address and the provider allows one per server',
   down: 'it is down',
 };
 

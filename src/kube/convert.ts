@@ -70,12 +70,17 @@ export function toNodeFacts(raw: unknown): NodeFacts | null {
       if (asObject(a)['type'] === wanted && address !== undefined && !addresses.includes(address)) addresses.push(address);
     }
   }
+  const externalAddresses = asArray(status['addresses'])
+    .filter((a) => asObject(a)['type'] === 'ExternalIP')
+    .map((a) => asString(asObject(a)['address']))
+    .filter((a): a is string => a !== undefined);
   const providerID = asString(spec['providerID']);
   return {
     name,
     labels: stringMap(metadata['labels']),
     annotations: stringMap(metadata['annotations']),
     addresses,
+    ...(externalAddresses.length === 0 ? {} : { externalAddresses }),
     ...(providerID === undefined || providerID === '' ? {} : { providerID }),
     conditions,
     taints,

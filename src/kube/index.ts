@@ -3,6 +3,8 @@
  * root wires these factories to the ports in src/ports/cluster.ts.
  */
 import type { ClusterWriter, SecretAccess } from '../ports/cluster.js';
+import type { DnsEndpointStore } from '../ports/dns-endpoints.js';
+import { createKubeDnsEndpointStore } from './dns-endpoint-store.js';
 import { createKubeClusterView, type KubeClusterView, type KubeClusterViewOptions } from './kube-cluster-view.js';
 import { createKubeClusterWriter } from './kube-cluster-writer.js';
 import { createKubeSecretAccess } from './kube-secret-access.js';
@@ -46,6 +48,8 @@ export interface KubeCluster {
   readonly view: KubeClusterView;
   readonly writer: ClusterWriter;
   readonly secrets: SecretAccess;
+  /** external-dns's DNSEndpoint objects (spec.dns). */
+  readonly dnsEndpoints: DnsEndpointStore;
   /** Starts the watches; resolves after the first full lists (retries in the background until then). */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -69,5 +73,12 @@ export function createKubeCluster(options: KubeClusterOptions): KubeCluster {
     metrics,
     ...(options.requestDeadlineMs === undefined ? {} : { deadlineMs: options.requestDeadlineMs }),
   });
-  return { view, writer, secrets, start: () => view.start(), stop: () => view.stop() };
+  const dnsEndpoints = createKubeDnsEndpointStore({
+    kubeConfig,
+    clock,
+    metrics,
+    uidOf: (ns, name) => view.uidOf(ns, name),
+    ...(options.requestDeadlineMs === undefined ? {} : { deadlineMs: options.requestDeadlineMs }),
+  });
+  return { view, writer, secrets, dnsEndpoints, start: () => view.start(), stop: () => view.stop() };
 }

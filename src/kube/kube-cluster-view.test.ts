@@ -68,6 +68,7 @@ describe('node watch', () => {
         labels: { 'kubernetes.io/hostname': 'n1' },
         annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'ipshift.dev/server-id': 'v2202' },
         addresses: ['10.0.0.1', '203.0.113.1'],
+        externalAddresses: ['203.0.113.1'],
         providerID: 'hcloud://42',
         conditions: { Ready: 'True', MemoryPressure: 'False', DiskPressure: 'False', PIDPressure: 'False' },
         taints: [{ key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' }],

@@ -84,7 +84,7 @@ export function createControllerMetrics(registry: Registry): ControllerMetrics {
   });
   const candidateNodes = new Gauge({
     name: 'ipshift_failover_ip_nodes',
-    help: 'Per FailoverIP: nodes that may hold it (eligibility="eligible"), and nodes that may not, by the first rule they break (deleted, excluded, not-selected, no-ready-pod, no-ready-endpoint, server-remapped, no-server-id, down).',
+    help: 'Per FailoverIP: nodes that may hold it (eligibility="eligible"), and nodes that may not, by the first rule they break (deleted, excluded, not-selected, no-ready-pod, no-ready-endpoint, server-remapped, no-server-id, server-in-use, down).',
     labelNames: ['failover_ip', 'eligibility'] as const,
     registers,
   });

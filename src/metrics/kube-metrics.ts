@@ -22,7 +22,11 @@ export type KubeOperation =
   | 'create_secret'
   | 'get_lease'
   | 'create_lease'
-  | 'update_lease';
+  | 'update_lease'
+  | 'list_dnsendpoints'
+  | 'create_dnsendpoint'
+  | 'patch_dnsendpoint'
+  | 'delete_dnsendpoint';
 
 /** The resources the adapter keeps a watch on (`resource` label). */
 export type WatchedResource = 'nodes' | 'failoverips' | 'pods' | 'services' | 'endpointslices';

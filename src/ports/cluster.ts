@@ -1,5 +1,5 @@
 import type { FailoverIPObject, FailoverIPStatus, NodeFacts, PodSelector } from '../core/model.js';
-import type { Reason } from '../core/reasons.js';
+import type { DnsReason, Reason } from '../core/reasons.js';
 import type { Secret } from '../config/secret.js';
 
 /** What changed in the cluster; every change is only a hint to run a reconcile. */
@@ -22,7 +22,7 @@ export interface ClusterWriter {
   /** Merge-patches the status subresource, retrying on conflict. */
   patchStatus(namespace: string, name: string, status: Partial<FailoverIPStatus>): Promise<void>;
   /** Records a Kubernetes Event on the FailoverIP; the adapter writes the decision's reason code in its CamelCase form (kubeReason). */
-  recordEvent(fip: { namespace: string; name: string }, type: EventType, reason: Reason, message: string): Promise<void>;
+  recordEvent(fip: { namespace: string; name: string }, type: EventType, reason: Reason | DnsReason, message: string): Promise<void>;
   removeAnnotation(namespace: string, name: string, key: string): Promise<void>;
   /**
    * Merge-patches a Node's metadata: each label and annotation set to a value, or removed

@@ -25,6 +25,12 @@ export interface FailoverIpProvider {
   readonly type: ProviderType;
   /** The provider's own minimum interval between two moves of one IP, in ms (netcup: 300 000). */
   readonly minMoveIntervalMs: number;
+  /**
+   * The provider routes at most one address per family to a server (DigitalOcean: one reserved
+   * IP per Droplet): the core rules out servers holding another FailoverIP's address, and a
+   * move it refuses for that rejects with kind `target-refused`, code `node-in-use`.
+   */
+  readonly onePerServer?: boolean;
   /** Where each address is routed now, in the order given. */
   getRouting(addresses: readonly string[], signal?: AbortSignal): Promise<Routing[]>;
   /**

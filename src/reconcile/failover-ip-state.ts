@@ -1,6 +1,7 @@
 import type { CheckFailure, Confirmation } from '../core/checked-move.js';
 import type { Decision } from '../core/decide.js';
 import type { Candidate } from '../core/eligibility.js';
+import type { FailoverIPObject } from '../core/model.js';
 import type { Routing } from '../ports/provider.js';
 
 /**
@@ -33,11 +34,16 @@ export interface FailoverIPMemory {
   /** The decision this replica last reported (Event) as leader; null until it leads. */
   announced: Decision | null;
   candidates: readonly Candidate[];
+  /** Nodes the provider refused as targets because their server holds an address already, until when. */
+  serversInUse: Map<string, number>;
   /** Targets that failed the check before routing, passed over until each failure's `until`. */
   checkFailures: ReadonlyMap<string, CheckFailure>;
   /** What the failover address answered after the last move (null: no checked move yet). */
   confirmation: Confirmation | null;
 }
+
+/** How long a node the provider called "in use" stays ruled out (an address may leave it meanwhile). */
+export const SERVER_IN_USE_MS = 10 * 60_000;
 
 export const freshMemory = (): FailoverIPMemory => ({
   assignedNode: null,
@@ -56,6 +62,7 @@ export const freshMemory = (): FailoverIPMemory => ({
   lastDecisionAt: null,
   announced: null,
   candidates: [],
+  serversInUse: new Map(),
   checkFailures: new Map(),
   confirmation: null,
 });
@@ -80,6 +87,8 @@ export interface MoveOutcome {
   readonly failed: boolean;
   readonly retryNotBefore: number | null;
   readonly providerBlockedUntil: number | null;
+  /** The target, when the provider refused it as in use (`target-refused`): ruled out from now on. */
+  readonly refusedTarget?: string;
   /** The target failed the check before routing: nothing was routed (checked-move.ts). */
   readonly checkFailure?: { readonly node: string; readonly failure: CheckFailure };
   /** The move was routed and then checked: what the failover address answered. */
@@ -119,6 +128,27 @@ export function applyMoveOutcome(memory: FailoverIPMemory, outcome: MoveOutcome,
   memory.consecutiveFailures = outcome.failed ? memory.consecutiveFailures + 1 : 0;
   memory.retryNotBefore = outcome.retryNotBefore;
   memory.providerBlockedUntil = outcome.providerBlockedUntil;
+  if (outcome.refusedTarget !== undefined) memory.serversInUse.set(outcome.refusedTarget, outcome.readAt + SERVER_IN_USE_MS);
   if (outcome.checkFailure !== undefined) memory.checkFailures = new Map([...memory.checkFailures, [outcome.checkFailure.node, outcome.checkFailure.failure]]);
   if (outcome.confirmation !== undefined) memory.confirmation = outcome.confirmation;
+}
+
+/**
+ * Takes over a provider block that is still running from status.providerBlockedUntil: the
+ * replica that heard the 429 may have lost the Lease since, and this one never saw it.
+ */
+export function adoptPersistedBlock(memory: FailoverIPMemory, fip: FailoverIPObject, now: number): void {
+  const persisted = Date.parse(fip.status.providerBlockedUntil ?? '');
+  if (Number.isNaN(persisted) || persisted <= now) return;
+  if (memory.providerBlockedUntil === null || memory.providerBlockedUntil < persisted) memory.providerBlockedUntil = persisted;
+}
+
+/** The block to show in status: only while it runs. */
+export const runningBlock = (memory: FailoverIPMemory, now: number): number | null =>
+  memory.providerBlockedUntil !== null && memory.providerBlockedUntil > now ? memory.providerBlockedUntil : null;
+
+/** The nodes still ruled out as in use at `now` (expired ones are forgotten). */
+export function serversInUseAt(memory: FailoverIPMemory, now: number): ReadonlySet<string> | undefined {
+  for (const [node, until] of memory.serversInUse) if (until <= now) memory.serversInUse.delete(node);
+  return memory.serversInUse.size === 0 ? undefined : new Set(memory.serversInUse.keys());
 }

@@ -12,7 +12,16 @@ import type { FailoverIpProvider } from '../ports/provider.js';
 import { cooldownMs as cooldownOf, nextMoveAllowedAt } from '../core/cooldown.js';
 import { classify } from '../errors.js';
 import { createEventRecorder, type RecordEvent } from './event-recorder.js';
-import { applyMoveOutcome, applyRouting, freshMemory, nodeOfServer, type FailoverIPMemory, type MoveRecord } from './failover-ip-state.js';
+import {
+  adoptPersistedBlock,
+  applyMoveOutcome,
+  applyRouting,
+  freshMemory,
+  nodeOfServer,
+  serversInUseAt,
+  type FailoverIPMemory,
+  type MoveRecord,
+} from './failover-ip-state.js';
 import type { MoveDeps } from './move.js';
 import { checkedMove, confirmHolder, DEFAULT_CONFIRM_SECONDS } from './checked-move.js';
 import { checkFailuresInForce } from '../core/checked-move.js';
@@ -175,6 +184,7 @@ export class Reconciler {
     for (const { fip, provider } of resolved) {
       const key = failoverIPKey(fip);
       const memory = this.#memoryFor(key);
+      adoptPersistedBlock(memory, fip, now);
       const { servers, remapped } =
         provider === null
           ? { servers: new Map<string, string>(), remapped: new Map() }
@@ -190,7 +200,10 @@ export class Reconciler {
       if (provider !== null) this.#refreshRouting(key, fip, memory, provider, servers, now);
       const cooldownMs = cooldownOf(fip.spec.policy?.cooldownSeconds, provider === null ? 300_000 : provider.minMoveIntervalMs);
       context.set(key, { fip, provider, servers, cooldownMs });
-      inputs.push({ ...this.#passInput(fip, memory, servers, cooldownMs), ...(remapped.size === 0 ? {} : { serverRemapped: new Set(remapped.keys()) }) });
+      inputs.push({
+        ...this.#passInput(fip, memory, servers, cooldownMs, provider?.onePerServer === true, now),
+        ...(remapped.size === 0 ? {} : { serverRemapped: new Set(remapped.keys()) }),
+      });
     }
     this.#remaps.endPass();
 
@@ -281,8 +294,16 @@ export class Reconciler {
     this.#reads.add(task);
   }
 
-  #passInput(fip: FailoverIPObject, memory: FailoverIPMemory, servers: Map<string, string>, cooldownMs: number): PassFailoverIP {
+  #passInput(
+    fip: FailoverIPObject,
+    memory: FailoverIPMemory,
+    servers: Map<string, string>,
+    cooldownMs: number,
+    onePerServer: boolean,
+    now: number,
+  ): PassFailoverIP {
     const policy = fip.spec.policy ?? {};
+    const inUse = onePerServer ? serversInUseAt(memory, now) : undefined;
     memory.checkFailures = checkFailuresInForce(memory.checkFailures, this.#deps.clock.now());
     const readyPodNodes = fip.spec.podSelector === undefined ? undefined : this.#deps.cluster.nodesWithReadyPods(fip.spec.podSelector);
     const readyEndpointNodes = this.#deps.readyEndpointNodes?.(failoverIPKey(fip));
@@ -307,6 +328,8 @@ export class Reconciler {
       // block is carried separately (status.nextMoveAllowedAt is derived from both, never read back).
       blockedUntil: memory.providerBlockedUntil,
       holderDegradedSince: memory.holderDegradedSince,
+      ...(onePerServer ? { onePerServer } : {}),
+      ...(inUse === undefined ? {} : { serversInUse: inUse }),
       ...(memory.checkFailures.size === 0 ? {} : { checkFailures: memory.checkFailures }),
     };
   }

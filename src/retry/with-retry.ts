@@ -47,7 +47,7 @@ export async function withRetry<T>(attempt: (attemptNumber: number) => Promise<T
       error = classify(caught);
     }
     if (signal?.aborted) throw abortedError(context.what);
-    if (error.kind === 'terminal' || n >= policy.maxAttempts) throw error;
+    if (error.kind === 'terminal' || error.kind === 'target-refused' || n >= policy.maxAttempts) throw error;
     const waitMs = error.kind === 'rate-limited' ? (error.retryAfterMs ?? policy.maxDelayMs) : backoffDelayMs(policy, n, random);
     if (clock.now() + waitMs > deadline) throw error;
     context.logger?.debug('call failed, retrying', {

@@ -14,8 +14,9 @@ runProviderConformance({
     const emulator = await startDigitalOceanEmulator({
       token: TOKEN,
       reservedIps: [
+        // One reserved IP per Droplet (and family): a FailoverIP moves a reserved IPv4 and a reserved IPv6 together.
         { ip: '203.0.113.50', dropletId: 4001 },
-        { ip: '203.0.113.51', dropletId: 4001 },
+        { ip: '2001:db8:50::5', dropletId: 4001 },
       ],
       droplets: [{ id: 4001 }, { id: 4002 }],
       actionDurationMs: 30,
@@ -30,7 +31,7 @@ runProviderConformance({
     });
     return {
       provider,
-      addresses: ['203.0.113.50', '203.0.113.51/32'],
+      addresses: ['203.0.113.50/32', '2001:db8:50::5/128'],
       servers: ['4001', '4002'],
       faults: emulator.control,
       logs: logger.lines,

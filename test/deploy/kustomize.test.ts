@@ -63,7 +63,15 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
     'coordination.k8s.io leases update ipshift-controller',
     'discovery.k8s.io endpointslices list',
   ],
-  'ClusterRole/ipshift-controller-failoverip-namespace': [' secrets get', ' secrets patch', ' events create'],
+  'ClusterRole/ipshift-controller-failoverip-namespace': [
+    ' secrets get',
+    ' secrets patch',
+    ' events create',
+    'externaldns.k8s.io dnsendpoints list',
+    'externaldns.k8s.io dnsendpoints create',
+    'externaldns.k8s.io dnsendpoints patch',
+    'externaldns.k8s.io dnsendpoints delete',
+  ],
   'ClusterRole/ipshift-controller-load-balancer-services': [
     ' services list',
     ' services watch',
@@ -401,6 +409,7 @@ describe('FailoverIP CRD', () => {
         'lastSyncAttempt',
         'lastSyncSuccess',
         'nextMoveAllowedAt',
+        'providerBlockedUntil',
         'observedGeneration',
       ].sort(),
     );

@@ -59,6 +59,8 @@ export interface HandlerState {
   rbac: readonly RbacObject[];
   /** Whether a caller without a ServiceAccount token may do anything (a test opts in) or nothing. */
   readonly unidentifiedCallers: 'full-access' | 'forbidden';
+  /** Resources whose CRD is not installed: the API server answers 404 for their paths. */
+  readonly unserved: Set<string>;
   /** Node credentials the fake issued: token → node name (user system:node:<name>, admission.ts). */
   readonly nodeTokens: Map<string, string>;
   /** The ValidatingAdmissionPolicies applied to Node writes (deploy/admission's by default). */
@@ -242,7 +244,7 @@ async function answer(
     return;
   }
   const route = parseRoute(url.pathname);
-  if (route === null) {
+  if (route === null || state.unserved.has(route.type.plural)) {
     fail(res, 404, `the server could not find the requested resource (${url.pathname})`);
     return;
   }

@@ -71,6 +71,10 @@ export interface FakeKubeApi {
   deleteEndpointSlice(namespace: string, name: string): void;
   /** Creates or replaces an EndpointSlice (what the EndpointSlice controller publishes for a Service). */
   setEndpointSlice(slice: KubeObject): KubeObject;
+  /** The DNSEndpoints (externaldns.k8s.io/v1alpha1) of a namespace. */
+  dnsEndpoints(namespace?: string): KubeObject[];
+  /** Installs or removes a CRD-backed resource (`dnsendpoints`): a removed one answers 404, as without its CRD. */
+  serveResource(plural: string, served: boolean): void;
   /** core/v1 Events created through the API, oldest first. */
   events(namespace?: string): KubeObject[];
   /** Ends every open watch stream cleanly, as an API server restart or a load balancer would. */
@@ -100,6 +104,8 @@ export interface FakeKubeApiOptions {
    * 'full-access' (for tests of the adapter itself, not of what ipshift may do).
    */
   readonly unidentifiedCallers?: 'full-access' | 'forbidden';
+  /** CRD-backed resources not installed at start (`dnsendpoints`); see serveResource. */
+  readonly unserved?: readonly string[];
   /** The ValidatingAdmissionPolicies on Node writes; deploy/admission's by default. */
   readonly admission?: readonly AdmissionPolicy[];
 }
@@ -117,6 +123,7 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promis
     tokens: new Map(),
     rbac: options.rbac ?? (await deployRbac()),
     unidentifiedCallers: options.unidentifiedCallers ?? 'forbidden',
+    unserved: new Set(options.unserved ?? []),
     nodeTokens: new Map(),
     admission: options.admission ?? deployAdmissionPolicies(),
   };
@@ -201,6 +208,11 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promis
     getService: (namespace, name) => store.get('services', namespace, name),
     deleteService: (namespace, name) => remove('services', namespace, name),
     events: (namespace) => store.list('events', namespace),
+    dnsEndpoints: (namespace) => store.list('dnsendpoints', namespace),
+    serveResource(plural, served) {
+      if (served) state.unserved.delete(plural);
+      else state.unserved.add(plural);
+    },
     dropWatches() {
       for (const entry of [...state.openWatches]) entry.res.end();
     },

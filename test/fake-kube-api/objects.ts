@@ -75,6 +75,7 @@ export interface FailoverIPInput {
   readonly podSelector?: Record<string, unknown>;
   readonly policy?: Record<string, unknown>;
   readonly paused?: boolean;
+  readonly dns?: Record<string, unknown>;
   readonly annotations?: Record<string, string>;
   readonly status?: Record<string, unknown>;
 }
@@ -91,6 +92,7 @@ export function makeFailoverIP(input: FailoverIPInput): KubeObject {
       ...(input.podSelector === undefined ? {} : { podSelector: input.podSelector }),
       ...(input.policy === undefined ? {} : { policy: input.policy }),
       ...(input.paused === undefined ? {} : { paused: input.paused }),
+      ...(input.dns === undefined ? {} : { dns: input.dns }),
     },
     ...(input.status === undefined ? {} : { status: input.status }),
   };

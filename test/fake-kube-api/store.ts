@@ -39,6 +39,8 @@ export const RESOURCES: readonly ResourceType[] = [
   { plural: 'endpointslices', kind: 'EndpointSlice', apiVersion: 'discovery.k8s.io/v1', namespaced: true, statusSubresource: false },
   { plural: 'leases', kind: 'Lease', apiVersion: 'coordination.k8s.io/v1', namespaced: true, statusSubresource: false },
   { plural: 'failoverips', kind: 'FailoverIP', apiVersion: 'ipshift.dev/v1alpha1', namespaced: true, statusSubresource: true },
+  // external-dns's CRD (its own manifest has the status subresource); served unless a test removes it.
+  { plural: 'dnsendpoints', kind: 'DNSEndpoint', apiVersion: 'externaldns.k8s.io/v1alpha1', namespaced: true, statusSubresource: true },
 ];
 
 export interface StoredEvent {

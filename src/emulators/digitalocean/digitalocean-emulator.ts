@@ -1,11 +1,15 @@
 import { bearerToken, startEmulatorServer, type EmulatorReply, type EmulatorRequest, type RunningEmulator } from '../emulator-server.js';
 
 /**
- * DigitalOcean API emulator (reserved IPs and their actions), following the public v2 API:
- * Bearer token, `{id, message}` error bodies, assign as an async action (`in-progress` →
- * `completed`) during which the reserved IP is `locked` and another assign is refused with 422
- * ("pending event"), the request budget (250/min) with ratelimit-limit/-remaining/-reset on
- * every answer and 429 `too_many_requests` when spent.
+ * DigitalOcean API emulator (reserved IPv4 and reserved IPv6 and their actions), following the
+ * public v2 API: Bearer token, `{id, message}` error bodies, assign as an async action
+ * (`in-progress` → `completed`) during which the reserved IP is `locked` and another assign is
+ * refused with 422 ("pending event"), the request budget (250/min) with
+ * ratelimit-limit/-remaining/-reset on every answer and 429 `too_many_requests` when spent.
+ * One reserved IP per Droplet (DigitalOcean's limits), per family here (a reserved IPv4 and a
+ * reserved IPv6 may share a Droplet: an assumption): an assign to a Droplet that holds another
+ * one, or has one on its way, is refused with 422. The message text of that refusal is not
+ * documented; the one here is a stand-in, and the adapter does not rely on it.
  */
 
 export interface DigitalOceanReservedIpSeed {
@@ -28,6 +32,8 @@ export interface DigitalOceanEmulatorOptions {
   readonly droplets: readonly DigitalOceanDropletSeed[];
   /** How long an assign action stays `in-progress` (default 50 ms). */
   readonly actionDurationMs?: number;
+  /** The 422's message for a Droplet that holds a reserved IP already (undocumented wording; tests vary it). */
+  readonly inUseMessage?: string;
   /** Requests per minute (default 250, as documented). */
   readonly ratePerMinute?: number;
   readonly port?: number;
@@ -35,6 +41,7 @@ export interface DigitalOceanEmulatorOptions {
 
 interface ReservedIp {
   ip: string;
+  family: 4 | 6;
   region: string;
   dropletId: number | null;
   lockedBy: number | null;
@@ -72,10 +79,15 @@ export interface DigitalOceanEmulator extends RunningEmulator {
 
 export async function startDigitalOceanEmulator(options: DigitalOceanEmulatorOptions): Promise<DigitalOceanEmulator> {
   const reserved = new Map<string, ReservedIp>(
-    options.reservedIps.map((r) => [r.ip, { ip: r.ip, region: r.region ?? 'fra1', dropletId: r.dropletId, lockedBy: null }]),
+    options.reservedIps.map((r) => [
+      r.ip,
+      { ip: r.ip, family: r.ip.includes(':') ? 6 : 4, region: r.region ?? 'fra1', dropletId: r.dropletId, lockedBy: null },
+    ]),
   );
+  /** Where an in-progress assign action goes (the Droplet counts as taken from the start). */
+  const pendingTarget = new Map<number, number>();
   const droplets = new Map(options.droplets.map((d) => [d.id, d.region ?? 'fra1']));
-  const actions = new Map<number, Action>();
+  const actionsById = new Map<number, Action>();
   const durationMs = options.actionDurationMs ?? 50;
   let token: string | null = options.token;
   const perMinute = options.ratePerMinute ?? 250;
@@ -96,10 +108,11 @@ export async function startDigitalOceanEmulator(options: DigitalOceanEmulatorOpt
       action.completedAt = new Date().toISOString();
       const ip = reserved.get(action.ip);
       if (ip?.lockedBy === action.id) ip.lockedBy = null;
+      pendingTarget.delete(action.id);
     }
     return action;
   };
-  const settleAll = (): void => actions.forEach(settle);
+  const settleAll = (): void => actionsById.forEach(settle);
 
   const actionJson = (a: Action) => ({
     action: {
@@ -113,15 +126,30 @@ export async function startDigitalOceanEmulator(options: DigitalOceanEmulatorOpt
       region_slug: reserved.get(a.ip)?.region ?? 'fra1',
     },
   });
-  const reservedJson = (r: ReservedIp) => ({
-    reserved_ip: {
-      ip: r.ip,
-      region: { slug: r.region, name: r.region, available: true },
-      droplet: r.dropletId === null ? null : { id: r.dropletId, name: `droplet-${r.dropletId}`, status: 'active' },
-      locked: r.lockedBy !== null,
-      project_id: '00000000-0000-4000-8000-000000000000',
-    },
-  });
+  const reservedBody = (r: ReservedIp) =>
+    r.family === 4
+      ? {
+          ip: r.ip,
+          region: { slug: r.region, name: r.region, available: true },
+          droplet: r.dropletId === null ? null : { id: r.dropletId, name: `droplet-${r.dropletId}`, status: 'active' },
+          locked: r.lockedBy !== null,
+          project_id: '00000000-0000-4000-8000-000000000000',
+        }
+      : {
+          ip: r.ip,
+          region_slug: r.region,
+          reserved_at: '2026-01-01T00:00:00Z',
+          droplet: r.dropletId === null ? null : { id: r.dropletId, name: `droplet-${r.dropletId}`, status: 'active' },
+        };
+  const reservedJson = (r: ReservedIp) => (r.family === 4 ? { reserved_ip: reservedBody(r) } : { reserved_ipv6: reservedBody(r) });
+  /** Another reserved address of the family on the Droplet, or on its way there. */
+  const takenBy = (dropletId: number, ip: ReservedIp): ReservedIp | undefined =>
+    [...reserved.values()].find(
+      (other) =>
+        other !== ip &&
+        other.family === ip.family &&
+        (other.dropletId === dropletId || (other.lockedBy !== null && pendingTarget.get(other.lockedBy) === dropletId)),
+    );
 
   const rateHeaders = (): Record<string, string> => {
     const now = Date.now();
@@ -175,22 +203,42 @@ export async function startDigitalOceanEmulator(options: DigitalOceanEmulatorOpt
         },
       };
     }
+    const list = /^\/v2\/(reserved_ips|reserved_ipv6)$/.exec(path);
+    if (method === 'GET' && list) {
+      const family = list[1] === 'reserved_ips' ? 4 : 6;
+      const all = [...reserved.values()].filter((r) => r.family === family);
+      const perPage = Math.min(200, Number(req.query.get('per_page') ?? 20) || 20);
+      const page = Math.max(1, Number(req.query.get('page') ?? 1) || 1);
+      const more = page * perPage < all.length;
+      return {
+        status: 200,
+        json: {
+          [family === 4 ? 'reserved_ips' : 'reserved_ipv6s']: all.slice((page - 1) * perPage, page * perPage).map(reservedBody),
+          links: more ? { pages: { next: `${path}?page=${page + 1}&per_page=${perPage}` } } : {},
+          meta: { total: all.length },
+        },
+      };
+    }
     let m = /^\/v2\/actions\/(\d+)$/.exec(path);
     if (method === 'GET' && m) {
-      const action = actions.get(Number(m[1]));
+      const action = actionsById.get(Number(m[1]));
       return action ? { status: 200, json: actionJson(settle(action)) } : error(404, 'The resource you were accessing could not be found.');
     }
-    m = /^\/v2\/reserved_ips\/([^/]+)(\/actions(?:\/(\d+))?)?$/.exec(path);
-    const ip = m ? reserved.get(m[1] ?? '') : undefined;
-    if (!m || !ip) return error(404, 'The resource you were accessing could not be found.');
-    if (method === 'GET' && !m[2]) return { status: 200, json: reservedJson(ip) };
-    if (method === 'GET' && m[3]) {
-      const action = actions.get(Number(m[3]));
+    m = /^\/v2\/(reserved_ips|reserved_ipv6)\/([^/]+)(\/actions(?:\/(\d+))?)?$/.exec(path);
+    const ip = m ? reserved.get(decodeURIComponent(m[2] ?? '')) : undefined;
+    // Each family has its own resource; reserved IPv6 actions are polled at /v2/actions/{id}.
+    if (!m || !ip || (m[1] === 'reserved_ips') !== (ip.family === 4) || (ip.family === 6 && m[4] !== undefined)) {
+      return error(404, 'The resource you were accessing could not be found.');
+    }
+    const [, , , actions, actionId] = m;
+    if (method === 'GET' && !actions) return { status: 200, json: reservedJson(ip) };
+    if (method === 'GET' && actionId) {
+      const action = actionsById.get(Number(actionId));
       return action && action.ip === ip.ip
         ? { status: 200, json: actionJson(settle(action)) }
         : error(404, 'The resource you were accessing could not be found.');
     }
-    if (method === 'POST' && m[2] && !m[3]) {
+    if (method === 'POST' && actions && !actionId) {
       const body = (req.body ?? {}) as { type?: unknown; droplet_id?: unknown };
       if (body.type !== 'assign' && body.type !== 'unassign') return error(422, 'type is not a valid action type');
       if (ip.lockedBy !== null) return error(422, 'Reserved IP already has a pending event.');
@@ -199,6 +247,8 @@ export async function startDigitalOceanEmulator(options: DigitalOceanEmulatorOpt
         const dropletId = body.droplet_id;
         if (typeof dropletId !== 'number' || !droplets.has(dropletId)) return error(422, 'Droplet not found.');
         if (droplets.get(dropletId) !== ip.region) return error(422, 'Droplet and reserved IP must be in the same region.');
+        if (ip.dropletId !== dropletId && takenBy(dropletId, ip) !== undefined)
+          return error(422, options.inUseMessage ?? 'Droplet already has a reserved IP assigned.');
         apply = () => (ip.dropletId = dropletId);
       } else {
         apply = () => (ip.dropletId = null);
@@ -213,8 +263,9 @@ export async function startDigitalOceanEmulator(options: DigitalOceanEmulatorOpt
         ip: ip.ip,
         apply,
       };
-      actions.set(action.id, action);
+      actionsById.set(action.id, action);
       ip.lockedBy = action.id;
+      if (body.type === 'assign') pendingTarget.set(action.id, body.droplet_id as number);
       return { status: 201, json: actionJson(action) };
     }
     return error(404, 'The resource you were accessing could not be found.');
@@ -231,7 +282,7 @@ export async function startDigitalOceanEmulator(options: DigitalOceanEmulatorOpt
         'ratelimit-remaining': '0',
         'ratelimit-reset': String(Math.ceil((nowMs + retryAfterSeconds * 1000) / 1000)),
       }),
-    isMutation: (method, path) => method === 'POST' && /^\/v2\/reserved_ips\/[^/]+\/actions$/.test(path),
+    isMutation: (method, path) => method === 'POST' && /^\/v2\/(reserved_ips|reserved_ipv6)\/[^/]+\/actions$/.test(path),
   });
 
   return {

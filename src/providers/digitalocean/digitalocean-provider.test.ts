@@ -50,7 +50,7 @@ describe('DigitalOcean provider against its emulator', () => {
     expect(emulator.requests.filter((r) => r.mutation)).toHaveLength(1);
   });
 
-  it('refuses IPv6 and non-numeric server ids without asking the API', async () => {
+  it('refuses an IPv6 prefix (a reserved IPv6 is one address, /128) and non-numeric server ids without asking the API', async () => {
     expect(await rejectionOf(build().getRouting(['2001:db8::/64']))).toMatchObject({ kind: 'terminal', code: 'validation' });
     expect(await rejectionOf(build().route(['203.0.113.5'], 'node-a'))).toMatchObject({ kind: 'terminal', code: 'validation' });
     expect(emulator.requests).toHaveLength(0);
@@ -69,5 +69,58 @@ describe('DigitalOcean provider against its emulator', () => {
     expect(await provider.discoverServer?.({ nodeName: 'pool-a-2', addresses: [] })).toBe('2');
     expect(await provider.discoverServer?.({ nodeName: 'n', addresses: ['10.9.9.9'] })).toBeNull();
     expect(emulator.requests.filter((r) => r.path === '/v2/droplets')).toHaveLength(1);
+  });
+
+  describe('one reserved IP per Droplet', () => {
+    let crowded: DigitalOceanEmulator;
+    const on = (e: DigitalOceanEmulator) =>
+      createDigitalOceanProvider({
+        apiUrl: e.url,
+        credentials: staticCredentials({ token: secret(TOKEN) }),
+        logger: silentLogger,
+        clock: systemClock,
+        retry: { deadlineMs: 3_000, maxAttempts: 30, baseDelayMs: 20, maxDelayMs: 60 },
+        actionPollIntervalMs: 10,
+      });
+    const start = (inUseMessage?: string) =>
+      startDigitalOceanEmulator({
+        token: TOKEN,
+        reservedIps: [
+          { ip: '203.0.113.5', dropletId: 1 },
+          { ip: '203.0.113.6', dropletId: 2 },
+          { ip: '2001:db8:5::5', dropletId: 1 },
+        ],
+        droplets: [{ id: 1 }, { id: 2 }, { id: 3 }],
+        actionDurationMs: 20,
+        ...(inUseMessage === undefined ? {} : { inUseMessage }),
+      });
+    afterEach(() => crowded.close());
+
+    it.each([
+      ['a message that says so', undefined],
+      ['any other wording (the Droplet is checked)', 'Unprocessable Entity'],
+    ])('refuses a Droplet that holds another reserved IPv4 as node-in-use, sent once, with %s', async (_what, message) => {
+      crowded = await start(message);
+      const error = await rejectionOf(on(crowded).route(['203.0.113.5'], '2'));
+      expect(error).toMatchObject({ kind: 'target-refused', code: 'node-in-use' });
+      expect(crowded.requests.filter((r) => r.mutation).map((r) => r.status)).toEqual([422]);
+      expect(crowded.dropletOf('203.0.113.5')).toBe(1);
+    });
+
+    it('keeps other 422s as they are, and moves a reserved IPv6 beside a Droplet’s reserved IPv4', async () => {
+      crowded = await start('Unprocessable Entity');
+      await on(crowded).route(['2001:db8:5::5/128'], '2');
+      expect(crowded.dropletOf('2001:db8:5::5')).toBe(2);
+      expect(await on(crowded).getRouting(['203.0.113.6/32', '2001:db8:5::5/128'])).toEqual([
+        { address: '203.0.113.6/32', serverId: '2' },
+        { address: '2001:db8:5::5/128', serverId: '2' },
+      ]);
+      expect(await rejectionOf(on(crowded).route(['203.0.113.5'], '99'))).toMatchObject({ kind: 'terminal', code: 'validation' });
+    });
+
+    it('the provider says so: onePerServer', async () => {
+      crowded = await start();
+      expect(on(crowded).onePerServer).toBe(true);
+    });
   });
 });

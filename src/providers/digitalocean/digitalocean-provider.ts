@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { terminalError, transientError } from '../../errors.js';
+import { classify, targetRefusedError, terminalError, transientError, type IpshiftError } from '../../errors.js';
 import type { FailoverIpProvider, NodeIdentityHint, Routing } from '../../ports/provider.js';
-import { addressKey, isIPv6Address } from '../../core/address.js';
+import { addressKey, isIPv6Address, parseCidr } from '../../core/address.js';
 import { bearerAuthorization } from '../credentials.js';
 import type { HttpFailure, HttpRequest } from '../http.js';
 import { parseAnswer } from '../parse.js';
@@ -11,10 +11,13 @@ import { createProviderCall, moveContext, type HttpProviderOptions } from '../pr
 import { createServerDirectory, type ServerEntry } from '../server-directory.js';
 
 /**
- * DigitalOcean reserved IPs (IPv4). Server ids are Droplet ids (as in the node's
+ * DigitalOcean reserved IPv4 (`/v2/reserved_ips`) and reserved IPv6 (`/v2/reserved_ipv6`, one
+ * address, written `<address>/128`). Server ids are Droplet ids (as in the node's
  * `spec.providerID: digitalocean://<id>`). Assigning is an async action polled to
  * `completed`. DigitalOcean documents no per-IP move limit, only the account request budget
  * (5000/h, 250/min): the minimum move interval is 0 and the FailoverIP's cooldownSeconds governs.
+ * A Droplet holds at most one reserved IP (DigitalOcean's limits): `onePerServer`, and an
+ * assign refused for it is `target-refused` / `node-in-use`, so the next candidate is tried.
  */
 /** The API host; request paths carry the `/v2` version, as in DigitalOcean's docs. */
 export const DIGITALOCEAN_API_URL = 'https://api.digitalocean.com';
@@ -25,12 +28,26 @@ export interface DigitalOceanProviderOptions extends HttpProviderOptions {
   readonly actionTimeoutMs?: number;
 }
 
-const reservedIpSchema = z.object({
-  reserved_ip: z.object({
-    ip: z.string(),
-    droplet: z.object({ id: z.number() }).nullable().optional(),
-  }),
+const reservedAddress = z.object({
+  ip: z.string(),
+  droplet: z.object({ id: z.number() }).nullable().optional(),
 });
+const reservedIpSchema = z.object({ reserved_ip: reservedAddress });
+const reservedIpv6Schema = z.object({ reserved_ipv6: reservedAddress });
+const reservedIpListSchema = z.object({
+  reserved_ips: z.array(reservedAddress),
+  links: z.object({ pages: z.object({ next: z.string().optional() }).optional() }).optional(),
+});
+const reservedIpv6ListSchema = z.object({
+  reserved_ipv6s: z.array(reservedAddress),
+  links: z.object({ pages: z.object({ next: z.string().optional() }).optional() }).optional(),
+});
+
+/** The resource of one family: its path and its answer's shapes. */
+const FAMILY = {
+  4: { path: '/v2/reserved_ips', one: (body: unknown, what: string) => parseAnswer(reservedIpSchema, body, what).reserved_ip },
+  6: { path: '/v2/reserved_ipv6', one: (body: unknown, what: string) => parseAnswer(reservedIpv6Schema, body, what).reserved_ipv6 },
+} as const;
 
 const actionSchema = z.object({
   action: z.object({
@@ -81,17 +98,58 @@ export function createDigitalOceanProvider(options: DigitalOceanProviderOptions)
     return entries;
   }, options.clock);
 
+  const familyOf = (address: string): 4 | 6 => (isIPv6Address(address) ? 6 : 4);
+
   function ipPath(address: string): string {
-    if (isIPv6Address(address)) {
-      throw terminalError(`${provider}: ${address} is IPv6; only reserved IPv4 addresses are supported`, 'validation');
+    if (familyOf(address) === 6 && parseCidr(address, () => 128)?.prefixLength !== 128) {
+      throw terminalError(`${provider}: a reserved IPv6 is one address: write ${addressKey(address)}/128, not ${address}`, 'validation');
     }
-    return `/v2/reserved_ips/${addressKey(address)}`;
+    return `${FAMILY[familyOf(address)].path}/${addressKey(address)}`;
   }
 
   async function currentDroplet(address: string, operation: HttpRequest['operation'], signal?: AbortSignal): Promise<string | null> {
     const response = await call({ method: 'GET', path: ipPath(address), operation, signal });
-    const { reserved_ip } = parseAnswer(reservedIpSchema, response.body, `${provider} GET /reserved_ips/{ip}`);
-    return reserved_ip.droplet ? String(reserved_ip.droplet.id) : null;
+    const reserved = FAMILY[familyOf(address)].one(response.body, `${provider} GET ${FAMILY[familyOf(address)].path}/{ip}`);
+    return reserved.droplet ? String(reserved.droplet.id) : null;
+  }
+
+  /** The reserved addresses of one family assigned to `dropletId` (all pages). */
+  async function reservedOn(family: 4 | 6, dropletId: string, signal?: AbortSignal): Promise<string[]> {
+    const found: string[] = [];
+    for (let page = 1; page <= MAX_PAGES; page++) {
+      const response = await call({ method: 'GET', path: FAMILY[family].path, query: { page, per_page: DROPLET_PAGE_SIZE }, operation: 'route', signal });
+      const what = `${provider} GET ${FAMILY[family].path}`;
+      const answer =
+        family === 4
+          ? (() => {
+              const a = parseAnswer(reservedIpListSchema, response.body, what);
+              return { list: a.reserved_ips, next: a.links?.pages?.next };
+            })()
+          : (() => {
+              const a = parseAnswer(reservedIpv6ListSchema, response.body, what);
+              return { list: a.reserved_ipv6s, next: a.links?.pages?.next };
+            })();
+      for (const r of answer.list) if (r.droplet && String(r.droplet.id) === dropletId) found.push(r.ip);
+      if (!answer.next) break;
+    }
+    return found;
+  }
+
+  /**
+   * A 422 on assign that is not the pending-event lock: when the Droplet already holds another
+   * reserved address of the family, that is the one-per-Droplet rule ("node in use"), whatever
+   * words the answer used; otherwise the refusal stands as it was classified.
+   */
+  async function inUseOrAsIs(error: IpshiftError, address: string, dropletId: string, signal?: AbortSignal): Promise<IpshiftError> {
+    if (error.kind !== 'terminal' || error.code !== 'validation') return error;
+    const others = await reservedOn(familyOf(address), dropletId, signal).catch(() => null);
+    const held = others?.filter((ip) => addressKey(ip) !== addressKey(address)) ?? [];
+    if (held.length === 0) return error;
+    return targetRefusedError(
+      `${provider}: Droplet ${dropletId} already holds reserved IP ${held.join(', ')} (one per Droplet): ${error.message}`,
+      'node-in-use',
+      error,
+    );
   }
 
   async function waitForAction(address: string, action: Action, signal?: AbortSignal): Promise<void> {
@@ -103,8 +161,10 @@ export function createDigitalOceanProvider(options: DigitalOceanProviderOptions)
       signal,
       running: (a) => a.status === 'in-progress',
       fetch: async (a) => {
-        const response = await call({ method: 'GET', path: `${ipPath(address)}/actions/${a.id}`, operation: 'poll_task', signal });
-        return parseAnswer(actionSchema, response.body, `${provider} GET /reserved_ips/{ip}/actions/{id}`).action;
+        // Reserved IPv4 actions have their own path; every action is also at /v2/actions/{id}.
+        const path = familyOf(address) === 4 ? `${ipPath(address)}/actions/${a.id}` : `/v2/actions/${a.id}`;
+        const response = await call({ method: 'GET', path, operation: 'poll_task', signal });
+        return parseAnswer(actionSchema, response.body, `${provider} GET ${path}`).action;
       },
     });
     if (done.status === 'errored') throw transientError(`${provider}: action ${done.id} errored`, 'action-failed');
@@ -113,6 +173,7 @@ export function createDigitalOceanProvider(options: DigitalOceanProviderOptions)
   return {
     type: provider,
     minMoveIntervalMs: 0,
+    onePerServer: true,
 
     async getRouting(addresses, signal): Promise<Routing[]> {
       const routing: Routing[] = [];
@@ -139,7 +200,7 @@ export function createDigitalOceanProvider(options: DigitalOceanProviderOptions)
               signal: sendSignal,
               once: true,
             });
-            return parseAnswer(actionSchema, response.body, `${provider} POST /reserved_ips/{ip}/actions`).action;
+            return parseAnswer(actionSchema, response.body, `${provider} POST ${FAMILY[familyOf(address)].path}/{ip}/actions`).action;
           },
           complete: async (action: Action, completeSignal?: AbortSignal) => {
             await waitForAction(address, action, completeSignal);
@@ -147,7 +208,11 @@ export function createDigitalOceanProvider(options: DigitalOceanProviderOptions)
           },
         };
         const pollMs = options.actionPollIntervalMs ?? 1_000;
-        await moveIdempotently(step, serverId, moveContext(options, logger, signal, { pollMs, timeoutMs: 10 * pollMs }));
+        try {
+          await moveIdempotently(step, serverId, moveContext(options, logger, signal, { pollMs, timeoutMs: 10 * pollMs }));
+        } catch (caught) {
+          throw await inUseOrAsIs(classify(caught), address, serverId, signal);
+        }
       }
     },
 
@@ -159,10 +224,18 @@ export function createDigitalOceanProvider(options: DigitalOceanProviderOptions)
   };
 }
 
-/** An assign while the IP or Droplet has a pending event is refused with 422; it clears by itself. */
+/**
+ * An assign while the IP or Droplet has a pending event is refused with 422; it clears by itself.
+ * A 422 that says the Droplet already has a reserved IP is the one-per-Droplet rule (the
+ * wording is not documented: route() also checks the Droplet's reserved IPs on any other 422).
+ */
 function classifyDigitalOceanFailure(failure: HttpFailure) {
-  if (failure.status === 422 && /pending event|currently being|locked/i.test(failure.providerMessage ?? '')) {
+  const message = failure.providerMessage ?? '';
+  if (failure.status === 422 && /pending event|currently being|locked/i.test(message)) {
     return transientError(`${failure.summary} (waiting for the pending event)`, 'locked');
+  }
+  if (failure.status === 422 && /already (has|holds) an? (reserved|floating) ip|already assigned to a reserved|in use/i.test(message)) {
+    return targetRefusedError(`${failure.summary} (one reserved IP per Droplet)`, 'node-in-use');
   }
   return undefined;
 }
