@@ -147,6 +147,7 @@ export async function moveFailoverIP(args: MoveArgs): Promise<MoveOutcome> {
         lastSyncAttempt: isoTime(end),
         lastMoveTime: isoTime(end),
         nextMoveAllowedAt: isoOrNull(nextMoveAllowedAt(end, args.cooldownMs, blockedUntil)),
+        providerBlockedUntil: isoOrNull(blockedUntil),
       })
       .catch(() => undefined);
     deps.recordEvent(fip, 'Warning', 'partial-routing', message);
@@ -205,7 +206,7 @@ async function failed(
   let providerBlockedUntil = memory.providerBlockedUntil;
   if (error.kind === 'target-refused') {
     // The provider did nothing and told why: this node is ruled out, the next candidate goes now.
-    log.warn('the provider refused the target: its server holds another address', { reason: 'target-in-use', code: error.code, error: error.message });
+    log.warn('the provider refused the target: its server holds another address', { reason: 'target-in-use', code: error.code, err: error });
     record(args, from, target, 'failure', error.message);
     deps.recordEvent(fip, 'Warning', 'target-in-use', `${target} refused: ${error.message}; trying the next candidate`);
     return { routing, readAt: now, failed: false, retryNotBefore: null, providerBlockedUntil, refusedTarget: target };
@@ -217,6 +218,8 @@ async function failed(
     await deps.writer
       .patchStatus(fip.namespace, fip.name, {
         nextMoveAllowedAt: isoOrNull(nextMoveAllowedAt(lastMove, args.cooldownMs, retryNotBefore)),
+        // In status, not only in memory: a new leader must not hammer a provider that said "wait".
+        providerBlockedUntil: isoTime(retryNotBefore),
         lastSyncAttempt: isoTime(now),
       })
       .catch(() => undefined);

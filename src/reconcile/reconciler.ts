@@ -12,7 +12,16 @@ import type { FailoverIpProvider } from '../ports/provider.js';
 import { cooldownMs as cooldownOf, nextMoveAllowedAt } from '../core/cooldown.js';
 import { classify } from '../errors.js';
 import { createEventRecorder, type RecordEvent } from './event-recorder.js';
-import { applyMoveOutcome, applyRouting, freshMemory, nodeOfServer, serversInUseAt, type FailoverIPMemory, type MoveRecord } from './failover-ip-state.js';
+import {
+  adoptPersistedBlock,
+  applyMoveOutcome,
+  applyRouting,
+  freshMemory,
+  nodeOfServer,
+  serversInUseAt,
+  type FailoverIPMemory,
+  type MoveRecord,
+} from './failover-ip-state.js';
 import type { MoveDeps } from './move.js';
 import { checkedMove, confirmHolder, DEFAULT_CONFIRM_SECONDS } from './checked-move.js';
 import { checkFailuresInForce } from '../core/checked-move.js';
@@ -21,7 +30,7 @@ import type { MoveCheckMetrics } from '../metrics/move-check-metrics.js';
 import { HolderLabels } from './holder-labels.js';
 import { RemapAnnouncer } from './remap-announcer.js';
 import { serverPinKey } from '../core/server-pin.js';
-import { ServerDirectory } from './server-directory.js';
+import { failoverAddressTest, ServerDirectory } from './server-directory.js';
 import { ServerNodeSets } from './server-node-sets.js';
 import { buildStatus } from './status.js';
 
@@ -161,6 +170,7 @@ export class Reconciler {
     const inputs: PassFailoverIP[] = [];
     this.#serverNodeSets.newPass();
     const context = new Map<string, { fip: FailoverIPObject; provider: FailoverIpProvider | null; servers: Map<string, string>; cooldownMs: number }>();
+    const isFailoverAddress = failoverAddressTest(fips);
     // Only the leader pins servers (a Node write); followers trust the pins it wrote.
     const writePin = leader
       ? (node: string, key: string, serverId: string) => this.#deps.writer.patchNodeMetadata(node, { annotations: { [key]: serverId } })
@@ -177,11 +187,12 @@ export class Reconciler {
     for (const { fip, provider } of resolved) {
       const key = failoverIPKey(fip);
       const memory = this.#memoryFor(key);
+      adoptPersistedBlock(memory, fip, now);
       const account = provider === null ? null : `${fip.spec.provider.type}/${fip.namespace}/${fip.spec.provider.secretRef.name}`;
       const { servers, remapped } =
         account === null || provider === null
           ? { servers: new Map<string, string>(), remapped: new Map() }
-          : this.#servers.resolve(account, provider, nodes, now, writePin);
+          : this.#servers.resolve(account, provider, nodes, now, writePin, isFailoverAddress);
       if (leader) this.#remaps.announce(fip, remapped, serverPinKey(fip.spec.provider.type));
       if (provider !== null) this.#refreshRouting(key, fip, memory, provider, servers, now);
       const cooldownMs = cooldownOf(fip.spec.policy?.cooldownSeconds, provider === null ? 300_000 : provider.minMoveIntervalMs);
