@@ -2,7 +2,7 @@ import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadAlertPolicy } from '../src/config/load-alert-policy.js';
 import { ipshiftPolicy, PLACEMENTS } from './policies/ipshift.js';
-import { checkTargets, intervalTable, quantile, scenarioTable } from './report.js';
+import { callTable, checkTargets, intervalTable, quantile, scenarioTable } from './report.js';
 import { crash, partition, SCENARIOS, type Scenario } from './scenarios.js';
 import { runScenario, standardPolicies, type ScenarioResult } from './simulate.js';
 import { defaultTimings, withOverrides, type Timings } from './timings.js';
@@ -33,6 +33,9 @@ const started = performance.now();
 let events = 0;
 const out: string[] = [];
 
+/** The per-IP window and the OIDC token endpoint are netcup's; the other providers take a static API token. */
+const NETCUP_ONLY = ['rate-limit', 'provider-hang', 'provider-hang-held', 'token-outage'];
+
 /**
  * The provider profiles: netcup's 5-minute window, and the providers without one, whose routing
  * takes as long as the provider takes. Hetzner Robot: 40–60 s per Hetzner's documentation (the
@@ -49,14 +52,14 @@ const profiles: Array<{ title: string; note: string; timings: Timings; scenarios
   {
     title: 'hetzner-robot (no per-IP limit, routing 50 s)',
     note: "Robot declares minMoveIntervalMs 0, so ipshift's cooldown defaults to 0. Routing takes 40–60 s per Hetzner's documentation; 50 s here.",
-    timings: { ...base, providerMoveWindowMs: 0, taskMs: 50_000 },
-    scenarios: pick(SCENARIOS.filter((s) => s.failures && s.name !== 'rate-limit')),
+    timings: { ...base, providerMoveWindowMs: 0, taskMs: 50_000, accessTokenLifetimeMs: 0 },
+    scenarios: pick(SCENARIOS.filter((s) => s.failures && !NETCUP_ONLY.includes(s.name))),
   },
   {
     title: 'hetzner-cloud, digitalocean (no per-IP limit, routing 3 s)',
     note: "Both declare minMoveIntervalMs 0, so ipshift's cooldown defaults to 0. Neither publishes how long an assignment takes: 3 s is an assumption.",
-    timings: { ...base, providerMoveWindowMs: 0, taskMs: 3_000 },
-    scenarios: pick(SCENARIOS.filter((s) => s.name !== 'rate-limit')),
+    timings: { ...base, providerMoveWindowMs: 0, taskMs: 3_000, accessTokenLifetimeMs: 0 },
+    scenarios: pick(SCENARIOS.filter((s) => !NETCUP_ONLY.includes(s.name))),
   },
 ];
 
@@ -84,6 +87,8 @@ const placementPolicies = [...Object.values(PLACEMENTS).map((placement) => ipshi
 const targets: string[] = [];
 const target = (ok: boolean, text: string, detail: string): number => targets.push(`- ${ok ? 'met' : 'MISSED'}: ${text} — ${detail}`);
 const sec = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+/** Two decimals where a target's edge is decided (5.0 s printed may be 5.04 s). */
+const sec2 = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 
 if (wanted === undefined || wanted.includes('crash') || wanted.includes('partition')) {
   out.push(
@@ -102,17 +107,30 @@ if (wanted === undefined || wanted.includes('crash') || wanted.includes('partiti
         r.deadIntervals.map((d) => d.ms),
         0.5,
       );
-      target(median <= 5_000, `crash, ${r.policy}: median ≤ 5 s`, sec(median));
+      target(median <= 5_000, `crash, ${r.policy}: median ≤ 5 s`, sec2(median));
     }
     const shipped = result.results.filter((row) => row.policy.startsWith('ipshift') && !row.policy.includes('what-if'));
     const together = shipped.flatMap((row) => row.deadIntervals.filter((d) => d.leaderWithHolder).map((d) => d.ms));
-    target(
-      together.length === 0 || quantile(together, 0.5) <= 8_000,
-      'crash, leader dies with the holder: median ≤ 8 s',
-      together.length === 0
-        ? 'it never did: the hand-over kept the leader off the holder (the what-if row shows the cost without it)'
-        : `${together.length} times, median ${sec(quantile(together, 0.5))}`,
-    );
+    const without = result.results.find((row) => row.policy === ipshiftPolicy({ policy: loadAlertPolicy(), placement: PLACEMENTS.holderNoHandOver }).name);
+    const cost = (without?.deadIntervals ?? []).filter((d) => d.leaderWithHolder).map((d) => d.ms);
+    const costText =
+      cost.length === 0
+        ? 'the what-if never had it either'
+        : `without the hand-over it happened ${cost.length} times, median ${sec(quantile(cost, 0.5))}, p90 ${sec(quantile(cost, 0.9))}`;
+    if (together.length === 0) {
+      const line = `The leader died with the holder in 0 of the shipped runs: the target (≤ 8 s) is met only by avoidance (the hand-over keeps the leader off the holder). When it does happen, nobody acts before the Lease expires: ${costText}.`;
+      out.push('', line);
+      targets.push(
+        `- met only by avoidance: crash, leader dies with the holder: median ≤ 8 s — it never did with the shipped hand-over; ${costText} (MISSED when it happens)`,
+      );
+    } else {
+      const median = quantile(together, 0.5);
+      target(
+        median <= 8_000,
+        'crash, leader dies with the holder: median ≤ 8 s',
+        `${together.length} times with the shipped hand-over, median ${sec(median)}; ${costText}`,
+      );
+    }
   }
   const whatIf = { ...base, nodeMonitorGraceMs: 40_000 };
   const result = runScenario(crash, standardPolicies(loadAlertPolicy()), { nodes, days, seeds, timings: whatIf });
@@ -129,6 +147,7 @@ for (const profile of profiles) {
     results.push(result);
     events += result.results.reduce((sum, r) => sum + r.events, 0);
     out.push('', `### ${scenario.name}`, '', scenario.description, '', scenarioTable(result), '', intervalTable(result.results));
+    if (profile === profiles[0]) out.push('', 'Requests to the provider (sums over the seeds, calm background included):', '', callTable(result.results));
     const ipshift = result.results.find((r) => r.policy === 'ipshift');
     if (profile !== profiles[0] || ipshift === undefined) continue;
     if (scenario.name === 'uplink-loss') {

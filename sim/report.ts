@@ -84,3 +84,23 @@ export function intervalTable(results: readonly PolicyResult[]): string {
   }
   return lines.join('\n');
 }
+
+/**
+ * What each policy asked of the provider over the runs, per operation: the refreshes of the
+ * access token, netcup-failover-controller's server list, routing reads (each policy's calm
+ * background included: ipshift's hourly read per replica, foip-operator's 24 h requeue), PATCHes,
+ * task polls; and the total per holder failure.
+ */
+export function callTable(results: readonly PolicyResult[]): string {
+  const lines = [
+    '| policy | token refreshes | server lists | routing reads | PATCHes | task polls | all requests | per holder failure |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of results) {
+    const c = r.calls;
+    const all = c.token + c['list-servers'] + c['get-routing'] + c.route + c['poll-task'];
+    const per = r.total.holderFailures === 0 ? '–' : (all / r.total.holderFailures).toFixed(1);
+    lines.push(`| ${r.policy} | ${c.token} | ${c['list-servers']} | ${c['get-routing']} | ${c.route} | ${c['poll-task']} | ${all} | ${per} |`);
+  }
+  return lines.join('\n');
+}

@@ -1,4 +1,5 @@
 import type { NodeTruth } from './kubernetes.js';
+import type { Endpoint, OutageKind } from './provider.js';
 import type { World } from './world.js';
 
 export interface ScheduledEvent {
@@ -204,22 +205,50 @@ function flap(world: World, chosen: WeakMap<World, string>, patch: Partial<NodeT
   if (node !== undefined) world.setTruth(node, patch);
 }
 
-/** The provider's API answers 5xx for 2–20 min, and the node holding the IP crashes during it. */
-export const providerOutage: Scenario = {
-  name: 'provider-outage',
-  description: 'The provider API answers 5xx for 2–20 min; the node holding the IP crashes during the outage (back after 10–60 min).',
+/** The provider misbehaves for 2–20 min (`kind`, on `endpoint`), and the node holding the IP crashes during it. */
+const outageScenario = (name: string, description: string, kind: OutageKind, endpoint: Endpoint): Scenario => ({
+  name,
+  description,
   failures: true,
   build(random, durationMs) {
     return incidentTimes(random, durationMs).flatMap((at) => {
       const length = Math.round(uniform(random, 2, 20) * MIN);
       const crashAt = at + Math.round(random() * 0.8 * length);
       return [
-        { at, apply: (world: World) => world.provider.addOutage(at, at + length) },
+        { at, apply: (world: World) => world.provider.addOutage(at, at + length, kind, endpoint) },
         ...incident(crashAt, Math.round(uniform(random, 10, 60) * MIN), 0, random(), 1, { powered: false }),
       ];
     });
   },
-};
+});
+
+export const providerOutage = outageScenario(
+  'provider-outage',
+  'The provider API and its token endpoint answer 5xx for 2–20 min; the node holding the IP crashes during the outage (back after 10–60 min).',
+  '5xx',
+  'both',
+);
+
+export const providerHang = outageScenario(
+  'provider-hang',
+  'The provider API and its token endpoint accept connections and never answer for 2–20 min (the held connections are reset when it ends); the node holding the IP crashes during it.',
+  'hang',
+  'both',
+);
+
+export const providerHangHeld = outageScenario(
+  'provider-hang-held',
+  'What-if: as provider-hang, but the connections held during the hang are never reset (the provider came back without dropping them): a request sent into the hang is never answered.',
+  'hang-held',
+  'both',
+);
+
+export const tokenOutage = outageScenario(
+  'token-outage',
+  'Only the token endpoint (the login realm) answers 5xx for 2–20 min, the API itself works; the node holding the IP crashes during it.',
+  '5xx',
+  'token',
+);
 
 /** The holder crashes, then 1–4.5 min later the node that holds the IP then crashes too: the second move meets the provider's 5-minute limit. */
 export const rateLimit: Scenario = {
@@ -253,4 +282,17 @@ export const loss: Scenario = {
   build: () => [],
 };
 
-export const SCENARIOS: readonly Scenario[] = [crash, partition, uplinkLoss, pressure, flapping, blips, loss, providerOutage, rateLimit];
+export const SCENARIOS: readonly Scenario[] = [
+  crash,
+  partition,
+  uplinkLoss,
+  pressure,
+  flapping,
+  blips,
+  loss,
+  providerOutage,
+  providerHang,
+  providerHangHeld,
+  tokenOutage,
+  rateLimit,
+];

@@ -4,6 +4,7 @@ import { fnv32a, netcupControllerPolicy } from './policies/netcup-failover-contr
 import { foipOperatorPolicy } from './policies/foip-operator.js';
 import { ipshiftPolicy } from './policies/ipshift.js';
 import { oraclePolicy } from './policies/oracle.js';
+import { API_OPS, type ApiOp } from './provider.js';
 import type { Scenario } from './scenarios.js';
 import type { Timings } from './timings.js';
 import { FAILOVER_IP_NAME, World, type DeadInterval, type Policy, type Tally } from './world.js';
@@ -23,6 +24,8 @@ export interface PolicyResult {
   readonly events: number;
   /** Every stretch the IP pointed at a node that did not serve, over all seeds. */
   readonly deadIntervals: readonly DeadInterval[];
+  /** Requests the policy sent to the provider, per operation, summed over the seeds. */
+  readonly calls: Readonly<Record<ApiOp, number>>;
 }
 
 export interface ScenarioResult {
@@ -60,15 +63,18 @@ export function runScenario(scenario: Scenario, policies: readonly Policy[], opt
     const total = zero();
     const perSeed: Tally[] = [];
     const deadIntervals: DeadInterval[] = [];
+    const calls = Object.fromEntries(API_OPS.map((op) => [op, 0])) as Record<ApiOp, number>;
     let events = 0;
     for (const seed of options.seeds) {
       const run = runOnce(scenario, policy, seed, options);
       perSeed.push(run.tally);
       deadIntervals.push(...run.world.deadIntervals);
+      const counted = run.world.provider.countCalls();
+      for (const op of API_OPS) calls[op] += counted[op];
       events += run.events;
       for (const key of Object.keys(total) as Array<keyof Tally>) total[key] += run.tally[key];
     }
-    return { policy: policy.name, total, perSeed, events, deadIntervals };
+    return { policy: policy.name, total, perSeed, events, deadIntervals, calls };
   });
   return { scenario, results };
 }

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { AGENT_DEFAULTS } from '../agent/agent-options.js';
 import { SETTINGS } from '../src/config/settings.js';
+import { DEFAULT_RETRY_POLICY } from '../src/retry/with-retry.js';
 
 /**
  * Every delay the simulation uses, in milliseconds, with where it comes from. The node-signal
@@ -10,7 +11,7 @@ import { SETTINGS } from '../src/config/settings.js';
  * measures those and not a copy that could drift.
  */
 export interface Timings {
-  // Kubernetes (reference/alerting.md §4 "Kubernetes node lifecycle").
+  // Kubernetes: kubelet and node-lifecycle controller defaults.
   readonly leaseRenewMs: number;
   readonly nodeMonitorGraceMs: number;
   readonly nodeMonitorPeriodMs: number;
@@ -50,8 +51,33 @@ export interface Timings {
   readonly uplinkFailures: number;
   /** Independent loss of each packet on every path, in parts per million (the `loss` scenario sets it). */
   readonly packetLossPpm: number;
-  // Provider (netcup; reference/providers.md §0.6, src/emulators/netcup).
+  readonly leaseRenewDeadlineMs: number;
+  /** One request to the Kubernetes API server (a Secret read or write, a status write). */
+  readonly kubeCallMs: number;
+  // Provider (netcup; src/emulators/netcup). The token endpoint is served from the same host.
   readonly apiRoundTripMs: number;
+  /** netcup's access tokens live 300 s (expires_in of its token answers); 0: a static API token, never refreshed (Hetzner, DigitalOcean). */
+  readonly accessTokenLifetimeMs: number;
+  // ipshift's provider client (src/providers/netcup, src/retry/with-retry.ts, src/reconcile).
+  readonly ipshiftRequestTimeoutMs: number;
+  readonly ipshiftTokenMarginMs: number;
+  readonly ipshiftRetryDeadlineMs: number;
+  /** A count, not a duration. */
+  readonly ipshiftRetryAttempts: number;
+  readonly ipshiftRetryBaseMs: number;
+  readonly ipshiftRetryMaxMs: number;
+  readonly ipshiftRoutingRefreshMs: number;
+  readonly ipshiftRoutingReadDeadlineMs: number;
+  readonly ipshiftMoveDeadlineMs: number;
+  readonly ipshiftTaskDeadlineMs: number;
+  /** A checked move's identity probe of the target before routing (src/reconcile/checked-move.ts): a connect inside the cluster. */
+  readonly ipshiftTargetCheckMs: number;
+  // The peers' clients (their sources, cited in sim/policies/*).
+  /** go-netcup-scp's auth manager: http.Client{Timeout: 30 s} for the token endpoint; its API client has none. */
+  readonly netcupControllerTokenTimeoutMs: number;
+  readonly netcupControllerTaskTimeoutMs: number;
+  readonly netcupControllerRateLimitRequeueMs: number;
+  readonly foipRequeueMs: number;
   readonly taskMs: number;
   readonly providerMoveWindowMs: number;
   // Measurement.
@@ -134,13 +160,31 @@ export function defaultTimings(): Timings {
     ipshiftTaskPollMs: 1_500, // netcup provider taskPollIntervalMs default
     nodeProbeIntervalMs: SETTINGS.nodeProbeIntervalMs.fallback,
     nodeProbeFailures: SETTINGS.nodeProbeFailures.fallback,
-    controllerRuntimeTaskPollMs: 2_000, // both netcup controllers poll tasks every 2 s (providers.md §1.6, §2.4)
+    controllerRuntimeTaskPollMs: 2_000, // both netcup controllers poll tasks every 2 s (foip-operator internal/netcup/client.go; netcup-failover-controller internal/netcup/client.go defaultTaskPollInterval)
     leaseDurationMs: SETTINGS.leaseDurationSeconds.fallback * 1000,
     leaseRetryPeriodMs: SETTINGS.leaseRetryPeriodSeconds.fallback * 1000,
     uplinkIntervalMs: AGENT_DEFAULTS.uplinkIntervalMs,
     uplinkFailures: AGENT_DEFAULTS.uplinkFailures,
     packetLossPpm: 0,
+    leaseRenewDeadlineMs: SETTINGS.leaseRenewDeadlineSeconds.fallback * 1000,
+    kubeCallMs: 20,
     apiRoundTripMs: 200,
+    accessTokenLifetimeMs: 300_000,
+    ipshiftRequestTimeoutMs: 30_000, // createNetcupProvider's requestTimeoutMs default
+    ipshiftTokenMarginMs: 30_000, // createNetcupProvider's tokenRefreshMarginMs default
+    ipshiftRetryDeadlineMs: DEFAULT_RETRY_POLICY.deadlineMs,
+    ipshiftRetryAttempts: DEFAULT_RETRY_POLICY.maxAttempts,
+    ipshiftRetryBaseMs: DEFAULT_RETRY_POLICY.baseDelayMs,
+    ipshiftRetryMaxMs: DEFAULT_RETRY_POLICY.maxDelayMs,
+    ipshiftRoutingRefreshMs: SETTINGS.routingRefreshSeconds.fallback * 1000,
+    ipshiftRoutingReadDeadlineMs: 30_000, // Reconciler routingReadDeadlineMs default
+    ipshiftMoveDeadlineMs: 300_000, // Reconciler moveDeadlineMs default
+    ipshiftTaskDeadlineMs: 120_000, // createNetcupProvider's taskDeadlineMs default
+    ipshiftTargetCheckMs: 2, // assumption: one round trip on the private network
+    netcupControllerTokenTimeoutMs: 30_000,
+    netcupControllerTaskTimeoutMs: 120_000, // internal/netcup/client.go defaultTaskTimeout
+    netcupControllerRateLimitRequeueMs: 300_000, // internal/controller/failoverip_controller.go rateLimitRequeue
+    foipRequeueMs: 86_400_000, // internal/controller/failoverip_controller.go defaultRequeueTime
     taskMs: 800, // netcup emulator default: "live tasks took 0.4–0.8 s"
     providerMoveWindowMs: 300_000,
     flipFlopWindowMs: 30 * 60_000,

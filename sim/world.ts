@@ -3,15 +3,11 @@ import { seededRandom } from '../test/support/node-facts.js';
 import { Engine, nextTick } from './engine.js';
 import { healthyTruth, KubeView, exporterUp, nodeAddress, serving, type NodeTruth } from './kubernetes.js';
 import { AlertmanagerSim, RuleInstance, ScrapedSeries, type AlertNotification, type SimAlert } from './monitoring.js';
+import { ProviderSim } from './provider.js';
 import type { Timings } from './timings.js';
 
 export const FAILOVER_IP = 'default/web';
 export const FAILOVER_IP_NAME = 'web';
-
-export type RouteResult =
-  { readonly kind: 'accepted'; readonly finishesAt: number } | { readonly kind: 'refused'; readonly retryAfterMs: number } | { readonly kind: 'error' };
-
-export type RoutingResult = { readonly ok: true; readonly node: string | null } | { readonly ok: false };
 
 /** What one simulated run counts. */
 export interface Tally {
@@ -25,95 +21,8 @@ export interface Tally {
   holderIncidents: number;
   /** Accepted moves whose target did not serve at that moment. */
   movesToDead: number;
-  /** Calls answered 5xx during provider outages. */
+  /** Requests answered 5xx or left hanging during provider outages. */
   failedCalls: number;
-}
-
-/**
- * The provider (netcup): one failover IP, one move per IP per window counted from the accepted
- * PATCH (as the emulator does), a routing task that finishes `taskMs` later, and outage windows
- * in which every call is answered 5xx. The request reaches the provider half a round trip after
- * it is sent.
- */
-export class ProviderSim {
-  #routed: string;
-  #lastAcceptedAt: number | null = null;
-  readonly #outages: Array<readonly [number, number]> = [];
-
-  constructor(
-    private readonly world: World,
-    initial: string,
-  ) {
-    this.#routed = initial;
-  }
-
-  get routed(): string {
-    return this.#routed;
-  }
-
-  get lastAcceptedAt(): number | null {
-    return this.#lastAcceptedAt;
-  }
-
-  addOutage(start: number, end: number): void {
-    this.#outages.push([start, end]);
-  }
-
-  /** The end of the outage covering `t`, or null. */
-  outageEnd(t: number): number | null {
-    for (const [start, end] of this.#outages) if (t >= start && t < end) return end;
-    return null;
-  }
-
-  /** When the next move is allowed, or null when it is already. */
-  windowEnd(t: number): number | null {
-    if (this.#lastAcceptedAt === null) return null;
-    const end = this.#lastAcceptedAt + this.world.timings.providerMoveWindowMs;
-    return t < end ? end : null;
-  }
-
-  getRouting(callback: (result: RoutingResult) => void): void {
-    const { engine, timings } = this.world;
-    const half = timings.apiRoundTripMs / 2;
-    engine.after(half, () => {
-      const result: RoutingResult = this.outageEnd(engine.now) === null ? { ok: true, node: this.#routed } : { ok: false };
-      if (!result.ok) this.world.tally.failedCalls++;
-      engine.after(half, () => callback(result));
-    });
-  }
-
-  route(target: string, callback: (result: RouteResult) => void): void {
-    const { engine, timings } = this.world;
-    const half = timings.apiRoundTripMs / 2;
-    engine.after(half, () => {
-      const now = engine.now;
-      let result: RouteResult;
-      const windowEnd = this.windowEnd(now);
-      if (this.outageEnd(now) !== null) {
-        this.world.tally.failedCalls++;
-        result = { kind: 'error' };
-      } else if (windowEnd !== null) {
-        this.world.tally.refused++;
-        result = { kind: 'refused', retryAfterMs: Math.ceil((windowEnd - now) / 1000) * 1000 };
-      } else {
-        this.#lastAcceptedAt = now;
-        const finishesAt = now + timings.taskMs;
-        this.world.recordMove(this.#routed, target, now);
-        engine.at(finishesAt, () => {
-          this.#routed = target;
-          this.world.routingChanged();
-        });
-        result = { kind: 'accepted', finishesAt };
-      }
-      engine.after(half, () => callback(result));
-    });
-  }
-
-  /** When a client that got 202 at `answeredAt` and polls every `pollMs` learns the task ended. */
-  taskSeenAt(answeredAt: number, finishesAt: number, pollMs: number): number {
-    const polls = Math.max(1, Math.ceil((finishesAt - answeredAt) / pollMs));
-    return answeredAt + polls * pollMs + this.world.timings.apiRoundTripMs;
-  }
 }
 
 /** One stretch of time the IP pointed at a node that did not serve. */
@@ -183,7 +92,7 @@ export class World {
   readonly controllerRandom: () => number;
   readonly #truth = new Map<string, NodeTruth>();
   readonly #leftAt = new Map<string, number>();
-  readonly #controller: Controller;
+  readonly controller: Controller;
   readonly #exporters = new Map<string, ScrapedSeries>();
   readonly #ksm = new Map<string, ScrapedSeries>();
   readonly #rules: RuleInstance[] = [];
@@ -214,7 +123,12 @@ export class World {
     this.controllerRandom = seededRandom(seed ^ 0x5bd1e995);
     this.lossRandom = seededRandom(seed ^ 0x27d4eb2f);
     for (const name of names) this.#truth.set(name, healthyTruth());
-    this.provider = new ProviderSim(this, names[0] as string);
+    this.provider = new ProviderSim(this.engine, timings, names[0] as string, {
+      onMoveAccepted: (from, to, at) => this.recordMove(from, to, at),
+      onRoutingChanged: () => this.routingChanged(),
+      onFailedCall: () => this.tally.failedCalls++,
+      onRefused: () => this.tally.refused++,
+    });
     this.kube = new KubeView(
       this.engine,
       timings,
@@ -224,8 +138,8 @@ export class World {
       () => this.#nodesChanged(),
     );
     if (policy.usesAlerts) this.#buildMonitoring(random);
-    this.#controller = policy.create(this);
-    this.#controller.start();
+    this.controller = policy.create(this);
+    this.controller.start();
   }
 
   truth(node: string): Readonly<NodeTruth> {
@@ -250,13 +164,13 @@ export class World {
     this.#agentUplinkTruth(node);
     this.#probe?.touch();
     this.#measure();
-    this.#controller.onTruth?.();
+    this.controller.onTruth?.();
   }
 
   routingChanged(): void {
     this.#probe?.touch();
     this.#measure();
-    this.#controller.onTruth?.();
+    this.controller.onTruth?.();
   }
 
   recordMove(from: string, to: string, at: number): void {
@@ -340,7 +254,7 @@ export class World {
 
   #nodesChanged(): void {
     this.engine.after(this.timings.watchMs, () => {
-      this.#controller.onNodes?.();
+      this.controller.onNodes?.();
       for (const series of this.#ksm.values()) series.touch();
     });
   }
@@ -354,7 +268,7 @@ export class World {
    */
   #buildMonitoring(random: () => number): void {
     const t = this.timings;
-    const alertmanager = new AlertmanagerSim(this.engine, t, (notification) => this.#controller.onAlerts?.(notification));
+    const alertmanager = new AlertmanagerSim(this.engine, t, (notification) => this.controller.onAlerts?.(notification));
     const send = (alert: SimAlert, firing: boolean): void => this.engine.after(t.prometheusToAlertmanagerMs, () => alertmanager.receive(alert, firing));
     const rulePhase = Math.floor(random() * t.ruleIntervalMs);
     const rule = (forMs: number, labels: Record<string, string>, expr: () => boolean): RuleInstance => {

@@ -5,7 +5,7 @@ import { controllerRuntimeBackoffMs } from './reconcile-queue.js';
 
 const node = (name: string, conditions: Record<string, ConditionStatus> = {}, unschedulable = false) => nodeFacts(name, { conditions, unschedulable });
 
-describe('foip-operator issues (providers.md §1.5)', () => {
+describe('foip-operator issues (NiklasBeierl/foip-operator internal/controller/node_scoring.go)', () => {
   it('reads the seven issues in severity order; a missing Ready counts as healthy', () => {
     expect(FOIP_ISSUES).toHaveLength(7);
     expect(foipIssues(node('a', { NetworkUnavailable: 'True', Ready: 'False', PIDPressure: 'True' }))).toEqual([true, true, false, false, true, false, false]);

@@ -1,9 +1,10 @@
 import type { NodeFacts } from '../../src/core/model.js';
-import { ReconcileQueue } from './reconcile-queue.js';
+import { ReconcileQueue, type ReconcileOutcome } from './reconcile-queue.js';
+import type { Answer, ApiOp } from '../provider.js';
 import type { Controller, Policy, World } from '../world.js';
 
 /**
- * NiklasBeierl/foip-operator's policy (reference/providers.md §1.5–1.6): seven boolean issues
+ * NiklasBeierl/foip-operator's policy (internal/controller/node_scoring.go): seven boolean issues
  * compared lexicographically, most severe first, then the name; a move only when the best
  * node's issues differ from the current one's ("strictly healthier"); Kubernetes conditions
  * only; the 5-minute limit is not handled: a refused PATCH is an error and controller-runtime
@@ -66,43 +67,92 @@ function relevance(nodes: readonly NodeFacts[]): string {
 
 export const foipOperatorPolicy: Policy = { name: 'foip-operator', usesAlerts: false, create: (world) => new FoipOperatorController(world) };
 
-class FoipOperatorController implements Controller {
+export const FOIP_CLIENT = 'foip-operator';
+
+/**
+ * One reconcile as NiklasBeierl/foip-operator's internal/controller/failoverip_controller.go
+ * (Reconcile) and internal/netcup/client.go run it:
+ * 1. the credentials Secret, read uncached through the APIReader;
+ * 2. `netcup.New` builds a fresh client every reconcile, so FindFailoverIP always starts with a
+ *    token refresh (POST to the token endpoint; its in-memory cache never outlives the
+ *    reconcile), then GET failoverips/v4?ip=;
+ * 3. betterNode, and a status patch of desiredNode when it changes;
+ * 4. routed to the desired node already: a status patch, done; else a status patch
+ *    (lastSyncAttempt), the PATCH, the task polled every 2 s (it waits before the first poll),
+ *    a status patch.
+ * Every reconcile that gets that far returns RequeueAfter 24 h (defaultRequeueTime: "keeps the
+ * refresh token alive"). Any failure, a 429 included, is returned as an error: controller-runtime
+ * backs off per item. Its HTTP client is a plain &http.Client{} and the reconcile's context has
+ * no deadline, so a request the provider never answers waits as long as the connection lives.
+ */
+export class FoipOperatorController implements Controller {
   #desiredNode: string | null;
   #seen: string;
-  readonly #queue: ReconcileQueue;
+  readonly queue: ReconcileQueue;
 
   constructor(private readonly world: World) {
     this.#desiredNode = world.provider.routed;
     this.#seen = relevance(world.nodes());
-    this.#queue = new ReconcileQueue(world.engine, world.timings.reconcileStartMs, (done) => this.#reconcile(done));
+    this.queue = new ReconcileQueue(world.engine, world.timings.reconcileStartMs, (done) => this.#reconcile(done));
   }
 
-  start(): void {}
+  start(): void {
+    // Running for a while already: its last 24 h requeue falls somewhere in the first day.
+    this.queue.addAfter(Math.floor(this.world.controllerRandom() * this.world.timings.foipRequeueMs));
+  }
 
   onNodes(): void {
     const now = relevance(this.world.nodes());
     if (now === this.#seen) return;
     this.#seen = now;
-    this.#queue.add();
+    this.queue.add();
   }
 
-  #reconcile(done: (outcome: { kind: 'ok' } | { kind: 'error' }) => void): void {
-    const { provider, engine, timings } = this.world;
-    provider.getRouting((routing) => {
-      if (!routing.ok) return done({ kind: 'error' });
-      const better = foipBetterNode(this.world.nodes(), this.#desiredNode);
-      const patch = better === null ? 0 : timings.statusPatchMs;
-      if (better !== null) this.#desiredNode = better;
-      const desired = this.#desiredNode;
-      engine.after(patch, () => {
-        if (desired === null || routing.node === desired) return done({ kind: 'ok' });
-        engine.after(timings.statusPatchMs, () =>
-          provider.route(desired, (result) => {
-            if (result.kind !== 'accepted') return done({ kind: 'error' });
-            engine.at(provider.taskSeenAt(engine.now, result.finishesAt, timings.controllerRuntimeTaskPollMs), () => done({ kind: 'ok' }));
-          }),
-        );
-      });
-    });
+  #api(op: ApiOp, next: (answer: Answer) => void, target?: string): void {
+    this.world.provider.request(FOIP_CLIENT, op, null, next, target);
+  }
+
+  #reconcile(done: (outcome: ReconcileOutcome) => void): void {
+    const { engine, timings } = this.world;
+    const requeue: ReconcileOutcome = { kind: 'ok', requeueAfterMs: timings.foipRequeueMs };
+    const error: ReconcileOutcome = { kind: 'error' };
+    const withToken = (next: (answer: Answer) => void): void =>
+      timings.accessTokenLifetimeMs === 0 ? next({ kind: 'ok', node: null, taskDone: true }) : this.#api('token', next);
+    engine.after(timings.kubeCallMs, () =>
+      withToken((token) => {
+        if (token.kind !== 'ok') return done(error);
+        this.#api('get-routing', (routing) => {
+          if (routing.kind !== 'ok') return done(error);
+          const better = foipBetterNode(this.world.nodes(), this.#desiredNode);
+          if (better !== null) this.#desiredNode = better;
+          const desired = this.#desiredNode;
+          engine.after(better === null ? 0 : timings.kubeCallMs, () => {
+            if (desired === null) return done(requeue);
+            if (routing.node === desired) return engine.after(timings.kubeCallMs, () => done(requeue));
+            engine.after(timings.kubeCallMs, () =>
+              this.#api(
+                'route',
+                (result) => {
+                  if (result.kind !== 'accepted') return done(error);
+                  this.#poll(() => engine.after(timings.kubeCallMs, () => done(requeue)), done);
+                },
+                desired,
+              ),
+            );
+          });
+        });
+      }),
+    );
+  }
+
+  /** RouteFailoverIP's wait: sleep 2 s, GET the task, until FINISHED; a failed poll is an error. */
+  #poll(finished: () => void, done: (outcome: ReconcileOutcome) => void): void {
+    this.world.engine.after(this.world.timings.controllerRuntimeTaskPollMs, () =>
+      this.#api('poll-task', (task) => {
+        if (task.kind !== 'ok') return done({ kind: 'error' });
+        if (task.taskDone) return finished();
+        this.#poll(finished, done);
+      }),
+    );
   }
 }

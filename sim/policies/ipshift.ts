@@ -4,6 +4,7 @@ import { planPass, type PassAlert } from '../../src/core/plan.js';
 import { leaderPlacement } from '../../src/core/leader-placement.js';
 import { combineProbes, foldRound, probeTargets, type ProbeResult, type ReachabilityState } from '../../src/core/reachability.js';
 import { backoffDelayMs } from '../../src/retry/backoff.js';
+import { IpshiftClient } from './ipshift-client.js';
 import { kernelAnswers, serving } from '../kubernetes.js';
 import type { AlertNotification } from '../monitoring.js';
 import { exchangeLoss, FAILOVER_IP, nextLossRun, type Controller, type Policy, type World } from '../world.js';
@@ -46,7 +47,7 @@ const MOVE_BACKOFF = { baseDelayMs: 2_000, maxDelayMs: 60_000 };
  * webhook has delivered, wrapped in the controller's move rules as src/reconcile implements
  * them: one move in flight; the cooldown written before routing (given back when the provider
  * never took the request); a 429 blocks until its Retry-After; other failures back off
- * 2^n s × [0.5, 1) up to 1 min; a pass on every watch event and webhook, at each decision's
+ * random(0, 2^n s) up to 1 min; a pass on every watch event and webhook, at each decision's
  * retryAt, and on the periodic resync.
  */
 export function ipshiftPolicy(options: IpshiftOptions): Policy {
@@ -57,11 +58,26 @@ export function ipshiftPolicy(options: IpshiftOptions): Policy {
   };
 }
 
+/** The lease elector's follower poll: the retry period stretched by up to 20 % (src/kube/lease-elector.ts nextDelay). */
+const LEASE_JITTER = 0.2;
+
+/**
+ * What one replica knows of the FailoverIP (src/reconcile/failover-ip-state.ts): the holder as
+ * of its own last routing read or move. A follower reads the routing only when its read is due
+ * (IPSHIFT_ROUTING_REFRESH_SECONDS, 1 h), not when the leader moves the IP, and a replica that
+ * becomes leader does not read first: it plans with what it knew (src/reconcile/reconciler.ts
+ * #refreshRouting; src/app.ts only requests a pass on a leadership change).
+ */
+interface ReplicaMemory {
+  assignedNode: string | null;
+  holderSince: number | null;
+  previousHolder: string | null;
+  routingReadAt: number;
+  reading: boolean;
+}
+
 export class IpshiftController implements Controller {
   readonly #alerts = new Map<string, PassAlert>();
-  #assignedNode: string | null;
-  #holderSince: number | null = null;
-  #previousHolder: string | null = null;
   #lastMoveAt: number | null = null;
   #nextMoveAllowedAt: number | null = null;
   #holderDegradedSince: number | null = null;
@@ -78,21 +94,55 @@ export class IpshiftController implements Controller {
   /** The replica that holds the Lease (index into placement.replicas), or null while nobody does. */
   #leader: number | null = 0;
   #leaderGeneration = 0;
+  readonly #memory: [ReplicaMemory, ReplicaMemory];
+  readonly clients: [IpshiftClient, IpshiftClient];
   /** Per node: until when lost packets silence every probe of it (the `loss` scenario). */
   readonly #lossSilentUntil = new Map<string, { start: number; end: number } | null>();
   readonly decisions: Array<{ at: number; decision: Decision }> = [];
+  /** When each takeover of the Lease happened and why (tests read it). */
+  readonly takeovers: Array<{ at: number; replica: number; after: 'expiry' | 'hand-over' }> = [];
 
   constructor(
     private readonly world: World,
     private readonly options: IpshiftOptions,
     private readonly trace = false,
   ) {
-    this.#assignedNode = world.provider.routed;
     this.#placement = options.placement ?? PLACEMENTS.eligible;
     const { replicas } = this.#placement;
     const names = world.names;
     this.#replicas = replicas === 'last-two' ? [names[names.length - 2] as string, names[names.length - 1] as string] : replicas;
+    const { timings, engine, provider } = world;
+    // Both replicas have been running a while: each read the routing at its own moment of the last hour.
+    const memory = (): ReplicaMemory => ({
+      assignedNode: provider.routed,
+      holderSince: null,
+      previousHolder: null,
+      routingReadAt: engine.now - Math.floor(world.controllerRandom() * timings.ipshiftRoutingRefreshMs),
+      reading: false,
+    });
+    this.#memory = [memory(), memory()];
+    this.clients = [0, 1].map((i) => new IpshiftClient(engine, timings, provider, world.controllerRandom, `ipshift-${i}`, () => this.#replicaOnline(i))) as [
+      IpshiftClient,
+      IpshiftClient,
+    ];
     this.world.leaderNode = this.#leaderNode();
+  }
+
+  #mem(index: number): ReplicaMemory {
+    return this.#memory[index === 0 ? 0 : 1];
+  }
+
+  #clientOf(index: number): IpshiftClient {
+    return this.clients[index === 0 ? 0 : 1];
+  }
+
+  /** The memory the deciding replica plans with (the leader's, else the replica that probes). */
+  #deciding(): ReplicaMemory {
+    return this.#mem(this.#leader ?? this.#proberIndex());
+  }
+
+  #proberIndex(): number {
+    return this.#leader ?? (this.#replicaAlive(0) ? 0 : 1);
   }
 
   #replicaNode(index: number | null): string | null {
@@ -112,17 +162,31 @@ export class IpshiftController implements Controller {
     return truth.powered && truth.controlPlane;
   }
 
-  #setLeader(index: number | null): void {
+  /** A replica reaches the provider when its node runs and has its uplink. */
+  #replicaOnline(index: number): boolean {
+    const node = this.#replicaNode(index);
+    if (node === null) return true;
+    const truth = this.world.truth(node);
+    return truth.powered && truth.uplink;
+  }
+
+  #setLeader(index: number | null, after?: 'expiry' | 'hand-over'): void {
     this.#leader = index;
     this.#leaderGeneration++;
     this.world.leaderNode = this.#leaderNode();
-    if (index !== null) this.#request();
+    if (index !== null) {
+      if (after !== undefined) this.takeovers.push({ at: this.world.engine.now, replica: index, after });
+      this.#request();
+    }
   }
 
   /**
-   * src/kube/lease-elector.ts: a leader that dies or is cut off stops renewing; the other replica
-   * takes the Lease at its first retry after the Lease expired (the last renewal was up to one
-   * retry period before the failure). A resigned Lease is taken within one retry period.
+   * src/kube/lease-elector.ts with the shipped timing (IPSHIFT_LEASE_*: 15 s, renew deadline
+   * 10 s, retry 2 s). The leader renews every retry period, so its last renewal came up to one
+   * retry period before it died. The follower polls every retry period stretched by up to 20 %;
+   * it notes when it first saw that last renewal (its own monotonic clock) and takes the Lease
+   * the moment leaseDuration has passed since then (it wakes exactly at the expiry): one GET and
+   * one PUT. A dead leader's Lease therefore passes 13–17.4 s after the death.
    */
   #checkLeader(): void {
     if (this.#replicas === null) return;
@@ -130,23 +194,31 @@ export class IpshiftController implements Controller {
     if (this.#leader !== null && !this.#replicaAlive(this.#leader)) {
       const lost = this.#leader;
       this.#setLeader(null);
-      const lastRenew = engine.now - Math.floor(this.world.controllerRandom() * timings.leaseRetryPeriodMs);
-      this.#acquireAt(lastRenew + timings.leaseDurationMs, 1 - lost);
+      const random = this.world.controllerRandom;
+      const lastRenew = engine.now - Math.floor(random() * timings.leaseRetryPeriodMs);
+      const followerPoll = timings.leaseRetryPeriodMs * (1 + random() * LEASE_JITTER);
+      const observedAt = lastRenew + Math.floor(random() * followerPoll);
+      this.#acquireAt(observedAt + timings.leaseDurationMs + 1, 1 - lost, 'expiry');
     }
   }
 
-  #acquireAt(at: number, candidate: number): void {
+  /** The candidate's attempt (GET, then PUT) at `at`; a dead candidate tries again each poll. */
+  #acquireAt(at: number, candidate: number, after: 'expiry' | 'hand-over'): void {
     const generation = this.#leaderGeneration;
     const { engine, timings } = this.world;
-    const firstRetry = at + Math.floor(this.world.controllerRandom() * timings.leaseRetryPeriodMs);
     const attempt = (): void => {
       if (this.#leaderGeneration !== generation) return;
       for (const index of [candidate, 1 - candidate]) {
-        if (this.#replicaAlive(index)) return this.#setLeader(index);
+        if (this.#replicaAlive(index)) {
+          engine.after(2 * timings.kubeCallMs, () => {
+            if (this.#leaderGeneration === generation) this.#setLeader(index, after);
+          });
+          return;
+        }
       }
-      engine.after(timings.leaseRetryPeriodMs, attempt);
+      engine.after(timings.leaseRetryPeriodMs * (1 + this.world.controllerRandom() * LEASE_JITTER), attempt);
     };
-    engine.at(Math.max(firstRetry, engine.now), attempt);
+    engine.at(Math.max(at, engine.now), attempt);
   }
 
   /** src/reconcile/leader-handover.ts after a pass: the real leaderPlacement decides. */
@@ -154,10 +226,11 @@ export class IpshiftController implements Controller {
     const replicas = this.#replicas;
     if (replicas === null || !this.#placement.handOver || this.#leader === null) return;
     const self = this.#leaderNode();
+    const holder = this.#mem(this.#leader).assignedNode;
     const verdict = leaderPlacement({
       self,
       leader: true,
-      holders: new Set(this.#assignedNode === null ? [] : [this.#assignedNode]),
+      holders: new Set(holder === null ? [] : [holder]),
       replicaNodes: new Set(replicas.filter((_, i) => this.#replicaAlive(i))),
       nodes: this.world.nodes(),
       moving: this.#moveInFlight,
@@ -165,7 +238,58 @@ export class IpshiftController implements Controller {
     if (!verdict.handOver) return;
     const other = 1 - this.#leader;
     this.#setLeader(null);
-    this.#acquireAt(this.world.engine.now, other);
+    // The release is a GET and a PUT; the other replica sees the empty holder at its next poll.
+    const { timings } = this.world;
+    const poll = timings.leaseRetryPeriodMs * (1 + this.world.controllerRandom() * LEASE_JITTER);
+    this.#acquireAt(this.world.engine.now + 2 * timings.kubeCallMs + Math.floor(this.world.controllerRandom() * poll), other, 'hand-over');
+  }
+
+  /**
+   * #refreshRouting: each replica, leader or not, reads the routing when its last read is
+   * older than the refresh period, at the next pass (a pass runs at least every resync), under
+   * a 30 s deadline. Only the leader's read asks for a pass.
+   */
+  #scheduleRead(index: number): void {
+    const { engine, timings } = this.world;
+    const memory = this.#mem(index);
+    const due = memory.routingReadAt + timings.ipshiftRoutingRefreshMs;
+    const at = Math.max(engine.now, due) + Math.floor(this.world.controllerRandom() * timings.ipshiftResyncMs);
+    engine.at(at, () => this.#read(index));
+  }
+
+  #read(index: number): void {
+    const { engine, timings } = this.world;
+    const memory = this.#mem(index);
+    const busy = memory.reading || (this.#leader === index && this.#moveInFlight);
+    if (busy || !this.#replicaAlive(index) || !this.#replicaOnline(index)) {
+      engine.after(timings.ipshiftResyncMs, () => this.#read(index));
+      return;
+    }
+    memory.reading = true;
+    this.#clientOf(index).call('get-routing', engine.now + timings.ipshiftRoutingReadDeadlineMs, (result) => {
+      memory.reading = false;
+      if (!result.ok || result.answer.kind !== 'ok') {
+        engine.after(timings.ipshiftResyncMs, () => this.#read(index));
+        return;
+      }
+      // A move that started meanwhile owns the routing until it ends.
+      if (!(this.#leader === index && this.#moveInFlight)) this.#applyRouting(index, result.answer.node);
+      this.#scheduleRead(index);
+      if (this.#leader === index) this.#request();
+    });
+  }
+
+  /** applyRouting: a changed holder notes the previous one and when it changed. */
+  #applyRouting(index: number, node: string | null): void {
+    const memory = this.#mem(index);
+    const now = this.world.engine.now;
+    if (node !== memory.assignedNode) {
+      if (index === this.#proberIndex()) this.#wakeProbe();
+      memory.previousHolder = memory.assignedNode;
+      memory.holderSince = now;
+      memory.assignedNode = node;
+    }
+    memory.routingReadAt = now;
   }
 
   /** Every probe of `node` is silent now because of lost packets (drawn as rare runs, see nextLossRun). */
@@ -188,6 +312,8 @@ export class IpshiftController implements Controller {
       this.world.engine.after(this.world.timings.ipshiftResyncMs, resync);
     };
     this.world.engine.after(this.world.timings.ipshiftResyncMs, resync);
+    this.#scheduleRead(0);
+    this.#scheduleRead(1);
     const { nodeProbeIntervalMs } = this.world.timings;
     if (nodeProbeIntervalMs > 0) {
       this.#probeOrigin = Math.floor(this.world.controllerRandom() * nodeProbeIntervalMs);
@@ -221,11 +347,13 @@ export class IpshiftController implements Controller {
    */
   #probeRound(): void {
     const { engine, timings } = this.world;
-    const holders = new Set(this.#assignedNode === null ? [] : [this.#assignedNode]);
     const results = new Map<string, ProbeResult>();
     // The replicas probe whether or not they lead (warm state); the one that probes here is the
-    // leader, or the surviving replica while nobody leads. A dead prober probes nothing.
-    const proberIndex = this.#leader ?? (this.#replicaAlive(0) ? 0 : 1);
+    // leader, or the surviving replica while nobody leads, around the holder it knows of. A
+    // dead prober probes nothing.
+    const proberIndex = this.#proberIndex();
+    const known = this.#mem(proberIndex).assignedNode;
+    const holders = new Set(known === null ? [] : [known]);
     const prober = this.#replicaNode(proberIndex);
     const proberTruth = prober === null ? null : this.world.truth(prober);
     const proberUp = proberTruth === null || (proberTruth.powered && proberTruth.scrapePath);
@@ -303,6 +431,7 @@ export class IpshiftController implements Controller {
     this.#checkLeader();
     // Only the leader decides; a new leader runs a pass when it takes the Lease.
     if (this.#leader === null) return;
+    const memory = this.#mem(this.#leader);
     const cooldownMs = this.options.cooldownMs ?? this.world.timings.providerMoveWindowMs;
     const result = planPass({
       now,
@@ -314,9 +443,9 @@ export class IpshiftController implements Controller {
         {
           key: FAILOVER_IP,
           addresses: ['198.51.100.10'],
-          assignedNode: this.#assignedNode,
-          holderSince: this.#holderSince,
-          previousHolder: this.#previousHolder,
+          assignedNode: memory.assignedNode,
+          holderSince: memory.holderSince,
+          previousHolder: memory.previousHolder,
           cooldownMs,
           gracePeriodMs: this.options.gracePeriodMs ?? 60_000,
           spread: true,
@@ -344,14 +473,25 @@ export class IpshiftController implements Controller {
     this.#move(decision.target);
   }
 
-  /** src/reconcile/move.ts: read the routing, persist the cooldown, route, read back. */
+  /**
+   * src/reconcile/move.ts under the move's 5-minute deadline: read the routing (someone else
+   * moved it: adopt, don't fight), persist the cooldown, route (src/providers/netcup through
+   * IpshiftClient), read every address back. The read decides: on the target is success
+   * whatever the route call said; nothing moved after a clean refusal gives the cooldown back;
+   * after an uncertain failure (timeout, reset, 5xx) the cooldown holds.
+   */
   #move(target: string): void {
-    const { engine, provider, timings } = this.world;
+    const { engine, timings } = this.world;
+    const index = this.#leader;
+    if (index === null) return;
+    const client = this.#clientOf(index);
+    const memory = this.#mem(index);
+    const abortAt = engine.now + timings.ipshiftMoveDeadlineMs;
     this.#moveInFlight = true;
-    provider.getRouting((routing) => {
-      if (!routing.ok) return this.#failed('transient', 0);
-      if (routing.node !== this.#assignedNode) {
-        this.#setHolder(routing.node);
+    client.call('get-routing', abortAt, (before) => {
+      if (!before.ok || before.answer.kind !== 'ok') return this.#failed('transient', 0);
+      if (before.answer.node !== memory.assignedNode) {
+        this.#applyRouting(index, before.answer.node);
         return this.#done();
       }
       const startedAt = engine.now;
@@ -360,37 +500,33 @@ export class IpshiftController implements Controller {
       const cooldownMs = this.options.cooldownMs ?? timings.providerMoveWindowMs;
       this.#lastMoveAt = startedAt;
       this.#nextMoveAllowedAt = startedAt + cooldownMs;
-      engine.after(timings.statusPatchMs, () =>
-        provider.route(target, (result) => {
-          if (result.kind === 'error') {
-            this.#lastMoveAt = previousMove;
-            this.#nextMoveAllowedAt = previousBlock;
-            return this.#failed('transient', 0);
-          }
-          if (result.kind === 'refused') return this.#failed('rate-limited', result.retryAfterMs);
-          engine.at(provider.taskSeenAt(engine.now, result.finishesAt, timings.ipshiftTaskPollMs), () =>
-            provider.getRouting((after) => {
-              this.#setHolder(after.ok ? after.node : target);
+      // The status write, then the checked move's probe of the target (it answers: planPass picked a Ready node).
+      engine.after(timings.kubeCallMs + timings.ipshiftTargetCheckMs, () =>
+        client.route(target, abortAt, (routed) =>
+          client.call('get-routing', abortAt, (after) => {
+            const node = after.ok && after.answer.kind === 'ok' ? after.answer.node : routed.ok ? target : memory.assignedNode;
+            if (node === target) {
+              this.#applyRouting(index, target);
               // As src/reconcile/move.ts: the cooldown restarts when the provider finished.
               this.#lastMoveAt = engine.now;
               this.#nextMoveAllowedAt = engine.now + cooldownMs;
               this.#consecutiveFailures = 0;
               this.#retryNotBefore = null;
-              this.#done();
-            }),
-          );
-        }),
+              return this.#done();
+            }
+            if (after.ok && after.answer.kind === 'ok') this.#applyRouting(index, after.answer.node);
+            if (!routed.ok && routed.kind === 'rate-limited') {
+              // A clean refusal: the provider did nothing, the cooldown is given back; the refusal's Retry-After blocks instead.
+              this.#lastMoveAt = previousMove;
+              this.#nextMoveAllowedAt = previousBlock;
+              return this.#failed('rate-limited', routed.retryAfterMs ?? 60_000);
+            }
+            // Anything else is uncertain (a timeout, a reset, a 5xx, a task that did not end): the provider may have acted, the cooldown holds.
+            this.#failed('transient', 0);
+          }),
+        ),
       );
     });
-  }
-
-  /** As src/reconcile noteHolderChange: alerts about the IP that predate the change blame the old holder. */
-  #setHolder(node: string | null): void {
-    if (node === this.#assignedNode) return;
-    this.#wakeProbe();
-    this.#previousHolder = this.#assignedNode;
-    this.#holderSince = this.world.engine.now;
-    this.#assignedNode = node;
   }
 
   #failed(kind: 'transient' | 'rate-limited', retryAfterMs: number): void {

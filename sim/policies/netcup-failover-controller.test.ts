@@ -11,7 +11,7 @@ describe('fnv32a (Go hash/fnv New32a)', () => {
   });
 });
 
-describe('netcupPick (providers.md §2.3: Ready only, stay while Ready, hash pick)', () => {
+describe('netcupPick (digilolnet/netcup-failover-controller internal/controller/nodes.go: Ready only, stay while Ready, hash pick)', () => {
   const ready = (name: string) => nodeFacts(name);
   const notReady = (name: string) => nodeFacts(name, { conditions: { Ready: 'Unknown' } });
   const pressured = (name: string) => nodeFacts(name, { conditions: { MemoryPressure: 'True', DiskPressure: 'True' } });

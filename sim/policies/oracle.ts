@@ -41,12 +41,18 @@ class OracleController implements Controller {
       return;
     }
     this.#inFlight = true;
-    provider.route(target, (result) => {
-      const next = result.kind === 'accepted' ? result.finishesAt : engine.now + 1000;
-      engine.at(next, () => {
-        this.#inFlight = false;
-        this.#evaluate();
-      });
-    });
+    provider.request(
+      'oracle',
+      'route',
+      null,
+      (result) => {
+        const next = result.kind === 'accepted' ? result.finishesAt : engine.now + 1000;
+        engine.at(next, () => {
+          this.#inFlight = false;
+          this.#evaluate();
+        });
+      },
+      target,
+    );
   }
 }

@@ -6,6 +6,7 @@ import { SANDBOX_COOLDOWN_SECONDS } from '../sandbox/start-sandbox.js';
  */
 export function sandboxBanner(url: string, holder: string | null, token: string | undefined, cooldownSeconds: number = SANDBOX_COOLDOWN_SECONDS): string {
   const node = holder ?? 'node-1';
+  const other = node === 'node-3' ? 'node-2' : 'node-3';
   const payload = JSON.stringify({
     version: '4',
     status: 'firing',
@@ -50,6 +51,10 @@ export function sandboxBanner(url: string, holder: string | null, token: string 
     " Or pull the plug, no alert at all: ipshift's own node probe moves the IP in about",
     ' 4 s, where Kubernetes marks the node NotReady only after 40 s:',
     `   curl -sS -X POST '${url}/sandbox/nodes/${node}/power?state=off'   # state=on powers it up`,
+    '',
+    ' The LoadBalancer Service default/shop gets the address (status.loadBalancer). With',
+    ' externalTrafficPolicy Local the IP stays on a node with a ready endpoint; move them:',
+    `   curl -sS -X POST '${url}/sandbox/services/shop/endpoints?nodes=${other}'`,
     line,
   ].join('\n');
 }

@@ -6,6 +6,7 @@ import type { Clock } from '../ports/clock.js';
 import type { ClusterWriter, EventType } from '../ports/cluster.js';
 import type { Logger } from '../ports/logger.js';
 import { FAILOVERIP_API_VERSION, FAILOVERIP_GROUP, FAILOVERIP_KIND, FAILOVERIP_PLURAL, FAILOVERIP_VERSION } from './crd.js';
+import { eventBody } from './event-body.js';
 import { makeKubeClient } from './kube-client.js';
 import { classifyKubeError, isConflict } from './kube-errors.js';
 import { backoffDelayMs } from '../retry/backoff.js';
@@ -29,9 +30,6 @@ export interface KubeClusterWriterOptions {
 }
 
 const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-const COMPONENT = 'ipshift-controller';
-/** The API server rejects longer Event messages. */
-const MAX_EVENT_MESSAGE = 1024;
 
 export function createKubeClusterWriter(options: KubeClusterWriterOptions): ClusterWriter {
   const { kubeConfig, clock, metrics, logger } = options;
@@ -95,25 +93,14 @@ export function createKubeClusterWriter(options: KubeClusterWriterOptions): Clus
       try {
         await core.createNamespacedEvent({
           namespace: fip.namespace,
-          body: {
-            metadata: { generateName: `${fip.name}.`, namespace: fip.namespace },
-            involvedObject: {
-              apiVersion: FAILOVERIP_API_VERSION,
-              kind: FAILOVERIP_KIND,
-              namespace: fip.namespace,
-              name: fip.name,
-              ...(uid === undefined || uid === '' ? {} : { uid }),
-            },
+          body: eventBody(
+            { apiVersion: FAILOVERIP_API_VERSION, kind: FAILOVERIP_KIND, namespace: fip.namespace, name: fip.name, uid },
             type,
-            reason: kubeReason(reason),
-            message: message.length > MAX_EVENT_MESSAGE ? `${message.slice(0, MAX_EVENT_MESSAGE - 3)}...` : message,
-            source: { component: COMPONENT },
-            reportingComponent: `ipshift.dev/${COMPONENT}`,
-            reportingInstance: options.instance,
-            firstTimestamp: now,
-            lastTimestamp: now,
-            count: 1,
-          },
+            kubeReason(reason),
+            message,
+            options.instance,
+            now,
+          ),
         });
       } catch (error) {
         metrics.apiError('create_event');

@@ -3,6 +3,7 @@ import { kubeReason } from '../core/kube-reason.js';
 import type { KubeMetrics } from '../metrics/kube-metrics.js';
 import type { Clock } from '../ports/clock.js';
 import type { ServiceWriter } from '../ports/services.js';
+import { eventBody } from './event-body.js';
 import { makeKubeClient } from './kube-client.js';
 import { classifyKubeError } from './kube-errors.js';
 
@@ -17,8 +18,6 @@ export interface KubeServiceWriterOptions {
 }
 
 const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-const COMPONENT = 'ipshift-controller';
-const MAX_EVENT_MESSAGE = 1024;
 
 /**
  * The only writes ipshift makes on Services: status.loadBalancer.ingress through the status
@@ -46,25 +45,7 @@ export function createKubeServiceWriter(options: KubeServiceWriterOptions): Serv
       try {
         await core.createNamespacedEvent({
           namespace: service.namespace,
-          body: {
-            metadata: { generateName: `${service.name}.`, namespace: service.namespace },
-            involvedObject: {
-              apiVersion: 'v1',
-              kind: 'Service',
-              namespace: service.namespace,
-              name: service.name,
-              ...(service.uid === '' ? {} : { uid: service.uid }),
-            },
-            type,
-            reason: kubeReason(reason),
-            message: message.length > MAX_EVENT_MESSAGE ? `${message.slice(0, MAX_EVENT_MESSAGE - 3)}...` : message,
-            source: { component: COMPONENT },
-            reportingComponent: `ipshift.dev/${COMPONENT}`,
-            reportingInstance: options.instance,
-            firstTimestamp: now,
-            lastTimestamp: now,
-            count: 1,
-          },
+          body: eventBody({ apiVersion: 'v1', kind: 'Service', ...service }, type, kubeReason(reason), message, options.instance, now),
         });
       } catch (error) {
         metrics.apiError('create_event');

@@ -129,12 +129,14 @@ export class ServicePublisher {
     const told = this.#tell(service);
     told.refusal = null;
     const addresses = shown(claim.ingress);
-    if (!sameIngress(service.ingress, claim.ingress)) {
-      this.#write(service, claim.ingress, 'address-assigned', `assigned ${addresses} from FailoverIP ${claim.failoverIP}`);
-    }
     if (told.failoverIP !== claim.failoverIP) {
       told.failoverIP = claim.failoverIP;
       told.holder = null;
+    }
+    if (!sameIngress(service.ingress, claim.ingress)) {
+      // The holder is told once the Service shows the address: the Events read in order.
+      this.#write(service, claim.ingress, 'address-assigned', `assigned ${addresses} from FailoverIP ${claim.failoverIP}`);
+      return;
     }
     if (holder !== null && holder !== told.holder) {
       const from = told.holder === null ? '' : ` (was ${told.holder})`;

@@ -11,6 +11,7 @@ const run = promisify(execFile);
 interface State {
   failoverIPs: Array<{ assignedNode: string | null }>;
   nodes: Array<{ name: string; tier: string; issues: string[]; alerts: unknown[] }>;
+  services: Array<{ namespace: string; name: string; holder: string | null; addresses: string[]; readyEndpointNodes: string[] | null }>;
 }
 
 /** The banner's commands, as a person would copy them: each `curl` with its continuation lines. */
@@ -87,6 +88,15 @@ describe.each([
     await paste(powerOff?.replace('state=off', 'state=on') as string, env);
     await waitFor(async () => (await node('node-1'))?.tier === 'healthy', 5000, 'node-1 answers again');
   }, 40_000);
+
+  it("the endpoints command moves the Service's endpoints, and the IP follows them", async () => {
+    const endpoints = commands(banner)[3];
+    expect(endpoints).toContain('/sandbox/services/shop/endpoints?nodes=node-3');
+    expect(JSON.parse(await paste(endpoints as string, env))).toEqual({ service: 'default/shop', readyEndpointNodes: ['node-3'] });
+    await waitFor(async () => (await state()).failoverIPs[0]?.assignedNode === 'node-3', 5000, 'the IP on node-3');
+    await waitFor(async () => (await state()).services[0]?.holder === 'node-3', 5000, 'the Service on node-3');
+    expect((await state()).services[0]).toMatchObject({ namespace: 'default', name: 'shop', addresses: ['198.51.100.10'], readyEndpointNodes: ['node-3'] });
+  }, 20_000);
 
   it("states the sandbox's cooldown", () => {
     expect(sandboxBanner('http://localhost:8080', 'node-1', token)).toContain(`cooldown is ${SANDBOX_COOLDOWN_SECONDS} s`);
