@@ -262,6 +262,11 @@ export const failoverIPStatusSchema = z
     desiredNode: tolerant(z.string().nullable().optional().meta({ description: 'Where the last decision wants the addresses.' })),
     lastMoveTime: tolerant(time('When the controller last asked the provider to move the addresses.')),
     nextMoveAllowedAt: tolerant(time('When the cooldown ends and the next move may start; null while no cooldown runs.')),
+    providerBlockedUntil: tolerant(
+      time(
+        "Until when the provider refused moves of these addresses (a 429's Retry-After, a per-IP limit): kept here so that the next leader waits for it too; null when no block runs.",
+      ),
+    ),
     lastSyncAttempt: tolerant(time("When the controller last tried to read the provider's routing.")),
     lastSyncSuccess: tolerant(time("When the controller last read the provider's routing.")),
     observedGeneration: tolerant(z.int().min(0).optional().meta({ description: 'The metadata.generation this status was computed for.' })),

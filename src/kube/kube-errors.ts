@@ -49,7 +49,9 @@ export function classifyKubeError(error: unknown, operation: KubeOperation, nowM
   if (error instanceof IpshiftError) return error;
   const code = statusCodeOf(error);
   if (code === undefined) {
-    const detail = error instanceof Error ? error.name : 'unknown error';
+    // By name, not instanceof: undici's DOMException need not share this realm's Error.
+    const name = typeof error === 'object' && error !== null ? (error as { name?: unknown }).name : undefined;
+    const detail = typeof name === 'string' ? name : 'unknown error';
     return transientError(`kubernetes ${operation}: no answer from the API server (${detail})`, 'network', error);
   }
   const reason = statusReason(error);

@@ -1,6 +1,7 @@
 import type { CheckFailure, Confirmation } from '../core/checked-move.js';
 import type { Decision } from '../core/decide.js';
 import type { Candidate } from '../core/eligibility.js';
+import type { FailoverIPObject } from '../core/model.js';
 import type { Routing } from '../ports/provider.js';
 
 /**
@@ -131,6 +132,20 @@ export function applyMoveOutcome(memory: FailoverIPMemory, outcome: MoveOutcome,
   if (outcome.checkFailure !== undefined) memory.checkFailures = new Map([...memory.checkFailures, [outcome.checkFailure.node, outcome.checkFailure.failure]]);
   if (outcome.confirmation !== undefined) memory.confirmation = outcome.confirmation;
 }
+
+/**
+ * Takes over a provider block that is still running from status.providerBlockedUntil: the
+ * replica that heard the 429 may have lost the Lease since, and this one never saw it.
+ */
+export function adoptPersistedBlock(memory: FailoverIPMemory, fip: FailoverIPObject, now: number): void {
+  const persisted = Date.parse(fip.status.providerBlockedUntil ?? '');
+  if (Number.isNaN(persisted) || persisted <= now) return;
+  if (memory.providerBlockedUntil === null || memory.providerBlockedUntil < persisted) memory.providerBlockedUntil = persisted;
+}
+
+/** The block to show in status: only while it runs. */
+export const runningBlock = (memory: FailoverIPMemory, now: number): number | null =>
+  memory.providerBlockedUntil !== null && memory.providerBlockedUntil > now ? memory.providerBlockedUntil : null;
 
 /** The nodes still ruled out as in use at `now` (expired ones are forgotten). */
 export function serversInUseAt(memory: FailoverIPMemory, now: number): ReadonlySet<string> | undefined {

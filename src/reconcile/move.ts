@@ -147,6 +147,7 @@ export async function moveFailoverIP(args: MoveArgs): Promise<MoveOutcome> {
         lastSyncAttempt: isoTime(end),
         lastMoveTime: isoTime(end),
         nextMoveAllowedAt: isoOrNull(nextMoveAllowedAt(end, args.cooldownMs, blockedUntil)),
+        providerBlockedUntil: isoOrNull(blockedUntil),
       })
       .catch(() => undefined);
     deps.recordEvent(fip, 'Warning', 'partial-routing', message);
@@ -217,6 +218,8 @@ async function failed(
     await deps.writer
       .patchStatus(fip.namespace, fip.name, {
         nextMoveAllowedAt: isoOrNull(nextMoveAllowedAt(lastMove, args.cooldownMs, retryNotBefore)),
+        // In status, not only in memory: a new leader must not hammer a provider that said "wait".
+        providerBlockedUntil: isoTime(retryNotBefore),
         lastSyncAttempt: isoTime(now),
       })
       .catch(() => undefined);

@@ -12,7 +12,16 @@ import type { FailoverIpProvider } from '../ports/provider.js';
 import { cooldownMs as cooldownOf, nextMoveAllowedAt } from '../core/cooldown.js';
 import { classify } from '../errors.js';
 import { createEventRecorder, type RecordEvent } from './event-recorder.js';
-import { applyMoveOutcome, applyRouting, freshMemory, nodeOfServer, serversInUseAt, type FailoverIPMemory, type MoveRecord } from './failover-ip-state.js';
+import {
+  adoptPersistedBlock,
+  applyMoveOutcome,
+  applyRouting,
+  freshMemory,
+  nodeOfServer,
+  serversInUseAt,
+  type FailoverIPMemory,
+  type MoveRecord,
+} from './failover-ip-state.js';
 import type { MoveDeps } from './move.js';
 import { checkedMove, confirmHolder, DEFAULT_CONFIRM_SECONDS } from './checked-move.js';
 import { checkFailuresInForce } from '../core/checked-move.js';
@@ -174,6 +183,7 @@ export class Reconciler {
     for (const { fip, provider } of resolved) {
       const key = failoverIPKey(fip);
       const memory = this.#memoryFor(key);
+      adoptPersistedBlock(memory, fip, now);
       const { servers, remapped } =
         provider === null
           ? { servers: new Map<string, string>(), remapped: new Map() }

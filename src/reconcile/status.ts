@@ -4,7 +4,7 @@ import type { Tier } from '../core/issues.js';
 import { kubeReason } from '../core/kube-reason.js';
 import type { Reason } from '../core/reasons.js';
 import type { FailoverIPObject, FailoverIPStatus, StatusCondition } from '../core/model.js';
-import type { FailoverIPMemory } from './failover-ip-state.js';
+import { runningBlock, type FailoverIPMemory } from './failover-ip-state.js';
 import { isoTime } from '../core/time.js';
 
 export interface StatusInput {
@@ -112,6 +112,7 @@ function buildConditions(input: StatusInput): StatusCondition[] {
 export function buildStatus(input: StatusInput): Partial<FailoverIPStatus> | null {
   const { fip, memory, decision } = input;
   const conditions = buildConditions(input);
+  const block = runningBlock(memory, input.now);
   const status: Partial<FailoverIPStatus> = {
     assignedNode: memory.assignedNode,
     desiredNode: decision.target,
@@ -119,6 +120,7 @@ export function buildStatus(input: StatusInput): Partial<FailoverIPStatus> | nul
     lastDecision: { outcome: decision.outcome, reason: decision.reason, message: decision.message, time: isoTime(input.decisionAt) },
     conditions,
     nextMoveAllowedAt: input.nextMoveAllowedAt === null ? null : isoTime(input.nextMoveAllowedAt),
+    providerBlockedUntil: block === null ? null : isoTime(block),
     ...(memory.routingReadAt === null ? {} : { lastSyncSuccess: fip.status.lastSyncSuccess ?? isoTime(memory.routingReadAt) }),
   };
   const same =
@@ -126,6 +128,7 @@ export function buildStatus(input: StatusInput): Partial<FailoverIPStatus> | nul
     fip.status.desiredNode === status.desiredNode &&
     fip.status.observedGeneration === status.observedGeneration &&
     (fip.status.nextMoveAllowedAt ?? null) === status.nextMoveAllowedAt &&
+    (fip.status.providerBlockedUntil ?? null) === status.providerBlockedUntil &&
     JSON.stringify(fip.status.lastDecision) === JSON.stringify(status.lastDecision) &&
     JSON.stringify(fip.status.conditions) === JSON.stringify(conditions);
   return same ? null : status;

@@ -409,6 +409,7 @@ describe('FailoverIP CRD', () => {
         'lastSyncAttempt',
         'lastSyncSuccess',
         'nextMoveAllowedAt',
+        'providerBlockedUntil',
         'observedGeneration',
       ].sort(),
     );

@@ -1,0 +1,70 @@
+import { startNetcupEmulator, type NetcupEmulator } from '../../src/emulators/netcup/netcup-emulator.js';
+import { makeNode, startFakeKubeApi, type FakeKubeApi } from '../fake-kube-api/index.js';
+import { waitFor } from '../support/controller-harness.js';
+import { KUBE_SERVER_OF, seedCluster, startKubeController, type KubeController } from '../support/kube-controller.js';
+
+const status = (api: FakeKubeApi): Record<string, unknown> => (api.getFailoverIP('default', 'web')?.['status'] ?? {}) as Record<string, unknown>;
+
+/**
+ * The provider's "not before" (429 with Retry-After, a per-IP limit) outlives the leader that
+ * heard it: it is kept in the FailoverIP's status, and the next leader honours it.
+ */
+describe('a provider block across a leader hand-over', () => {
+  let api: FakeKubeApi;
+  let emulator: NetcupEmulator;
+  const controllers: KubeController[] = [];
+
+  beforeEach(async () => {
+    api = await startFakeKubeApi();
+    emulator = await startNetcupEmulator({ taskDurationMs: 30, moveIntervalMs: 0 });
+    seedCluster(api, emulator);
+  });
+  afterEach(async () => {
+    await Promise.all(controllers.splice(0).map((c) => c.stop()));
+    await emulator.close();
+    await api.stop();
+  });
+
+  it('the leader hears 429 Retry-After 60 s and hands over: the new leader waits for it and does not call the provider to move', async () => {
+    const a = await startKubeController(api, emulator, 'ipshift-a');
+    controllers.push(a);
+    await waitFor(() => a.elector.isLeader(), 5000, 'a leads');
+    const b = await startKubeController(api, emulator, 'ipshift-b');
+    controllers.push(b);
+    await waitFor(() => a.app.reconciler.snapshot().failoverIPs[0]?.memory.routingReadAt != null, 5000, 'a has read the routing');
+
+    emulator.faults.rateLimitNext(60, 'mutation');
+    api.setNode(
+      makeNode({
+        name: 'node-1',
+        internalIP: '192.0.2.11',
+        annotations: { 'ipshift.dev/server-id': String(KUBE_SERVER_OF['node-1']) },
+        conditions: { Ready: 'False' },
+      }),
+    );
+    await waitFor(() => emulator.faults.mutationCount() === 1, 5000, 'a asks to move and is refused');
+    await waitFor(() => typeof status(api)['providerBlockedUntil'] === 'string', 5000, 'the block in status');
+    const blockedUntil = Date.parse(status(api)['providerBlockedUntil'] as string);
+    expect(blockedUntil).toBeGreaterThan(Date.now() + 50_000);
+
+    // A hands over (it stops, releasing the Lease); B leads with no memory of the 429.
+    await a.stop();
+    controllers.splice(controllers.indexOf(a), 1);
+    await waitFor(() => b.elector.isLeader(), 10_000, 'b takes over');
+    // B has read the routing (so it could move) and decided: it waits for the provider.
+    await waitFor(
+      () => {
+        const entry = b.app.reconciler.snapshot().failoverIPs[0];
+        return entry?.memory.routingReadAt != null && entry.memory.lastDecision?.outcome === 'wait-cooldown';
+      },
+      10_000,
+      "b waits for the provider's block",
+    );
+    await b.app.loop.idle();
+    expect(b.app.reconciler.snapshot().failoverIPs[0]?.memory.lastDecision?.cooldownEndsAt).toBe(blockedUntil);
+    expect(emulator.faults.mutationCount()).toBe(1);
+    expect(emulator.routing('198.51.100.10')).toBe(KUBE_SERVER_OF['node-1']);
+    // B's own status writes keep the block for whoever leads next.
+    expect(Date.parse(status(api)['providerBlockedUntil'] as string)).toBe(blockedUntil);
+  }, 30_000);
+});
