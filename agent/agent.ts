@@ -298,7 +298,8 @@ export class NodeAgent {
       iface,
       nativePrefix: this.options.nativeIPv6Prefix,
       ledger: this.ledger,
-      accept: (address) => guardFailoverAddress(address, this.options.addressPolicy, this.networkFacts(interfaces, gateways)),
+      accept: (address, fip) =>
+        guardFailoverAddress(address, { ...this.options.addressPolicy, provider: fip.spec.provider.type }, this.networkFacts(interfaces, gateways)),
     });
     this.reportRefused(desired.refused);
     for (const warning of desired.warnings) this.log.warn(warning);

@@ -177,14 +177,30 @@ describe('desiredAddresses', () => {
   });
 
   it('reports refused addresses with their reason and keeps the accepted ones of the same FailoverIP', () => {
-    const mixed = failoverIP('mixed', ['198.51.100.0/29', '198.51.100.7', 'bogus', '2001:db8:9::7/128']);
+    const mixed = failoverIP('mixed', ['198.51.100.0/29', '198.51.100.7', 'bogus', '2001:db8:9::7/96']);
     const result = desiredAddresses({ node, failoverIPs: [mixed], mode: 'all-eligible', iface: iface(), ledger: [], accept });
     expect(result.addresses.map((a) => a.cidr)).toEqual(['198.51.100.7/32']);
     expect(result.refused.map((i) => [i.address, i.reason])).toEqual([
       ['198.51.100.0/29', 'prefix-length'],
       ['bogus', 'malformed'],
-      ['2001:db8:9::7/128', 'prefix-length'],
+      ['2001:db8:9::7/96', 'prefix-length'],
     ]);
+  });
+
+  it('DigitalOcean: no reserved IPv4 on the interface (its traffic arrives on the anchor IP), the reserved IPv6 as its /128 without a next hop', () => {
+    const base = failoverIP('do', ['198.51.100.7', '2001:db8:9::7/128']);
+    const droplet = { ...base, spec: { ...base.spec, provider: { type: 'digitalocean' as const, secretRef: { name: 'do' } } } };
+    const byProvider = (address: string, fip: FailoverIPObject) =>
+      guardFailoverAddress(address, { allowDocumentation: true, provider: fip.spec.provider.type }, NO_FACTS);
+    const result = desiredAddresses({ node, failoverIPs: [droplet], mode: 'all-eligible', iface: iface(), ledger: [], accept: byProvider });
+    expect(result.addresses).toEqual([{ cidr: '2001:db8:9::7/128', family: 6, kind: 'failover', failoverIPs: ['default/do'] }]);
+    expect(result.refused).toEqual([]);
+    expect(result.warnings).toEqual([]);
+    // The same addresses for netcup: the IPv4 is held, and a /128 is no netcup failover address.
+    const netcup = { ...droplet, spec: { ...droplet.spec, provider: { type: 'netcup' as const, secretRef: { name: 'n' } } } };
+    const other = desiredAddresses({ node, failoverIPs: [netcup], mode: 'all-eligible', iface: iface(), ledger: [], accept: byProvider });
+    expect(other.addresses.map((a) => a.cidr)).toEqual(['198.51.100.7/32']);
+    expect(other.refused.map((r) => [r.address, r.reason])).toEqual([['2001:db8:9::7/128', 'prefix-length']]);
   });
 
   it('holder-only: only the FailoverIPs this node holds or is about to hold', () => {

@@ -51,8 +51,8 @@ export interface DesiredInput {
   readonly nativePrefix?: Cidr;
   /** Addresses the agent added itself: never taken for the node's native prefix. */
   readonly ledger: readonly AddressOnInterface[];
-  /** The verdict on each spec address (guardFailoverAddress with this node's facts). */
-  readonly accept: (address: string) => GuardVerdict;
+  /** The verdict on each spec address of a FailoverIP (guardFailoverAddress with this node's facts and its provider). */
+  readonly accept: (address: string, fip: FailoverIPObject) => GuardVerdict;
 }
 
 export interface DesiredResult {
@@ -103,18 +103,25 @@ export function desiredAddresses(input: DesiredInput): DesiredResult {
   for (const fip of input.failoverIPs) {
     if (!mustHold(fip, input.node, input.mode)) continue;
     const key = failoverIPKey(fip);
+    const digitalocean = fip.spec.provider.type === 'digitalocean';
     for (const address of fip.spec.addresses) {
-      const verdict = input.accept(address);
+      const verdict = input.accept(address, fip);
       if (!verdict.ok) {
         refused.push({ failoverIP: key, address, reason: verdict.reason, detail: verdict.detail });
         continue;
       }
       const cidr = failoverAddressCidr(verdict.cidr);
+      // DigitalOcean delivers a reserved IPv4's traffic to the Droplet's anchor IP (an address
+      // DigitalOcean put on eth0), translated: no packet arrives for the reserved IPv4 itself,
+      // so holding it would only make this node answer it locally. A reserved IPv6 arrives as
+      // itself and must be on the interface.
+      if (digitalocean && cidr.family === 4) continue;
       const text = formatCidr(cidr);
       const entry = byCidr.get(text) ?? { family: cidr.family, kind: 'failover' as const, failoverIPs: [] };
       if (!entry.failoverIPs.includes(key)) entry.failoverIPs.push(key);
       byCidr.set(text, entry);
-      if (cidr.family === 6 && !needsNextHop.includes(key)) needsNextHop.push(key);
+      // The EUI-64 next hop is netcup's (and Hetzner's) routed /64; a /128 is delivered on-link.
+      if (cidr.family === 6 && cidr.prefixLength < 128 && !needsNextHop.includes(key)) needsNextHop.push(key);
     }
   }
 

@@ -4,6 +4,7 @@ import {
   FAILOVER_REFUSED_RANGES,
   IPV4_FAILOVER_PREFIX,
   IPV6_FAILOVER_PREFIX,
+  IPV6_SINGLE_ADDRESS_PREFIX,
   IPV6_GLOBAL_UNICAST,
   parseCidr,
   type Cidr,
@@ -47,14 +48,23 @@ const REFUSED_FOR_CEL = FAILOVER_REFUSED_RANGES.map((r) => r.cidr).filter((text)
 /** Rules on one entry of spec.addresses (`self` is the string). */
 export const ADDRESS_CEL_RULES: readonly CelRule[] = [
   {
-    rule: `${parses('self')} && (${asCidr('self')}.ip().family() == 4 ? ${asCidr('self')}.prefixLength() == ${IPV4_FAILOVER_PREFIX} : ${asCidr('self')}.prefixLength() == ${IPV6_FAILOVER_PREFIX})`,
-    message: `an IPv4 failover address is one address (/${IPV4_FAILOVER_PREFIX}); an IPv6 failover prefix is a /${IPV6_FAILOVER_PREFIX}, what the providers hand out`,
+    rule: `${parses('self')} && (${asCidr('self')}.ip().family() == 4 ? ${asCidr('self')}.prefixLength() == ${IPV4_FAILOVER_PREFIX} : ${asCidr('self')}.prefixLength() in [${IPV6_FAILOVER_PREFIX}, ${IPV6_SINGLE_ADDRESS_PREFIX}])`,
+    message: `an IPv4 failover address is one address (/${IPV4_FAILOVER_PREFIX}); IPv6 is a /${IPV6_FAILOVER_PREFIX} prefix or, at DigitalOcean, one /${IPV6_SINGLE_ADDRESS_PREFIX} address, what the providers hand out`,
   },
   {
     rule: `!${parses('self')} || (!${overlapsAny(asCidr('self'), REFUSED_FOR_CEL)} && (${asCidr('self')}.ip().family() == 4 || cidr('${IPV6_GLOBAL_UNICAST}').containsCIDR(${asCidr('self')})))`,
     message: `not a global unicast address: loopback, link-local, multicast, unspecified, private, CGNAT and the other special-purpose ranges are refused`,
   },
 ];
+
+/**
+ * The rule on spec for the provider's IPv6 length (ipv6PrefixesFor): DigitalOcean's reserved
+ * IPv6 is one /128 address; netcup and Hetzner route /64 prefixes; dry-run takes either.
+ */
+export const IPV6_PROVIDER_CEL_RULE: CelRule = {
+  rule: `self.provider.type == 'dry-run' || self.addresses.all(a, !isCIDR(a) || cidr(a).ip().family() == 4 || cidr(a).prefixLength() == (self.provider.type == 'digitalocean' ? ${IPV6_SINGLE_ADDRESS_PREFIX} : ${IPV6_FAILOVER_PREFIX}))`,
+  message: `IPv6 at DigitalOcean is a reserved IPv6 address written as /${IPV6_SINGLE_ADDRESS_PREFIX}; at netcup and Hetzner a /${IPV6_FAILOVER_PREFIX} prefix`,
+};
 
 /** The rule on spec (`self` is the spec): documentation ranges only for dry-run. */
 export const DOCUMENTATION_CEL_RULE: CelRule = {

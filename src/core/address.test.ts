@@ -9,6 +9,7 @@ import {
   DOCUMENTATION_RANGES,
   FAILOVER_REFUSED_RANGES,
   firstHost,
+  formatCidr,
   isIPv6Address,
   isNetworkOnly,
   parseCidr,
@@ -135,7 +136,6 @@ describe('checkFailoverAddress', () => {
     ['malformed', 'node-1', 'malformed'],
     ['IPv4 network', '185.12.64.0/24', 'prefix-length'],
     ['IPv6 /48', '2a03:4000:6::/48', 'prefix-length'],
-    ['IPv6 /128', '2a03:4000:6:1234::1/128', 'prefix-length'],
     ['IPv6 /0', '::/0', 'prefix-length'],
     ['loopback', '127.0.0.53', 'not-global-unicast'],
     ['metadata service (link-local)', '169.254.169.254', 'not-global-unicast'],
@@ -182,4 +182,22 @@ describe('checkFailoverAddress', () => {
       if (parsed !== null) expect(isNetworkOnly(parsed)).toBe(true);
     }
   });
+});
+
+describe("checkFailoverAddress: the IPv6 length is the provider's", () => {
+  const verdict = (text: string, provider?: string) => {
+    const v = checkFailoverAddress(text, { allowDocumentation: false, ...(provider === undefined ? {} : { provider }) });
+    return v.ok ? formatCidr(v.cidr) : v.reason;
+  };
+  it.each([
+    ['netcup', '2a03:4000:6:1234::1/128', 'prefix-length'],
+    ['netcup', '2a03:4000:6:1234::/64', '2a03:4000:6:1234::/64'],
+    ['netcup', '2a03:4000:6:1234::', '2a03:4000:6:1234::/64'],
+    ['digitalocean', '2a03:4000:6:1234::1/128', '2a03:4000:6:1234::1/128'],
+    ['digitalocean', '2a03:4000:6:1234::1', '2a03:4000:6:1234::1/128'],
+    ['digitalocean', '2a03:4000:6:1234::/64', 'prefix-length'],
+    ['digitalocean', '185.10.11.12', '185.10.11.12/32'],
+    [undefined, '2a03:4000:6:1234::1/128', '2a03:4000:6:1234::1/128'],
+    [undefined, '2a03:4000:6:1234::/48', 'prefix-length'],
+  ])('%s: %s → %s', (provider, text, expected) => expect(verdict(text, provider)).toBe(expected));
 });

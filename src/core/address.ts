@@ -162,7 +162,7 @@ export const firstHost = (prefix: Cidr): string => addressFromBigInt(networkOf(p
  * (`2001:db8:1::10/64`) is used as given. The agent configures it; DNS publishes it.
  */
 export function failoverAddressCidr(accepted: Cidr): Cidr {
-  return accepted.family === 6 && isNetworkOnly(accepted) ? { ...accepted, address: firstHost(accepted) } : accepted;
+  return accepted.family === 6 && accepted.prefixLength < 128 && isNetworkOnly(accepted) ? { ...accepted, address: firstHost(accepted) } : accepted;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -176,6 +176,18 @@ export const IPV4_FAILOVER_PREFIX = 32;
  * Cloud (Floating IPv6) hand out /64s and nothing else, so /64 is the one IPv6 length accepted.
  */
 export const IPV6_FAILOVER_PREFIX = 64;
+/** DigitalOcean's reserved IPv6 is one address: a /128, its only IPv6 length. */
+export const IPV6_SINGLE_ADDRESS_PREFIX = 128;
+
+/** The IPv6 length a provider hands out (`provider.type`); unknown or none: either. */
+export function ipv6PrefixesFor(provider: string | undefined): readonly number[] {
+  if (provider === undefined) return [IPV6_FAILOVER_PREFIX, IPV6_SINGLE_ADDRESS_PREFIX];
+  return provider === 'digitalocean'
+    ? [IPV6_SINGLE_ADDRESS_PREFIX]
+    : provider === 'dry-run'
+      ? [IPV6_FAILOVER_PREFIX, IPV6_SINGLE_ADDRESS_PREFIX]
+      : [IPV6_FAILOVER_PREFIX];
+}
 
 export interface NamedRange {
   readonly cidr: string;
@@ -234,6 +246,8 @@ export type FailoverAddressVerdict =
 export interface AddressPolicyOptions {
   /** Accept the documentation ranges (the sandbox and tests use them). Default false. */
   readonly allowDocumentation: boolean;
+  /** The FailoverIP's provider.type: it decides the IPv6 length (ipv6PrefixesFor). Absent: /64 or /128. */
+  readonly provider?: string;
 }
 
 const parsedRanges = (ranges: readonly NamedRange[]): { cidr: Cidr; name: string; text: string }[] =>
@@ -247,16 +261,24 @@ const hit = (ranges: ReturnType<typeof parsedRanges>, cidr: Cidr): { name: strin
 
 /**
  * Whether `text` (a FailoverIP's `spec.addresses` entry) is an acceptable failover address:
- * IPv4 as `a.b.c.d` or `a.b.c.d/32`; IPv6 as `prefix/64` (a bare IPv6 address means /64);
+ * IPv4 as `a.b.c.d` or `a.b.c.d/32`; IPv6 as `prefix/64`, or for DigitalOcean as one address
+ * `address/128` (a bare IPv6 address means the provider's length, /64 when it has two);
  * global unicast only, the documentation ranges only when allowed. The accepted CIDR keeps the
  * address as written (canonicalised): what is configured from it is the caller's business.
  */
 export function checkFailoverAddress(text: string, options: AddressPolicyOptions): FailoverAddressVerdict {
-  const cidr = parseCidr(text, (family) => (family === 4 ? IPV4_FAILOVER_PREFIX : IPV6_FAILOVER_PREFIX));
+  const v6 = ipv6PrefixesFor(options.provider);
+  const cidr = parseCidr(text, (family) => (family === 4 ? IPV4_FAILOVER_PREFIX : (v6[0] ?? IPV6_FAILOVER_PREFIX)));
   if (cidr === null) return { ok: false, reason: 'malformed', detail: 'not an IPv4 address or IPv6 prefix' };
-  const wanted = cidr.family === 4 ? IPV4_FAILOVER_PREFIX : IPV6_FAILOVER_PREFIX;
-  if (cidr.prefixLength !== wanted) {
-    const what = cidr.family === 4 ? 'an IPv4 failover address is a single address (/32)' : 'an IPv6 failover prefix is a /64 (what the providers hand out)';
+  if (cidr.family === 4 ? cidr.prefixLength !== IPV4_FAILOVER_PREFIX : !v6.includes(cidr.prefixLength)) {
+    const what =
+      cidr.family === 4
+        ? 'an IPv4 failover address is a single address (/32)'
+        : options.provider === 'digitalocean'
+          ? 'a DigitalOcean reserved IPv6 is one address (/128)'
+          : v6.length === 1
+            ? 'an IPv6 failover prefix is a /64 (what netcup and Hetzner hand out)'
+            : 'an IPv6 failover address is a /64 prefix or, at DigitalOcean, one /128 address';
     return { ok: false, reason: 'prefix-length', detail: `${what}, got /${cidr.prefixLength}` };
   }
   const refused = hit(REFUSED, cidr);

@@ -37,8 +37,8 @@ const familyOf = (address: string): RecordType => (address.includes(':') ? 'AAAA
  * The address a record names for one spec.addresses entry: IPv4 as is; an IPv6 /64 as the
  * address the agent configures in it (the prefix's first address, or the one written).
  */
-function recordAddress(entry: string): string | null {
-  const verdict = checkFailoverAddress(entry, { allowDocumentation: true });
+function recordAddress(entry: string, provider: string): string | null {
+  const verdict = checkFailoverAddress(entry, { allowDocumentation: true, provider });
   if (!verdict.ok) return null;
   return formatCidr(failoverAddressCidr(verdict.cidr)).split('/')[0] ?? null;
 }
@@ -73,7 +73,7 @@ export function desiredDnsEndpoint(input: DnsInput): DesiredDnsEndpoint | null {
   const { fip } = input;
   const dns = fip.spec.dns;
   if (dns === undefined) return null;
-  const failover = fip.spec.addresses.map(recordAddress).filter((a): a is string => a !== null);
+  const failover = fip.spec.addresses.map((a) => recordAddress(a, fip.spec.provider.type)).filter((a): a is string => a !== null);
   const endpoints = recordsFor(dns.hostname, failover, dns.ttl);
   if (dns.nodeRecords !== undefined) {
     const external = dns.nodeRecords.addressType !== 'InternalIP';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { checkFailoverAddress, IPV6_FAILOVER_PREFIX } from './address.js';
-import { ADDRESS_CEL_RULES, DOCUMENTATION_CEL_RULE } from './address-cel.js';
+import { ADDRESS_CEL_RULES, DOCUMENTATION_CEL_RULE, IPV6_PROVIDER_CEL_RULE } from './address-cel.js';
 import { HOLDER_LABEL_CEL_RULE } from './holder-label.js';
 
 /**
@@ -195,7 +195,7 @@ export const failoverIPSpecSchema = z
             if (!verdict.ok) ctx.addIssue({ code: 'custom', message: verdict.detail });
           })
           .meta({
-            description: `One address: IPv4 as 198.51.100.1 or 198.51.100.1/32, IPv6 as a /${IPV6_FAILOVER_PREFIX} prefix (2001:db8:1::/64); global unicast only.`,
+            description: `One address: IPv4 as 198.51.100.1 or 198.51.100.1/32, IPv6 as a /${IPV6_FAILOVER_PREFIX} prefix (2001:db8:1::/64) or, for DigitalOcean's reserved IPv6, one address as /128 (2001:db8::5/128); global unicast only.`,
             'x-kubernetes-validations': ADDRESS_CEL_RULES,
           }),
       )
@@ -203,7 +203,7 @@ export const failoverIPSpecSchema = z
       .max(64)
       .meta({
         description:
-          'Addresses that move together: IPv4 addresses (198.51.100.1 or 198.51.100.1/32) and IPv6 /64 prefixes (2001:db8:1::/64), global unicast only. The rules need Kubernetes 1.31 or later (the CEL IP and CIDR libraries).',
+          'Addresses that move together: IPv4 addresses (198.51.100.1 or 198.51.100.1/32) and IPv6 /64 prefixes (2001:db8:1::/64), or DigitalOcean reserved IPv6 addresses as /128, global unicast only. DigitalOcean allows one reserved IP per Droplet: put one IPv4 (and at most one IPv6) address in a DigitalOcean FailoverIP. The rules need Kubernetes 1.31 or later (the CEL IP and CIDR libraries).',
         'x-kubernetes-list-type': 'set',
       }),
     provider: z
@@ -227,7 +227,14 @@ export const failoverIPSpecSchema = z
       default: false,
     }),
   })
-  .meta({ description: 'What to keep routed, by whom, to which nodes.', 'x-kubernetes-validations': [DOCUMENTATION_CEL_RULE] });
+  .superRefine((spec, ctx) => {
+    // The provider's IPv6 length, as IPV6_PROVIDER_CEL_RULE says at admission.
+    for (const [i, text] of spec.addresses.entries()) {
+      const verdict = checkFailoverAddress(text, { allowDocumentation: true, provider: spec.provider.type });
+      if (!verdict.ok && verdict.reason === 'prefix-length') ctx.addIssue({ code: 'custom', path: ['addresses', i], message: verdict.detail });
+    }
+  })
+  .meta({ description: 'What to keep routed, by whom, to which nodes.', 'x-kubernetes-validations': [DOCUMENTATION_CEL_RULE, IPV6_PROVIDER_CEL_RULE] });
 
 const lastDecision = z
   .object({

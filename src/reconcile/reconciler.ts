@@ -30,7 +30,7 @@ import type { MoveCheckMetrics } from '../metrics/move-check-metrics.js';
 import { HolderLabels } from './holder-labels.js';
 import { RemapAnnouncer } from './remap-announcer.js';
 import { serverPinKey } from '../core/server-pin.js';
-import { ServerDirectory } from './server-directory.js';
+import { failoverAddressTest, ServerDirectory } from './server-directory.js';
 import { buildStatus } from './status.js';
 
 export interface AlertSource {
@@ -167,6 +167,7 @@ export class Reconciler {
     // so a hanging provider delays no other FailoverIP and never the first pass (readiness).
     const inputs: PassFailoverIP[] = [];
     const context = new Map<string, { fip: FailoverIPObject; provider: FailoverIpProvider | null; servers: Map<string, string>; cooldownMs: number }>();
+    const isFailoverAddress = failoverAddressTest(fips);
     // Only the leader pins servers (a Node write); followers trust the pins it wrote.
     const writePin = leader
       ? (node: string, key: string, serverId: string) => this.#deps.writer.patchNodeMetadata(node, { annotations: { [key]: serverId } })
@@ -187,7 +188,14 @@ export class Reconciler {
       const { servers, remapped } =
         provider === null
           ? { servers: new Map<string, string>(), remapped: new Map() }
-          : this.#servers.resolve(`${fip.spec.provider.type}/${fip.namespace}/${fip.spec.provider.secretRef.name}`, provider, nodes, now, writePin);
+          : this.#servers.resolve(
+              `${fip.spec.provider.type}/${fip.namespace}/${fip.spec.provider.secretRef.name}`,
+              provider,
+              nodes,
+              now,
+              writePin,
+              isFailoverAddress,
+            );
       if (leader) this.#remaps.announce(fip, remapped, serverPinKey(fip.spec.provider.type));
       if (provider !== null) this.#refreshRouting(key, fip, memory, provider, servers, now);
       const cooldownMs = cooldownOf(fip.spec.policy?.cooldownSeconds, provider === null ? 300_000 : provider.minMoveIntervalMs);

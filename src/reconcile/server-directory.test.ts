@@ -2,7 +2,7 @@ import { nodeFacts } from '../../test/support/node-facts.js';
 import type { NodeFacts } from '../core/model.js';
 import { silentLogger } from '../ports/logger.js';
 import type { FailoverIpProvider } from '../ports/provider.js';
-import { ServerDirectory } from './server-directory.js';
+import { failoverAddressTest, ServerDirectory } from './server-directory.js';
 
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -84,5 +84,25 @@ describe('ServerDirectory pins what a node says of itself', () => {
     expect(result.servers.get('node-2')).toBe('srv-9');
     expect(result.remapped.size).toBe(0);
     expect(pins).toEqual([]);
+  });
+});
+
+describe('ServerDirectory never finds a server by a failover address', () => {
+  it("a node's failover /32 (or an address in a failover /64) is not asked about", async () => {
+    const asked: string[][] = [];
+    const provider = {
+      type: 'netcup',
+      discoverServer: async (hint: { addresses: readonly string[] }) => {
+        asked.push([...hint.addresses]);
+        return hint.addresses.length > 0 ? `srv-${hint.addresses[0]}` : null;
+      },
+    } as unknown as FailoverIpProvider;
+    const isFailover = failoverAddressTest([{ spec: { addresses: ['198.51.100.10', '2001:db8:a:20::/64'] } }]);
+    const node = nodeFacts('node-2', { addresses: ['198.51.100.10', '2001:db8:a:20::5', '192.0.2.12'] });
+    const directory = new ServerDirectory(silentLogger);
+    directory.resolve('p', provider, [node], 0, undefined, isFailover);
+    await settle();
+    expect(directory.resolve('p', provider, [node], 0, undefined, isFailover).servers.get('node-2')).toBe('srv-192.0.2.12');
+    expect(asked).toEqual([['192.0.2.12']]);
   });
 });

@@ -1,3 +1,4 @@
+import { IPV4_FAILOVER_PREFIX, IPV6_FAILOVER_PREFIX, networkOf, parseCidr } from '../core/address.js';
 import type { NodeFacts } from '../core/model.js';
 import { nodeServerIdentity } from '../core/node-identity.js';
 import { serverPinKey } from '../core/server-pin.js';
@@ -60,7 +61,19 @@ export class ServerDirectory {
     return this.#discovered.size;
   }
 
-  resolve(providerKey: string, provider: FailoverIpProvider, nodes: readonly NodeFacts[], now: number, writePin?: PinWriter): ResolvedServers {
+  /**
+   * `isFailoverAddress`: one of the FailoverIPs' addresses. A node address that is one never
+   * identifies the node's server: the agent puts the failover /32 on eligible nodes (a kubelet
+   * may report it), and a node that claims it would be found as whichever server holds the IP.
+   */
+  resolve(
+    providerKey: string,
+    provider: FailoverIpProvider,
+    nodes: readonly NodeFacts[],
+    now: number,
+    writePin?: PinWriter,
+    isFailoverAddress: FailoverAddressTest = () => false,
+  ): ResolvedServers {
     const servers = new Map<string, string>();
     const remapped = new Map<string, ServerRemap>();
     const current = new Set<string>();
@@ -72,7 +85,7 @@ export class ServerDirectory {
         servers.set(node.name, fixed.serverId);
         continue;
       }
-      const found = fixed?.serverId ?? this.#discover(providerKey, provider, node, now, current);
+      const found = fixed?.serverId ?? this.#discover(providerKey, provider, node, now, current, isFailoverAddress);
       const pinned = node.annotations[pinKey]?.trim();
       if (pinned === undefined || pinned === '') {
         if (found === null) continue;
@@ -93,9 +106,17 @@ export class ServerDirectory {
   }
 
   /** The discovered server (null: unknown for now) of a node its providerID does not name. */
-  #discover(providerKey: string, provider: FailoverIpProvider, node: NodeFacts, now: number, current: Set<string>): string | null {
+  #discover(
+    providerKey: string,
+    provider: FailoverIpProvider,
+    node: NodeFacts,
+    now: number,
+    current: Set<string>,
+    isFailoverAddress: FailoverAddressTest,
+  ): string | null {
     if (provider.discoverServer === undefined) return null;
-    const cacheKey = `${providerKey}\u0000${node.name}\u0000${node.addresses.join(',')}`;
+    const addresses = node.addresses.filter((address) => !isFailoverAddress(address));
+    const cacheKey = `${providerKey}\u0000${node.name}\u0000${addresses.join(',')}`;
     current.add(cacheKey);
     const cached = this.#discovered.get(cacheKey);
     if (cached !== undefined && (cached.id !== null || now - cached.at < this.retryMs)) return cached.id;
@@ -103,7 +124,7 @@ export class ServerDirectory {
     this.#pending.add(cacheKey);
     const discover = provider.discoverServer.bind(provider);
     void discover(
-      { nodeName: node.name, addresses: node.addresses, ...(node.providerID === undefined ? {} : { providerID: node.providerID }) },
+      { nodeName: node.name, addresses, ...(node.providerID === undefined ? {} : { providerID: node.providerID }) },
       AbortSignal.timeout(DISCOVERY_DEADLINE_MS),
     )
       .then((id) => {
@@ -127,4 +148,32 @@ export class ServerDirectory {
       .catch((error: unknown) => this.logger.warn('pinning the server failed', { node, annotation: key, serverId, err: error }))
       .finally(() => this.#pinning.delete(id));
   }
+}
+
+/** A test for "this address is one of the FailoverIPs'" (IPv4 as given, IPv6 by its /64): set lookups, as it runs per node and pass. */
+export type FailoverAddressTest = (address: string) => boolean;
+
+export function failoverAddressTest(fips: ReadonlyArray<{ readonly spec: { readonly addresses: readonly string[] } }>): FailoverAddressTest {
+  const keys = new Set<string>();
+  const keyOf = (address: string, prefix?: number): string | null => {
+    const cidr = parseCidr(address, (family) => prefix ?? (family === 4 ? IPV4_FAILOVER_PREFIX : IPV6_FAILOVER_PREFIX));
+    return cidr === null ? null : `${cidr.family}/${networkOf(cidr)}`;
+  };
+  for (const fip of fips)
+    for (const address of fip.spec.addresses) {
+      const key = keyOf(address);
+      if (key !== null) keys.add(key);
+    }
+  if (keys.size === 0) return () => false;
+  // One test per pass, asked once per FailoverIP for the same node addresses: remember the answers.
+  const known = new Map<string, boolean>();
+  return (address) => {
+    let answer = known.get(address);
+    if (answer === undefined) {
+      const key = keyOf(address.split('/')[0] ?? '');
+      answer = key !== null && keys.has(key);
+      known.set(address, answer);
+    }
+    return answer;
+  };
 }

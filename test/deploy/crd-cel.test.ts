@@ -86,7 +86,7 @@ describe('the CRD refuses at admission what the agent refuses to configure (CEL,
 
   it('names the rule that refuses', () => {
     expect(addressFailures('185.10.11.0/24')).toEqual(['pattern', expect.stringMatching(/one address \(\/32\)/)]);
-    expect(addressFailures('2a03:4000:6:1::/48')).toEqual([expect.stringMatching(/IPv6 failover prefix is a \/64/)]);
+    expect(addressFailures('2a03:4000:6:1::/48')).toEqual([expect.stringMatching(/IPv6 is a \/64 prefix/)]);
     expect(addressFailures('169.254.169.254')).toEqual([expect.stringMatching(/not a global unicast/)]);
     expect(addressFailures('fe80::/64')).toEqual([expect.stringMatching(/not a global unicast/)]);
   });
@@ -95,6 +95,20 @@ describe('the CRD refuses at admission what the agent refuses to configure (CEL,
     expect(checkFailoverAddress(address, { allowDocumentation: false }).ok).toBe(false);
     expect(admitSpec({ provider: { type: 'netcup' }, addresses: ['185.10.11.12', address] })).toMatch(/documentation address/);
     expect(admitSpec({ provider: { type: 'dry-run' }, addresses: [address] })).toBeNull();
+  });
+
+  it.each([
+    ['netcup', ['185.10.11.12', '2a03:4000:6:1::/64']],
+    ['netcup', ['2a03:4000:6:1::1/128']],
+    ['hetzner-cloud', ['2a03:4000:6:1::1/128']],
+    ['digitalocean', ['185.10.11.12', '2a03:4000:6:1::1/128']],
+    ['digitalocean', ['2a03:4000:6:1::/64']],
+    ['dry-run', ['2001:db8:1::/64', '2001:db8:2::5/128']],
+  ])("%s %j: admission and the agent's check agree on the provider's IPv6 length", (provider, addresses) => {
+    const admitted = admitSpec({ provider: { type: provider }, addresses }) === null;
+    const agent = addresses.every((a) => checkFailoverAddress(a, { allowDocumentation: provider === 'dry-run', provider }).ok);
+    expect(admitted).toBe(agent);
+    if (!admitted) expect(admitSpec({ provider: { type: provider }, addresses })).toMatch(/IPv6 at DigitalOcean is a reserved IPv6 address/);
   });
 
   it('deploy/examples: the dry-run example is admitted, the netcup one only once its placeholder addresses are replaced', () => {
