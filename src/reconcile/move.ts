@@ -206,7 +206,7 @@ async function failed(
   let providerBlockedUntil = memory.providerBlockedUntil;
   if (error.kind === 'target-refused') {
     // The provider did nothing and told why: this node is ruled out, the next candidate goes now.
-    log.warn('the provider refused the target: its server holds another address', { reason: 'target-in-use', code: error.code, error: error.message });
+    log.warn('the provider refused the target: its server holds another address', { reason: 'target-in-use', code: error.code, err: error });
     record(args, from, target, 'failure', error.message);
     deps.recordEvent(fip, 'Warning', 'target-in-use', `${target} refused: ${error.message}; trying the next candidate`);
     return { routing, readAt: now, failed: false, retryNotBefore: null, providerBlockedUntil, refusedTarget: target };

@@ -112,6 +112,14 @@ export class Reconciler {
   readonly #labels: HolderLabels;
   readonly #remaps: RemapAnnouncer;
   #snapshot: ReconcileSnapshot = { at: null, pass: null, failoverIPs: [], nodes: [], moves: [] };
+  /**
+   * FailoverIPs whose routing was read by a read started while this replica led (this term).
+   * A follower's memory is only as fresh as its last periodic read: the IP may have moved since,
+   * so a new leader neither moves nor labels holders until its own read has landed.
+   */
+  readonly #readThisTerm = new Set<string>();
+  #term = 0;
+  #wasLeader = false;
   #knownNodes = new Set<string>();
 
   constructor(deps: ReconcilerDeps) {
@@ -161,6 +169,11 @@ export class Reconciler {
     const fips = cluster.failoverIPs();
     const now = clock.now();
     const leader = this.#deps.leadership.isLeader();
+    if (leader !== this.#wasLeader) {
+      this.#wasLeader = leader;
+      this.#term += 1;
+      this.#readThisTerm.clear();
+    }
 
     // Nothing here waits on a provider: reads and discovery run beside the pass (one per
     // FailoverIP at a time, each under its own deadline) and ask for a fresh run when they land,
@@ -197,7 +210,7 @@ export class Reconciler {
               isFailoverAddress,
             );
       if (leader) this.#remaps.announce(fip, remapped, serverPinKey(fip.spec.provider.type));
-      if (provider !== null) this.#refreshRouting(key, fip, memory, provider, servers, now);
+      if (provider !== null) this.#refreshRouting(key, fip, memory, provider, servers, now, leader);
       const cooldownMs = cooldownOf(fip.spec.policy?.cooldownSeconds, provider === null ? 300_000 : provider.minMoveIntervalMs);
       context.set(key, { fip, provider, servers, cooldownMs });
       inputs.push({
@@ -228,8 +241,8 @@ export class Reconciler {
       const decision = healPartialRouting(plan.decision, memory.assignedNode, memory.partial, memory.providerBlockedUntil, now);
       this.#record(ctx.fip, memory, decision, pass, now, leader, ctx.cooldownMs);
       if (decision.retryAt !== null) this.#deps.runAt(decision.retryAt);
-      // No move before the provider has been read once: the read is on its way and asks for a run.
-      if (!leader || decision.outcome !== 'move' || ctx.provider === null || memory.moveInFlight || memory.routingReadAt === null) continue;
+      // No move before the provider has been read in this term: the read is on its way and asks for a run.
+      if (!leader || decision.outcome !== 'move' || ctx.provider === null || memory.moveInFlight || !this.#readThisTerm.has(plan.key)) continue;
       if (memory.retryNotBefore !== null && now < memory.retryNotBefore) {
         this.#deps.runAt(memory.retryNotBefore);
         continue;
@@ -246,7 +259,14 @@ export class Reconciler {
       nodes,
       moves: [...this.#moves],
     };
-    if (leader) this.#labels.sync(nodes, this.#snapshot.failoverIPs);
+    // Holders not yet read in this term count as unknown (routingReadAt null): their labels stay as they are.
+    if (leader)
+      this.#labels.sync(
+        nodes,
+        this.#snapshot.failoverIPs.map((entry) =>
+          this.#readThisTerm.has(failoverIPKey(entry.object)) ? entry : { object: entry.object, memory: { ...entry.memory, routingReadAt: null } },
+        ),
+      );
   }
 
   #memoryFor(key: string): FailoverIPMemory {
@@ -258,14 +278,23 @@ export class Reconciler {
     return memory;
   }
 
-  /** Starts a routing read when one is due and none is running; never waits for it. */
-  #refreshRouting(key: string, fip: FailoverIPObject, memory: FailoverIPMemory, provider: FailoverIpProvider, servers: Map<string, string>, now: number): void {
+  /** Starts a routing read when one is due (periodic, or a new leader's first) and none is running; never waits for it. */
+  #refreshRouting(
+    key: string,
+    fip: FailoverIPObject,
+    memory: FailoverIPMemory,
+    provider: FailoverIpProvider,
+    servers: Map<string, string>,
+    now: number,
+    leader: boolean,
+  ): void {
     if (memory.routingReadAt === null && memory.assignedNode === null) memory.assignedNode = fip.status.assignedNode ?? null;
     else if (memory.routingReadAt !== null) memory.assignedNode = nodeOfServer(servers, memory.assignedServer);
     if (memory.moveInFlight || this.#reading.has(key)) return;
-    const due = memory.routingReadAt === null || now - memory.routingReadAt >= this.#deps.routingRefreshMs;
+    const due = memory.routingReadAt === null || now - memory.routingReadAt >= this.#deps.routingRefreshMs || (leader && !this.#readThisTerm.has(key));
     if (!due) return;
     this.#reading.add(key);
+    const term = this.#term;
     const signal = AbortSignal.timeout(this.#deps.routingReadDeadlineMs ?? 30_000);
     const task = provider
       .getRouting(fip.spec.addresses, signal)
@@ -274,6 +303,7 @@ export class Reconciler {
           // A move that started meanwhile owns the routing until it ends.
           if (memory.moveInFlight) return;
           applyRouting(memory, routing, servers, this.#deps.clock.now());
+          if (leader && term === this.#term) this.#readThisTerm.add(key);
           this.#deps.requestRun('routing-read');
         },
         (error: unknown) => {
@@ -498,6 +528,7 @@ export class Reconciler {
       if (keys.has(key)) continue;
       if (this.#memory.get(key)?.moveInFlight === true) continue;
       this.#memory.delete(key);
+      this.#readThisTerm.delete(key);
       this.#deps.metrics.forgetFailoverIP(key);
       this.#deps.moveCheckMetrics?.forgetFailoverIP(key);
     }

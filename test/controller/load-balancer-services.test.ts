@@ -204,4 +204,15 @@ describe('LoadBalancer Services of class ipshift.dev/failover-ip', () => {
     // Its endpoints do not steer the IP: it stays where it was.
     expect(emulator.patches.length).toBe(0);
   });
+
+  it('refuses a FailoverIP outside the namespaces the install reads, however open its serviceAllocation', async () => {
+    await start();
+    const open = makeFailoverIP({ namespace: 'elsewhere', name: 'open', addresses: ['198.51.100.30'] });
+    api.upsertFailoverIP({ ...open, spec: { ...(open['spec'] as object), serviceAllocation: { namespaces: ['*'] } } });
+    service({ name: 'reach', annotations: { 'ipshift.dev/failover-ip': 'elsewhere/open' } });
+    controller = await startKubeController(api, emulator);
+    await waitFor(() => reasons(serviceEvents(api, 'default', 'reach')).includes('ClaimRefused'), 5000, 'the refusal Event');
+    expect(serviceEvents(api, 'default', 'reach')[0]?.['message']).toContain('does not exist in the namespaces ipshift reads');
+    expect(ingressOf(api, 'default', 'reach')).toBeUndefined();
+  });
 });
