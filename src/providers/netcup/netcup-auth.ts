@@ -8,7 +8,6 @@ import { abortedError, IpshiftError, rateLimitedError, terminalError, transientE
 import type { ProviderMetrics } from '../../metrics/provider-metrics.js';
 import { backoffDelayMs } from '../../retry/backoff.js';
 import { rateLimitWaitMs } from '../../retry/retry-after.js';
-import { withRetry, type RetryPolicy } from '../../retry/with-retry.js';
 
 /** How the write of a rotated refresh token is retried while it is held in memory only. */
 const SECRET_WRITE_BACKOFF = { baseDelayMs: 1_000, maxDelayMs: 60_000 };
@@ -28,8 +27,6 @@ export interface NetcupAuthOptions {
   /** Access tokens are refreshed this long before they expire (netcup's live for 300 s). */
   readonly refreshMarginMs: number;
   readonly requestTimeoutMs: number;
-  /** The adapter's retry policy: a refresh is retried like any provider call (503, 429 + Retry-After, timeouts). */
-  readonly retry: RetryPolicy;
   readonly random?: () => number;
 }
 
@@ -63,9 +60,10 @@ export function discoveryOptions(issuer: URL, fetchImpl: typeof fetch, timeoutMs
 
 /**
  * OIDC for netcup's Keycloak realm: public client, refresh_token grant with the offline token
- * from the Secret. Concurrent callers share one refresh, retried under the adapter's policy
- * (5xx, timeouts, 429 with its Retry-After) within its deadline; a caller whose signal aborts
- * stops waiting at once. A refresh token that comes back changed is written to the Secret
+ * from the Secret. Concurrent callers share one refresh, a single grant: it runs inside the
+ * caller's retried provider call, whose retry (5xx, timeouts, 429 with its Retry-After, within
+ * its deadline) repeats it, so a failed call costs at most one grant per attempt. A caller whose
+ * signal aborts stops waiting at once. A refresh token that comes back changed is written to the Secret
  * before anything relies on it; if that write fails, the new token is used from memory (the
  * old one may already be dead), the write is retried with backoff, and
  * ipshift_provider_credentials_unsaved says so until it lands.
@@ -180,12 +178,10 @@ export function createNetcupAuth(options: NetcupAuthOptions): NetcupAuth {
     const refreshToken = unsavedRefreshToken ?? stored.refreshToken;
     let response: oidc.TokenEndpointResponse;
     try {
-      response = await withRetry(() => grant(refreshToken), options.retry, {
-        clock: options.clock,
-        what: 'netcup token_refresh',
-        logger: options.logger,
-        ...(options.random === undefined ? {} : { random: options.random }),
-      });
+      // One grant, no retry of its own: every caller is inside a retried provider call, which
+      // retries it (Retry-After honoured) within the call's deadline. A retry here would nest
+      // inside that one and multiply the grants per failed call.
+      response = await grant(refreshToken);
     } catch (error) {
       const classified = error instanceof IpshiftError ? error : classifyOidcError(error, 'token refresh');
       metrics.tokenRefresh('netcup', classified.code === 'auth' ? 'auth_error' : 'error');

@@ -291,6 +291,38 @@ describe('netcup provider against the emulator', () => {
     expect(emulator.refreshGrants()).toBe(1);
   });
 
+  it('a failed move costs at most one token grant per attempt of the call, not a retried refresh inside each attempt', async () => {
+    const maxAttempts = 4;
+    let tokenRequests = 0;
+    let expireOnNextApiFailure = false;
+    // Counts token requests; the first API 503 of the move lets the access token run out (the
+    // clock jumps past its lifetime), so each further attempt of that call needs a new one.
+    const counting: typeof fetch = async (input, init) => {
+      const url = input instanceof Request ? input.url : String(input);
+      if (url.endsWith('/token')) tokenRequests += 1;
+      const response = await fetch(input, init);
+      if (expireOnNextApiFailure && url.includes('/api/') && response.status === 503) {
+        expireOnNextApiFailure = false;
+        clock.advance(300_000);
+      }
+      return response;
+    };
+    const provider = await setup({}, undefined, { fetch: counting, retry: { deadlineMs: 3_600_000, maxAttempts, baseDelayMs: 1, maxDelayMs: 5 } });
+    await provider.getRouting([V4]);
+    expect(tokenRequests).toBe(1);
+
+    tokenRequests = 0;
+    emulator.faults.failNext(1000, 503, 'api');
+    emulator.faults.failNext(1000, 503, 'token');
+    expireOnNextApiFailure = true;
+    expect((await rejection(provider.route([V4], '111002'))).kind).toBe('transient');
+    // One grant per remaining attempt of the call that met the expiry (a retried refresh inside
+    // each attempt would cost maxAttempts more per attempt).
+    expect(tokenRequests).toBeGreaterThan(0);
+    expect(tokenRequests).toBeLessThanOrEqual(maxAttempts);
+    expect(emulator.routing(V4)).toBe(111001);
+  });
+
   it('uses the Secret userId when present and the token `id` claim otherwise', async () => {
     await setup();
     const store = memoryCredentials({ refreshToken: emulator.refreshToken, userId: '999' });

@@ -5,7 +5,7 @@ import { noProviderMetrics } from '../../metrics/provider-metrics.js';
 import { type HttpFailure, type HttpRequest } from '../http.js';
 import { parseAnswer } from '../parse.js';
 import { moveIdempotently } from '../idempotent-move.js';
-import { DEFAULT_RETRY_POLICY } from '../../retry/with-retry.js';
+import { DEFAULT_RETRY_POLICY, withRetry } from '../../retry/with-retry.js';
 import { createProviderCall, moveContext, type HttpProviderOptions } from '../provider-client.js';
 import { type FailoverAddress, parseFailoverAddress } from './failover-address.js';
 import { type TaskInfo, TASK_FAILED, failoverIPv4ListSchema, failoverIPv6ListSchema, serverListSchema, taskInfoSchema } from './netcup-api.js';
@@ -61,7 +61,6 @@ export function createNetcupProvider(options: NetcupProviderOptions): FailoverIp
     fetch: fetchImpl,
     refreshMarginMs: options.tokenRefreshMarginMs ?? 30_000,
     requestTimeoutMs,
-    retry: options.retry ?? DEFAULT_RETRY_POLICY,
     ...(options.random === undefined ? {} : { random: options.random }),
   });
 
@@ -139,7 +138,14 @@ export function createNetcupProvider(options: NetcupProviderOptions): FailoverIp
   async function userIdFor(addresses: readonly string[], signal?: AbortSignal): Promise<number> {
     addresses.forEach(parse);
     if (signal?.aborted) throw abortedError('netcup');
-    return auth.userId(signal);
+    // Retried like every provider call (its token refresh makes one grant per attempt).
+    return withRetry(() => auth.userId(signal), options.retry ?? DEFAULT_RETRY_POLICY, {
+      clock,
+      ...(signal === undefined ? {} : { signal }),
+      what: 'netcup token_refresh',
+      logger,
+      ...(options.random === undefined ? {} : { random: options.random }),
+    });
   }
 
   return {
