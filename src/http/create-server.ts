@@ -46,12 +46,12 @@ export function createServer(options: ServerOptions): Express {
       .set('connection', 'close')
       .json({ error: 'credentials required' });
   };
-  app.get('/api/v1/state', guard, (_req, res) => {
-    res.set('cache-control', 'no-store').type('json').send(cache.get().json);
-  });
-  app.get('/', guard, (_req, res) => {
-    res.set('cache-control', 'no-store').type('html').send(cache.get().html(renderStatusPage));
-  });
+  // The cached bytes as they are: express's send() would hash them for an ETag on every request.
+  const sendBytes = (res: express.Response, type: string, body: Buffer): void => {
+    res.writeHead(200, { 'content-type': type, 'content-length': body.length, 'cache-control': 'no-store' }).end(body);
+  };
+  app.get('/api/v1/state', guard, (_req, res) => sendBytes(res, 'application/json; charset=utf-8', cache.get().json));
+  app.get('/', guard, (_req, res) => sendBytes(res, 'text/html; charset=utf-8', cache.get().html(renderStatusPage)));
   app.get('/metrics', async (_req, res) => {
     res.set('content-type', options.registry.contentType).send(await options.registry.metrics());
   });

@@ -3,11 +3,13 @@ import { redactAccountIds } from '../logging/redact.js';
 import { buildState, type State, type StateSources } from './state.js';
 
 export interface CachedState {
-  readonly state: State;
-  /** The JSON body of GET /api/v1/state. */
-  readonly json: string;
-  /** Rendered once per state, on the first request for it. */
-  html(render: (state: State) => string): string;
+  /**
+   * The JSON body of GET /api/v1/state, encoded once: every reader is sent these same bytes
+   * (a string would be encoded into a new buffer per response, one copy per concurrent reader).
+   */
+  readonly json: Buffer;
+  /** Rendered once per state, on the first request for it (and only then parsed back). */
+  html(render: (state: State) => string): Buffer;
 }
 
 export interface StateCacheSources extends StateSources {
@@ -33,11 +35,12 @@ export function createStateCache(sources: StateCacheSources): { get(): CachedSta
       if (cached !== null && key !== null && key.snapshot === snapshot && key.revision === revision && key.second === second && key.leader === leader) {
         return cached;
       }
-      const json = redactAccountIds(JSON.stringify(buildState(sources)));
-      const state = JSON.parse(json) as State;
-      let html: string | undefined;
+      const text = redactAccountIds(JSON.stringify(buildState(sources)));
+      const json = Buffer.from(text, 'utf8');
+      let html: Buffer | undefined;
       key = { snapshot, revision, second, leader };
-      cached = { state, json, html: (render) => (html ??= render(state)) };
+      // The page renders from the redacted document, so it shows nothing the JSON does not.
+      cached = { json, html: (render) => (html ??= Buffer.from(render(JSON.parse(text) as State), 'utf8')) };
       return cached;
     },
   };

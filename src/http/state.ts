@@ -16,6 +16,40 @@ export interface StateSources {
   readonly now: () => number;
 }
 
+/**
+ * Candidates listed per FailoverIP. Every node is a candidate row in the pass (5,000 nodes and
+ * 100 FailoverIPs: 500,000 rows, a 33 MB document built, parsed and copied per reader, far past
+ * the pod's memory limit). Up to this many are listed, in node order: the holder and the target
+ * always, then eligible nodes, then the others; `candidateCounts` counts them all, the nodes
+ * that are not candidates by why. A small cluster is listed whole, as before.
+ */
+export const LISTED_CANDIDATES = 25;
+
+type Candidates = NonNullable<NonNullable<ReturnType<StateSources['snapshot']>['pass']>['plans'][number]['candidates']>;
+
+function candidateView(candidates: Candidates, holder: string | null, target: string | null) {
+  const notCandidates: Record<string, number> = {};
+  let eligible = 0;
+  const listed = new Set<number>();
+  candidates.forEach((c, i) => {
+    if (c.eligible) eligible++;
+    else notCandidates[c.ineligibility ?? 'unknown'] = (notCandidates[c.ineligibility ?? 'unknown'] ?? 0) + 1;
+    if (c.name === holder || c.name === target) listed.add(i);
+  });
+  for (const wanted of [true, false]) {
+    for (let i = 0; i < candidates.length && listed.size < LISTED_CANDIDATES; i++) if (candidates[i]?.eligible === wanted) listed.add(i);
+  }
+  return {
+    candidates: [...listed]
+      .sort((a, b) => a - b)
+      .map((i) => {
+        const c = candidates[i] as Candidates[number];
+        return { node: c.name, eligible: c.eligible, ineligibility: c.ineligibility };
+      }),
+    candidateCounts: { eligible, notCandidates },
+  };
+}
+
 const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : isoTime(ms));
 
 /** The document behind GET /api/v1/state and the status page (its shape is the public contract in the README). */
@@ -31,9 +65,17 @@ export function buildState(sources: StateSources) {
     alertsByNode.set(alert.node, list);
   }
   const freshness = sources.freshness(now);
+  const plans = new Map((pass?.plans ?? []).map((p) => [p.key, p]));
+  const holds = new Map<string, string[]>();
+  for (const f of snapshot.failoverIPs) {
+    if (f.memory.assignedNode === null) continue;
+    const list = holds.get(f.memory.assignedNode) ?? [];
+    list.push(`${f.object.namespace}/${f.object.name}`);
+    holds.set(f.memory.assignedNode, list);
+  }
   const failoverIPs = snapshot.failoverIPs.map(({ object, memory }) => {
     const decision = memory.lastDecision;
-    const plan = pass?.plans.find((p) => p.key === `${object.namespace}/${object.name}`);
+    const plan = plans.get(`${object.namespace}/${object.name}`);
     const next = object.status.nextMoveAllowedAt ?? null;
     const nextMs = next === null ? null : Date.parse(next);
     return {
@@ -50,7 +92,7 @@ export function buildState(sources: StateSources) {
       moveInFlight: memory.moveInFlight,
       lastDecision:
         decision === null ? null : { outcome: decision.outcome, reason: decision.reason, message: decision.message, time: iso(memory.lastDecisionAt) },
-      candidates: (plan?.candidates ?? []).map((c) => ({ node: c.name, eligible: c.eligible, ineligibility: c.ineligibility })),
+      ...candidateView(plan?.candidates ?? [], memory.assignedNode, decision?.target ?? object.status.desiredNode ?? null),
     };
   });
   const nodes = snapshot.nodes.map((node) => {
@@ -69,7 +111,7 @@ export function buildState(sources: StateSources) {
         startsAt: iso(a.startsAt),
         fingerprint: a.fingerprint,
       })),
-      holds: snapshot.failoverIPs.filter((f) => f.memory.assignedNode === node.name).map((f) => `${f.object.namespace}/${f.object.name}`),
+      holds: holds.get(node.name) ?? [],
     };
   });
   return {

@@ -31,6 +31,7 @@ import { HolderLabels } from './holder-labels.js';
 import { RemapAnnouncer } from './remap-announcer.js';
 import { serverPinKey } from '../core/server-pin.js';
 import { failoverAddressTest, ServerDirectory } from './server-directory.js';
+import { ServerNodeSets } from './server-node-sets.js';
 import { buildStatus } from './status.js';
 
 export interface AlertSource {
@@ -101,6 +102,7 @@ export class Reconciler {
   readonly #deps: ReconcilerDeps;
   readonly #memory = new Map<string, FailoverIPMemory>();
   readonly #servers: ServerDirectory;
+  readonly #serverNodeSets = new ServerNodeSets();
   readonly #moves: MoveRecord[] = [];
   readonly #inFlight = new Set<Promise<void>>();
   /** The decision pass's memo (node index, alert facts), kept here because the core keeps none. */
@@ -179,6 +181,7 @@ export class Reconciler {
     // FailoverIP at a time, each under its own deadline) and ask for a fresh run when they land,
     // so a hanging provider delays no other FailoverIP and never the first pass (readiness).
     const inputs: PassFailoverIP[] = [];
+    this.#serverNodeSets.newPass();
     const context = new Map<string, { fip: FailoverIPObject; provider: FailoverIpProvider | null; servers: Map<string, string>; cooldownMs: number }>();
     const isFailoverAddress = failoverAddressTest(fips);
     // Only the leader pins servers (a Node write); followers trust the pins it wrote.
@@ -198,23 +201,17 @@ export class Reconciler {
       const key = failoverIPKey(fip);
       const memory = this.#memoryFor(key);
       adoptPersistedBlock(memory, fip, now);
+      const account = provider === null ? null : `${fip.spec.provider.type}/${fip.namespace}/${fip.spec.provider.secretRef.name}`;
       const { servers, remapped } =
-        provider === null
+        account === null || provider === null
           ? { servers: new Map<string, string>(), remapped: new Map() }
-          : this.#servers.resolve(
-              `${fip.spec.provider.type}/${fip.namespace}/${fip.spec.provider.secretRef.name}`,
-              provider,
-              nodes,
-              now,
-              writePin,
-              isFailoverAddress,
-            );
+          : this.#servers.resolve(account, provider, nodes, now, writePin, isFailoverAddress);
       if (leader) this.#remaps.announce(fip, remapped, serverPinKey(fip.spec.provider.type));
       if (provider !== null) this.#refreshRouting(key, fip, memory, provider, servers, now, leader);
       const cooldownMs = cooldownOf(fip.spec.policy?.cooldownSeconds, provider === null ? 300_000 : provider.minMoveIntervalMs);
       context.set(key, { fip, provider, servers, cooldownMs });
       inputs.push({
-        ...this.#passInput(fip, memory, servers, cooldownMs, provider?.onePerServer === true, now),
+        ...this.#passInput(fip, memory, this.#serverNodeSets.of(account, servers), cooldownMs, provider?.onePerServer === true, now),
         ...(remapped.size === 0 ? {} : { serverRemapped: new Set(remapped.keys()) }),
       });
     }
@@ -327,7 +324,7 @@ export class Reconciler {
   #passInput(
     fip: FailoverIPObject,
     memory: FailoverIPMemory,
-    servers: Map<string, string>,
+    nodesWithServer: ReadonlySet<string>,
     cooldownMs: number,
     onePerServer: boolean,
     now: number,
@@ -343,7 +340,7 @@ export class Reconciler {
       ...(fip.spec.nodeSelector === undefined ? {} : { nodeSelector: fip.spec.nodeSelector }),
       ...(readyPodNodes === undefined ? {} : { readyPodNodes }),
       ...(readyEndpointNodes === undefined ? {} : { readyEndpointNodes }),
-      nodesWithServer: new Set(servers.keys()),
+      nodesWithServer,
       assignedNode: memory.assignedNode,
       holderSince: memory.holderSince ?? parseTime(fip.status.lastMoveTime),
       previousHolder: memory.previousHolder,
