@@ -96,7 +96,7 @@ export class IpshiftClient {
     );
   }
 
-  /** netcup-auth.ts current(): a cached token, or one shared refresh (Secret read, then the grant, retried). */
+  /** netcup-auth.ts current(): a cached token, or one shared refresh (Secret read, then one grant). */
   #authorize(abortAt: number, done: (ok: boolean) => void): void {
     if (this.timings.accessTokenLifetimeMs === 0 || this.engine.now < this.#tokenValidUntil) return done(true);
     if (this.#refreshWaiters !== null) {
@@ -106,16 +106,13 @@ export class IpshiftClient {
     const waiters: Array<(ok: boolean) => void> = [done];
     this.#refreshWaiters = waiters;
     const t = this.timings;
+    // One grant, no retry of its own: the call's retry around send() repeats it.
     this.engine.after(t.kubeCallMs, () =>
-      this.retry(
-        abortAt,
-        (attempt) => this.#request('token', abortAt, attempt),
-        (result) => {
-          this.#refreshWaiters = null;
-          if (result.ok) this.#tokenValidUntil = this.engine.now + t.accessTokenLifetimeMs - Math.min(t.ipshiftTokenMarginMs, t.accessTokenLifetimeMs / 2);
-          for (const waiter of waiters) waiter(result.ok);
-        },
-      ),
+      this.#request('token', abortAt, (result) => {
+        this.#refreshWaiters = null;
+        if (result.ok) this.#tokenValidUntil = this.engine.now + t.accessTokenLifetimeMs - Math.min(t.ipshiftTokenMarginMs, t.accessTokenLifetimeMs / 2);
+        for (const waiter of waiters) waiter(result.ok);
+      }),
     );
   }
 

@@ -64,9 +64,9 @@ const LEASE_JITTER = 0.2;
 /**
  * What one replica knows of the FailoverIP (src/reconcile/failover-ip-state.ts): the holder as
  * of its own last routing read or move. A follower reads the routing only when its read is due
- * (IPSHIFT_ROUTING_REFRESH_SECONDS, 1 h), not when the leader moves the IP, and a replica that
- * becomes leader does not read first: it plans with what it knew (src/reconcile/reconciler.ts
- * #refreshRouting; src/app.ts only requests a pass on a leadership change).
+ * (IPSHIFT_ROUTING_REFRESH_SECONDS, 1 h), not when the leader moves the IP. A replica that
+ * becomes leader reads the routing first and moves nothing until a read it started as leader
+ * has landed (src/reconcile/reconciler.ts #refreshRouting).
  */
 interface ReplicaMemory {
   assignedNode: string | null;
@@ -74,6 +74,10 @@ interface ReplicaMemory {
   previousHolder: string | null;
   routingReadAt: number;
   reading: boolean;
+  /** The leader term (#leaderGeneration) in which a read started as leader last landed. */
+  readInTerm: number;
+  /** Bumped by every deferred read: only the latest one runs (one read due per replica). */
+  readChain: number;
 }
 
 export class IpshiftController implements Controller {
@@ -119,6 +123,9 @@ export class IpshiftController implements Controller {
       previousHolder: null,
       routingReadAt: engine.now - Math.floor(world.controllerRandom() * timings.ipshiftRoutingRefreshMs),
       reading: false,
+      // The first leader's term (0) starts with the routing it knows.
+      readInTerm: 0,
+      readChain: 0,
     });
     this.#memory = [memory(), memory()];
     this.clients = [0, 1].map((i) => new IpshiftClient(engine, timings, provider, world.controllerRandom, `ipshift-${i}`, () => this.#replicaOnline(i))) as [
@@ -176,6 +183,7 @@ export class IpshiftController implements Controller {
     this.world.leaderNode = this.#leaderNode();
     if (index !== null) {
       if (after !== undefined) this.takeovers.push({ at: this.world.engine.now, replica: index, after });
+      this.#read(index);
       this.#request();
     }
   }
@@ -253,29 +261,47 @@ export class IpshiftController implements Controller {
     const { engine, timings } = this.world;
     const memory = this.#mem(index);
     const due = memory.routingReadAt + timings.ipshiftRoutingRefreshMs;
-    const at = Math.max(engine.now, due) + Math.floor(this.world.controllerRandom() * timings.ipshiftResyncMs);
-    engine.at(at, () => this.#read(index));
+    this.#readLater(index, Math.max(engine.now, due) + Math.floor(this.world.controllerRandom() * timings.ipshiftResyncMs));
+  }
+
+  #readLater(index: number, at: number): void {
+    const memory = this.#mem(index);
+    const chain = ++memory.readChain;
+    this.world.engine.at(at, () => {
+      if (memory.readChain === chain) this.#read(index);
+    });
   }
 
   #read(index: number): void {
     const { engine, timings } = this.world;
     const memory = this.#mem(index);
-    const busy = memory.reading || (this.#leader === index && this.#moveInFlight);
-    if (busy || !this.#replicaAlive(index) || !this.#replicaOnline(index)) {
-      engine.after(timings.ipshiftResyncMs, () => this.#read(index));
+    // A read in flight continues the chain when it lands.
+    if (memory.reading) return;
+    if ((this.#leader === index && this.#moveInFlight) || !this.#replicaAlive(index) || !this.#replicaOnline(index)) {
+      this.#readLater(index, engine.now + timings.ipshiftResyncMs);
       return;
     }
     memory.reading = true;
+    const term = this.#leader === index ? this.#leaderGeneration : null;
     this.#clientOf(index).call('get-routing', engine.now + timings.ipshiftRoutingReadDeadlineMs, (result) => {
       memory.reading = false;
-      if (!result.ok || result.answer.kind !== 'ok') {
-        engine.after(timings.ipshiftResyncMs, () => this.#read(index));
+      const ok = result.ok && result.answer.kind === 'ok';
+      // A move that started meanwhile owns the routing until it ends.
+      if (ok && result.answer.kind === 'ok' && !(this.#leader === index && this.#moveInFlight)) this.#applyRouting(index, result.answer.node);
+      if (ok && term !== null && term === this.#leaderGeneration) memory.readInTerm = term;
+      const leads = this.#leader === index;
+      if (leads && memory.readInTerm !== this.#leaderGeneration) {
+        // Took the Lease during a read started as follower (it does not count): read again now.
+        if (ok) this.#read(index);
+        else this.#readLater(index, engine.now + timings.ipshiftResyncMs);
         return;
       }
-      // A move that started meanwhile owns the routing until it ends.
-      if (!(this.#leader === index && this.#moveInFlight)) this.#applyRouting(index, result.answer.node);
+      if (!ok) {
+        this.#readLater(index, engine.now + timings.ipshiftResyncMs);
+        return;
+      }
       this.#scheduleRead(index);
-      if (this.#leader === index) this.#request();
+      if (leads) this.#request();
     });
   }
 
@@ -432,6 +458,8 @@ export class IpshiftController implements Controller {
     // Only the leader decides; a new leader runs a pass when it takes the Lease.
     if (this.#leader === null) return;
     const memory = this.#mem(this.#leader);
+    // A new leader moves nothing before its own first routing read has landed (#read asks for a pass).
+    if (memory.readInTerm !== this.#leaderGeneration) return;
     const cooldownMs = this.options.cooldownMs ?? this.world.timings.providerMoveWindowMs;
     const result = planPass({
       now,
