@@ -9,7 +9,7 @@ import type { Logger } from '../ports/logger.js';
 import { parseFailoverIP, toNodeFacts, toPodFacts, type PodFacts } from './convert.js';
 import { FAILOVERIP_GROUP, FAILOVERIP_PLURAL, FAILOVERIP_VERSION } from './crd.js';
 import { makeKubeClient } from './kube-client.js';
-import { Reflector, type ListProblem, type ListResult } from './reflector.js';
+import { Reflector, syncNamespaceReflectors, type ListProblem, type ListResult } from './reflector.js';
 import { failoverIPChanged, failoverIPStatusChanged, labelKeysInUse, nodeChanged, podChanged } from './relevance.js';
 
 export const DEFAULT_RESYNC_SCHEDULE = '* * * * *';
@@ -182,20 +182,7 @@ export function createKubeClusterView(options: KubeClusterViewOptions): KubeClus
     const wanted = new Set(fipCache.flatMap((c) => (c.fip.spec.podSelector === undefined ? [] : [c.fip.spec.podSelector.namespace])));
     for (const ns of askedNamespaces) if (!wanted.has(ns)) askedNamespaces.delete(ns);
     for (const ns of askedNamespaces) wanted.add(ns);
-    for (const namespace of wanted) {
-      if (podReflectors.has(namespace)) continue;
-      const reflector = podReflector(namespace);
-      podReflectors.set(namespace, reflector);
-      reflector.start().then(
-        () => notify('pod'),
-        () => undefined,
-      );
-    }
-    for (const [namespace, reflector] of podReflectors) {
-      if (wanted.has(namespace)) continue;
-      podReflectors.delete(namespace);
-      void reflector.stop().then(reportProblems);
-    }
+    syncNamespaceReflectors(podReflectors, wanted, podReflector, () => notify('pod'), reportProblems);
   }
 
   let task: ScheduledTask | null = null;

@@ -356,3 +356,29 @@ export class Reflector<T> {
 
 /** By name: the DOMException comes from undici's realm, which `instanceof` does not always share. */
 const isTimeout = (error: unknown): boolean => typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'TimeoutError';
+
+/**
+ * Keeps one reflector per namespace in `current` for exactly the namespaces in `wanted`: starts
+ * the missing ones (`onStarted` once each has listed) and stops the unwanted ones (`onStopped`
+ * after each has stopped). Pods and EndpointSlices are watched only where a FailoverIP or a
+ * Service asks for them, never cluster-wide.
+ */
+export function syncNamespaceReflectors<T>(
+  current: Map<string, Reflector<T>>,
+  wanted: ReadonlySet<string>,
+  create: (namespace: string) => Reflector<T>,
+  onStarted: () => void,
+  onStopped: () => void,
+): void {
+  for (const namespace of wanted) {
+    if (current.has(namespace)) continue;
+    const reflector = create(namespace);
+    current.set(namespace, reflector);
+    reflector.start().then(onStarted, () => undefined);
+  }
+  for (const [namespace, reflector] of current) {
+    if (wanted.has(namespace)) continue;
+    current.delete(namespace);
+    void reflector.stop().then(onStopped);
+  }
+}

@@ -7,7 +7,7 @@ import type { ServiceView } from '../ports/services.js';
 import { isOurs, type ServiceFacts } from '../services/load-balancer-service.js';
 import { makeKubeClient } from './kube-client.js';
 import { DEFAULT_RESYNC_SCHEDULE, LIST_DEADLINE_MS } from './kube-cluster-view.js';
-import { Reflector, type ListProblem, type ListResult } from './reflector.js';
+import { Reflector, syncNamespaceReflectors, type ListProblem, type ListResult } from './reflector.js';
 import { SERVICE_NAME_LABEL, toEndpointSliceFacts, toServiceFacts, type EndpointSliceFacts } from './service-convert.js';
 
 export interface KubeServiceViewOptions {
@@ -96,20 +96,7 @@ export function createKubeServiceView(options: KubeServiceViewOptions): KubeServ
   function syncSliceWatches(): void {
     if (!running) return;
     const wanted = new Set(services.values().flatMap((s) => (isOurs(s) && s.externalTrafficPolicy === 'Local' ? [s.namespace] : [])));
-    for (const namespace of wanted) {
-      if (slices.has(namespace)) continue;
-      const reflector = sliceReflector(namespace);
-      slices.set(namespace, reflector);
-      reflector.start().then(
-        () => notify('endpoints'),
-        () => undefined,
-      );
-    }
-    for (const [namespace, reflector] of slices) {
-      if (wanted.has(namespace)) continue;
-      slices.delete(namespace);
-      void reflector.stop().then(reportProblems);
-    }
+    syncNamespaceReflectors(slices, wanted, sliceReflector, () => notify('endpoints'), reportProblems);
   }
 
   const reflectors = (): Array<Reflector<unknown>> => [services, ...slices.values()] as Array<Reflector<unknown>>;
