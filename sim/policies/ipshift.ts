@@ -523,6 +523,7 @@ export class IpshiftController implements Controller {
         return this.#done();
       }
       const startedAt = engine.now;
+      const read = { answer: before.answer, at: engine.now };
       const previousMove = this.#lastMoveAt;
       const previousBlock = this.#nextMoveAllowedAt;
       const cooldownMs = this.options.cooldownMs ?? timings.providerMoveWindowMs;
@@ -530,28 +531,32 @@ export class IpshiftController implements Controller {
       this.#nextMoveAllowedAt = startedAt + cooldownMs;
       // The status write, then the checked move's probe of the target (it answers: planPass picked a Ready node).
       engine.after(timings.kubeCallMs + timings.ipshiftTargetCheckMs, () =>
-        client.route(target, abortAt, (routed) =>
-          client.call('get-routing', abortAt, (after) => {
-            const node = after.ok && after.answer.kind === 'ok' ? after.answer.node : routed.ok ? target : memory.assignedNode;
-            if (node === target) {
-              this.#applyRouting(index, target);
-              // As src/reconcile/move.ts: the cooldown restarts when the provider finished.
-              this.#lastMoveAt = engine.now;
-              this.#nextMoveAllowedAt = engine.now + cooldownMs;
-              this.#consecutiveFailures = 0;
-              this.#retryNotBefore = null;
-              return this.#done();
-            }
-            if (after.ok && after.answer.kind === 'ok') this.#applyRouting(index, after.answer.node);
-            if (!routed.ok && routed.kind === 'rate-limited') {
-              // A clean refusal: the provider did nothing, the cooldown is given back; the refusal's Retry-After blocks instead.
-              this.#lastMoveAt = previousMove;
-              this.#nextMoveAllowedAt = previousBlock;
-              return this.#failed('rate-limited', routed.retryAfterMs ?? 60_000);
-            }
-            // Anything else is uncertain (a timeout, a reset, a 5xx, a task that did not end): the provider may have acted, the cooldown holds.
-            this.#failed('transient', 0);
-          }),
+        client.route(
+          target,
+          abortAt,
+          (routed) =>
+            client.call('get-routing', abortAt, (after) => {
+              const node = after.ok && after.answer.kind === 'ok' ? after.answer.node : routed.ok ? target : memory.assignedNode;
+              if (node === target) {
+                this.#applyRouting(index, target);
+                // As src/reconcile/move.ts: the cooldown restarts when the provider finished.
+                this.#lastMoveAt = engine.now;
+                this.#nextMoveAllowedAt = engine.now + cooldownMs;
+                this.#consecutiveFailures = 0;
+                this.#retryNotBefore = null;
+                return this.#done();
+              }
+              if (after.ok && after.answer.kind === 'ok') this.#applyRouting(index, after.answer.node);
+              if (!routed.ok && routed.kind === 'rate-limited') {
+                // A clean refusal: the provider did nothing, the cooldown is given back; the refusal's Retry-After blocks instead.
+                this.#lastMoveAt = previousMove;
+                this.#nextMoveAllowedAt = previousBlock;
+                return this.#failed('rate-limited', routed.retryAfterMs ?? 60_000);
+              }
+              // Anything else is uncertain (a timeout, a reset, a 5xx, a task that did not end): the provider may have acted, the cooldown holds.
+              this.#failed('transient', 0);
+            }),
+          read,
         ),
       );
     });
