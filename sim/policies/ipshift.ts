@@ -189,12 +189,12 @@ export class IpshiftController implements Controller {
   }
 
   /**
-   * src/kube/lease-elector.ts with the shipped timing (IPSHIFT_LEASE_*: 15 s, renew deadline
-   * 10 s, retry 2 s). The leader renews every retry period, so its last renewal came up to one
+   * src/kube/lease-elector.ts with the shipped timing (IPSHIFT_LEASE_*: 5 s, renew deadline
+   * 3 s, retry 1 s). The leader renews every retry period, so its last renewal came up to one
    * retry period before it died. The follower polls every retry period stretched by up to 20 %;
    * it notes when it first saw that last renewal (its own monotonic clock) and takes the Lease
    * the moment leaseDuration has passed since then (it wakes exactly at the expiry): one GET and
-   * one PUT. A dead leader's Lease therefore passes 13–17.4 s after the death.
+   * one PUT. A dead leader's Lease therefore passes 4–6.2 s after the death.
    */
   #checkLeader(): void {
     if (this.#replicas === null) return;
