@@ -1,24 +1,12 @@
 import { failoverIPSpecSchema, failoverIPStatusSchema } from '../core/failover-ip-schema.js';
 import type { ConditionStatus, FailoverIPObject, NodeFacts, Taint } from '../core/model.js';
+import { asArray, asObject, asString, isObject, stringMap } from './json-fields.js';
 
 /**
  * API objects → the plain types of src/core/model.ts. Input is either raw JSON from a watch
  * stream or a typed-client object (dates as Date); only strings, numbers and presence are read,
  * so both shapes convert the same.
  */
-
-type Json = Record<string, unknown>;
-
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
-const asObject = (value: unknown): Json => (isObject(value) ? value : {});
-const asArray = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
-const asString = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
-
-function stringMap(value: unknown): Record<string, string> {
-  const result: Record<string, string> = {};
-  for (const [key, v] of Object.entries(asObject(value))) if (typeof v === 'string') result[key] = v;
-  return result;
-}
 
 function conditionStatus(value: unknown): ConditionStatus {
   return value === 'True' || value === 'False' ? value : 'Unknown';

@@ -7,6 +7,7 @@ import type { DnsEndpointStore, DnsEndpointWrite, ManagedDnsEndpoint } from '../
 import { FAILOVERIP_API_VERSION, FAILOVERIP_KIND } from './crd.js';
 import { makeKubeClient } from './kube-client.js';
 import { classifyKubeError, statusCodeOf } from './kube-errors.js';
+import { asObject } from './json-fields.js';
 
 /** external-dns's CRD source (docs/dns.md): `--crd-source-apiversion` and `--crd-source-kind`. */
 export const DNSENDPOINT_GROUP = 'externaldns.k8s.io';
@@ -29,7 +30,6 @@ export interface KubeDnsEndpointStoreOptions {
   readonly deadlineMs?: number;
 }
 
-const asObject = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 const RECORD_TYPES: readonly string[] = ['A', 'AAAA'];
 
 /** spec.endpoints as written by ipshift; anything else in the list is dropped, so a hand edit reads as a difference. */

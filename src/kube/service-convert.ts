@@ -1,23 +1,7 @@
 import type { IPFamily, LoadBalancerIngress, ServiceFacts } from '../services/load-balancer-service.js';
+import { asArray, asObject, asString, epochMs, stringMap } from './json-fields.js';
 
 /** Service and EndpointSlice API objects → the plain facts src/services reasons about (raw JSON or typed-client objects alike). */
-
-type Json = Record<string, unknown>;
-const asObject = (value: unknown): Json => (typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : {});
-const asArray = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
-const asString = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
-
-function stringMap(value: unknown): Record<string, string> {
-  const result: Record<string, string> = {};
-  for (const [key, v] of Object.entries(asObject(value))) if (typeof v === 'string') result[key] = v;
-  return result;
-}
-
-function epochMs(value: unknown): number {
-  if (value instanceof Date) return value.getTime();
-  const ms = typeof value === 'string' ? Date.parse(value) : NaN;
-  return Number.isNaN(ms) ? 0 : ms;
-}
 
 export function toServiceFacts(raw: unknown): ServiceFacts | null {
   const obj = asObject(raw);
