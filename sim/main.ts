@@ -118,10 +118,14 @@ if (wanted === undefined || wanted.includes('crash') || wanted.includes('partiti
         ? 'the what-if never had it either'
         : `without the hand-over it happened ${cost.length} times, median ${sec(quantile(cost, 0.5))}, p90 ${sec(quantile(cost, 0.9))}`;
     if (together.length === 0) {
-      const line = `The leader died with the holder in 0 of the shipped runs: the target (≤ 8 s) is met only by avoidance (the hand-over keeps the leader off the holder). When it does happen, nobody acts before the Lease expires: ${costText}.`;
+      // Judged on the what-if too: avoidance alone is not the target.
+      const whenItHappens = cost.length > 0 && quantile(cost, 0.5) <= 8_000;
+      const line = `The leader died with the holder in 0 of the shipped runs: the hand-over keeps the leader off the holder. When it does happen, nobody acts before the Lease expires: ${costText}${whenItHappens ? ' (within the 8 s target)' : ''}.`;
       out.push('', line);
       targets.push(
-        `- met only by avoidance: crash, leader dies with the holder: median ≤ 8 s — it never did with the shipped hand-over; ${costText} (MISSED when it happens)`,
+        whenItHappens
+          ? `- met: crash, leader dies with the holder: median ≤ 8 s — it never did with the shipped hand-over; ${costText}`
+          : `- met only by avoidance: crash, leader dies with the holder: median ≤ 8 s — it never did with the shipped hand-over; ${costText} (MISSED when it happens)`,
       );
     } else {
       const median = quantile(together, 0.5);

@@ -1,3 +1,4 @@
+import { NETCUP_READ_REUSE_MS } from '../../src/providers/netcup/netcup-provider.js';
 import { backoffDelayMs } from '../../src/retry/backoff.js';
 import type { Engine } from '../engine.js';
 import type { Answer, ApiOp, ProviderSim } from '../provider.js';
@@ -14,7 +15,8 @@ import type { Timings } from '../timings.js';
  * - the access token is cached until 30 s before its 300 s run out (netcup-auth.ts); the first
  *   call after that reads the Secret and refreshes it, itself retried under the same policy,
  *   shared by concurrent callers;
- * - a move is src/providers/netcup route(): a fresh read of the address, the PATCH sent once,
+ * - a move is src/providers/netcup route(): the caller's routing read when it is at most
+ *   NETCUP_READ_REUSE_MS old (the move's own read; else a fresh one), the PATCH sent once,
  *   an uncertain failure read back before anything is sent again (idempotent-move.ts), then
  *   the task polled every 1.5 s until it ends or 120 s pass.
  */
@@ -117,15 +119,20 @@ export class IpshiftClient {
   }
 
   /**
-   * netcup route() for one address: read it (already on the target: done), then the
+   * netcup route() for one address: read it, or take `recent` (the caller's read, reused when
+   * young enough; already on the target: done), then the
    * idempotent move (the PATCH sent once per attempt; after an uncertain failure the routing is
    * read before sending again, a refusal after one waits for the earlier attempt to land), then
    * the task polled to its end. Calls back with the route call's own verdict; the caller reads
    * the routing afterwards either way.
    */
-  route(target: string, abortAt: number, done: (result: CallResult) => void): void {
+  route(target: string, abortAt: number, done: (result: CallResult) => void, recent?: { readonly answer: Answer; readonly at: number }): void {
     const t = this.timings;
-    this.call('get-routing', abortAt, (read) => {
+    const read = (cb: Done): void =>
+      recent !== undefined && this.engine.now - recent.at <= NETCUP_READ_REUSE_MS
+        ? cb({ ok: true, answer: recent.answer })
+        : this.call('get-routing', abortAt, cb);
+    read((read) => {
       if (!read.ok) return done(read);
       if (read.answer.kind === 'ok' && read.answer.node === target) return done(read);
       let uncertain = false;

@@ -189,12 +189,12 @@ export class IpshiftController implements Controller {
   }
 
   /**
-   * src/kube/lease-elector.ts with the shipped timing (IPSHIFT_LEASE_*: 15 s, renew deadline
-   * 10 s, retry 2 s). The leader renews every retry period, so its last renewal came up to one
+   * src/kube/lease-elector.ts with the shipped timing (IPSHIFT_LEASE_*: 5 s, renew deadline
+   * 3 s, retry 1 s). The leader renews every retry period, so its last renewal came up to one
    * retry period before it died. The follower polls every retry period stretched by up to 20 %;
    * it notes when it first saw that last renewal (its own monotonic clock) and takes the Lease
    * the moment leaseDuration has passed since then (it wakes exactly at the expiry): one GET and
-   * one PUT. A dead leader's Lease therefore passes 13–17.4 s after the death.
+   * one PUT. A dead leader's Lease therefore passes 4–6.2 s after the death.
    */
   #checkLeader(): void {
     if (this.#replicas === null) return;
@@ -523,6 +523,7 @@ export class IpshiftController implements Controller {
         return this.#done();
       }
       const startedAt = engine.now;
+      const read = { answer: before.answer, at: engine.now };
       const previousMove = this.#lastMoveAt;
       const previousBlock = this.#nextMoveAllowedAt;
       const cooldownMs = this.options.cooldownMs ?? timings.providerMoveWindowMs;
@@ -530,28 +531,32 @@ export class IpshiftController implements Controller {
       this.#nextMoveAllowedAt = startedAt + cooldownMs;
       // The status write, then the checked move's probe of the target (it answers: planPass picked a Ready node).
       engine.after(timings.kubeCallMs + timings.ipshiftTargetCheckMs, () =>
-        client.route(target, abortAt, (routed) =>
-          client.call('get-routing', abortAt, (after) => {
-            const node = after.ok && after.answer.kind === 'ok' ? after.answer.node : routed.ok ? target : memory.assignedNode;
-            if (node === target) {
-              this.#applyRouting(index, target);
-              // As src/reconcile/move.ts: the cooldown restarts when the provider finished.
-              this.#lastMoveAt = engine.now;
-              this.#nextMoveAllowedAt = engine.now + cooldownMs;
-              this.#consecutiveFailures = 0;
-              this.#retryNotBefore = null;
-              return this.#done();
-            }
-            if (after.ok && after.answer.kind === 'ok') this.#applyRouting(index, after.answer.node);
-            if (!routed.ok && routed.kind === 'rate-limited') {
-              // A clean refusal: the provider did nothing, the cooldown is given back; the refusal's Retry-After blocks instead.
-              this.#lastMoveAt = previousMove;
-              this.#nextMoveAllowedAt = previousBlock;
-              return this.#failed('rate-limited', routed.retryAfterMs ?? 60_000);
-            }
-            // Anything else is uncertain (a timeout, a reset, a 5xx, a task that did not end): the provider may have acted, the cooldown holds.
-            this.#failed('transient', 0);
-          }),
+        client.route(
+          target,
+          abortAt,
+          (routed) =>
+            client.call('get-routing', abortAt, (after) => {
+              const node = after.ok && after.answer.kind === 'ok' ? after.answer.node : routed.ok ? target : memory.assignedNode;
+              if (node === target) {
+                this.#applyRouting(index, target);
+                // As src/reconcile/move.ts: the cooldown restarts when the provider finished.
+                this.#lastMoveAt = engine.now;
+                this.#nextMoveAllowedAt = engine.now + cooldownMs;
+                this.#consecutiveFailures = 0;
+                this.#retryNotBefore = null;
+                return this.#done();
+              }
+              if (after.ok && after.answer.kind === 'ok') this.#applyRouting(index, after.answer.node);
+              if (!routed.ok && routed.kind === 'rate-limited') {
+                // A clean refusal: the provider did nothing, the cooldown is given back; the refusal's Retry-After blocks instead.
+                this.#lastMoveAt = previousMove;
+                this.#nextMoveAllowedAt = previousBlock;
+                return this.#failed('rate-limited', routed.retryAfterMs ?? 60_000);
+              }
+              // Anything else is uncertain (a timeout, a reset, a 5xx, a task that did not end): the provider may have acted, the cooldown holds.
+              this.#failed('transient', 0);
+            }),
+          read,
         ),
       );
     });

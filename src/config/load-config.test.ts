@@ -18,7 +18,7 @@ function problemsOf(env: Record<string, string>): string[] {
 describe('loadConfig', () => {
   it('gives the documented defaults', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ port: 8080, webhookAuth: 'required', webhookBodyLimitBytes: 1048576, leaseDurationSeconds: 15, sandbox: false });
+    expect(config).toMatchObject({ port: 8080, webhookAuth: 'required', webhookBodyLimitBytes: 1048576, leaseDurationSeconds: 5, sandbox: false });
     expect(config.webhookToken).toBeUndefined();
   });
 
@@ -40,7 +40,7 @@ describe('loadConfig', () => {
     {
       desc: 'lease timings',
       env: { IPSHIFT_LEASE_RENEW_DEADLINE_SECONDS: '20' },
-      problem: 'IPSHIFT_LEASE_RENEW_DEADLINE_SECONDS=20: must be less than IPSHIFT_LEASE_DURATION_SECONDS (15)',
+      problem: 'IPSHIFT_LEASE_RENEW_DEADLINE_SECONDS=20: must be less than IPSHIFT_LEASE_DURATION_SECONDS (5)',
     },
     {
       desc: 'bind address not an IP',

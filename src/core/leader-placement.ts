@@ -17,7 +17,7 @@ export type PlacementVerdict = { readonly handOver: false } | { readonly handOve
 
 /**
  * Where the deciding replica should run. A leader on a node that holds a failover IP dies
- * with it when that node crashes: the IP then waits for the Lease to expire (15 s) before
+ * with it when that node crashes: the IP then waits for the Lease to expire (5 s) before
  * anyone acts. So a leader on a holder hands the Lease over when a Ready replica runs on a
  * Ready node that holds nothing; with no such replica it keeps leading (a leader on the holder
  * is better than none). The candidates are the nodes such replicas run on, in name order.

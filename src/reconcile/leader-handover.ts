@@ -21,7 +21,7 @@ export interface LeaderHandoverDeps {
  * leader on a node that holds a failover IP resigns the Lease when a Ready replica runs on a
  * node that holds nothing, so one crash never takes out both the holder and the decider. The
  * follower that takes over has been probing and planning all along (warm state); the Lease
- * passes in one retry period (2 s) instead of an expiry (15 s) after the crash.
+ * passes in one retry period (1 s) instead of an expiry (5 s) after the crash.
  */
 export class LeaderHandover {
   #resigning = false;

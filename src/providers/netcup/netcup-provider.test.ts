@@ -6,7 +6,7 @@ import { systemClock, type Clock } from '../../ports/clock.js';
 import type { CredentialStore } from '../../ports/provider.js';
 import { silentLogger } from '../../ports/logger.js';
 import { type NetcupEmulator, startNetcupEmulator, type NetcupEmulatorOptions } from '../../emulators/netcup/netcup-emulator.js';
-import { createNetcupProvider, type NetcupProviderOptions } from './netcup-provider.js';
+import { NETCUP_READ_REUSE_MS, createNetcupProvider, type NetcupProviderOptions } from './netcup-provider.js';
 
 const V4 = '198.51.100.10';
 const V6 = '2001:db8:a:20::/64';
@@ -310,6 +310,8 @@ describe('netcup provider against the emulator', () => {
     const provider = await setup({}, undefined, { fetch: counting, retry: { deadlineMs: 3_600_000, maxAttempts, baseDelayMs: 1, maxDelayMs: 5 } });
     await provider.getRouting([V4]);
     expect(tokenRequests).toBe(1);
+    // Past the read route() would reuse: its own read is the call that meets the expiry.
+    clock.advance(NETCUP_READ_REUSE_MS + 1);
 
     tokenRequests = 0;
     emulator.faults.failNext(1000, 503, 'api');
@@ -354,6 +356,26 @@ describe('netcup provider against the emulator', () => {
     await expect(provider.discoverServer?.(node)).resolves.toBe('111002');
     expect(emulator.faults.requestCount()).toBe(requests);
     await expect(provider.discoverServer?.({ nodeName: 'x', addresses: ['10.9.9.9'] })).resolves.toBeNull();
+  });
+
+  it('a move right after a routing read reuses that read (no second GET on the failover path); an older read is not reused', async () => {
+    const registry = new Registry();
+    const provider = await setup({}, undefined, { metrics: createProviderMetrics(registry) });
+    const reads = async (): Promise<string> => /operation="get_routing",code="200"\} (\d+)/.exec(await registry.metrics())?.[1] ?? '0';
+    await provider.getRouting([V4]);
+    await provider.route([V4], '111002');
+    expect(await reads()).toBe('1');
+    expect(emulator.routing(V4)).toBe(111002);
+    // The read was taken once: routing to where the address now is reads again and sends nothing.
+    await provider.route([V4], '111002');
+    expect(await reads()).toBe('2');
+    expect(emulator.patches).toHaveLength(1);
+    clock.advance(300_000);
+    await provider.getRouting([V4]);
+    clock.advance(NETCUP_READ_REUSE_MS + 1);
+    await provider.route([V4], '111003');
+    expect(await reads()).toBe('4');
+    expect(emulator.routing(V4)).toBe(111003);
   });
 
   it('records request and token metrics', async () => {

@@ -15,6 +15,14 @@ export const NETCUP_DEFAULT_API_URL = 'https://www.servercontrolpanel.de/scp-cor
 export const NETCUP_DEFAULT_ISSUER_URL = 'https://www.servercontrolpanel.de/realms/scp';
 /** netcup: "failover IPs can only be re-assigned every 5 minutes". */
 export const NETCUP_MIN_MOVE_INTERVAL_MS = 300_000;
+/**
+ * A move reads the routing (src/reconcile/move.ts) and routes a moment later: route() reuses a
+ * read this young instead of reading again (a second GET on the critical path of a failover).
+ * Safe because the caller reads every address back after route() and that read decides; a
+ * PATCH sent on a read gone stale at worst meets the per-IP limit, and the read-back reports
+ * where the address is.
+ */
+export const NETCUP_READ_REUSE_MS = 10_000;
 
 /** `credentials` is the Secret with keys refreshToken (required) and userId (optional; else the access token's `id` claim). */
 export interface NetcupProviderOptions extends HttpProviderOptions {
@@ -88,6 +96,17 @@ export function createNetcupProvider(options: NetcupProviderOptions): FailoverIp
   }
 
   const serverByIp = new Map<string, { serverId: string | null; at: number }>();
+  /** The last getRouting() answer per user and address, taken (once) by the next route() within NETCUP_READ_REUSE_MS. */
+  const lastRead = new Map<string, ResolvedIp & { readonly at: number }>();
+  const readKey = (userId: number, address: string): string => `${userId} ${address}`;
+
+  async function resolveForMove(address: string, userId: number, signal?: AbortSignal): Promise<ResolvedIp> {
+    const key = readKey(userId, address);
+    const recent = lastRead.get(key);
+    lastRead.delete(key);
+    if (recent && clock.now() - recent.at <= NETCUP_READ_REUSE_MS) return recent;
+    return resolve(address, userId, signal);
+  }
 
   function parse(text: string): FailoverAddress {
     const address = parseFailoverAddress(text);
@@ -157,6 +176,7 @@ export function createNetcupProvider(options: NetcupProviderOptions): FailoverIp
       const result: Routing[] = [];
       for (const address of addresses) {
         const resolved = await resolve(address, userId, signal);
+        lastRead.set(readKey(userId, address), { ...resolved, at: clock.now() });
         result.push({ address, serverId: resolved.serverId });
       }
       return result;
@@ -168,7 +188,7 @@ export function createNetcupProvider(options: NetcupProviderOptions): FailoverIp
       }
       const userId = await userIdFor(addresses, signal);
       for (const address of addresses) {
-        const resolved = await resolve(address, userId, signal);
+        const resolved = await resolveForMove(address, userId, signal);
         if (resolved.serverId === serverId) {
           logger.debug('failover IP already routed to the target server', { failoverIP: address, serverId });
           continue;
