@@ -39,8 +39,15 @@ describe('DigitalOcean provider against its emulator', () => {
     await Promise.all([provider.route(['203.0.113.5'], '2'), provider.route(['203.0.113.5'], '2')]);
     const statuses = emulator.requests.filter((r) => r.mutation).map((r) => r.status);
     expect(statuses).toContain(422);
-    // The second caller reads the routing after its refusal: already on 2, so it sends no second assign.
-    expect(statuses.filter((s) => s === 201)).toHaveLength(1);
+    // The refused caller reads the routing before it sends again: after the first event it sends
+    // nothing more; a read that lands just before the event ends (the event's duration races the
+    // retry's jittered backoff) leads to one more assign to the same Droplet, which is harmless.
+    expect(statuses.filter((s) => s === 201).length).toBeGreaterThanOrEqual(1);
+    expect(statuses.filter((s) => s === 201).length).toBeLessThanOrEqual(2);
+    const refusedAt = emulator.requests.findIndex((r) => r.mutation && r.status === 422);
+    const later = emulator.requests.slice(refusedAt + 1);
+    const resent = later.findIndex((r) => r.mutation);
+    if (resent >= 0) expect(later.slice(0, resent).some((r) => r.method === 'GET')).toBe(true);
     expect(emulator.dropletOf('203.0.113.5')).toBe(2);
   });
 
