@@ -1,7 +1,6 @@
-import { startNetcupEmulator, type NetcupEmulator } from '../../src/emulators/netcup/netcup-emulator.js';
-import { makeNode, startFakeKubeApi, type FakeKubeApi } from '../fake-kube-api/index.js';
+import { makeNode, type FakeKubeApi } from '../fake-kube-api/index.js';
 import { waitFor } from '../support/controller-harness.js';
-import { KUBE_SERVER_OF, seedCluster, startKubeController, type KubeController } from '../support/kube-controller.js';
+import { KUBE_SERVER_OF, useSeededCluster } from '../support/kube-controller.js';
 
 const status = (api: FakeKubeApi): Record<string, unknown> => (api.getFailoverIP('default', 'web')?.['status'] ?? {}) as Record<string, unknown>;
 
@@ -10,27 +9,13 @@ const status = (api: FakeKubeApi): Record<string, unknown> => (api.getFailoverIP
  * heard it: it is kept in the FailoverIP's status, and the next leader honours it.
  */
 describe('a provider block across a leader hand-over', () => {
-  let api: FakeKubeApi;
-  let emulator: NetcupEmulator;
-  const controllers: KubeController[] = [];
-
-  beforeEach(async () => {
-    api = await startFakeKubeApi();
-    emulator = await startNetcupEmulator({ taskDurationMs: 30, moveIntervalMs: 0 });
-    seedCluster(api, emulator);
-  });
-  afterEach(async () => {
-    await Promise.all(controllers.splice(0).map((c) => c.stop()));
-    await emulator.close();
-    await api.stop();
-  });
+  const cluster = useSeededCluster();
 
   it('the leader hears 429 Retry-After 60 s and hands over: the new leader waits for it and does not call the provider to move', async () => {
-    const a = await startKubeController(api, emulator, 'ipshift-a');
-    controllers.push(a);
+    const { api, emulator } = cluster;
+    const a = await cluster.start('ipshift-a');
     await waitFor(() => a.elector.isLeader(), 5000, 'a leads');
-    const b = await startKubeController(api, emulator, 'ipshift-b');
-    controllers.push(b);
+    const b = await cluster.start('ipshift-b');
     await waitFor(() => a.app.reconciler.snapshot().failoverIPs[0]?.memory.routingReadAt != null, 5000, 'a has read the routing');
 
     emulator.faults.rateLimitNext(60, 'mutation');
@@ -48,8 +33,7 @@ describe('a provider block across a leader hand-over', () => {
     expect(blockedUntil).toBeGreaterThan(Date.now() + 50_000);
 
     // A hands over (it stops, releasing the Lease); B leads with no memory of the 429.
-    await a.stop();
-    controllers.splice(controllers.indexOf(a), 1);
+    await cluster.stop(a);
     await waitFor(() => b.elector.isLeader(), 10_000, 'b takes over');
     // B has read the routing (so it could move) and decided: it waits for the provider.
     await waitFor(

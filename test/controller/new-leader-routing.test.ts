@@ -1,7 +1,6 @@
-import { startNetcupEmulator, type NetcupEmulator } from '../../src/emulators/netcup/netcup-emulator.js';
-import { makeNode, startFakeKubeApi, type FakeKubeApi } from '../fake-kube-api/index.js';
+import { makeNode } from '../fake-kube-api/index.js';
 import { waitFor } from '../support/controller-harness.js';
-import { KUBE_SERVER_OF, seedCluster, startKubeController, type KubeController } from '../support/kube-controller.js';
+import { KUBE_SERVER_OF, useSeededCluster } from '../support/kube-controller.js';
 
 const ADDRESS = '198.51.100.10';
 
@@ -11,27 +10,13 @@ const ADDRESS = '198.51.100.10';
  * it decides, or it guards a node that no longer holds the IP.
  */
 describe('a new leader reads the routing before it decides', () => {
-  let api: FakeKubeApi;
-  let emulator: NetcupEmulator;
-  const controllers: KubeController[] = [];
-
-  beforeEach(async () => {
-    api = await startFakeKubeApi();
-    emulator = await startNetcupEmulator({ taskDurationMs: 30, moveIntervalMs: 0 });
-    seedCluster(api, emulator);
-  });
-  afterEach(async () => {
-    await Promise.all(controllers.splice(0).map((c) => c.stop()));
-    await emulator.close();
-    await api.stop();
-  });
+  const cluster = useSeededCluster();
 
   it('the IP moved behind the follower, the real holder fails, the leader is lost: the new leader moves the IP off the failed node', async () => {
-    const a = await startKubeController(api, emulator, 'ipshift-a');
-    controllers.push(a);
+    const { api, emulator } = cluster;
+    const a = await cluster.start('ipshift-a');
     await waitFor(() => a.elector.isLeader(), 5000, 'a leads');
-    const b = await startKubeController(api, emulator, 'ipshift-b');
-    controllers.push(b);
+    const b = await cluster.start('ipshift-b');
     const bMemory = () => b.app.reconciler.snapshot().failoverIPs[0]?.memory;
     await waitFor(() => bMemory()?.routingReadAt != null, 5000, 'b has read the routing');
     expect(bMemory()?.assignedNode).toBe('node-1');
@@ -50,8 +35,7 @@ describe('a new leader reads the routing before it decides', () => {
     // B's last read is older than the change: it still believes node-1 holds the IP.
     expect(bMemory()?.assignedNode).toBe('node-1');
 
-    await a.stop();
-    controllers.splice(controllers.indexOf(a), 1);
+    await cluster.stop(a);
     await waitFor(() => b.elector.isLeader(), 10_000, 'b takes over');
     await waitFor(() => emulator.routing(ADDRESS) !== KUBE_SERVER_OF['node-2'], 10_000, 'b moves the IP off the failed node-2');
     expect([KUBE_SERVER_OF['node-1'], KUBE_SERVER_OF['node-3']]).toContain(emulator.routing(ADDRESS));

@@ -2,8 +2,8 @@ import { startClusterController, type ClusterController, type ClusterControllerP
 import { loadConfig } from '../../src/config/load-config.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import { silentLogger, type Logger } from '../../src/ports/logger.js';
-import type { NetcupEmulator } from '../../src/emulators/netcup/netcup-emulator.js';
-import { CONTROLLER_SA, failoverIpNamespaceBinding, makeFailoverIP, makeNode, type FakeKubeApi } from '../fake-kube-api/index.js';
+import { startNetcupEmulator, type NetcupEmulator } from '../../src/emulators/netcup/netcup-emulator.js';
+import { CONTROLLER_SA, failoverIpNamespaceBinding, makeFailoverIP, makeNode, startFakeKubeApi, type FakeKubeApi } from '../fake-kube-api/index.js';
 
 export const KUBE_SERVER_OF: Record<string, number> = { 'node-1': 111001, 'node-2': 111002, 'node-3': 111003 };
 
@@ -82,4 +82,54 @@ export async function startKubeController(
   });
   await controller.connected;
   return controller;
+}
+
+export interface SeededCluster {
+  readonly api: FakeKubeApi;
+  readonly emulator: NetcupEmulator;
+  /** Starts a replica (stopped after the test). */
+  start(identity: string): Promise<KubeController>;
+  /** Stops a replica during the test (it releases the Lease). */
+  stop(controller: KubeController): Promise<void>;
+}
+
+/**
+ * Per test: a fake API server and a netcup emulator, seeded by seedCluster, and every replica the
+ * test starts stopped after it. For the tests that run two replicas against one cluster.
+ */
+export function useSeededCluster(): SeededCluster {
+  let api: FakeKubeApi | undefined;
+  let emulator: NetcupEmulator | undefined;
+  const controllers: KubeController[] = [];
+  beforeEach(async () => {
+    api = await startFakeKubeApi();
+    emulator = await startNetcupEmulator({ taskDurationMs: 30, moveIntervalMs: 0 });
+    seedCluster(api, emulator);
+  });
+  afterEach(async () => {
+    await Promise.all(controllers.splice(0).map((c) => c.stop()));
+    await emulator?.close();
+    await api?.stop();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('useSeededCluster: used outside a test');
+    return value;
+  };
+  return {
+    get api() {
+      return started(api);
+    },
+    get emulator() {
+      return started(emulator);
+    },
+    async start(identity) {
+      const controller = await startKubeController(started(api), started(emulator), identity);
+      controllers.push(controller);
+      return controller;
+    },
+    async stop(controller) {
+      controllers.splice(controllers.indexOf(controller), 1);
+      await controller.stop();
+    },
+  };
 }
