@@ -1,8 +1,8 @@
 import { CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { startNetcupEmulator, type NetcupEmulator } from '../../src/emulators/netcup/netcup-emulator.js';
-import { failoverIpNamespaceBinding, makeFailoverIP, makeNode, startFakeKubeApi, type FakeKubeApi } from '../fake-kube-api/index.js';
+import { makeNode, startFakeKubeApi, type FakeKubeApi } from '../fake-kube-api/index.js';
 import { waitFor } from '../support/controller-harness.js';
-import { startKubeController, type KubeController } from '../support/kube-controller.js';
+import { seedCluster, startKubeController, type KubeController } from '../support/kube-controller.js';
 
 /**
  * A compromised node steering the IP through server discovery: netcup finds a node's server by
@@ -38,26 +38,8 @@ describe('a node that rewrites its own addresses', () => {
   beforeEach(async () => {
     api = await startFakeKubeApi();
     emulator = await startNetcupEmulator({ taskDurationMs: 30, moveIntervalMs: 0, servers: SERVERS });
-    api.addRbac(failoverIpNamespaceBinding('default'));
     // No ipshift.dev/server-id: the servers are found by address, as a netcup install without annotations does.
-    for (const [i, name] of ['node-1', 'node-2', 'node-3'].entries()) api.setNode(makeNode({ name, internalIP: `192.0.2.${11 + i}` }));
-    api.setSecret({
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { namespace: 'default', name: 'netcup' },
-      type: 'Opaque',
-      data: { refreshToken: Buffer.from(emulator.refreshToken).toString('base64') },
-    });
-    api.upsertFailoverIP(
-      makeFailoverIP({
-        namespace: 'default',
-        name: 'web',
-        addresses: ['198.51.100.10'],
-        providerType: 'netcup',
-        secretName: 'netcup',
-        policy: { cooldownSeconds: 0 },
-      }),
-    );
+    seedCluster(api, emulator, 0, true);
   });
   afterEach(async () => {
     await controller?.stop();

@@ -7,12 +7,17 @@ import { CONTROLLER_SA, failoverIpNamespaceBinding, makeFailoverIP, makeNode, st
 
 export const KUBE_SERVER_OF: Record<string, number> = { 'node-1': 111001, 'node-2': 111002, 'node-3': 111003 };
 
-/** Seeds the fake API server with three nodes, a netcup FailoverIP and its Secret. */
-export function seedCluster(api: FakeKubeApi, emulator: NetcupEmulator, cooldownSeconds = 0): void {
+/**
+ * Seeds the fake API server with three nodes, a netcup FailoverIP and its Secret. The nodes name
+ * their servers by the ipshift.dev/server-id annotation, or with `byAddress` carry none, so the
+ * servers are found by the nodes' addresses (a netcup install without annotations).
+ */
+export function seedCluster(api: FakeKubeApi, emulator: NetcupEmulator, cooldownSeconds = 0, byAddress = false): void {
   // The FailoverIP lives in `default`: grant the controller its Secret and Events there, as docs/kubernetes.md says.
   api.addRbac(failoverIpNamespaceBinding('default'));
   for (const [i, name] of ['node-1', 'node-2', 'node-3'].entries()) {
-    api.setNode(makeNode({ name, internalIP: `192.0.2.${11 + i}`, annotations: { 'ipshift.dev/server-id': String(KUBE_SERVER_OF[name]) } }));
+    const annotations: Record<string, string> = byAddress ? {} : { 'ipshift.dev/server-id': String(KUBE_SERVER_OF[name]) };
+    api.setNode(makeNode({ name, internalIP: `192.0.2.${11 + i}`, annotations }));
   }
   api.setSecret({
     apiVersion: 'v1',
