@@ -9,7 +9,7 @@ import type { Logger } from '../ports/logger.js';
 import { parseFailoverIP, toNodeFacts, toPodFacts, type PodFacts } from './convert.js';
 import { FAILOVERIP_GROUP, FAILOVERIP_PLURAL, FAILOVERIP_VERSION } from './crd.js';
 import { makeKubeClient } from './kube-client.js';
-import { Reflector, syncNamespaceReflectors, type ListProblem, type ListResult } from './reflector.js';
+import { listPageOf, pageParams, Reflector, syncNamespaceReflectors, type ListProblem } from './reflector.js';
 import { failoverIPChanged, failoverIPStatusChanged, labelKeysInUse, nodeChanged, podChanged } from './relevance.js';
 
 export const DEFAULT_RESYNC_SCHEDULE = '* * * * *';
@@ -64,11 +64,6 @@ interface CachedFailoverIP {
   readonly uid: string;
 }
 
-const listResult = (list: { items?: unknown; metadata?: { resourceVersion?: string } }): ListResult => ({
-  items: Array.isArray(list.items) ? (list.items as unknown[]) : [],
-  resourceVersion: list.metadata?.resourceVersion ?? '',
-});
-
 export function createKubeClusterView(options: KubeClusterViewOptions): KubeClusterView {
   const { kubeConfig, logger, clock, metrics } = options;
   // Lists carry thousands of objects: a longer deadline than single reads, but never none.
@@ -95,7 +90,7 @@ export function createKubeClusterView(options: KubeClusterViewOptions): KubeClus
   const nodes = new Reflector<NodeFacts>({
     resource: 'nodes',
     path: '/api/v1/nodes',
-    list: async () => listResult(await core.listNode(fieldSelector === undefined ? {} : { fieldSelector })),
+    list: async (page) => listPageOf(await core.listNode({ ...pageParams(page), ...(fieldSelector === undefined ? {} : { fieldSelector }) })),
     watch,
     ...(fieldSelector === undefined ? {} : { fieldSelector }),
     convert: toNodeFacts,
@@ -113,9 +108,14 @@ export function createKubeClusterView(options: KubeClusterViewOptions): KubeClus
   const fips = new Reflector<CachedFailoverIP>({
     resource: 'failoverips',
     path: `/apis/${FAILOVERIP_GROUP}/${FAILOVERIP_VERSION}/${FAILOVERIP_PLURAL}`,
-    list: async () =>
-      listResult(
-        (await custom.listCustomObjectForAllNamespaces({ group: FAILOVERIP_GROUP, version: FAILOVERIP_VERSION, resourcePlural: FAILOVERIP_PLURAL })) as never,
+    list: async (page) =>
+      listPageOf(
+        (await custom.listCustomObjectForAllNamespaces({
+          group: FAILOVERIP_GROUP,
+          version: FAILOVERIP_VERSION,
+          resourcePlural: FAILOVERIP_PLURAL,
+          ...pageParams(page),
+        })) as never,
       ),
     watch,
     convert: (raw) => {
@@ -162,7 +162,7 @@ export function createKubeClusterView(options: KubeClusterViewOptions): KubeClus
     return new Reflector<PodFacts>({
       resource: 'pods',
       path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
-      list: async () => listResult(await core.listNamespacedPod({ namespace })),
+      list: async (page) => listPageOf(await core.listNamespacedPod({ namespace, ...pageParams(page) })),
       watch,
       convert: toPodFacts,
       onEvent: (event, value, previous) => {

@@ -7,7 +7,7 @@ import type { ServiceView } from '../ports/services.js';
 import { isOurs, type ServiceFacts } from '../services/load-balancer-service.js';
 import { makeKubeClient } from './kube-client.js';
 import { DEFAULT_RESYNC_SCHEDULE, LIST_DEADLINE_MS } from './kube-cluster-view.js';
-import { Reflector, syncNamespaceReflectors, type ListProblem, type ListResult } from './reflector.js';
+import { listPageOf, pageParams, Reflector, syncNamespaceReflectors, type ListProblem } from './reflector.js';
 import { SERVICE_NAME_LABEL, toEndpointSliceFacts, toServiceFacts, type EndpointSliceFacts } from './service-convert.js';
 
 export interface KubeServiceViewOptions {
@@ -30,11 +30,6 @@ export interface KubeServiceView extends ServiceView {
   listProblems(): readonly ListProblem[];
   stop(): Promise<void>;
 }
-
-const listResult = (list: { items?: unknown; metadata?: { resourceVersion?: string } }): ListResult => ({
-  items: Array.isArray(list.items) ? (list.items as unknown[]) : [],
-  resourceVersion: list.metadata?.resourceVersion ?? '',
-});
 
 const sameNodes = (a: EndpointSliceFacts, b: EndpointSliceFacts): boolean =>
   a.service === b.service && a.readyNodes.length === b.readyNodes.length && a.readyNodes.every((n, i) => n === b.readyNodes[i]);
@@ -70,7 +65,7 @@ export function createKubeServiceView(options: KubeServiceViewOptions): KubeServ
     ...common,
     resource: 'services',
     path: '/api/v1/services',
-    list: async () => listResult(await core.listServiceForAllNamespaces()),
+    list: async (page) => listPageOf(await core.listServiceForAllNamespaces(pageParams(page))),
     convert: toServiceFacts,
     onEvent: () => {
       syncSliceWatches();
@@ -85,7 +80,7 @@ export function createKubeServiceView(options: KubeServiceViewOptions): KubeServ
       resource: 'endpointslices',
       path: `/apis/discovery.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/endpointslices`,
       labelSelector: SERVICE_NAME_LABEL,
-      list: async () => listResult(await discovery.listNamespacedEndpointSlice({ namespace, labelSelector: SERVICE_NAME_LABEL })),
+      list: async (page) => listPageOf(await discovery.listNamespacedEndpointSlice({ namespace, labelSelector: SERVICE_NAME_LABEL, ...pageParams(page) })),
       convert: toEndpointSliceFacts,
       onEvent: (event, value, previous) => {
         if (event !== 'update' || previous === undefined || !sameNodes(previous, value)) notify('endpoints');
