@@ -382,3 +382,33 @@ export function syncNamespaceReflectors<T>(
     void reflector.stop().then(onStopped);
   }
 }
+
+/** A Kubernetes list answer as a reflector takes it (the client returns typed lists; only items and version matter here). */
+export const listResult = (list: { items?: unknown; metadata?: { resourceVersion?: string } }): ListResult => ({
+  items: Array.isArray(list.items) ? (list.items as unknown[]) : [],
+  resourceVersion: list.metadata?.resourceVersion ?? '',
+});
+
+type SharedReflectorOptions = Pick<ReflectorOptions<unknown>, 'watch' | 'logger' | 'clock' | 'metrics' | 'backoff' | 'watchConnectMs' | 'onListProblem'>;
+
+/** What every reflector of one view shares: its watch, logger, clock, metrics, the tests' timing knobs, and where list problems go. */
+export function sharedReflectorOptions(
+  view: Pick<ReflectorOptions<unknown>, 'logger' | 'clock' | 'metrics' | 'backoff' | 'watchConnectMs'>,
+  watch: Watch,
+  onListProblem: () => void,
+): SharedReflectorOptions {
+  return {
+    watch,
+    logger: view.logger,
+    clock: view.clock,
+    metrics: view.metrics,
+    ...(view.backoff === undefined ? {} : { backoff: view.backoff }),
+    ...(view.watchConnectMs === undefined ? {} : { watchConnectMs: view.watchConnectMs }),
+    onListProblem: () => onListProblem(),
+  };
+}
+
+/** Sets the count of failing lists per watched resource of a view (0 where none fails). */
+export function reportListProblems(metrics: Pick<KubeMetrics, 'listFailing'>, resources: readonly WatchedResource[], problems: readonly ListProblem[]): void {
+  for (const resource of resources) metrics.listFailing(resource, problems.filter((p) => p.resource === resource).length);
+}

@@ -7,7 +7,7 @@ import type { ServiceView } from '../ports/services.js';
 import { isOurs, type ServiceFacts } from '../services/load-balancer-service.js';
 import { makeKubeClient } from './kube-client.js';
 import { DEFAULT_RESYNC_SCHEDULE, LIST_DEADLINE_MS } from './kube-cluster-view.js';
-import { Reflector, syncNamespaceReflectors, type ListProblem, type ListResult } from './reflector.js';
+import { listResult, Reflector, reportListProblems, sharedReflectorOptions, syncNamespaceReflectors, type ListProblem } from './reflector.js';
 import { SERVICE_NAME_LABEL, toEndpointSliceFacts, toServiceFacts, type EndpointSliceFacts } from './service-convert.js';
 
 export interface KubeServiceViewOptions {
@@ -31,11 +31,6 @@ export interface KubeServiceView extends ServiceView {
   stop(): Promise<void>;
 }
 
-const listResult = (list: { items?: unknown; metadata?: { resourceVersion?: string } }): ListResult => ({
-  items: Array.isArray(list.items) ? (list.items as unknown[]) : [],
-  resourceVersion: list.metadata?.resourceVersion ?? '',
-});
-
 const sameNodes = (a: EndpointSliceFacts, b: EndpointSliceFacts): boolean =>
   a.service === b.service && a.readyNodes.length === b.readyNodes.length && a.readyNodes.every((n, i) => n === b.readyNodes[i]);
 
@@ -45,7 +40,7 @@ const sameNodes = (a: EndpointSliceFacts, b: EndpointSliceFacts): boolean =>
  * where such a Service has externalTrafficPolicy Local: only there do endpoints decide a node.
  */
 export function createKubeServiceView(options: KubeServiceViewOptions): KubeServiceView {
-  const { kubeConfig, logger, clock, metrics } = options;
+  const { kubeConfig, metrics } = options;
   const deadline = options.listDeadlineMs ?? LIST_DEADLINE_MS;
   const core = makeKubeClient(kubeConfig, CoreV1Api, deadline);
   const discovery = makeKubeClient(kubeConfig, DiscoveryV1Api, deadline);
@@ -54,15 +49,7 @@ export function createKubeServiceView(options: KubeServiceViewOptions): KubeServ
   const notify = (change: 'service' | 'endpoints'): void => {
     for (const listener of [...listeners]) listener(change);
   };
-  const common = {
-    watch,
-    logger,
-    clock,
-    metrics,
-    ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
-    ...(options.watchConnectMs === undefined ? {} : { watchConnectMs: options.watchConnectMs }),
-    onListProblem: () => reportProblems(),
-  };
+  const common = sharedReflectorOptions(options, watch, () => reportProblems());
   let running = false;
   let task: ScheduledTask | null = null;
 
@@ -102,8 +89,7 @@ export function createKubeServiceView(options: KubeServiceViewOptions): KubeServ
   const reflectors = (): Array<Reflector<unknown>> => [services, ...slices.values()] as Array<Reflector<unknown>>;
   const listProblems = (): ListProblem[] => reflectors().flatMap((r) => r.listProblem() ?? []);
   function reportProblems(): void {
-    const problems = listProblems();
-    for (const resource of ['services', 'endpointslices'] as const) metrics.listFailing(resource, problems.filter((p) => p.resource === resource).length);
+    reportListProblems(metrics, ['services', 'endpointslices'], listProblems());
   }
 
   const resync = async (): Promise<void> => {

@@ -12,8 +12,8 @@ import ts from 'typescript';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SCANNED = ['src', 'agent', 'sim'];
 const LOG_METHODS = new Set(['debug', 'info', 'warn', 'error']);
-/** The names a caught value goes by in this code base. */
-const CAUGHT = /^(e|err|error|caught|cause|reason)$/;
+/** The names a caught value goes by in this code base (`classified` is `classify(error)`: its message drops the cause too). */
+const CAUGHT = /^(e|err|error|caught|cause|reason|classified)$/;
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -66,10 +66,11 @@ describe('errors travel whole in log fields', () => {
       "logger.warn('b', { error: error.message });",
       'log.error(`c`, { why: `failed: ${err}` });',
       "this.logger.info('d', { detail: errorMessage(caught) });",
+      "logger.warn('e', { code: classified.code, error: classified.message });",
       "logger.warn('fine', { err: error, message: other.message });",
     ].join('\n');
     const found = offendersIn('sample.ts', sample).map((line) => line.slice(line.indexOf(' ') + 1));
-    expect(found).toEqual(['String(error)', 'error.message', '${err}', 'errorMessage(caught)']);
+    expect(found).toEqual(['String(error)', 'error.message', '${err}', 'errorMessage(caught)', 'classified.message']);
   });
 
   it('no log call passes a caught value as text', () => {
