@@ -2,6 +2,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import { createKubeCluster, discoverKubeConfig } from '../src/kube/index.js';
 import { createLogger } from '../src/logging/winston-logger.js';
 import { createKubeMetrics } from '../src/metrics/kube-metrics.js';
+import { stopOnSignal } from '../src/cli/stop-on-signal.js';
 import { systemClock } from '../src/ports/clock.js';
 import type { Logger } from '../src/ports/logger.js';
 import { AgentOptionsError, agentOptionsFromEnv } from './agent-options.js';
@@ -80,18 +81,5 @@ export async function runAgentFromEnv(_argv: readonly string[] = [], env: NodeJS
     }
     throw error;
   }
-  let stopping = false;
-  const shutdown = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    process.stderr.write(`ipshift agent: ${signal}: stopping; addresses stay in place\n`);
-    const hard = setTimeout(() => process.exit(1), 8_000);
-    hard.unref();
-    started.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  stopOnSignal(started, 8_000, (signal) => `ipshift agent: ${signal}: stopping; addresses stay in place`);
 }

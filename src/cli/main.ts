@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { describeStartError, type ListenSettings } from './start-errors.js';
 import { errorMessage } from '../errors.js';
 import { VERSION } from './version.js';
+import { stopOnSignal } from './stop-on-signal.js';
 
 const USAGE = `Usage: ipshift [command] [--help]
 
@@ -81,21 +82,7 @@ async function main(argv: string[]): Promise<void> {
         return;
       }
       const { runController } = await import('./controller.js');
-      const running = await runController();
-      let stopping = false;
-      const shutdown = (signal: string): void => {
-        if (stopping) return;
-        stopping = true;
-        process.stderr.write(`ipshift: ${signal}: shutting down\n`);
-        const hard = setTimeout(() => process.exit(1), 10_000);
-        hard.unref();
-        running.stop().then(
-          () => process.exit(0),
-          () => process.exit(1),
-        );
-      };
-      process.on('SIGTERM', () => shutdown('SIGTERM'));
-      process.on('SIGINT', () => shutdown('SIGINT'));
+      stopOnSignal(await runController(), 10_000, (signal) => `ipshift: ${signal}: shutting down`);
       return;
     }
     case 'agent': {

@@ -1,36 +1,14 @@
 import { checkFailuresInForce, judgeConfirmation, type CheckFailure } from './checked-move.js';
 import { bestCandidate, decide, type DecisionInput } from './decide.js';
-import { candidate, type Candidate } from './eligibility.js';
-import { nodeHealth } from './health.js';
-import { nodeFacts } from '../../test/support/node-facts.js';
+import type { Candidate } from './eligibility.js';
+import { decisionInput, nodeCandidate, NOW } from '../../test/support/decision-fixtures.js';
 
-const NOW = Date.parse('2026-11-23T12:00:00Z');
-
-function candidates(down: readonly string[], names: readonly string[]): Candidate[] {
-  return names.map((name) => {
-    const facts = nodeFacts(name, down.includes(name) ? { conditions: { Ready: 'False' } } : {});
-    return candidate(facts, nodeHealth(facts, []), {}, true);
-  });
-}
-
-function input(overrides: Partial<DecisionInput> = {}, down: readonly string[] = ['a']): DecisionInput {
-  return {
-    now: NOW,
-    failoverIP: 'default/web',
-    assignedNode: 'a',
-    candidates: candidates(down, ['a', 'b', 'c', 'd']),
-    holdings: new Map(),
-    cooldownMs: 0,
-    gracePeriodMs: 60_000,
-    spread: true,
-    paused: false,
-    moveTo: null,
-    lastMoveAt: null,
-    blockedUntil: null,
-    holderDegradedSince: null,
-    ...overrides,
-  };
-}
+/** default/web on a, with no cooldown; `down` lists the nodes that are not Ready. */
+const input = (overrides: Partial<DecisionInput> = {}, down: readonly string[] = ['a']): DecisionInput =>
+  decisionInput(
+    ['a', 'b', 'c', 'd'].map((name) => nodeCandidate(name, down.includes(name) ? { conditions: { Ready: 'False' } } : {})),
+    { cooldownMs: 0, ...overrides },
+  );
 
 const failed = (message: string, until = NOW + 60_000): CheckFailure => ({ at: NOW - 1000, until, message });
 
@@ -90,10 +68,8 @@ describe('checked moves: the decision takes the checks before routing as input',
   });
 
   it('a healthy holder keeps the IP when the only healthier candidate failed its check (no move to a worse one)', () => {
-    const disk = (name: string): Candidate => {
-      const facts = nodeFacts(name, name === 'a' ? { conditions: { DiskPressure: 'True' } } : name === 'b' ? {} : { conditions: { MemoryPressure: 'True' } });
-      return candidate(facts, nodeHealth(facts, []), {}, true);
-    };
+    const disk = (name: string): Candidate =>
+      nodeCandidate(name, name === 'a' ? { conditions: { DiskPressure: 'True' } } : name === 'b' ? {} : { conditions: { MemoryPressure: 'True' } });
     const base = input({ candidates: ['a', 'b', 'c'].map(disk), holderDegradedSince: NOW - 120_000 }, []);
     expect(decide(base)).toMatchObject({ outcome: 'move', target: 'b' });
     expect(decide({ ...base, checkFailures: new Map([['b', failed('b silent')]]) })).toMatchObject({

@@ -1,29 +1,20 @@
-import { loadAlertPolicy } from '../config/load-alert-policy.js';
 import { EXCLUDE_FROM_LB_LABEL } from './eligibility.js';
 import type { OnCordon } from './model.js';
-import { planPass, type PassFailoverIP } from './plan.js';
 import { nodeFacts, type NodeSpec } from '../../test/support/node-facts.js';
+import { NOW, passFailoverIP, runPass } from '../../test/support/decision-fixtures.js';
 
-const NOW = Date.parse('2026-11-23T12:00:00Z');
 const GRACE = 120_000;
-const policy = loadAlertPolicy();
 
 function decideFor(nodes: Record<string, NodeSpec>, onCordon: OnCordon | undefined, holderDegradedSince: number | null = null, now = NOW) {
-  const fip: PassFailoverIP = {
-    key: 'ipshift/web',
+  const fip = passFailoverIP('ipshift/web', {
     addresses: ['185.10.11.12'],
     assignedNode: 'a',
     cooldownMs: 0,
     gracePeriodMs: GRACE,
-    spread: true,
-    paused: false,
-    moveTo: null,
-    lastMoveAt: null,
-    blockedUntil: null,
     holderDegradedSince,
     ...(onCordon === undefined ? {} : { onCordon }),
-  };
-  const [plan] = planPass({ now, nodes: Object.entries(nodes).map(([name, spec]) => nodeFacts(name, spec)), alerts: [], policy, failoverIPs: [fip] }).plans;
+  });
+  const [plan] = runPass({ now, nodes: Object.entries(nodes).map(([name, spec]) => nodeFacts(name, spec)), failoverIPs: [fip] }).plans;
   return { outcome: plan?.decision.outcome, reason: plan?.decision.reason, target: plan?.decision.target, since: plan?.holderDegradedSince };
 }
 

@@ -1,10 +1,9 @@
 import { decide, degradedSince, type DecisionInput } from './decide.js';
-import { candidate, type Candidate } from './eligibility.js';
-import { nodeHealth } from './health.js';
+import type { Candidate } from './eligibility.js';
 import type { AlertClass } from './alert-policy.js';
-import { nodeFacts, seededRandom, shuffled, type NodeSpec } from '../../test/support/node-facts.js';
+import { seededRandom, shuffled, type NodeSpec } from '../../test/support/node-facts.js';
+import { decisionInput, nodeCandidate, NOW } from '../../test/support/decision-fixtures.js';
 
-const NOW = Date.parse('2026-11-23T12:00:00Z');
 const MIN = 60_000;
 
 interface NodeRow {
@@ -13,31 +12,12 @@ interface NodeRow {
   selected?: boolean;
 }
 
-function candidates(nodes: Record<string, NodeRow>): Candidate[] {
-  return Object.entries(nodes).map(([name, row]) => {
-    const facts = nodeFacts(name, row.spec);
-    return candidate(facts, nodeHealth(facts, row.alerts ?? []), {}, row.selected ?? true);
-  });
-}
+const candidates = (nodes: Record<string, NodeRow>): Candidate[] =>
+  Object.entries(nodes).map(([name, row]) => nodeCandidate(name, row.spec, row.alerts, row.selected));
 
-function input(nodes: Record<string, NodeRow>, overrides: Partial<DecisionInput> = {}): DecisionInput {
-  return {
-    now: NOW,
-    failoverIP: 'default/web',
-    assignedNode: 'a',
-    candidates: candidates(nodes),
-    holdings: new Map(),
-    cooldownMs: 5 * MIN,
-    gracePeriodMs: 2 * MIN,
-    spread: true,
-    paused: false,
-    moveTo: null,
-    lastMoveAt: null,
-    blockedUntil: null,
-    holderDegradedSince: null,
-    ...overrides,
-  };
-}
+/** default/web on a, with a 5-minute cooldown and a 2-minute grace period. */
+const input = (nodes: Record<string, NodeRow>, overrides: Partial<DecisionInput> = {}): DecisionInput =>
+  decisionInput(candidates(nodes), { cooldownMs: 5 * MIN, gracePeriodMs: 2 * MIN, ...overrides });
 
 const down: NodeRow = { spec: { conditions: { Ready: 'False' } } };
 const healthy: NodeRow = {};

@@ -1,33 +1,16 @@
-import { createPassMemo, planPass, type PassFailoverIP } from './plan.js';
-import { loadAlertPolicy } from '../config/load-alert-policy.js';
+import { createPassMemo, type PassFailoverIP } from './plan.js';
 import { nodeFacts } from '../../test/support/node-facts.js';
+import { NOW, passFailoverIP, runPass } from '../../test/support/decision-fixtures.js';
 
 /** The ready endpoints of a Local-policy LoadBalancer Service, as an eligibility rule of the one decision path. */
 
-const NOW = Date.parse('2026-11-23T12:00:00Z');
-const policy = loadAlertPolicy();
 const nodes = ['a', 'b', 'c'].map((n) => nodeFacts(n));
 
-function fip(overrides: Partial<PassFailoverIP> = {}): PassFailoverIP {
-  return {
-    key: 'ipshift/web',
-    addresses: ['198.51.100.10'],
-    assignedNode: 'a',
-    cooldownMs: 300_000,
-    gracePeriodMs: 60_000,
-    spread: true,
-    paused: false,
-    moveTo: null,
-    lastMoveAt: null,
-    blockedUntil: null,
-    holderDegradedSince: null,
-    ...overrides,
-  };
-}
+const fip = (overrides: Partial<PassFailoverIP> = {}): PassFailoverIP =>
+  passFailoverIP('ipshift/web', { addresses: ['198.51.100.10'], assignedNode: 'a', ...overrides });
 
 const plan = (f: PassFailoverIP, memo = createPassMemo()) => {
-  const result = planPass({ now: NOW, nodes, alerts: [], policy, failoverIPs: [f], memo });
-  const only = result.plans[0];
+  const only = runPass({ nodes, failoverIPs: [f], memo }).plans[0];
   if (only === undefined) throw new Error('no plan');
   return only;
 };

@@ -1,44 +1,21 @@
-import { createPassMemo, planPass, type PassFailoverIP, type PassInput } from './plan.js';
+import { createPassMemo, planPass, type PassInput } from './plan.js';
 import { parseAlertPolicy, type AlertPolicy } from './alert-policy.js';
 import { ISSUES } from './issues.js';
-import { loadAlertPolicy } from '../config/load-alert-policy.js';
 import type { NodeFacts } from './model.js';
 import { nodeFacts, seededRandom, shuffled } from '../../test/support/node-facts.js';
-
-const NOW = Date.parse('2026-11-23T12:00:00Z');
-const policy = loadAlertPolicy();
-
-function fip(key: string, overrides: Partial<PassFailoverIP> = {}): PassFailoverIP {
-  return {
-    key,
-    addresses: [],
-    assignedNode: null,
-    cooldownMs: 300_000,
-    gracePeriodMs: 60_000,
-    spread: true,
-    paused: false,
-    moveTo: null,
-    lastMoveAt: null,
-    blockedUntil: null,
-    holderDegradedSince: null,
-    ...overrides,
-  };
-}
+import { NOW, passFailoverIP as fip, policy, runPass } from '../../test/support/decision-fixtures.js';
 
 describe('planPass', () => {
   it('spreads several unrouted FailoverIPs over equally healthy nodes', () => {
     const nodes = ['a', 'b', 'c'].map((n) => nodeFacts(n));
-    const result = planPass({ now: NOW, nodes, alerts: [], policy, failoverIPs: ['ns/1', 'ns/2', 'ns/3'].map((k) => fip(k)) });
+    const result = runPass({ nodes, failoverIPs: ['ns/1', 'ns/2', 'ns/3'].map((k) => fip(k)) });
     expect(new Set(result.plans.map((p) => p.decision.target))).toEqual(new Set(['a', 'b', 'c']));
   });
 
   it('spread counts FailoverIPs already held', () => {
     const nodes = ['a', 'b', 'c'].map((n) => nodeFacts(n));
-    const result = planPass({
-      now: NOW,
+    const result = runPass({
       nodes,
-      alerts: [],
-      policy,
       failoverIPs: [fip('ns/1', { assignedNode: 'a' }), fip('ns/2', { assignedNode: 'b' }), fip('ns/3')],
     });
     expect(result.plans.find((p) => p.key === 'ns/3')?.decision.target).toBe('c');
@@ -46,8 +23,7 @@ describe('planPass', () => {
 
   it('maps alerts to nodes and makes a down alert move the IP', () => {
     const nodes = [nodeFacts('a', { addresses: ['10.0.0.1'] }), nodeFacts('b')];
-    const result = planPass({
-      now: NOW,
+    const result = runPass({
       nodes,
       alerts: [
         { fingerprint: 'f1', labels: { alertname: 'KubeNodeNotReady', node: 'a', severity: 'critical' } },
@@ -55,7 +31,6 @@ describe('planPass', () => {
         { fingerprint: 'f3', labels: { alertname: 'KubeNodeUnreachable', node: 'nowhere', severity: 'critical' } },
         { fingerprint: 'f4', labels: { alertname: 'Watchdog', severity: 'none' } },
       ],
-      policy,
       failoverIPs: [fip('ns/web', { assignedNode: 'a' })],
     });
     expect(result.unmapped).toEqual([{ fingerprint: 'f3', alertname: 'KubeNodeUnreachable', cls: 'down' }]);
@@ -65,11 +40,8 @@ describe('planPass', () => {
 
   it("moves away from a holder ipshift's own probe found unresponsive, and never onto such a node", () => {
     const nodes = ['a', 'b', 'c'].map((n) => nodeFacts(n));
-    const result = planPass({
-      now: NOW,
+    const result = runPass({
       nodes,
-      alerts: [],
-      policy,
       failoverIPs: [fip('ns/web', { assignedNode: 'a' })],
       unresponsive: new Set(['a', 'b', 'ghost']),
     });
@@ -82,25 +54,22 @@ describe('planPass', () => {
     const labels = { alertname: 'NodeFilesystemAlmostOutOfSpace', instance: '10.0.0.1:9100', severity: 'critical' };
     const alerts = [{ fingerprint: 'f', labels }];
     const before = [nodeFacts('a', { addresses: ['10.0.0.1'] }), nodeFacts('b', { addresses: ['10.0.0.2'] })];
-    expect(planPass({ now: NOW, nodes: before, alerts, policy, failoverIPs: [] }).nodes.get('a')?.issues).toEqual(['alert-down']);
+    expect(runPass({ nodes: before, alerts, failoverIPs: [] }).nodes.get('a')?.issues).toEqual(['alert-down']);
     // The same label object, but the address now belongs to b.
     const after = [nodeFacts('a', { addresses: ['10.0.0.9'] }), nodeFacts('b', { addresses: ['10.0.0.1'] })];
-    const moved = planPass({ now: NOW, nodes: after, alerts, policy, failoverIPs: [] });
+    const moved = runPass({ nodes: after, alerts, failoverIPs: [] });
     expect(moved.nodes.get('a')?.issues).toEqual([]);
     expect(moved.nodes.get('b')?.issues).toEqual(['alert-down']);
     const parsed = parseAlertPolicy({ rules: [{ match: { severity: 'critical' }, class: 'degraded' }] });
     if (!parsed.ok) throw new Error(parsed.errors.join('; '));
     const milder: AlertPolicy = parsed.policy;
-    expect(planPass({ now: NOW, nodes: after, alerts, policy: milder, failoverIPs: [] }).nodes.get('b')?.issues).toEqual(['alert-degraded']);
+    expect(runPass({ nodes: after, alerts, policy: milder, failoverIPs: [] }).nodes.get('b')?.issues).toEqual(['alert-degraded']);
   });
 
   it('respects podSelector and server identity', () => {
     const nodes = ['a', 'b', 'c'].map((n) => nodeFacts(n, { labels: { pool: n === 'c' ? 'other' : 'edge' } }));
-    const result = planPass({
-      now: NOW,
+    const result = runPass({
       nodes,
-      alerts: [],
-      policy,
       failoverIPs: [
         fip('ns/web', { nodeSelector: { matchLabels: { pool: 'edge' } }, readyPodNodes: new Set(['a', 'b', 'c']), nodesWithServer: new Set(['b', 'c']) }),
       ],
@@ -118,11 +87,8 @@ describe('planPass', () => {
 describe('planPass shares work only where the rules are the same', () => {
   it('two FailoverIPs with one selector but different server sets get their own eligibility', () => {
     const nodes = ['a', 'b'].map((n) => nodeFacts(n));
-    const result = planPass({
-      now: NOW,
+    const result = runPass({
       nodes,
-      alerts: [],
-      policy,
       failoverIPs: [fip('ns/1', { nodesWithServer: new Set(['a']) }), fip('ns/2', { nodesWithServer: new Set(['b']) })],
     });
     expect(result.plans.map((p) => p.decision.target)).toEqual(['a', 'b']);
@@ -130,11 +96,8 @@ describe('planPass shares work only where the rules are the same', () => {
 
   it('two FailoverIPs with different pod sets get their own eligibility', () => {
     const nodes = ['a', 'b'].map((n) => nodeFacts(n));
-    const result = planPass({
-      now: NOW,
+    const result = runPass({
       nodes,
-      alerts: [],
-      policy,
       failoverIPs: [fip('ns/1', { readyPodNodes: new Set(['b']), spread: false }), fip('ns/2', { readyPodNodes: new Set(['a']), spread: false })],
     });
     expect(result.plans.map((p) => p.decision.target)).toEqual(['b', 'a']);
@@ -199,11 +162,8 @@ describe('planPass shares work only where the rules are the same', () => {
   describe('a stale alert view', () => {
     const down = (node: string, fingerprint: string) => ({ fingerprint, labels: { alertname: 'KubeNodeNotReady', node, severity: 'critical' } });
     const pass = (overrides: Partial<PassInput>) =>
-      planPass({
-        now: NOW,
+      runPass({
         nodes: ['a', 'b', 'c'].map((n) => nodeFacts(n)),
-        alerts: [],
-        policy,
         failoverIPs: [fip('ns/web', { assignedNode: 'a' })],
         ...overrides,
       });

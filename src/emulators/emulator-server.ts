@@ -158,6 +158,44 @@ export function bearerToken(headers: IncomingHttpHeaders): string | undefined {
   return value?.startsWith('Bearer ') ? value.slice('Bearer '.length) : undefined;
 }
 
+/** A request budget's verdict on one request: may it be served, and the rate-limit headers every answer carries. */
+export interface BudgetVerdict {
+  readonly allowed: boolean;
+  readonly headers: Record<string, string>;
+}
+
+/**
+ * The front of a cloud API behind a bearer token, as Hetzner Cloud and DigitalOcean answer: the
+ * request budget first (a spent one answers 429 before the token is looked at), then the token
+ * (401), then the routes; every answer carries the budget's headers.
+ */
+export function bearerTokenFront(front: {
+  readonly spend: () => BudgetVerdict;
+  readonly token: () => string | null;
+  readonly rateLimited: (headers: Record<string, string>) => EmulatorReply;
+  readonly unauthorized: (headers: Record<string, string>) => EmulatorReply;
+  readonly route: (request: EmulatorRequest) => EmulatorReply;
+}): (request: EmulatorRequest) => EmulatorReply {
+  return (request) => {
+    const { allowed, headers } = front.spend();
+    if (!allowed) return front.rateLimited(headers);
+    if (bearerToken(request.headers) !== front.token()) return front.unauthorized(headers);
+    const reply = front.route(request);
+    return { ...reply, headers: { ...headers, ...reply.headers } };
+  };
+}
+
+/**
+ * One page of a collection as the cloud APIs serve `?page=N&per_page=M`: page 1 and
+ * `sizes.default` when absent or not a number, never more than `sizes.max` a page.
+ */
+export function pageOf<T>(all: readonly T[], query: URLSearchParams, sizes: { readonly default: number; readonly max: number }) {
+  const perPage = Math.min(sizes.max, Number(query.get('per_page') ?? sizes.default) || sizes.default);
+  const page = Math.max(1, Number(query.get('page') ?? 1) || 1);
+  const lastPage = Math.max(1, Math.ceil(all.length / perPage));
+  return { items: all.slice((page - 1) * perPage, page * perPage), page, perPage, lastPage, more: page < lastPage };
+}
+
 export function basicAuth(headers: IncomingHttpHeaders): { user: string; password: string } | undefined {
   const value = headers.authorization;
   if (!value?.startsWith('Basic ')) return undefined;

@@ -1,6 +1,6 @@
 import { failoverIPSpecSchema, failoverIPStatusSchema } from '../core/failover-ip-schema.js';
 import type { ConditionStatus, FailoverIPObject, NodeFacts, Taint } from '../core/model.js';
-import { asArray, asObject, asString, isObject, stringMap } from './json-fields.js';
+import { asArray, asObject, asString, isDeleting, isObject, namespacedObject, stringMap } from './json-fields.js';
 
 /**
  * API objects → the plain types of src/core/model.ts. Input is either raw JSON from a watch
@@ -73,7 +73,7 @@ export function toNodeFacts(raw: unknown): NodeFacts | null {
     conditions,
     taints,
     unschedulable: spec['unschedulable'] === true,
-    deleting: metadata['deletionTimestamp'] !== undefined && metadata['deletionTimestamp'] !== null,
+    deleting: isDeleting(metadata),
   };
 }
 
@@ -85,11 +85,9 @@ export type FailoverIPParse = { readonly ok: true; readonly fip: FailoverIPObjec
  * validated field by field, a bad field reading as absent.
  */
 export function parseFailoverIP(raw: unknown): FailoverIPParse {
-  const obj = asObject(raw);
-  const metadata = asObject(obj['metadata']);
-  const name = asString(metadata['name']);
-  const namespace = asString(metadata['namespace']);
-  if (name === undefined || namespace === undefined) return { ok: false, problem: 'metadata.name and metadata.namespace are required' };
+  const object = namespacedObject(raw);
+  if (object === null) return { ok: false, problem: 'metadata.name and metadata.namespace are required' };
+  const { obj, metadata, name, namespace } = object;
   const spec = failoverIPSpecSchema.safeParse(obj['spec']);
   if (!spec.success) {
     const issue = spec.error.issues[0];
@@ -120,16 +118,14 @@ export interface PodFacts {
 }
 
 export function toPodFacts(raw: unknown): PodFacts | null {
-  const obj = asObject(raw);
-  const metadata = asObject(obj['metadata']);
+  const object = namespacedObject(raw);
+  if (object === null) return null;
+  const { obj, metadata, name, namespace } = object;
   const status = asObject(obj['status']);
-  const name = asString(metadata['name']);
-  const namespace = asString(metadata['namespace']);
-  if (name === undefined || namespace === undefined) return null;
   const readyCondition = asArray(status['conditions'])
     .map(asObject)
     .find((c) => c['type'] === 'Ready');
-  const deleting = metadata['deletionTimestamp'] !== undefined && metadata['deletionTimestamp'] !== null;
+  const deleting = isDeleting(metadata);
   return {
     namespace,
     name,

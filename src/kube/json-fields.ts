@@ -21,3 +21,15 @@ export function epochMs(value: unknown): number {
   const ms = typeof value === 'string' ? Date.parse(value) : NaN;
   return Number.isNaN(ms) ? 0 : ms;
 }
+
+/** A namespaced object's body and metadata with its name and namespace; null when either is missing (nothing to key it by). */
+export function namespacedObject(raw: unknown): { readonly obj: Json; readonly metadata: Json; readonly name: string; readonly namespace: string } | null {
+  const obj = asObject(raw);
+  const metadata = asObject(obj['metadata']);
+  const name = asString(metadata['name']);
+  const namespace = asString(metadata['namespace']);
+  return name === undefined || namespace === undefined ? null : { obj, metadata, name, namespace };
+}
+
+/** metadata.deletionTimestamp is set: the object is being deleted (finalizers may keep it a while). */
+export const isDeleting = (metadata: Json): boolean => metadata['deletionTimestamp'] !== undefined && metadata['deletionTimestamp'] !== null;

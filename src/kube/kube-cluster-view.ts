@@ -9,7 +9,7 @@ import type { Logger } from '../ports/logger.js';
 import { parseFailoverIP, toNodeFacts, toPodFacts, type PodFacts } from './convert.js';
 import { FAILOVERIP_GROUP, FAILOVERIP_PLURAL, FAILOVERIP_VERSION } from './crd.js';
 import { makeKubeClient } from './kube-client.js';
-import { listPageOf, pageParams, Reflector, syncNamespaceReflectors, type ListProblem } from './reflector.js';
+import { listPageOf, pageParams, Reflector, reportListProblems, sharedReflectorOptions, syncNamespaceReflectors, type ListProblem } from './reflector.js';
 import { failoverIPChanged, failoverIPStatusChanged, labelKeysInUse, nodeChanged, podChanged } from './relevance.js';
 
 export const DEFAULT_RESYNC_SCHEDULE = '* * * * *';
@@ -65,13 +65,14 @@ interface CachedFailoverIP {
 }
 
 export function createKubeClusterView(options: KubeClusterViewOptions): KubeClusterView {
-  const { kubeConfig, logger, clock, metrics } = options;
+  const { kubeConfig, logger, metrics } = options;
   // Lists carry thousands of objects: a longer deadline than single reads, but never none.
   const core = makeKubeClient(kubeConfig, CoreV1Api, options.listDeadlineMs ?? LIST_DEADLINE_MS);
   const custom = makeKubeClient(kubeConfig, CustomObjectsApi, options.listDeadlineMs ?? LIST_DEADLINE_MS);
   const watch = new Watch(kubeConfig);
   const listeners = new Set<(change: ClusterChange) => void>();
   const resyncSchedule = options.resyncSchedule ?? DEFAULT_RESYNC_SCHEDULE;
+  const common = sharedReflectorOptions(options, watch, () => reportProblems());
   if (!validate(resyncSchedule)) throw new Error(`invalid node resync schedule (cron expression): ${resyncSchedule}`);
   const fieldSelector = options.nodeName === undefined ? undefined : `metadata.name=${options.nodeName}`;
 
@@ -88,6 +89,7 @@ export function createKubeClusterView(options: KubeClusterViewOptions): KubeClus
   };
 
   const nodes = new Reflector<NodeFacts>({
+    ...common,
     resource: 'nodes',
     path: '/api/v1/nodes',
     list: async (page) => listPageOf(await core.listNode({ ...pageParams(page), ...(fieldSelector === undefined ? {} : { fieldSelector }) })),
@@ -97,15 +99,10 @@ export function createKubeClusterView(options: KubeClusterViewOptions): KubeClus
     onEvent: (event, value, previous) => {
       if (event !== 'update' || previous === undefined || nodeChanged(previous, value, labelKeys)) notify('node');
     },
-    logger,
-    clock,
-    metrics,
-    ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
-    ...(options.watchConnectMs === undefined ? {} : { watchConnectMs: options.watchConnectMs }),
-    onListProblem: () => reportProblems(),
   });
 
   const fips = new Reflector<CachedFailoverIP>({
+    ...common,
     resource: 'failoverips',
     path: `/apis/${FAILOVERIP_GROUP}/${FAILOVERIP_VERSION}/${FAILOVERIP_PLURAL}`,
     list: async (page) =>
@@ -117,7 +114,6 @@ export function createKubeClusterView(options: KubeClusterViewOptions): KubeClus
           ...pageParams(page),
         })) as never,
       ),
-    watch,
     convert: (raw) => {
       const parsed = parseFailoverIP(raw);
       if (!parsed.ok) {
@@ -138,19 +134,12 @@ export function createKubeClusterView(options: KubeClusterViewOptions): KubeClus
         (options.failoverIPStatusChanges === true && failoverIPStatusChanged(previous?.fip ?? value.fip, value.fip));
       if (event !== 'update' || previous === undefined || changed) notify('failover-ip');
     },
-    logger,
-    clock,
-    metrics,
-    ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
-    ...(options.watchConnectMs === undefined ? {} : { watchConnectMs: options.watchConnectMs }),
-    onListProblem: () => reportProblems(),
   });
 
   const reflectors = (): Array<Reflector<unknown>> => [nodes, fips, ...podReflectors.values()] as Array<Reflector<unknown>>;
   const listProblems = (): ListProblem[] => reflectors().flatMap((r) => r.listProblem() ?? []);
   function reportProblems(): void {
-    const problems = listProblems();
-    for (const resource of ['nodes', 'failoverips', 'pods'] as const) metrics.listFailing(resource, problems.filter((p) => p.resource === resource).length);
+    reportListProblems(metrics, ['nodes', 'failoverips', 'pods'], listProblems());
   }
 
   /** Pods are watched per namespace, and only while a FailoverIP's podSelector (or a caller) needs that namespace. */
@@ -160,6 +149,7 @@ export function createKubeClusterView(options: KubeClusterViewOptions): KubeClus
 
   function podReflector(namespace: string): Reflector<PodFacts> {
     return new Reflector<PodFacts>({
+      ...common,
       resource: 'pods',
       path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
       list: async (page) => listPageOf(await core.listNamespacedPod({ namespace, ...pageParams(page) })),
@@ -168,12 +158,6 @@ export function createKubeClusterView(options: KubeClusterViewOptions): KubeClus
       onEvent: (event, value, previous) => {
         if (event !== 'update' || previous === undefined || podChanged(previous, value)) notify('pod');
       },
-      logger,
-      clock,
-      metrics,
-      ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
-      ...(options.watchConnectMs === undefined ? {} : { watchConnectMs: options.watchConnectMs }),
-      onListProblem: () => reportProblems(),
     });
   }
 

@@ -426,3 +426,27 @@ export function syncNamespaceReflectors<T>(
     void reflector.stop().then(onStopped);
   }
 }
+
+type SharedReflectorOptions = Pick<ReflectorOptions<unknown>, 'watch' | 'logger' | 'clock' | 'metrics' | 'backoff' | 'watchConnectMs' | 'onListProblem'>;
+
+/** What every reflector of one view shares: its watch, logger, clock, metrics, the tests' timing knobs, and where list problems go. */
+export function sharedReflectorOptions(
+  view: Pick<ReflectorOptions<unknown>, 'logger' | 'clock' | 'metrics' | 'backoff' | 'watchConnectMs'>,
+  watch: Watch,
+  onListProblem: () => void,
+): SharedReflectorOptions {
+  return {
+    watch,
+    logger: view.logger,
+    clock: view.clock,
+    metrics: view.metrics,
+    ...(view.backoff === undefined ? {} : { backoff: view.backoff }),
+    ...(view.watchConnectMs === undefined ? {} : { watchConnectMs: view.watchConnectMs }),
+    onListProblem: () => onListProblem(),
+  };
+}
+
+/** Sets the count of failing lists per watched resource of a view (0 where none fails). */
+export function reportListProblems(metrics: Pick<KubeMetrics, 'listFailing'>, resources: readonly WatchedResource[], problems: readonly ListProblem[]): void {
+  for (const resource of resources) metrics.listFailing(resource, problems.filter((p) => p.resource === resource).length);
+}

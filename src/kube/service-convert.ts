@@ -1,15 +1,13 @@
 import type { IPFamily, LoadBalancerIngress, ServiceFacts } from '../services/load-balancer-service.js';
-import { asArray, asObject, asString, epochMs, stringMap } from './json-fields.js';
+import { asArray, asObject, asString, epochMs, isDeleting, namespacedObject, stringMap } from './json-fields.js';
 
 /** Service and EndpointSlice API objects → the plain facts src/services reasons about (raw JSON or typed-client objects alike). */
 
 export function toServiceFacts(raw: unknown): ServiceFacts | null {
-  const obj = asObject(raw);
-  const metadata = asObject(obj['metadata']);
+  const object = namespacedObject(raw);
+  if (object === null) return null;
+  const { obj, metadata, name, namespace } = object;
   const spec = asObject(obj['spec']);
-  const name = asString(metadata['name']);
-  const namespace = asString(metadata['namespace']);
-  if (name === undefined || namespace === undefined) return null;
   const ingress: LoadBalancerIngress[] = [];
   for (const entry of asArray(asObject(asObject(obj['status'])['loadBalancer'])['ingress'])) {
     const ip = asString(asObject(entry)['ip']);
@@ -30,7 +28,7 @@ export function toServiceFacts(raw: unknown): ServiceFacts | null {
     ipFamilies: families,
     ingress,
     createdAt: epochMs(metadata['creationTimestamp']),
-    deleting: metadata['deletionTimestamp'] !== undefined && metadata['deletionTimestamp'] !== null,
+    deleting: isDeleting(metadata),
   };
 }
 
@@ -46,11 +44,9 @@ export interface EndpointSliceFacts {
 }
 
 export function toEndpointSliceFacts(raw: unknown): EndpointSliceFacts | null {
-  const obj = asObject(raw);
-  const metadata = asObject(obj['metadata']);
-  const name = asString(metadata['name']);
-  const namespace = asString(metadata['namespace']);
-  if (name === undefined || namespace === undefined) return null;
+  const object = namespacedObject(raw);
+  if (object === null) return null;
+  const { obj, metadata, name, namespace } = object;
   const readyNodes = new Set<string>();
   for (const endpoint of asArray(obj['endpoints'])) {
     const nodeName = asString(asObject(endpoint)['nodeName']);

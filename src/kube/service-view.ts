@@ -7,7 +7,7 @@ import type { ServiceView } from '../ports/services.js';
 import { isOurs, type ServiceFacts } from '../services/load-balancer-service.js';
 import { makeKubeClient } from './kube-client.js';
 import { DEFAULT_RESYNC_SCHEDULE, LIST_DEADLINE_MS } from './kube-cluster-view.js';
-import { listPageOf, pageParams, Reflector, syncNamespaceReflectors, type ListProblem } from './reflector.js';
+import { listPageOf, pageParams, Reflector, reportListProblems, sharedReflectorOptions, syncNamespaceReflectors, type ListProblem } from './reflector.js';
 import { SERVICE_NAME_LABEL, toEndpointSliceFacts, toServiceFacts, type EndpointSliceFacts } from './service-convert.js';
 
 export interface KubeServiceViewOptions {
@@ -40,7 +40,7 @@ const sameNodes = (a: EndpointSliceFacts, b: EndpointSliceFacts): boolean =>
  * where such a Service has externalTrafficPolicy Local: only there do endpoints decide a node.
  */
 export function createKubeServiceView(options: KubeServiceViewOptions): KubeServiceView {
-  const { kubeConfig, logger, clock, metrics } = options;
+  const { kubeConfig, metrics } = options;
   const deadline = options.listDeadlineMs ?? LIST_DEADLINE_MS;
   const core = makeKubeClient(kubeConfig, CoreV1Api, deadline);
   const discovery = makeKubeClient(kubeConfig, DiscoveryV1Api, deadline);
@@ -49,15 +49,7 @@ export function createKubeServiceView(options: KubeServiceViewOptions): KubeServ
   const notify = (change: 'service' | 'endpoints'): void => {
     for (const listener of [...listeners]) listener(change);
   };
-  const common = {
-    watch,
-    logger,
-    clock,
-    metrics,
-    ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
-    ...(options.watchConnectMs === undefined ? {} : { watchConnectMs: options.watchConnectMs }),
-    onListProblem: () => reportProblems(),
-  };
+  const common = sharedReflectorOptions(options, watch, () => reportProblems());
   let running = false;
   let task: ScheduledTask | null = null;
 
@@ -97,8 +89,7 @@ export function createKubeServiceView(options: KubeServiceViewOptions): KubeServ
   const reflectors = (): Array<Reflector<unknown>> => [services, ...slices.values()] as Array<Reflector<unknown>>;
   const listProblems = (): ListProblem[] => reflectors().flatMap((r) => r.listProblem() ?? []);
   function reportProblems(): void {
-    const problems = listProblems();
-    for (const resource of ['services', 'endpointslices'] as const) metrics.listFailing(resource, problems.filter((p) => p.resource === resource).length);
+    reportListProblems(metrics, ['services', 'endpointslices'], listProblems());
   }
 
   const resync = async (): Promise<void> => {

@@ -31,3 +31,26 @@ export async function pollAction<A>(first: A, options: PollActionOptions<A>): Pr
   }
   return current;
 }
+
+/** The knobs of an adapter whose moves run as async actions polled to the end (Hetzner Cloud, DigitalOcean). */
+export interface ActionTimingOptions {
+  readonly actionPollIntervalMs?: number;
+  /** How long one assign action may run before the move is reported as failed (transient). */
+  readonly actionTimeoutMs?: number;
+}
+
+/**
+ * An action is polled every second for up to two minutes unless configured. After a refusal that
+ * may follow an accepted move, the routing is re-read at the same interval for ten polls
+ * (moveIdempotently's settle window): the provider's action lands within a few of them.
+ */
+export function actionTiming(options: ActionTimingOptions): {
+  readonly poll: { readonly intervalMs: number; readonly timeoutMs: number };
+  readonly settle: { readonly pollMs: number; readonly timeoutMs: number };
+} {
+  const intervalMs = options.actionPollIntervalMs ?? 1_000;
+  return {
+    poll: { intervalMs, timeoutMs: options.actionTimeoutMs ?? 120_000 },
+    settle: { pollMs: intervalMs, timeoutMs: 10 * intervalMs },
+  };
+}

@@ -1,5 +1,5 @@
-import { Socket } from 'node:net';
 import { isIPv6 } from 'node:net';
+import { connectOnce } from './connect-once.js';
 
 /** What one service check of one address found; `ok` false carries a few words for the Event. */
 export interface ServiceAnswer {
@@ -9,21 +9,16 @@ export interface ServiceAnswer {
 
 /** A TCP connect to `address:port`, closed as soon as it is accepted; never rejects. */
 export function tcpConnectCheck(address: string, port: number, timeoutMs: number): Promise<ServiceAnswer> {
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    let settled = false;
-    const settle = (answer: ServiceAnswer): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(answer);
-    };
-    const timer = setTimeout(() => settle({ ok: false, detail: `${address}:${port} silent for ${timeoutMs} ms` }), timeoutMs);
-    socket.once('connect', () => settle({ ok: true, detail: `${address}:${port} accepted` }));
-    socket.once('error', (error: NodeJS.ErrnoException) => settle({ ok: false, detail: `${address}:${port} ${error.code ?? error.message}` }));
-    socket.connect({ host: address, port });
-  });
+  return connectOnce<ServiceAnswer>(
+    address,
+    port,
+    timeoutMs,
+    () => ({ ok: false, detail: `${address}:${port} silent for ${timeoutMs} ms` }),
+    (socket, settle) => {
+      socket.once('connect', () => settle({ ok: true, detail: `${address}:${port} accepted` }));
+      socket.once('error', (error: NodeJS.ErrnoException) => settle({ ok: false, detail: `${address}:${port} ${error.code ?? error.message}` }));
+    },
+  );
 }
 
 /** A plain-HTTP GET of `path` on `address:port`; an answer below 400 passes (redirects are not followed). Never rejects. */

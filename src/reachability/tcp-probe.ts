@@ -1,6 +1,6 @@
-import { Socket } from 'node:net';
 import { IDENTITY_LINE_MAX, parseIdentityLine } from '../core/probe-identity.js';
 import type { ProbeAnswer } from '../core/reachability.js';
+import { connectOnce } from './connect-once.js';
 
 /** One probe of one address; never rejects. */
 export type Probe = (address: string, port: number, timeoutMs: number) => Promise<ProbeAnswer>;
@@ -30,20 +30,11 @@ export function classifyConnectError(code: string | undefined): 'unidentified' |
  * once on accept). Connected without a valid line before the deadline, or closed first:
  * `unidentified` (a kernel answered, just not the agent's probe port).
  */
-export const tcpProbe: Probe = (address, port, timeoutMs) =>
-  new Promise<ProbeAnswer>((resolve) => {
-    const socket = new Socket();
-    let settled = false;
-    let connected = false;
-    let received = '';
-    const settle = (answer: ProbeAnswer): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(answer);
-    };
-    const timer = setTimeout(() => settle(connected ? { kind: 'unidentified' } : { kind: 'silent' }), timeoutMs);
+export const tcpProbe: Probe = (address, port, timeoutMs) => {
+  let connected = false;
+  let received = '';
+  const atDeadline = (): ProbeAnswer => (connected ? { kind: 'unidentified' } : { kind: 'silent' });
+  return connectOnce(address, port, timeoutMs, atDeadline, (socket, settle) => {
     socket.setEncoding('latin1');
     socket.once('connect', () => {
       connected = true;
@@ -59,5 +50,5 @@ export const tcpProbe: Probe = (address, port, timeoutMs) =>
     socket.once('error', (error: NodeJS.ErrnoException) => {
       settle({ kind: connected ? 'unidentified' : classifyConnectError(error.code) });
     });
-    socket.connect({ host: address, port });
   });
+};

@@ -3,6 +3,7 @@ import { failoverIPKey } from '../core/model.js';
 import type { Reason } from '../core/reasons.js';
 import type { ClusterWriter, EventType } from '../ports/cluster.js';
 import type { Logger } from '../ports/logger.js';
+import { oncePerCause } from '../logging/once-per-cause.js';
 
 export type RecordEvent = (fip: FailoverIPObject, type: EventType, reason: Reason, message: string) => void;
 
@@ -12,24 +13,14 @@ export type RecordEvent = (fip: FailoverIPObject, type: EventType, reason: Reaso
  * without one line per Event. A success logs the recovery and re-arms the warning.
  */
 export function createEventRecorder(writer: ClusterWriter, logger: Logger): RecordEvent {
-  let failingCause: string | null = null;
+  const failures = oncePerCause(logger, {
+    failing: 'could not record a Kubernetes Event; further failures with the same cause are not logged',
+    recovered: 'recording Kubernetes Events works again',
+  });
   return (fip, type, reason, message) => {
     writer.recordEvent(fip, type, reason, message).then(
-      () => {
-        if (failingCause === null) return;
-        logger.info('recording Kubernetes Events works again', { previousError: failingCause });
-        failingCause = null;
-      },
-      (error: unknown) => {
-        const cause = error instanceof Error ? error.message : String(error);
-        if (cause === failingCause) return;
-        failingCause = cause;
-        logger.warn('could not record a Kubernetes Event; further failures with the same cause are not logged', {
-          failoverIP: failoverIPKey(fip),
-          reason,
-          err: error,
-        });
-      },
+      () => failures.succeeded(),
+      (error: unknown) => failures.failed(error, { failoverIP: failoverIPKey(fip), reason }),
     );
   };
 }

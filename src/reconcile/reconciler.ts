@@ -310,7 +310,7 @@ export class Reconciler {
             provider: provider.type,
             kind: classified.kind,
             code: classified.code,
-            error: classified.message,
+            err: error,
           });
         },
       )

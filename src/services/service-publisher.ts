@@ -2,6 +2,7 @@ import { failoverIPKey, type FailoverIPObject } from '../core/model.js';
 import type { ServiceReason } from '../core/reasons.js';
 import type { EventType } from '../ports/cluster.js';
 import type { Logger } from '../ports/logger.js';
+import { oncePerCause, type OncePerCause } from '../logging/once-per-cause.js';
 import type { ServiceView, ServiceWriter } from '../ports/services.js';
 import type { ReconcileSnapshot } from '../reconcile/reconciler.js';
 import { bindServices, type Bindings, type Claim } from './service-binding.js';
@@ -58,10 +59,14 @@ export class ServicePublisher {
    */
   readonly #written = new Map<string, { readonly wrote: string; readonly over: string }>();
   #state: readonly ServiceState[] = [];
-  #failing: string | null = null;
+  readonly #eventFailures: OncePerCause;
 
   constructor(deps: ServicePublisherDeps) {
     this.#deps = deps;
+    this.#eventFailures = oncePerCause(deps.logger, {
+      failing: 'could not record an Event on a Service; further failures with the same cause are not logged',
+      recovered: 'recording Events on Services works again',
+    });
   }
 
   bind(fips: readonly FailoverIPObject[]): void {
@@ -194,19 +199,8 @@ export class ServicePublisher {
   /** Best effort, as every Event: a failure is logged once per cause. */
   #event(service: ServiceFacts, type: EventType, reason: ServiceReason, message: string): void {
     this.#deps.writer.recordEvent(service, type, reason, message).then(
-      () => {
-        this.#failing = null;
-      },
-      (error: unknown) => {
-        const cause = error instanceof Error ? error.message : String(error);
-        if (cause === this.#failing) return;
-        this.#failing = cause;
-        this.#deps.logger.warn('could not record an Event on a Service; further failures with the same cause are not logged', {
-          service: serviceKey(service),
-          reason,
-          err: error,
-        });
-      },
+      () => this.#eventFailures.succeeded(),
+      (error: unknown) => this.#eventFailures.failed(error, { service: serviceKey(service), reason }),
     );
   }
 }

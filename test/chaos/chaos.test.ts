@@ -1,8 +1,8 @@
 import { startNetcupEmulator, type NetcupEmulator } from '../../src/emulators/netcup/netcup-emulator.js';
-import { makeNode, startFakeKubeApi, type FakeKubeApi } from '../fake-kube-api/index.js';
+import { startFakeKubeApi, type FakeKubeApi } from '../fake-kube-api/index.js';
 import { seededRandom } from '../support/node-facts.js';
 import { ADDRESS, ControllerHarness, SERVER_OF, sleep, waitFor } from '../support/controller-harness.js';
-import { KUBE_SERVER_OF, seedCluster, startKubeController, type KubeController } from '../support/kube-controller.js';
+import { KUBE_SERVER_OF, seedCluster, seededNode, startKubeController, type KubeController } from '../support/kube-controller.js';
 
 /**
  * Chaos, bounded in time and count, on loopback only. Every test checks the same promises:
@@ -129,13 +129,7 @@ describe('chaos against the Kubernetes API', () => {
     await api.stop();
   });
 
-  const nodeObject = (name: string, ready: 'True' | 'False') =>
-    makeNode({
-      name,
-      internalIP: `192.0.2.${10 + Number(name.slice(-1))}`,
-      annotations: { 'ipshift.dev/server-id': String(KUBE_SERVER_OF[name]) },
-      conditions: { Ready: ready },
-    });
+  const nodeObject = (name: string, ready: 'True' | 'False') => seededNode(name, { conditions: { Ready: ready } });
 
   it('watches dropped every 2 s: the view stays right and every failure is handled', async () => {
     api = await startFakeKubeApi();

@@ -1,8 +1,8 @@
-import { loadConfig } from '../../src/config/load-config.js';
-import { silentLogger } from '../../src/ports/logger.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/start-sandbox.js';
+import type { Sandbox } from '../../src/sandbox/start-sandbox.js';
 import { waitFor } from '../support/controller-harness.js';
 import { freePort } from '../support/free-port.js';
+import { startTestSandbox, stateOf } from '../support/sandbox.js';
+import { postAlerts } from '../support/webhook.js';
 
 interface State {
   failoverIPs: Array<{ assignedNode: string | null; lastDecision: { outcome: string; reason: string; message: string } | null }>;
@@ -14,20 +14,11 @@ interface State {
 describe('a stale alert view, end to end', () => {
   const boxes: Sandbox[] = [];
   const start = async (env: Record<string, string>): Promise<Sandbox> => {
-    const box = await startSandbox({
-      config: loadConfig({ IPSHIFT_SANDBOX: '1', IPSHIFT_NODE_PROBE_PORT: '0', ...env }),
-      logger: silentLogger,
-      version: 'test',
-      port: 0,
-      host: '127.0.0.1',
-      cooldownSeconds: 0,
-      taskDurationMs: 50,
-    });
+    const box = await startTestSandbox({ IPSHIFT_NODE_PROBE_PORT: '0', ...env });
     boxes.push(box);
-    await box.app.loop.idle();
     return box;
   };
-  const state = async (box: Sandbox): Promise<State> => (await (await fetch(`${box.url}/api/v1/state`)).json()) as State;
+  const state = (box: Sandbox): Promise<State> => stateOf<State>(box.url);
   const fire = async (box: Sandbox, node: string): Promise<void> => {
     const alert = {
       status: 'firing',
@@ -35,12 +26,7 @@ describe('a stale alert view, end to end', () => {
       startsAt: '2026-11-23T10:00:00Z',
       fingerprint: `f-${node}`,
     };
-    const response = await fetch(`${box.url}/webhook/alertmanager`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ version: '4', status: 'firing', receiver: 'ipshift', alerts: [alert] }),
-    });
-    expect(response.status).toBe(200);
+    expect((await postAlerts(box.url, [alert])).status).toBe(200);
   };
 
   afterAll(async () => {

@@ -1,8 +1,5 @@
-import { bestCandidate } from '../../src/core/decide.js';
-import { candidate } from '../../src/core/eligibility.js';
-import { nodeHealth } from '../../src/core/health.js';
 import type { ProbeAnswer } from '../../src/core/reachability.js';
-import { nodeFacts } from '../support/node-facts.js';
+import { firstChoiceWhenDown } from '../support/decision-fixtures.js';
 import { ADDRESS, ControllerHarness, harnessNode, waitFor } from '../support/controller-harness.js';
 
 /**
@@ -44,7 +41,7 @@ describe('checked moves in the controller', () => {
     // ranks one of node-2/node-3 first: that one's agent is silent too.
     const world = { agentDown: new Set<string>(), routeTakes: true };
     const { url, app } = await start(world);
-    const first = firstChoice();
+    const first = firstChoiceWhenDown(['node-1', 'node-2', 'node-3'], 'node-1');
     const next = first === 'node-2' ? 'node-3' : 'node-2';
     world.agentDown.add(first);
     world.agentDown.add('node-1');
@@ -92,15 +89,4 @@ describe('checked moves in the controller', () => {
     expect(await (await fetch(`${url}/metrics`)).text()).toMatch(/ipshift_failover_ip_move_unconfirmed\{failover_ip="default\/web"\} 0/);
     expect(h.acceptedMoves()).toBe(1);
   });
-
-  /** Which node the decision moves to when node-1 goes down, by the core's own tie-break (a stable hash of FailoverIP and node). */
-  function firstChoice(): string {
-    const candidates = ['node-1', 'node-2', 'node-3'].map((name) => {
-      const facts = nodeFacts(name, name === 'node-1' ? { conditions: { Ready: 'False' } } : {});
-      return candidate(facts, nodeHealth(facts, []), {}, true);
-    });
-    const target = bestCandidate(candidates, { failoverIP: 'default/web', holdings: new Map(), spread: true }, 'node-1')?.name;
-    if (target === undefined) throw new Error('no candidate');
-    return target;
-  }
 });

@@ -1,4 +1,5 @@
 import { ControllerHarness, harnessNode, sleep, waitFor } from '../support/controller-harness.js';
+import { postAlerts } from '../support/webhook.js';
 
 /**
  * The whole controller through the composition root: real reconciler, real webhook, the real
@@ -177,12 +178,7 @@ describe('controller loop', () => {
       endsAt: '0001-01-01T00:00:00Z',
       fingerprint: 'probe-web',
     };
-    const response = await fetch(`${url}/webhook/alertmanager`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ version: '4', status: 'firing', receiver: 'r', groupKey: 'g', alerts: [probe] }),
-    });
-    expect(response.status).toBe(200);
+    expect((await postAlerts(url, [probe])).status).toBe(200);
     await waitFor(() => h.acceptedMoves() === 1 && h.holderAtProvider() !== 'node-1', 3000, 'the failover');
     // The alert lingers until its resolve arrives; it is about node-1, where it started.
     await sleep(800);

@@ -1,8 +1,7 @@
-import { startNetcupEmulator, type NetcupEmulator } from '../../src/emulators/netcup/netcup-emulator.js';
-import type { LogFields, Logger } from '../../src/ports/logger.js';
-import { makeFailoverIP, makeNode, startFakeKubeApi, type FakeKubeApi, type KubeObject } from '../fake-kube-api/index.js';
+import type { KubeObject } from '../fake-kube-api/index.js';
 import { waitFor } from '../support/controller-harness.js';
-import { KUBE_SERVER_OF, seedCluster, startKubeController, type KubeController } from '../support/kube-controller.js';
+import { KUBE_SERVER_OF, seededFailoverIP, seededNode, useKubeCluster } from '../support/kube-controller.js';
+import { recordingLogger, type LogLine } from '../support/recording-logger.js';
 
 /**
  * spec.dns end to end: the controller as in a cluster (under deploy/'s RBAC) against the fake
@@ -11,27 +10,10 @@ import { KUBE_SERVER_OF, seedCluster, startKubeController, type KubeController }
 
 const EXTERNAL: Record<string, string> = { 'node-1': '203.0.113.11', 'node-2': '203.0.113.12', 'node-3': '203.0.113.13' };
 
-function node(name: string, conditions: Record<string, 'True' | 'False' | 'Unknown'> = {}): KubeObject {
-  const internal = `192.0.2.${10 + Number(name.slice(-1))}`;
-  return makeNode({
-    name,
-    internalIP: internal,
-    externalIP: EXTERNAL[name] ?? '',
-    annotations: { 'ipshift.dev/server-id': String(KUBE_SERVER_OF[name]) },
-    conditions,
-  });
-}
+const node = (name: string, conditions: Record<string, 'True' | 'False' | 'Unknown'> = {}): KubeObject =>
+  seededNode(name, { externalIP: EXTERNAL[name], conditions });
 
-const webWithDns = (dns: Record<string, unknown> | undefined): KubeObject =>
-  makeFailoverIP({
-    namespace: 'default',
-    name: 'web',
-    addresses: ['198.51.100.10'],
-    providerType: 'netcup',
-    secretName: 'netcup',
-    policy: { cooldownSeconds: 0 },
-    ...(dns === undefined ? {} : { dns }),
-  });
+const webWithDns = (dns: Record<string, unknown> | undefined): KubeObject => seededFailoverIP({ spec: dns === undefined ? {} : { dns } });
 
 interface Endpoint {
   dnsName: string;
@@ -40,46 +22,25 @@ interface Endpoint {
   recordTTL?: number;
 }
 
-function recordingLogger(lines: Array<{ level: string; message: string; fields: LogFields }>): Logger {
-  const logger: Logger = {
-    debug: (message, fields = {}) => lines.push({ level: 'debug', message, fields }),
-    info: (message, fields = {}) => lines.push({ level: 'info', message, fields }),
-    warn: (message, fields = {}) => lines.push({ level: 'warn', message, fields }),
-    error: (message, fields = {}) => lines.push({ level: 'error', message, fields }),
-    child: () => logger,
-  };
-  return logger;
-}
-
 describe('DNS records through external-dns DNSEndpoint objects', () => {
-  let api: FakeKubeApi;
-  let emulator: NetcupEmulator;
-  let controller: KubeController | undefined;
+  const cluster = useKubeCluster();
 
-  const start = async (options: { unserved?: string[] } = {}, lines?: Array<{ level: string; message: string; fields: LogFields }>): Promise<void> => {
-    api = await startFakeKubeApi(options.unserved === undefined ? {} : { unserved: options.unserved });
-    emulator = await startNetcupEmulator({ taskDurationMs: 30, moveIntervalMs: 0 });
-    seedCluster(api, emulator);
-    for (const name of ['node-1', 'node-2', 'node-3']) api.setNode(node(name));
-    api.upsertFailoverIP(webWithDns({ hostname: 'web.example.com', ttl: 60, nodeRecords: { hostname: 'nodes.example.com' } }));
-    controller = await startKubeController(api, emulator, 'ipshift-0', lines === undefined ? undefined : recordingLogger(lines));
-    await waitFor(() => controller?.elector.isLeader() === true, 5000, 'leadership');
+  const start = async (options: { unserved?: string[] } = {}, lines?: LogLine[]): Promise<void> => {
+    await cluster.seed(options.unserved === undefined ? {} : { api: { unserved: options.unserved } });
+    for (const name of ['node-1', 'node-2', 'node-3']) cluster.api.setNode(node(name));
+    cluster.api.upsertFailoverIP(webWithDns({ hostname: 'web.example.com', ttl: 60, nodeRecords: { hostname: 'nodes.example.com' } }));
+    const controller = await cluster.start(lines === undefined ? {} : { logger: recordingLogger(lines) });
+    await waitFor(() => controller.elector.isLeader(), 5000, 'leadership');
   };
 
-  afterEach(async () => {
-    await controller?.stop();
-    controller = undefined;
-    await emulator.close();
-    await api.stop();
-  });
-
-  const dnsEndpoint = (): KubeObject | undefined => api.dnsEndpoints('default').find((o) => o.metadata.name === 'ipshift-web');
+  const dnsEndpoint = (): KubeObject | undefined => cluster.api.dnsEndpoints('default').find((o) => o.metadata.name === 'ipshift-web');
   const endpoints = (): Endpoint[] => (dnsEndpoint()?.['spec'] as { endpoints?: Endpoint[] } | undefined)?.endpoints ?? [];
   const record = (dnsName: string): Endpoint | undefined => endpoints().find((e) => e.dnsName === dnsName);
   const holder = (): string | undefined => dnsEndpoint()?.metadata.annotations?.['ipshift.dev/holder'];
 
   it('publishes the failover address and the healthy nodes, owned by the FailoverIP, and follows a failover', async () => {
     await start();
+    const { api, emulator } = cluster;
     await waitFor(() => holder() === 'node-1' && record('nodes.example.com')?.targets.length === 3, 5000, 'the DNSEndpoint');
     const fip = api.getFailoverIP('default', 'web');
     const published = dnsEndpoint();
@@ -116,6 +77,7 @@ describe('DNS records through external-dns DNSEndpoint objects', () => {
 
   it('removes the DNSEndpoint when spec.dns goes, and when the FailoverIP is deleted', async () => {
     await start();
+    const { api } = cluster;
     await waitFor(() => dnsEndpoint() !== undefined, 5000, 'the DNSEndpoint');
     api.upsertFailoverIP(webWithDns(undefined));
     await waitFor(() => dnsEndpoint() === undefined, 5000, 'the DNSEndpoint removed with spec.dns');
@@ -130,8 +92,9 @@ describe('DNS records through external-dns DNSEndpoint objects', () => {
   });
 
   it('without the DNSEndpoint CRD: says so once (log and Event) and keeps failing over', async () => {
-    const lines: Array<{ level: string; message: string; fields: LogFields }> = [];
+    const lines: LogLine[] = [];
     await start({ unserved: ['dnsendpoints'] }, lines);
+    const { api, emulator } = cluster;
     await waitFor(() => api.events('default').some((e) => e['reason'] === 'DnsEndpointCrdMissing'), 5000, 'the Warning Event');
     api.setNode(node('node-1', { Ready: 'False' }));
     await waitFor(() => emulator.routing('198.51.100.10') !== KUBE_SERVER_OF['node-1'], 5000, 'the failover');

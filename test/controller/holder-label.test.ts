@@ -1,8 +1,6 @@
 import { CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { startNetcupEmulator, type NetcupEmulator } from '../../src/emulators/netcup/netcup-emulator.js';
-import { makeNode, startFakeKubeApi, type FakeKubeApi } from '../fake-kube-api/index.js';
 import { waitFor } from '../support/controller-harness.js';
-import { KUBE_SERVER_OF, seedCluster, startKubeController, type KubeController } from '../support/kube-controller.js';
+import { KUBE_SERVER_OF, seededFailoverIP, seededNode, useSeededCluster } from '../support/kube-controller.js';
 
 /**
  * The holder label (spec.holderLabel) end to end: the controller as in a cluster, its node
@@ -13,57 +11,35 @@ const LABEL = 'ipshift.dev/holds-web';
 const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 describe('holder label', () => {
-  let api: FakeKubeApi;
-  let emulator: NetcupEmulator;
-  let controller: KubeController | undefined;
+  const cluster = useSeededCluster();
+  beforeEach(() => {
+    cluster.api.upsertFailoverIP(seededFailoverIP({ spec: { holderLabel: true } }));
+  });
 
-  const labels = (node: string): Record<string, string> => api.getNode(node)?.metadata.labels ?? {};
+  const labels = (node: string): Record<string, string> => cluster.api.getNode(node)?.metadata.labels ?? {};
   const holdsLabel = (node: string): boolean => labels(node)[LABEL] === 'true';
   const setNode = (name: string, extra: { ready?: 'True' | 'False'; labels?: Record<string, string> } = {}): void => {
-    api.setNode(
-      makeNode({
-        name,
-        internalIP: `192.0.2.${10 + Number(name.slice(-1))}`,
-        annotations: { 'ipshift.dev/server-id': String(KUBE_SERVER_OF[name]) },
-        conditions: { Ready: extra.ready ?? 'True' },
-        ...(extra.labels === undefined ? {} : { labels: extra.labels }),
-      }),
-    );
+    cluster.api.setNode(seededNode(name, { conditions: { Ready: extra.ready ?? 'True' }, labels: extra.labels }));
   };
   /** A node's label over time, from the fake API's watch history: true = set, false = absent. */
   const labelHistory = (node: string): boolean[] =>
-    (api.store.eventsSince('nodes', 0) ?? [])
+    (cluster.api.store.eventsSince('nodes', 0) ?? [])
       .filter((e) => e.object.metadata.name === node)
       .map((e) => e.object.metadata.labels?.[LABEL] === 'true')
       .filter((value, i, all) => i === 0 || all[i - 1] !== value);
 
-  beforeEach(async () => {
-    api = await startFakeKubeApi();
-    emulator = await startNetcupEmulator({ taskDurationMs: 30, moveIntervalMs: 0 });
-    seedCluster(api, emulator);
-    const fip = api.getFailoverIP('default', 'web');
-    if (fip === undefined) throw new Error('no FailoverIP');
-    api.upsertFailoverIP({ ...fip, spec: { ...(fip['spec'] as object), holderLabel: true } });
-  });
-  afterEach(async () => {
-    await controller?.stop();
-    controller = undefined;
-    await emulator.close();
-    await api.stop();
-  });
-
   it('labels the holder, removes a stale label on start, and leaves other ipshift.dev labels alone', async () => {
     setNode('node-3', { labels: { [LABEL]: 'true', 'ipshift.dev/edge': 'true' } });
-    controller = await startKubeController(api, emulator);
+    await cluster.start();
     await waitFor(() => holdsLabel('node-1') && !holdsLabel('node-3'), 8000, 'the label on the holder only');
     expect(labels('node-3')['ipshift.dev/edge']).toBe('true');
     expect(holdsLabel('node-2')).toBe(false);
   });
 
   it("a node's own credentials can neither set nor remove it; the controller's patches pass the admission policy", async () => {
-    controller = await startKubeController(api, emulator);
+    await cluster.start();
     await waitFor(() => holdsLabel('node-1'), 8000, 'the label on the holder');
-    const kubelet = (node: string): CoreV1Api => api.nodeKubeConfig(node).makeApiClient(CoreV1Api);
+    const kubelet = (node: string): CoreV1Api => cluster.api.nodeKubeConfig(node).makeApiClient(CoreV1Api);
     await expect(kubelet('node-2').patchNode({ name: 'node-2', body: { metadata: { labels: { [LABEL]: 'true' } } } }, MERGE_PATCH)).rejects.toMatchObject({
       code: 403,
       body: expect.stringContaining('ipshift-node-self-labels'),
@@ -78,7 +54,8 @@ describe('holder label', () => {
   });
 
   it('a move: the new holder is labelled before the provider is asked, the old one unlabelled after it succeeded', async () => {
-    controller = await startKubeController(api, emulator);
+    const { emulator } = cluster;
+    await cluster.start();
     await waitFor(() => holdsLabel('node-1'), 8000, 'the label on the holder');
     // The route request is held for a while once received: long enough to look at both nodes.
     emulator.faults.slowNext(3000, 1, 'mutation');
@@ -93,7 +70,8 @@ describe('holder label', () => {
   });
 
   it('a failed move: the label set on the target is taken back, the holder keeps it', async () => {
-    controller = await startKubeController(api, emulator);
+    const { emulator } = cluster;
+    await cluster.start();
     await waitFor(() => holdsLabel('node-1'), 8000, 'the label on the holder');
     // Every route request is refused (the provider does nothing), until cleared.
     emulator.faults.failNext(1000, 400, 'mutation');

@@ -1,8 +1,7 @@
 import { CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { startNetcupEmulator, type NetcupEmulator } from '../../src/emulators/netcup/netcup-emulator.js';
-import { makeNode, startFakeKubeApi, type FakeKubeApi } from '../fake-kube-api/index.js';
+import { makeNode } from '../fake-kube-api/index.js';
 import { waitFor } from '../support/controller-harness.js';
-import { seedCluster, startKubeController, type KubeController } from '../support/kube-controller.js';
+import { failoverIPStatus, useSeededCluster } from '../support/kube-controller.js';
 
 /**
  * A compromised node steering the IP through server discovery: netcup finds a node's server by
@@ -21,13 +20,12 @@ const SERVERS = [
 ];
 
 describe('a node that rewrites its own addresses', () => {
-  let api: FakeKubeApi;
-  let emulator: NetcupEmulator;
-  let controller: KubeController | undefined;
+  // No ipshift.dev/server-id: the servers are found by address, as a netcup install without annotations does.
+  const cluster = useSeededCluster({ byAddress: true, emulator: { servers: SERVERS } });
 
-  const annotations = (node: string): Record<string, string> => api.getNode(node)?.metadata.annotations ?? {};
-  const status = (): Record<string, unknown> => (api.getFailoverIP('default', 'web')?.['status'] ?? {}) as Record<string, unknown>;
-  const kubelet = (node: string): CoreV1Api => api.nodeKubeConfig(node).makeApiClient(CoreV1Api);
+  const annotations = (node: string): Record<string, string> => cluster.api.getNode(node)?.metadata.annotations ?? {};
+  const status = (): Record<string, unknown> => failoverIPStatus(cluster.api);
+  const kubelet = (node: string): CoreV1Api => cluster.api.nodeKubeConfig(node).makeApiClient(CoreV1Api);
   /** What node-N's kubelet writes about itself: its addresses and its Ready condition (the fake keeps status on the main resource). */
   const report = (node: string, address: string, ready: 'True' | 'False' = 'True') =>
     kubelet(node).patchNode(
@@ -35,21 +33,9 @@ describe('a node that rewrites its own addresses', () => {
       MERGE_PATCH,
     );
 
-  beforeEach(async () => {
-    api = await startFakeKubeApi();
-    emulator = await startNetcupEmulator({ taskDurationMs: 30, moveIntervalMs: 0, servers: SERVERS });
-    // No ipshift.dev/server-id: the servers are found by address, as a netcup install without annotations does.
-    seedCluster(api, emulator, 0, true);
-  });
-  afterEach(async () => {
-    await controller?.stop();
-    controller = undefined;
-    await emulator.close();
-    await api.stop();
-  });
-
   it('is not trusted with the IP: pinned server kept, node ineligible (ServerRemapped), the IP never reaches its server', async () => {
-    controller = await startKubeController(api, emulator);
+    const { api, emulator } = cluster;
+    const controller = await cluster.start();
     // The leader pins what it found; the node's own credentials cannot touch the pin.
     await waitFor(() => ['node-1', 'node-2', 'node-3'].every((n) => annotations(n)[PIN] !== undefined), 8000, 'the pins');
     expect(annotations('node-2')[PIN]).toBe('111002');

@@ -1,14 +1,9 @@
 import { failoverIPCrd } from '../../scripts/crd.js';
-import { startNetcupEmulator, type NetcupEmulator } from '../../src/emulators/netcup/netcup-emulator.js';
-import { makeNode, startFakeKubeApi, type FakeKubeApi } from '../fake-kube-api/index.js';
 import { waitFor } from '../support/controller-harness.js';
-import { KUBE_SERVER_OF, seedCluster, startKubeController, type KubeController } from '../support/kube-controller.js';
+import { notReadyNode, useSeededCluster } from '../support/kube-controller.js';
 
 type Condition = { type: string; status: string; reason: string; observedGeneration?: number };
 type Status = { conditions?: Condition[]; assignedNode?: string; nextMoveAllowedAt?: string | null };
-
-const downNode = (name: string) =>
-  makeNode({ name, internalIP: '192.0.2.11', annotations: { 'ipshift.dev/server-id': String(KUBE_SERVER_OF[name]) }, conditions: { Ready: 'False' } });
 
 /** A printer column's value as `kubectl get -o wide` takes it: the CRD's jsonPath, here always a plain field path. */
 function printerColumn(object: Record<string, unknown>, name: string): { type: string; value: unknown } {
@@ -24,42 +19,29 @@ function printerColumn(object: Record<string, unknown>, name: string): { type: s
 }
 
 describe('conditions and Events through the fake Kubernetes API', () => {
-  let api: FakeKubeApi;
-  let emulator: NetcupEmulator;
-  let controller: KubeController | undefined;
-
-  beforeEach(async () => {
-    api = await startFakeKubeApi();
-    emulator = await startNetcupEmulator({ taskDurationMs: 30, moveIntervalMs: 0 });
-    seedCluster(api, emulator, 600);
-  });
-  afterEach(async () => {
-    await controller?.stop();
-    controller = undefined;
-    await emulator.close();
-    await api.stop();
-  });
+  const cluster = useSeededCluster({ cooldownSeconds: 600 });
 
   it('Ready follows the holder, Blocked says WaitCooldown, Events carry HolderDown, NEXT-MOVE stays readable', async () => {
+    const { api } = cluster;
     const object = (): Record<string, unknown> => api.getFailoverIP('default', 'web') ?? {};
     const status = (): Status => (object()['status'] ?? {}) as Status;
     const condition = (type: string): string => {
       const c = status().conditions?.find((x) => x.type === type);
       return c === undefined ? 'absent' : `${c.status}/${c.reason}`;
     };
-    controller = await startKubeController(api, emulator);
+    await cluster.start();
     await waitFor(() => condition('Ready') === 'True/Ready', 5000, 'Ready on node-1');
     const generation = (object()['metadata'] as { generation?: number }).generation;
     expect(status().conditions?.find((c) => c.type === 'Accepted')).toMatchObject({ status: 'True', reason: 'Accepted', observedGeneration: generation });
 
-    api.setNode(downNode('node-1'));
+    api.setNode(notReadyNode('node-1'));
     await waitFor(() => status().assignedNode !== undefined && status().assignedNode !== 'node-1', 5000, 'the move');
     await waitFor(() => condition('Ready') === 'True/Ready', 5000, 'Ready on the new holder');
     expect(api.events('default').some((e) => e['reason'] === 'HolderDown')).toBe(true);
 
     // The new holder fails inside the 600 s cooldown: the IP has to wait.
     const holder = status().assignedNode ?? '';
-    api.setNode(downNode(holder));
+    api.setNode(notReadyNode(holder));
     await waitFor(() => condition('Blocked') === 'True/WaitCooldown', 5000, 'the block');
     expect(condition('Ready')).toBe('False/HolderDown');
     expect(condition('Degraded')).toBe('True/HolderDown');

@@ -1,7 +1,6 @@
-import { startNetcupEmulator, type NetcupEmulator } from '../../src/emulators/netcup/netcup-emulator.js';
-import { makeFailoverIP, makeNode, startFakeKubeApi, type FakeKubeApi } from '../fake-kube-api/index.js';
+import { makeFailoverIP } from '../fake-kube-api/index.js';
 import { waitFor } from '../support/controller-harness.js';
-import { KUBE_SERVER_OF, seedCluster, startKubeController, type KubeController } from '../support/kube-controller.js';
+import { failoverIPStatus, KUBE_SERVER_OF, notReadyNode, useSeededCluster } from '../support/kube-controller.js';
 
 /**
  * Kubernetes calls that never get an answer, end to end through the controller as
@@ -10,42 +9,21 @@ import { KUBE_SERVER_OF, seedCluster, startKubeController, type KubeController }
  * (README: IPSHIFT_LEASE_RENEW_DEADLINE_SECONDS, "the leader steps down when it cannot renew").
  */
 describe('the controller when Kubernetes calls hang', () => {
-  let api: FakeKubeApi;
-  let emulator: NetcupEmulator;
-  const controllers: KubeController[] = [];
-
-  const statusOf = (name: string): Record<string, unknown> => (api.getFailoverIP('default', name)?.['status'] ?? {}) as Record<string, unknown>;
-  const nodeDown = (): void => {
-    api.setNode(
-      makeNode({
-        name: 'node-1',
-        internalIP: '192.0.2.11',
-        annotations: { 'ipshift.dev/server-id': String(KUBE_SERVER_OF['node-1']) },
-        conditions: { Ready: 'False' },
-      }),
-    );
-  };
-
-  beforeEach(async () => {
-    api = await startFakeKubeApi();
-    emulator = await startNetcupEmulator({
-      taskDurationMs: 30,
-      moveIntervalMs: 0,
+  const cluster = useSeededCluster({
+    emulator: {
       failoverIps: [
         { address: '198.51.100.10', serverId: KUBE_SERVER_OF['node-1'] ?? null },
         { address: '198.51.100.20', serverId: KUBE_SERVER_OF['node-1'] ?? null },
       ],
-    });
-    seedCluster(api, emulator);
+    },
   });
-  afterEach(async () => {
-    api.clearFailures();
-    await Promise.all(controllers.splice(0).map((c) => c.stop()));
-    await emulator.close();
-    await api.stop();
-  });
+  const statusOf = (name: string): Record<string, unknown> => failoverIPStatus(cluster.api, name);
+  const nodeDown = (): void => {
+    cluster.api.setNode(notReadyNode('node-1'));
+  };
 
   it("one FailoverIP's status PATCH hangs: the other still fails over, /healthz stays 200, and the first follows once the API answers", async () => {
+    const { api, emulator } = cluster;
     api.upsertFailoverIP(
       makeFailoverIP({
         namespace: 'default',
@@ -56,8 +34,7 @@ describe('the controller when Kubernetes calls hang', () => {
         policy: { cooldownSeconds: 0 },
       }),
     );
-    const c = await startKubeController(api, emulator);
-    controllers.push(c);
+    const c = await cluster.start();
     await waitFor(() => c.elector.isLeader(), 5000, 'leadership');
     await waitFor(() => statusOf('web')['assignedNode'] === 'node-1' && statusOf('api')['assignedNode'] === 'node-1', 5000, 'both seen on node-1');
 
@@ -78,11 +55,10 @@ describe('the controller when Kubernetes calls hang', () => {
   }, 90_000);
 
   it("the leader's Lease renewal hangs: it steps down within the renew deadline, the standby takes over and fails over", async () => {
-    const a = await startKubeController(api, emulator, 'ipshift-a');
-    controllers.push(a);
+    const { api, emulator } = cluster;
+    const a = await cluster.start('ipshift-a');
     await waitFor(() => a.elector.isLeader(), 5000, 'a leads');
-    const b = await startKubeController(api, emulator, 'ipshift-b');
-    controllers.push(b);
+    const b = await cluster.start('ipshift-b');
     await waitFor(() => b.app.reconciler.snapshot().failoverIPs[0]?.memory.routingReadAt != null, 5000, 'b has a view');
     expect(b.elector.isLeader()).toBe(false);
 
@@ -100,8 +76,7 @@ describe('the controller when Kubernetes calls hang', () => {
     // The API answers `a` again and `b` goes away: `a`, whose hung requests ended at their
     // deadline instead of holding its election loop, takes the Lease back.
     api.clearFailures();
-    await b.stop();
-    controllers.splice(controllers.indexOf(b), 1);
+    await cluster.stop(b);
     await waitFor(() => a.elector.isLeader(), 15_000, 'a leads again');
   }, 60_000);
 });

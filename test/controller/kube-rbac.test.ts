@@ -1,25 +1,13 @@
-import { startNetcupEmulator, type NetcupEmulator } from '../../src/emulators/netcup/netcup-emulator.js';
-import type { LogFields, Logger } from '../../src/ports/logger.js';
-import { CONTROLLER_SA, deployRbac, makeFailoverIP, startFakeKubeApi, withoutVerb, type FakeKubeApi } from '../fake-kube-api/index.js';
+import { CONTROLLER_SA, deployRbac, makeFailoverIP, withoutVerb } from '../fake-kube-api/index.js';
 import { waitFor } from '../support/controller-harness.js';
-import { seedCluster, startKubeController, type KubeController } from '../support/kube-controller.js';
+import { failoverIPStatus, useKubeCluster, type KubeController } from '../support/kube-controller.js';
+import { recordingLogger, type LogLine } from '../support/recording-logger.js';
 
 /**
  * The fake API server holds the controller to the RBAC rendered from deploy/. These tests prove
  * the enforcement bites: one rule taken out of the rendered ClusterRole, and the controller's own
  * log and metric show the 403, as they would in a cluster.
  */
-
-function recordingLogger(lines: Array<{ message: string; fields: LogFields }>): Logger {
-  const logger: Logger = {
-    debug: (message, fields = {}) => lines.push({ message, fields }),
-    info: (message, fields = {}) => lines.push({ message, fields }),
-    warn: (message, fields = {}) => lines.push({ message, fields }),
-    error: (message, fields = {}) => lines.push({ message, fields }),
-    child: () => logger,
-  };
-  return logger;
-}
 
 /** ipshift_kube_list_failing{resource="pods"} as the controller's /metrics serves it (undefined: no such series). */
 const podsListFailing = async (url: string): Promise<number | undefined> => {
@@ -29,23 +17,12 @@ const podsListFailing = async (url: string): Promise<number | undefined> => {
 };
 
 describe('the controller under the RBAC of deploy/', () => {
-  let api: FakeKubeApi;
-  let emulator: NetcupEmulator;
-  let controller: KubeController | undefined;
+  const cluster = useKubeCluster();
 
-  afterEach(async () => {
-    await controller?.stop();
-    controller = undefined;
-    await emulator.close();
-    await api.stop();
-  });
-
-  const start = async (rbac: Awaited<ReturnType<typeof deployRbac>>, lines: Array<{ message: string; fields: LogFields }>): Promise<void> => {
-    api = await startFakeKubeApi({ rbac });
-    emulator = await startNetcupEmulator({ taskDurationMs: 30, moveIntervalMs: 0 });
-    seedCluster(api, emulator);
+  const start = async (rbac: Awaited<ReturnType<typeof deployRbac>>, lines: LogLine[]): Promise<KubeController> => {
+    await cluster.seed({ api: { rbac } });
     // A FailoverIP that follows pods: the controller must list them in `ingress`.
-    api.upsertFailoverIP(
+    cluster.api.upsertFailoverIP(
       makeFailoverIP({
         namespace: 'default',
         name: 'ingress',
@@ -53,33 +30,30 @@ describe('the controller under the RBAC of deploy/', () => {
         podSelector: { namespace: 'ingress', matchLabels: { app: 'ingress' } },
       }),
     );
-    controller = await startKubeController(api, emulator, 'ipshift-0', recordingLogger(lines));
+    return cluster.start({ logger: recordingLogger(lines) });
   };
 
   it('as shipped: every request is the ServiceAccount’s and none is refused', async () => {
-    const lines: Array<{ message: string; fields: LogFields }> = [];
-    await start(await deployRbac(), lines);
-    await waitFor(() => controller?.elector.isLeader() === true, 5000, 'leadership');
-    await waitFor(
-      () => (api.getFailoverIP('default', 'web')?.['status'] as { assignedNode?: string } | undefined)?.assignedNode !== undefined,
-      5000,
-      'status written',
-    );
+    const lines: LogLine[] = [];
+    const controller = await start(await deployRbac(), lines);
+    const { api } = cluster;
+    await waitFor(() => controller.elector.isLeader(), 5000, 'leadership');
+    await waitFor(() => failoverIPStatus(api)['assignedNode'] !== undefined, 5000, 'status written');
     // The pods were listed (the gauge is exported once a re-list has counted problems).
     expect(api.requests().some((r) => r.method === 'GET' && r.path === '/api/v1/namespaces/ingress/pods')).toBe(true);
-    expect((await podsListFailing(controller!.url)) ?? 0).toBe(0);
+    expect((await podsListFailing(controller.url)) ?? 0).toBe(0);
     expect(api.requests().filter((r) => r.path !== '/version' && r.serviceAccount?.name !== CONTROLLER_SA.name)).toEqual([]);
     expect(lines.filter((l) => /forbidden/i.test(`${l.message} ${JSON.stringify(l.fields)}`))).toEqual([]);
   });
 
   it('without `list pods` in ClusterRole ipshift-controller: the 403 reaches the log and ipshift_kube_list_failing', async () => {
-    const lines: Array<{ message: string; fields: LogFields }> = [];
-    await start(withoutVerb(await deployRbac(), 'ClusterRole', 'ipshift-controller', 'pods', 'list'), lines);
-    await waitFor(async () => (await podsListFailing(controller!.url)) === 1, 5000, 'ipshift_kube_list_failing{resource="pods"} = 1');
+    const lines: LogLine[] = [];
+    const controller = await start(withoutVerb(await deployRbac(), 'ClusterRole', 'ipshift-controller', 'pods', 'list'), lines);
+    await waitFor(async () => (await podsListFailing(controller.url)) === 1, 5000, 'ipshift_kube_list_failing{resource="pods"} = 1');
     const logged = lines.filter((l) => /forbidden/i.test(`${l.message} ${JSON.stringify(l.fields)}`));
     expect(logged.length).toBeGreaterThan(0);
     expect(logged[0]?.fields).toMatchObject({ resource: 'pods', path: '/api/v1/namespaces/ingress/pods', status: 403 });
     // The rest of the controller is unaffected: it still leads and writes status.
-    await waitFor(() => controller?.elector.isLeader() === true, 5000, 'leadership');
+    await waitFor(() => controller.elector.isLeader(), 5000, 'leadership');
   });
 });

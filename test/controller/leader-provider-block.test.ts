@@ -1,8 +1,5 @@
-import { makeNode, type FakeKubeApi } from '../fake-kube-api/index.js';
 import { waitFor } from '../support/controller-harness.js';
-import { KUBE_SERVER_OF, useSeededCluster } from '../support/kube-controller.js';
-
-const status = (api: FakeKubeApi): Record<string, unknown> => (api.getFailoverIP('default', 'web')?.['status'] ?? {}) as Record<string, unknown>;
+import { failoverIPStatus, KUBE_SERVER_OF, notReadyNode, useSeededCluster } from '../support/kube-controller.js';
 
 /**
  * The provider's "not before" (429 with Retry-After, a per-IP limit) outlives the leader that
@@ -19,17 +16,10 @@ describe('a provider block across a leader hand-over', () => {
     await waitFor(() => a.app.reconciler.snapshot().failoverIPs[0]?.memory.routingReadAt != null, 5000, 'a has read the routing');
 
     emulator.faults.rateLimitNext(60, 'mutation');
-    api.setNode(
-      makeNode({
-        name: 'node-1',
-        internalIP: '192.0.2.11',
-        annotations: { 'ipshift.dev/server-id': String(KUBE_SERVER_OF['node-1']) },
-        conditions: { Ready: 'False' },
-      }),
-    );
+    api.setNode(notReadyNode('node-1'));
     await waitFor(() => emulator.faults.mutationCount() === 1, 5000, 'a asks to move and is refused');
-    await waitFor(() => typeof status(api)['providerBlockedUntil'] === 'string', 5000, 'the block in status');
-    const blockedUntil = Date.parse(status(api)['providerBlockedUntil'] as string);
+    await waitFor(() => typeof failoverIPStatus(api)['providerBlockedUntil'] === 'string', 5000, 'the block in status');
+    const blockedUntil = Date.parse(failoverIPStatus(api)['providerBlockedUntil'] as string);
     expect(blockedUntil).toBeGreaterThan(Date.now() + 50_000);
 
     // A hands over (it stops, releasing the Lease); B leads with no memory of the 429.
@@ -49,6 +39,6 @@ describe('a provider block across a leader hand-over', () => {
     expect(emulator.faults.mutationCount()).toBe(1);
     expect(emulator.routing('198.51.100.10')).toBe(KUBE_SERVER_OF['node-1']);
     // B's own status writes keep the block for whoever leads next.
-    expect(Date.parse(status(api)['providerBlockedUntil'] as string)).toBe(blockedUntil);
+    expect(Date.parse(failoverIPStatus(api)['providerBlockedUntil'] as string)).toBe(blockedUntil);
   }, 30_000);
 });

@@ -1,15 +1,6 @@
-import { startNetcupEmulator, type NetcupEmulator } from '../../src/emulators/netcup/netcup-emulator.js';
-import {
-  makeFailoverIP,
-  makeService,
-  makeServiceEndpoints,
-  startFakeKubeApi,
-  type FakeKubeApi,
-  type KubeObject,
-  type ServiceInput,
-} from '../fake-kube-api/index.js';
+import { makeFailoverIP, makeService, makeServiceEndpoints, type FakeKubeApi, type KubeObject, type ServiceInput } from '../fake-kube-api/index.js';
 import { sleep, waitFor } from '../support/controller-harness.js';
-import { KUBE_SERVER_OF, seedCluster, startKubeController, type KubeController } from '../support/kube-controller.js';
+import { KUBE_SERVER_OF, seededFailoverIP, useKubeCluster, type KubeCluster } from '../support/kube-controller.js';
 
 /**
  * LoadBalancer Services of class ipshift.dev/failover-ip, end to end: the controller as in a
@@ -17,19 +8,6 @@ import { KUBE_SERVER_OF, seedCluster, startKubeController, type KubeController }
  */
 
 const ADDRESS = '198.51.100.10';
-
-/** The seeded FailoverIP default/web, opted into serving Services of `namespaces`. */
-function offerWeb(api: FakeKubeApi, namespaces: string[], cooldownSeconds = 0): void {
-  const fip = makeFailoverIP({
-    namespace: 'default',
-    name: 'web',
-    addresses: [ADDRESS],
-    providerType: 'netcup',
-    secretName: 'netcup',
-    policy: { cooldownSeconds },
-  });
-  api.upsertFailoverIP({ ...fip, spec: { ...(fip['spec'] as object), serviceAllocation: { namespaces } } });
-}
 
 const ingressOf = (api: FakeKubeApi, namespace: string, name: string): unknown =>
   ((api.getService(namespace, name)?.['status'] as { loadBalancer?: { ingress?: unknown } } | undefined)?.loadBalancer ?? {}).ingress;
@@ -49,29 +27,20 @@ const decisionOf = (api: FakeKubeApi): { outcome?: string; reason?: string; mess
   };
 
 describe('LoadBalancer Services of class ipshift.dev/failover-ip', () => {
-  let api: FakeKubeApi;
-  let emulator: NetcupEmulator;
-  let controller: KubeController | undefined;
+  const cluster = useKubeCluster();
 
-  const start = async (cooldownSeconds = 0, namespaces = ['default']): Promise<void> => {
-    api = await startFakeKubeApi();
-    emulator = await startNetcupEmulator({ taskDurationMs: 30, moveIntervalMs: 0 });
-    seedCluster(api, emulator, cooldownSeconds);
-    offerWeb(api, namespaces, cooldownSeconds);
+  /** The seeded cluster, its FailoverIP default/web opted into serving Services of `namespaces`. */
+  const start = async (cooldownSeconds = 0, namespaces = ['default']): Promise<KubeCluster> => {
+    await cluster.seed({ cooldownSeconds });
+    cluster.api.upsertFailoverIP(seededFailoverIP({ cooldownSeconds, spec: { serviceAllocation: { namespaces } } }));
+    return cluster;
   };
-  const service = (input: Partial<ServiceInput> & { name: string }): KubeObject => api.setService(makeService({ namespace: 'default', ...input }));
-
-  afterEach(async () => {
-    await controller?.stop();
-    controller = undefined;
-    await emulator.close();
-    await api.stop();
-  });
+  const service = (input: Partial<ServiceInput> & { name: string }): KubeObject => cluster.api.setService(makeService({ namespace: 'default', ...input }));
 
   it('gives a Service the FailoverIP its annotation names, with ipMode VIP, and an Event naming the holder', async () => {
-    await start();
+    const { api } = await start();
     service({ name: 'shop', annotations: { 'ipshift.dev/failover-ip': 'default/web' } });
-    controller = await startKubeController(api, emulator);
+    await cluster.start();
     await waitFor(() => JSON.stringify(ingressOf(api, 'default', 'shop')) === JSON.stringify([{ ip: ADDRESS, ipMode: 'VIP' }]), 5000, 'the ingress');
     await waitFor(() => reasons(serviceEvents(api, 'default', 'shop')).includes('NodeAssigned'), 5000, 'the NodeAssigned Event');
     const events = serviceEvents(api, 'default', 'shop');
@@ -81,7 +50,7 @@ describe('LoadBalancer Services of class ipshift.dev/failover-ip', () => {
   });
 
   it('externalTrafficPolicy Local with ready endpoints on node-2 only: the IP goes to node-2', async () => {
-    await start();
+    const { api, emulator } = await start();
     service({ name: 'shop', externalTrafficPolicy: 'Local' });
     api.setEndpointSlice(
       makeServiceEndpoints({
@@ -90,7 +59,7 @@ describe('LoadBalancer Services of class ipshift.dev/failover-ip', () => {
         endpoints: [{ node: 'node-2' }, { node: 'node-3', ready: false }],
       }),
     );
-    controller = await startKubeController(api, emulator);
+    await cluster.start();
     await waitFor(() => emulator.routing(ADDRESS) === KUBE_SERVER_OF['node-2'], 5000, 'routing to node-2');
     await waitFor(
       () => serviceEvents(api, 'default', 'shop').some((e) => e['reason'] === 'NodeAssigned' && String(e['message']).includes('node-2')),
@@ -103,10 +72,10 @@ describe('LoadBalancer Services of class ipshift.dev/failover-ip', () => {
   });
 
   it('endpoints moving away: the IP follows, but only after the cooldown', async () => {
-    await start(4);
+    const { api, emulator } = await start(4);
     service({ name: 'shop', externalTrafficPolicy: 'Local' });
     api.setEndpointSlice(makeServiceEndpoints({ namespace: 'default', service: 'shop', endpoints: [{ node: 'node-2' }] }));
-    controller = await startKubeController(api, emulator);
+    await cluster.start();
     await waitFor(() => emulator.routing(ADDRESS) === KUBE_SERVER_OF['node-2'], 5000, 'routing to node-2');
     api.setEndpointSlice(makeServiceEndpoints({ namespace: 'default', service: 'shop', endpoints: [{ node: 'node-3' }] }));
     await waitFor(() => decisionOf(api).outcome === 'wait-cooldown', 3000, 'the decision waiting for the cooldown');
@@ -123,11 +92,11 @@ describe('LoadBalancer Services of class ipshift.dev/failover-ip', () => {
   });
 
   it('never touches a Service of another class, or of none, even one naming the FailoverIP', async () => {
-    await start();
+    const { api } = await start();
     service({ name: 'other', loadBalancerClass: 'example.com/other', annotations: { 'ipshift.dev/failover-ip': 'web' }, externalTrafficPolicy: 'Local' });
     service({ name: 'default-lb', loadBalancerClass: null, annotations: { 'ipshift.dev/failover-ip': 'web' } });
     service({ name: 'mine', annotations: { 'ipshift.dev/failover-ip': 'web' } });
-    controller = await startKubeController(api, emulator);
+    await cluster.start();
     await waitFor(() => ingressOf(api, 'default', 'mine') !== undefined, 5000, 'the Service of our class served');
     await sleep(300);
     for (const name of ['other', 'default-lb']) {
@@ -140,10 +109,10 @@ describe('LoadBalancer Services of class ipshift.dev/failover-ip', () => {
   });
 
   it('a Service deleted frees its FailoverIP for the next; a type change clears what ipshift wrote', async () => {
-    await start();
+    const { api } = await start();
     service({ name: 'first', creationTimestamp: '2026-01-01T00:00:00Z' });
     service({ name: 'second', creationTimestamp: '2026-01-02T00:00:00Z' });
-    controller = await startKubeController(api, emulator);
+    await cluster.start();
     await waitFor(() => ingressOf(api, 'default', 'first') !== undefined, 5000, 'the older Service served');
     await waitFor(() => reasons(serviceEvents(api, 'default', 'second')).includes('PoolExhausted'), 5000, 'the younger one told why not');
     expect(serviceEvents(api, 'default', 'second').find((e) => e['reason'] === 'PoolExhausted')?.['type']).toBe('Warning');
@@ -160,11 +129,11 @@ describe('LoadBalancer Services of class ipshift.dev/failover-ip', () => {
   });
 
   it('an annotation changed moves the Service to the FailoverIP it names now and frees the old one; a port change changes nothing', async () => {
-    await start();
+    const { api } = await start();
     const other = makeFailoverIP({ namespace: 'default', name: 'api', addresses: ['198.51.100.20'] });
     api.upsertFailoverIP({ ...other, spec: { ...(other['spec'] as object), serviceAllocation: { namespaces: ['default'] } } });
     service({ name: 'shop', annotations: { 'ipshift.dev/failover-ip': 'web' } });
-    controller = await startKubeController(api, emulator);
+    await cluster.start();
     await waitFor(() => JSON.stringify(ingressOf(api, 'default', 'shop')) === JSON.stringify([{ ip: ADDRESS, ipMode: 'VIP' }]), 5000, 'web first');
 
     service({
@@ -187,12 +156,12 @@ describe('LoadBalancer Services of class ipshift.dev/failover-ip', () => {
   });
 
   it('refuses a Service in a namespace the FailoverIP does not allow, with a Warning there, and writes nothing on it', async () => {
-    await start();
+    const { api, emulator } = await start();
     api.setService(
       makeService({ namespace: 'tenant', name: 'steal', annotations: { 'ipshift.dev/failover-ip': 'default/web' }, externalTrafficPolicy: 'Local' }),
     );
     api.setService(makeService({ namespace: 'tenant', name: 'pool' }));
-    controller = await startKubeController(api, emulator);
+    await cluster.start();
     await waitFor(() => reasons(serviceEvents(api, 'tenant', 'steal')).includes('ClaimRefused'), 5000, 'the refusal Event');
     await waitFor(() => reasons(serviceEvents(api, 'tenant', 'pool')).includes('PoolExhausted'), 5000, 'no FailoverIP for the other');
     const refusal = serviceEvents(api, 'tenant', 'steal').find((e) => e['reason'] === 'ClaimRefused');
@@ -206,11 +175,11 @@ describe('LoadBalancer Services of class ipshift.dev/failover-ip', () => {
   });
 
   it('refuses a FailoverIP outside the namespaces the install reads, however open its serviceAllocation', async () => {
-    await start();
+    const { api } = await start();
     const open = makeFailoverIP({ namespace: 'elsewhere', name: 'open', addresses: ['198.51.100.30'] });
     api.upsertFailoverIP({ ...open, spec: { ...(open['spec'] as object), serviceAllocation: { namespaces: ['*'] } } });
     service({ name: 'reach', annotations: { 'ipshift.dev/failover-ip': 'elsewhere/open' } });
-    controller = await startKubeController(api, emulator);
+    await cluster.start();
     await waitFor(() => reasons(serviceEvents(api, 'default', 'reach')).includes('ClaimRefused'), 5000, 'the refusal Event');
     expect(serviceEvents(api, 'default', 'reach')[0]?.['message']).toContain('does not exist in the namespaces ipshift reads');
     expect(ingressOf(api, 'default', 'reach')).toBeUndefined();

@@ -2,13 +2,14 @@ import { createApp } from '../../src/app.js';
 import { loadAlertPolicy } from '../../src/config/load-alert-policy.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { FailoverIPObject } from '../../src/core/model.js';
-import { silentLogger, type Logger } from '../../src/ports/logger.js';
+import { silentLogger } from '../../src/ports/logger.js';
 import type { FailoverIpProvider } from '../../src/ports/provider.js';
 import { systemClock } from '../../src/ports/clock.js';
 import { createDryRunProvider } from '../../src/providers/dry-run/dry-run-provider.js';
 import { MemoryCluster, StaticLeadership } from '../../src/sandbox/memory-cluster.js';
 import { sandboxFailoverIP } from '../../src/sandbox/start-sandbox.js';
 import { ADDRESS, ControllerHarness, harnessNode, sleep, waitFor } from '../support/controller-harness.js';
+import { recordingLogger, type LogLine } from '../support/recording-logger.js';
 
 /**
  * Moves end to end (createApp, the netcup emulator behind its fault layer, the in-memory
@@ -17,17 +18,6 @@ import { ADDRESS, ControllerHarness, harnessNode, sleep, waitFor } from '../supp
  */
 const V6 = '2001:db8:a:20::/64';
 const parse = (value: string | null | undefined): number => Date.parse(value ?? '');
-
-function capturingLogger(lines: string[]): Logger {
-  const logger: Logger = {
-    debug: () => undefined,
-    info: (message) => void lines.push(message),
-    warn: (message) => void lines.push(message),
-    error: (message) => void lines.push(message),
-    child: () => logger,
-  };
-  return logger;
-}
 
 function withAddresses(fip: FailoverIPObject, addresses: readonly string[]): FailoverIPObject {
   return { ...fip, spec: { ...fip.spec, addresses } };
@@ -156,8 +146,8 @@ describe('moves', () => {
 
   it('logs a failed Event write once per cause, not once per Event', async () => {
     // Before: failures were swallowed without a log line.
-    const lines: string[] = [];
-    h = await ControllerHarness.start({ logger: capturingLogger(lines) });
+    const lines: LogLine[] = [];
+    h = await ControllerHarness.start({ logger: recordingLogger(lines) });
     h.cluster.recordEvent = () => Promise.reject(new Error('events is forbidden'));
     const { url, app } = await h.addReplica();
     await app.loop.idle();
@@ -165,7 +155,7 @@ describe('moves', () => {
     await waitFor(() => h?.acceptedMoves() === 1, 5000, 'the move');
     await sleep(100);
     await app.loop.idle();
-    expect(lines.filter((line) => line.startsWith('could not record a Kubernetes Event'))).toHaveLength(1);
+    expect(lines.filter((line) => line.level !== 'debug' && line.message.startsWith('could not record a Kubernetes Event'))).toHaveLength(1);
   });
 
   it('a provider that never answers delays neither readiness nor an unrelated dry-run FailoverIP', async () => {

@@ -1,6 +1,5 @@
-import { makeNode } from '../fake-kube-api/index.js';
 import { waitFor } from '../support/controller-harness.js';
-import { KUBE_SERVER_OF, useSeededCluster } from '../support/kube-controller.js';
+import { KUBE_SERVER_OF, notReadyNode, useSeededCluster } from '../support/kube-controller.js';
 
 const ADDRESS = '198.51.100.10';
 
@@ -23,14 +22,7 @@ describe('a new leader reads the routing before it decides', () => {
 
     // Out of band (a person in the provider's UI): the IP goes to node-2, which then fails.
     emulator.setRouting(ADDRESS, KUBE_SERVER_OF['node-2'] ?? null);
-    api.setNode(
-      makeNode({
-        name: 'node-2',
-        internalIP: '192.0.2.12',
-        annotations: { 'ipshift.dev/server-id': String(KUBE_SERVER_OF['node-2']) },
-        conditions: { Ready: 'False' },
-      }),
-    );
+    api.setNode(notReadyNode('node-2'));
     await b.app.loop.idle();
     // B's last read is older than the change: it still believes node-1 holds the IP.
     expect(bMemory()?.assignedNode).toBe('node-1');

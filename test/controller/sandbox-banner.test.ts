@@ -1,10 +1,9 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { sandboxBanner } from '../../src/cli/sandbox-banner.js';
-import { loadConfig } from '../../src/config/load-config.js';
-import { silentLogger } from '../../src/ports/logger.js';
-import { startSandbox, SANDBOX_COOLDOWN_SECONDS, type Sandbox } from '../../src/sandbox/start-sandbox.js';
+import { SANDBOX_COOLDOWN_SECONDS, type Sandbox } from '../../src/sandbox/start-sandbox.js';
 import { waitFor } from '../support/controller-harness.js';
+import { startTestSandbox, stateOf } from '../support/sandbox.js';
 
 const run = promisify(execFile);
 
@@ -40,20 +39,11 @@ describe.each([
   let sandbox: Sandbox;
   let banner: string;
   const env: Record<string, string> = token === undefined ? {} : { IPSHIFT_WEBHOOK_TOKEN: token };
-  const state = async (): Promise<State> => (await (await fetch(`${sandbox.url}/api/v1/state`)).json()) as State;
+  const state = (): Promise<State> => stateOf<State>(sandbox.url);
   const node = async (name: string) => (await state()).nodes.find((n) => n.name === name);
 
   beforeAll(async () => {
-    sandbox = await startSandbox({
-      config: loadConfig({ IPSHIFT_SANDBOX: '1', IPSHIFT_NODE_PROBE_INTERVAL_MS: '200', ...env }),
-      logger: silentLogger,
-      version: 'test',
-      port: 0,
-      host: '127.0.0.1',
-      cooldownSeconds: 0,
-      taskDurationMs: 50,
-    });
-    await sandbox.app.loop.idle();
+    sandbox = await startTestSandbox({ IPSHIFT_NODE_PROBE_INTERVAL_MS: '200', ...env });
     // As `ipshift controller` prints it.
     banner = sandboxBanner(sandbox.url.replace('127.0.0.1', 'localhost'), 'node-1', token, 0);
   });

@@ -1,7 +1,6 @@
-import { loadConfig } from '../../src/config/load-config.js';
-import { silentLogger } from '../../src/ports/logger.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/start-sandbox.js';
+import type { Sandbox } from '../../src/sandbox/start-sandbox.js';
 import { waitFor } from '../support/controller-harness.js';
+import { startTestSandbox, stateOf } from '../support/sandbox.js';
 
 interface State {
   failoverIPs: Array<{ assignedNode: string | null; lastDecision?: { reason: string } }>;
@@ -11,18 +10,10 @@ interface State {
 /** The sandbox's power switch: no alert, no Kubernetes change, only ipshift's own node probe. */
 describe('sandbox power control', () => {
   let sandbox: Sandbox;
-  const state = async (): Promise<State> => (await (await fetch(`${sandbox.url}/api/v1/state`)).json()) as State;
+  const state = (): Promise<State> => stateOf<State>(sandbox.url);
 
   beforeAll(async () => {
-    sandbox = await startSandbox({
-      config: loadConfig({ IPSHIFT_SANDBOX: '1', IPSHIFT_NODE_PROBE_INTERVAL_MS: '200' }),
-      logger: silentLogger,
-      version: 'test',
-      port: 0,
-      host: '127.0.0.1',
-      cooldownSeconds: 0,
-      taskDurationMs: 50,
-    });
+    sandbox = await startTestSandbox({ IPSHIFT_NODE_PROBE_INTERVAL_MS: '200' });
   });
   afterAll(async () => sandbox.stop());
 

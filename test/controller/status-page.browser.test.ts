@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { loadConfig } from '../../src/config/load-config.js';
-import { silentLogger } from '../../src/ports/logger.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/start-sandbox.js';
+import type { Sandbox } from '../../src/sandbox/start-sandbox.js';
 import { waitFor } from '../support/controller-harness.js';
+import { startTestSandbox } from '../support/sandbox.js';
+import { postAlerts } from '../support/webhook.js';
 
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url);
 
@@ -17,12 +17,7 @@ const alertOn = (node: string, fingerprint: string, alertname = 'KubeNodeNotRead
 });
 
 async function fire(sandbox: Sandbox, alerts: unknown[]): Promise<void> {
-  const response = await fetch(`${sandbox.url}/webhook/alertmanager`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ version: '4', status: 'firing', receiver: 'r', groupKey: 'g', alerts }),
-  });
-  expect(response.status).toBe(200);
+  expect((await postAlerts(sandbox.url, alerts)).status).toBe(200);
 }
 
 const holderOf = (sandbox: Sandbox): string | null => sandbox.app.reconciler.snapshot().failoverIPs[0]?.memory.assignedNode ?? null;
@@ -33,17 +28,8 @@ describe('status page in a real browser', () => {
   const sandboxes: Sandbox[] = [];
 
   async function sandbox(env: Record<string, string> = {}, cooldownSeconds = 0): Promise<Sandbox> {
-    const box = await startSandbox({
-      config: loadConfig({ IPSHIFT_SANDBOX: '1', IPSHIFT_NODE_PROBE_INTERVAL_MS: '200', ...env }),
-      logger: silentLogger,
-      version: 'test',
-      port: 0,
-      host: '127.0.0.1',
-      cooldownSeconds,
-      taskDurationMs: 50,
-    });
+    const box = await startTestSandbox({ IPSHIFT_NODE_PROBE_INTERVAL_MS: '200', ...env }, cooldownSeconds);
     sandboxes.push(box);
-    await box.app.loop.idle();
     return box;
   }
 

@@ -3,10 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { REPO_ROOT, RULE_FILES } from '../../scripts/build-monitoring.js';
-import { loadConfig } from '../../src/config/load-config.js';
 import { createAgentMetrics } from '../../src/metrics/agent-metrics.js';
-import { silentLogger } from '../../src/ports/logger.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/start-sandbox.js';
+import type { Sandbox } from '../../src/sandbox/start-sandbox.js';
+import { startTestSandbox } from '../support/sandbox.js';
 import { alertRules, committedDashboard, dashboardQueries, substituteGrafanaVariables } from './monitoring-sources.js';
 import { startPrometheus, type RunningPrometheus } from './prometheus-harness.js';
 
@@ -46,15 +45,7 @@ describe('dashboard and rules against a real Prometheus scraping the sandbox', (
   let stub: { server: Server; url: string };
 
   beforeAll(async () => {
-    sandbox = await startSandbox({
-      config: loadConfig({ IPSHIFT_SANDBOX: '1' }),
-      logger: silentLogger,
-      version: 'test',
-      port: 0,
-      host: '127.0.0.1',
-      cooldownSeconds: 0,
-      taskDurationMs: 50,
-    });
+    sandbox = await startTestSandbox();
     const agentRegistry = new Registry();
     const agent = createAgentMetrics(agentRegistry);
     agent.setAddresses([{ failoverIP: 'default/web', address: '198.51.100.10/32', iface: 'eth0', present: true }]);

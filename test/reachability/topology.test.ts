@@ -27,15 +27,12 @@ import { FakeClusterView, ManualClock } from '../../agent/fake-cluster-view.js';
 import { Iproute2Link } from '../../agent/iproute2-link.js';
 import { FileLedgerStore } from '../../agent/ledger.js';
 import { failoverIP, nodeFacts } from '../../agent/test-fixtures.js';
-import { bestCandidate } from '../../src/core/decide.js';
-import { candidate } from '../../src/core/eligibility.js';
-import { nodeHealth } from '../../src/core/health.js';
 import { PRIMARY_MAC_ANNOTATION } from '../../src/core/model.js';
 import type { ProbeAnswer } from '../../src/core/reachability.js';
 import { createAgentMetrics } from '../../src/metrics/agent-metrics.js';
 import { silentLogger } from '../../src/ports/logger.js';
 import { describeAsRoot as asRoot } from '../support/as-root.js';
-import { nodeFacts as factsOf } from '../support/node-facts.js';
+import { firstChoiceWhenDown } from '../support/decision-fixtures.js';
 import type { ControllerSetup, ControllerState } from './topology-controller.js';
 
 const run = promisify(execFile);
@@ -259,13 +256,7 @@ describeAsRoot('the node probe in the cluster as deployed', () => {
     await ip('-n', ROUTER, 'link', 'set', `u${index(n)}`, up ? 'up' : 'down');
   };
   /** The candidate the core ranks first when n1 is down (its tie-break is a stable hash of FailoverIP and node). */
-  const firstChoice = (): Node => {
-    const candidates = ELIGIBLE.map((n) => {
-      const facts = factsOf(n, n === 'n1' ? { conditions: { Ready: 'False' } } : {});
-      return candidate(facts, nodeHealth(facts, []), {}, true);
-    });
-    return bestCandidate(candidates, { failoverIP: 'default/web', holdings: new Map(), spread: true }, 'n1')?.name as Node;
-  };
+  const firstChoice = (): Node => firstChoiceWhenDown(ELIGIBLE, 'n1');
   // Who answers is the point, not how fast: a connect lost right after links came back (the
   // router's neighbour entry still being resolved) is asked again, at most five times. A local
   // answer is never retried away, since it is an identified answer from the wrong node.

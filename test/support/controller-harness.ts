@@ -13,6 +13,7 @@ import type { Probe } from '../../src/reachability/tcp-probe.js';
 import { MemoryCluster, StaticLeadership } from '../../src/sandbox/memory-cluster.js';
 import { sandboxFailoverIP } from '../../src/sandbox/start-sandbox.js';
 import { nodeFacts } from './node-facts.js';
+import { postAlerts } from './webhook.js';
 
 export const SERVER_OF: Record<string, number> = { 'node-1': 111001, 'node-2': 111002, 'node-3': 111003 };
 export const ADDRESS = '198.51.100.10';
@@ -126,11 +127,7 @@ export class ControllerHarness {
       endsAt: status === 'firing' ? '0001-01-01T00:00:00Z' : new Date().toISOString(),
       fingerprint: `${alertname}-${node}`,
     };
-    return fetch(`${url}/webhook/alertmanager`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...headers },
-      body: JSON.stringify({ version: '4', status, receiver: 'ipshift', groupKey: 'g', alerts: [alert], truncatedAlerts: 0 }),
-    });
+    return postAlerts(url, [alert], { status, headers });
   }
 
   async stop(): Promise<void> {

@@ -2,10 +2,44 @@ import { startClusterController, type ClusterController, type ClusterControllerP
 import { loadConfig } from '../../src/config/load-config.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import { silentLogger, type Logger } from '../../src/ports/logger.js';
-import { startNetcupEmulator, type NetcupEmulator } from '../../src/emulators/netcup/netcup-emulator.js';
-import { CONTROLLER_SA, failoverIpNamespaceBinding, makeFailoverIP, makeNode, startFakeKubeApi, type FakeKubeApi } from '../fake-kube-api/index.js';
+import { startNetcupEmulator, type NetcupEmulator, type NetcupEmulatorOptions } from '../../src/emulators/netcup/netcup-emulator.js';
+import {
+  CONTROLLER_SA,
+  failoverIpNamespaceBinding,
+  makeFailoverIP,
+  makeNode,
+  startFakeKubeApi,
+  type FakeKubeApi,
+  type FakeKubeApiOptions,
+  type KubeObject,
+  type NodeSpecInput,
+} from '../fake-kube-api/index.js';
 
 export const KUBE_SERVER_OF: Record<string, number> = { 'node-1': 111001, 'node-2': 111002, 'node-3': 111003 };
+
+export interface SeededNodeOptions {
+  /** Condition type → status; Ready unless given. */
+  readonly conditions?: NodeSpecInput['conditions'] | undefined;
+  readonly labels?: Record<string, string> | undefined;
+  readonly externalIP?: string | undefined;
+  /** Without the ipshift.dev/server-id annotation (the server is found by the node's address). */
+  readonly byAddress?: boolean;
+}
+
+/** node-N as seedCluster writes it (InternalIP 192.0.2.1N, its server named by annotation), changed as told. */
+export function seededNode(name: string, options: SeededNodeOptions = {}): KubeObject {
+  return makeNode({
+    name,
+    internalIP: `192.0.2.${10 + Number(name.slice(-1))}`,
+    annotations: options.byAddress === true ? {} : { 'ipshift.dev/server-id': String(KUBE_SERVER_OF[name]) },
+    ...(options.conditions === undefined ? {} : { conditions: options.conditions }),
+    ...(options.labels === undefined ? {} : { labels: options.labels }),
+    ...(options.externalIP === undefined ? {} : { externalIP: options.externalIP }),
+  });
+}
+
+/** node-N as seedCluster writes it, NotReady. */
+export const notReadyNode = (name: string): KubeObject => seededNode(name, { conditions: { Ready: 'False' } });
 
 /**
  * Seeds the fake API server with three nodes, a netcup FailoverIP and its Secret. The nodes name
@@ -15,10 +49,7 @@ export const KUBE_SERVER_OF: Record<string, number> = { 'node-1': 111001, 'node-
 export function seedCluster(api: FakeKubeApi, emulator: NetcupEmulator, cooldownSeconds = 0, byAddress = false): void {
   // The FailoverIP lives in `default`: grant the controller its Secret and Events there, as docs/kubernetes.md says.
   api.addRbac(failoverIpNamespaceBinding('default'));
-  for (const [i, name] of ['node-1', 'node-2', 'node-3'].entries()) {
-    const annotations: Record<string, string> = byAddress ? {} : { 'ipshift.dev/server-id': String(KUBE_SERVER_OF[name]) };
-    api.setNode(makeNode({ name, internalIP: `192.0.2.${11 + i}`, annotations }));
-  }
+  for (const name of ['node-1', 'node-2', 'node-3']) api.setNode(seededNode(name, { byAddress }));
   api.setSecret({
     apiVersion: 'v1',
     kind: 'Secret',
@@ -26,17 +57,25 @@ export function seedCluster(api: FakeKubeApi, emulator: NetcupEmulator, cooldown
     type: 'Opaque',
     data: { refreshToken: Buffer.from(emulator.refreshToken).toString('base64') },
   });
-  api.upsertFailoverIP(
-    makeFailoverIP({
-      namespace: 'default',
-      name: 'web',
-      addresses: ['198.51.100.10'],
-      providerType: 'netcup',
-      secretName: 'netcup',
-      policy: { cooldownSeconds },
-    }),
-  );
+  api.upsertFailoverIP(seededFailoverIP({ cooldownSeconds }));
 }
+
+/** The seeded FailoverIP default/web (netcup, 198.51.100.10), with spec fields added or replaced. */
+export function seededFailoverIP(options: { cooldownSeconds?: number; spec?: Record<string, unknown> } = {}): KubeObject {
+  const fip = makeFailoverIP({
+    namespace: 'default',
+    name: 'web',
+    addresses: ['198.51.100.10'],
+    providerType: 'netcup',
+    secretName: 'netcup',
+    policy: { cooldownSeconds: options.cooldownSeconds ?? 0 },
+  });
+  return options.spec === undefined ? fip : { ...fip, spec: { ...(fip['spec'] as object), ...options.spec } };
+}
+
+/** default/NAME's status as the fake API server holds it ({} before the first write). */
+export const failoverIPStatus = (api: FakeKubeApi, name = 'web'): Record<string, unknown> =>
+  (api.getFailoverIP('default', name)?.['status'] ?? {}) as Record<string, unknown>;
 
 export type KubeController = ClusterController;
 
@@ -89,35 +128,47 @@ export async function startKubeController(
   return controller;
 }
 
-export interface SeededCluster {
+export interface ClusterOptions {
+  /** default/web's spec.policy.cooldownSeconds (0). */
+  readonly cooldownSeconds?: number;
+  /** Nodes without the server-id annotation (see seedCluster). */
+  readonly byAddress?: boolean;
+  /** The fake API server's RBAC and unserved resources. */
+  readonly api?: FakeKubeApiOptions;
+  /** The netcup emulator's seed, over quick routing tasks and no per-IP move limit. */
+  readonly emulator?: NetcupEmulatorOptions;
+}
+
+export interface KubeCluster {
   readonly api: FakeKubeApi;
   readonly emulator: NetcupEmulator;
-  /** Starts a replica (stopped after the test). */
-  start(identity: string): Promise<KubeController>;
+  /** Starts the fake API server and the netcup emulator and seeds them (seedCluster). */
+  seed(options?: ClusterOptions): Promise<void>;
+  /** Starts a replica, `ipshift-0` unless named (stopped after the test). */
+  start(identityOrOptions?: string | KubeControllerOptions): Promise<KubeController>;
   /** Stops a replica during the test (it releases the Lease). */
   stop(controller: KubeController): Promise<void>;
 }
 
 /**
- * Per test: a fake API server and a netcup emulator, seeded by seedCluster, and every replica the
- * test starts stopped after it. For the tests that run two replicas against one cluster.
+ * Per test: a fake API server and a netcup emulator, started and seeded when the test calls
+ * `seed`, and after the test every replica it started stopped (any injected API fault cleared
+ * first, so that none holds up the shutdown), then the emulator and the API server.
  */
-export function useSeededCluster(): SeededCluster {
+export function useKubeCluster(): KubeCluster {
   let api: FakeKubeApi | undefined;
   let emulator: NetcupEmulator | undefined;
   const controllers: KubeController[] = [];
-  beforeEach(async () => {
-    api = await startFakeKubeApi();
-    emulator = await startNetcupEmulator({ taskDurationMs: 30, moveIntervalMs: 0 });
-    seedCluster(api, emulator);
-  });
   afterEach(async () => {
+    api?.clearFailures();
     await Promise.all(controllers.splice(0).map((c) => c.stop()));
     await emulator?.close();
     await api?.stop();
+    api = undefined;
+    emulator = undefined;
   });
   const started = <T>(value: T | undefined): T => {
-    if (value === undefined) throw new Error('useSeededCluster: used outside a test');
+    if (value === undefined) throw new Error('useKubeCluster: the cluster is not seeded');
     return value;
   };
   return {
@@ -127,8 +178,13 @@ export function useSeededCluster(): SeededCluster {
     get emulator() {
       return started(emulator);
     },
-    async start(identity) {
-      const controller = await startKubeController(started(api), started(emulator), identity);
+    async seed(options = {}) {
+      api = await startFakeKubeApi(options.api);
+      emulator = await startNetcupEmulator({ taskDurationMs: 30, moveIntervalMs: 0, ...options.emulator });
+      seedCluster(api, emulator, options.cooldownSeconds, options.byAddress);
+    },
+    async start(identityOrOptions = {}) {
+      const controller = await startKubeController(started(api), started(emulator), identityOrOptions);
       controllers.push(controller);
       return controller;
     },
@@ -137,4 +193,11 @@ export function useSeededCluster(): SeededCluster {
       await controller.stop();
     },
   };
+}
+
+/** useKubeCluster, seeded before each test. */
+export function useSeededCluster(options: ClusterOptions = {}): KubeCluster {
+  const cluster = useKubeCluster();
+  beforeEach(() => cluster.seed(options));
+  return cluster;
 }

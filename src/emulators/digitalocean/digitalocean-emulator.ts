@@ -1,4 +1,4 @@
-import { bearerToken, startEmulatorServer, type EmulatorReply, type EmulatorRequest, type RunningEmulator } from '../emulator-server.js';
+import { bearerTokenFront, pageOf, startEmulatorServer, type EmulatorReply, type EmulatorRequest, type RunningEmulator } from '../emulator-server.js';
 
 /**
  * DigitalOcean API emulator (reserved IPv4 and reserved IPv6 and their actions), following the
@@ -70,6 +70,9 @@ const ERROR_IDS: Readonly<Record<number, string>> = {
   503: 'service_unavailable',
   504: 'server_error',
 };
+
+/** DigitalOcean's list defaults: 20 a page, at most 200. */
+const DO_PAGE_SIZES = { default: 20, max: 200 };
 
 export interface DigitalOceanEmulator extends RunningEmulator {
   dropletOf(ip: string): number | null;
@@ -151,41 +154,32 @@ export async function startDigitalOceanEmulator(options: DigitalOceanEmulatorOpt
         (other.dropletId === dropletId || (other.lockedBy !== null && pendingTarget.get(other.lockedBy) === dropletId)),
     );
 
-  const rateHeaders = (): Record<string, string> => {
+  /** A fixed window of a minute, as DigitalOcean's 250/min budget behaves. */
+  const spend = () => {
     const now = Date.now();
     if (now - windowStart >= 60_000) {
       windowStart = now;
       used = 0;
     }
-    return {
+    const allowed = used < perMinute;
+    if (allowed) used += 1;
+    const headers = {
       'ratelimit-limit': String(perMinute),
       'ratelimit-remaining': String(Math.max(0, perMinute - used)),
       'ratelimit-reset': String(Math.ceil((windowStart + 60_000) / 1000)),
     };
-  };
-
-  const handle = (req: EmulatorRequest): EmulatorReply => {
-    const headers = rateHeaders();
-    if (used >= perMinute) return error(429, 'API Rate limit exceeded.', headers);
-    used += 1;
-    headers['ratelimit-remaining'] = String(perMinute - used);
-    if (bearerToken(req.headers) !== token) return error(401, 'Unable to authenticate you.', headers);
-    settleAll();
-    const reply = route(req);
-    return { ...reply, headers: { ...headers, ...reply.headers } };
+    return { allowed, headers };
   };
 
   const route = (req: EmulatorRequest): EmulatorReply => {
+    settleAll();
     const { method, path } = req;
     if (method === 'GET' && path === '/v2/droplets') {
-      const perPage = Math.min(200, Number(req.query.get('per_page') ?? 20) || 20);
-      const page = Math.max(1, Number(req.query.get('page') ?? 1) || 1);
-      const shown = options.droplets.slice((page - 1) * perPage, page * perPage);
-      const more = page * perPage < options.droplets.length;
+      const { items, page, perPage, more } = pageOf(options.droplets, req.query, DO_PAGE_SIZES);
       return {
         status: 200,
         json: {
-          droplets: shown.map((d) => ({
+          droplets: items.map((d) => ({
             id: d.id,
             name: d.name ?? `droplet-${d.id}`,
             status: 'active',
@@ -207,13 +201,11 @@ export async function startDigitalOceanEmulator(options: DigitalOceanEmulatorOpt
     if (method === 'GET' && list) {
       const family = list[1] === 'reserved_ips' ? 4 : 6;
       const all = [...reserved.values()].filter((r) => r.family === family);
-      const perPage = Math.min(200, Number(req.query.get('per_page') ?? 20) || 20);
-      const page = Math.max(1, Number(req.query.get('page') ?? 1) || 1);
-      const more = page * perPage < all.length;
+      const { items, page, perPage, more } = pageOf(all, req.query, DO_PAGE_SIZES);
       return {
         status: 200,
         json: {
-          [family === 4 ? 'reserved_ips' : 'reserved_ipv6s']: all.slice((page - 1) * perPage, page * perPage).map(reservedBody),
+          [family === 4 ? 'reserved_ips' : 'reserved_ipv6s']: items.map(reservedBody),
           links: more ? { pages: { next: `${path}?page=${page + 1}&per_page=${perPage}` } } : {},
           meta: { total: all.length },
         },
@@ -274,7 +266,13 @@ export async function startDigitalOceanEmulator(options: DigitalOceanEmulatorOpt
   const running = await startEmulatorServer({
     name: 'digitalocean',
     port: options.port,
-    handle,
+    handle: bearerTokenFront({
+      spend,
+      token: () => token,
+      rateLimited: (headers) => error(429, 'API Rate limit exceeded.', headers),
+      unauthorized: (headers) => error(401, 'Unable to authenticate you.', headers),
+      route,
+    }),
     failReply: (status) => error(status, `injected failure ${status}`),
     rateLimitReply: (retryAfterSeconds, nowMs) =>
       error(429, 'API Rate limit exceeded.', {

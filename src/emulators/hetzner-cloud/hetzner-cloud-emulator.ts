@@ -1,4 +1,4 @@
-import { bearerToken, startEmulatorServer, type EmulatorReply, type EmulatorRequest, type RunningEmulator } from '../emulator-server.js';
+import { bearerTokenFront, pageOf, startEmulatorServer, type EmulatorReply, type EmulatorRequest, type RunningEmulator } from '../emulator-server.js';
 
 /**
  * Hetzner Cloud API emulator (floating IPs and actions), following docs.hetzner.cloud:
@@ -137,15 +137,22 @@ export async function startHetznerCloudEmulator(options: HetznerCloudEmulatorOpt
     created: '2026-01-01T00:00:00+00:00',
   });
 
-  const rateHeaders = (): Record<string, string> => {
+  /** A bucket that refills one request a second, as Hetzner documents its project budget. */
+  const spend = () => {
     const now = Date.now();
     budget = Math.min(limit, budget + Math.floor((now - budgetAt) / 1000));
     budgetAt = now - ((now - budgetAt) % 1000);
-    return {
+    const headers = {
       'RateLimit-Limit': String(limit),
       'RateLimit-Remaining': String(Math.max(0, budget)),
       'RateLimit-Reset': String(Math.ceil(now / 1000) + (limit - Math.max(0, budget))),
     };
+    const allowed = budget > 0;
+    if (allowed) {
+      budget -= 1;
+      headers['RateLimit-Remaining'] = String(budget);
+    }
+    return { allowed, headers };
   };
 
   const startAction = (fip: FloatingIp, command: string, resources: { id: number; type: string }[], apply: () => void): Action => {
@@ -167,29 +174,17 @@ export async function startHetznerCloudEmulator(options: HetznerCloudEmulatorOpt
     return action;
   };
 
-  const handle = (req: EmulatorRequest): EmulatorReply => {
-    const headers = rateHeaders();
-    if (budget <= 0) return error(429, 'Rate limit exceeded', headers);
-    budget -= 1;
-    headers['RateLimit-Remaining'] = String(budget);
-    if (bearerToken(req.headers) !== token) return error(401, 'Request was made with an invalid or unknown token', headers);
-    settleAll();
-    const reply = route(req);
-    return { ...reply, headers: { ...headers, ...reply.headers } };
-  };
-
   const route = (req: EmulatorRequest): EmulatorReply => {
+    settleAll();
     const { method, path } = req;
     if (method === 'GET' && path === '/v1/floating_ips') {
-      const perPage = Math.min(50, Number(req.query.get('per_page') ?? 25) || 25);
-      const page = Math.max(1, Number(req.query.get('page') ?? 1) || 1);
       const name = req.query.get('name');
       const all = [...floatingIps.values()].filter((f) => name === null || f.name === name);
-      const lastPage = Math.max(1, Math.ceil(all.length / perPage));
+      const { items, page, perPage, lastPage } = pageOf(all, req.query, { default: 25, max: 50 });
       return {
         status: 200,
         json: {
-          floating_ips: all.slice((page - 1) * perPage, page * perPage).map(fipJson),
+          floating_ips: items.map(fipJson),
           meta: {
             pagination: {
               page,
@@ -253,7 +248,13 @@ export async function startHetznerCloudEmulator(options: HetznerCloudEmulatorOpt
   const running = await startEmulatorServer({
     name: 'hetzner-cloud',
     port: options.port,
-    handle,
+    handle: bearerTokenFront({
+      spend,
+      token: () => token,
+      rateLimited: (headers) => error(429, 'Rate limit exceeded', headers),
+      unauthorized: (headers) => error(401, 'Request was made with an invalid or unknown token', headers),
+      route,
+    }),
     failReply: (status) => error(status, `injected failure ${status}`),
     rateLimitReply: (retryAfterSeconds, nowMs) =>
       error(429, 'Rate limit exceeded', {

@@ -5,8 +5,9 @@ import { addressKey, isIPv6Address, parseCidr } from '../../core/address.js';
 import { bearerAuthorization } from '../credentials.js';
 import type { HttpFailure, HttpRequest } from '../http.js';
 import { parseAnswer } from '../parse.js';
-import { pollAction } from '../poll-action.js';
+import { actionTiming, pollAction, type ActionTimingOptions } from '../poll-action.js';
 import { moveIdempotently } from '../idempotent-move.js';
+import { readPages } from '../paged-list.js';
 import { createProviderCall, moveContext, type HttpProviderOptions } from '../provider-client.js';
 import { createServerDirectory, type ServerEntry } from '../server-directory.js';
 
@@ -23,10 +24,7 @@ import { createServerDirectory, type ServerEntry } from '../server-directory.js'
 export const DIGITALOCEAN_API_URL = 'https://api.digitalocean.com';
 
 /** Secret keys: `token` (a personal access token with write scope). */
-export interface DigitalOceanProviderOptions extends HttpProviderOptions {
-  readonly actionPollIntervalMs?: number;
-  readonly actionTimeoutMs?: number;
-}
+export type DigitalOceanProviderOptions = HttpProviderOptions & ActionTimingOptions;
 
 const reservedAddress = z.object({
   ip: z.string(),
@@ -34,19 +32,28 @@ const reservedAddress = z.object({
 });
 const reservedIpSchema = z.object({ reserved_ip: reservedAddress });
 const reservedIpv6Schema = z.object({ reserved_ipv6: reservedAddress });
-const reservedIpListSchema = z.object({
-  reserved_ips: z.array(reservedAddress),
-  links: z.object({ pages: z.object({ next: z.string().optional() }).optional() }).optional(),
-});
-const reservedIpv6ListSchema = z.object({
-  reserved_ipv6s: z.array(reservedAddress),
-  links: z.object({ pages: z.object({ next: z.string().optional() }).optional() }).optional(),
-});
+const links = z.object({ pages: z.object({ next: z.string().optional() }).optional() }).optional();
+const reservedIpListSchema = z.object({ reserved_ips: z.array(reservedAddress), links });
+const reservedIpv6ListSchema = z.object({ reserved_ipv6s: z.array(reservedAddress), links });
 
 /** The resource of one family: its path and its answer's shapes. */
 const FAMILY = {
-  4: { path: '/v2/reserved_ips', one: (body: unknown, what: string) => parseAnswer(reservedIpSchema, body, what).reserved_ip },
-  6: { path: '/v2/reserved_ipv6', one: (body: unknown, what: string) => parseAnswer(reservedIpv6Schema, body, what).reserved_ipv6 },
+  4: {
+    path: '/v2/reserved_ips',
+    one: (body: unknown, what: string) => parseAnswer(reservedIpSchema, body, what).reserved_ip,
+    page: (body: unknown, what: string) => {
+      const answer = parseAnswer(reservedIpListSchema, body, what);
+      return { items: answer.reserved_ips, more: Boolean(answer.links?.pages?.next) };
+    },
+  },
+  6: {
+    path: '/v2/reserved_ipv6',
+    one: (body: unknown, what: string) => parseAnswer(reservedIpv6Schema, body, what).reserved_ipv6,
+    page: (body: unknown, what: string) => {
+      const answer = parseAnswer(reservedIpv6ListSchema, body, what);
+      return { items: answer.reserved_ipv6s, more: Boolean(answer.links?.pages?.next) };
+    },
+  },
 } as const;
 
 const actionSchema = z.object({
@@ -65,10 +72,10 @@ const dropletListSchema = z.object({
       networks: z.object({ v4: z.array(z.object({ ip_address: z.string() })).optional() }).optional(),
     }),
   ),
-  links: z.object({ pages: z.object({ next: z.string().optional() }).optional() }).optional(),
+  links,
 });
 
-const DROPLET_PAGE_SIZE = 200;
+const PAGE_SIZE = 200;
 const MAX_PAGES = 50;
 
 export function createDigitalOceanProvider(options: DigitalOceanProviderOptions): FailoverIpProvider {
@@ -79,23 +86,15 @@ export function createDigitalOceanProvider(options: DigitalOceanProviderOptions)
     classifyFailure: classifyDigitalOceanFailure,
   });
 
-  const directory = createServerDirectory(async (signal) => {
-    const entries: ServerEntry[] = [];
-    for (let page = 1; page <= MAX_PAGES; page++) {
-      const response = await call({
-        method: 'GET',
-        path: '/v2/droplets',
-        query: { page, per_page: DROPLET_PAGE_SIZE },
-        operation: 'discover_server',
-        signal,
-      });
-      const answer = parseAnswer(dropletListSchema, response.body, `${provider} GET /v2/droplets`);
-      for (const droplet of answer.droplets) {
-        entries.push({ id: String(droplet.id), name: droplet.name, addresses: (droplet.networks?.v4 ?? []).map((n) => n.ip_address) });
-      }
-      if (!answer.links?.pages?.next) break;
-    }
-    return entries;
+  const timing = actionTiming(options);
+
+  const directory = createServerDirectory((signal) => {
+    const page = (body: unknown) => {
+      const answer = parseAnswer(dropletListSchema, body, `${provider} GET /v2/droplets`);
+      const items = answer.droplets.map((d): ServerEntry => ({ id: String(d.id), name: d.name, addresses: (d.networks?.v4 ?? []).map((n) => n.ip_address) }));
+      return { items, more: Boolean(answer.links?.pages?.next) };
+    };
+    return readPages(call, { path: '/v2/droplets', operation: 'discover_server', pageSize: PAGE_SIZE, maxPages: MAX_PAGES, page }, signal);
   }, options.clock);
 
   const familyOf = (address: string): 4 | 6 => (isIPv6Address(address) ? 6 : 4);
@@ -115,24 +114,13 @@ export function createDigitalOceanProvider(options: DigitalOceanProviderOptions)
 
   /** The reserved addresses of one family assigned to `dropletId` (all pages). */
   async function reservedOn(family: 4 | 6, dropletId: string, signal?: AbortSignal): Promise<string[]> {
-    const found: string[] = [];
-    for (let page = 1; page <= MAX_PAGES; page++) {
-      const response = await call({ method: 'GET', path: FAMILY[family].path, query: { page, per_page: DROPLET_PAGE_SIZE }, operation: 'route', signal });
-      const what = `${provider} GET ${FAMILY[family].path}`;
-      const answer =
-        family === 4
-          ? (() => {
-              const a = parseAnswer(reservedIpListSchema, response.body, what);
-              return { list: a.reserved_ips, next: a.links?.pages?.next };
-            })()
-          : (() => {
-              const a = parseAnswer(reservedIpv6ListSchema, response.body, what);
-              return { list: a.reserved_ipv6s, next: a.links?.pages?.next };
-            })();
-      for (const r of answer.list) if (r.droplet && String(r.droplet.id) === dropletId) found.push(r.ip);
-      if (!answer.next) break;
-    }
-    return found;
+    const { path, page } = FAMILY[family];
+    const all = await readPages(
+      call,
+      { path, operation: 'route', pageSize: PAGE_SIZE, maxPages: MAX_PAGES, page: (body) => page(body, `${provider} GET ${path}`) },
+      signal,
+    );
+    return all.filter((r) => r.droplet && String(r.droplet.id) === dropletId).map((r) => r.ip);
   }
 
   /**
@@ -156,8 +144,7 @@ export function createDigitalOceanProvider(options: DigitalOceanProviderOptions)
     const done = await pollAction(action, {
       what: `${provider} action ${action.id}`,
       clock: options.clock,
-      intervalMs: options.actionPollIntervalMs ?? 1_000,
-      timeoutMs: options.actionTimeoutMs ?? 120_000,
+      ...timing.poll,
       signal,
       running: (a) => a.status === 'in-progress',
       fetch: async (a) => {
@@ -207,9 +194,8 @@ export function createDigitalOceanProvider(options: DigitalOceanProviderOptions)
             logger.info('reserved IP assigned', { failoverIP: address, serverId, previousServerId: previous, actionId: action.id });
           },
         };
-        const pollMs = options.actionPollIntervalMs ?? 1_000;
         try {
-          await moveIdempotently(step, serverId, moveContext(options, logger, signal, { pollMs, timeoutMs: 10 * pollMs }));
+          await moveIdempotently(step, serverId, moveContext(options, logger, signal, timing.settle));
         } catch (caught) {
           throw await inUseOrAsIs(classify(caught), address, serverId, signal);
         }

@@ -5,8 +5,9 @@ import { addressKey } from '../../core/address.js';
 import { bearerAuthorization } from '../credentials.js';
 import type { HttpRequest } from '../http.js';
 import { parseAnswer } from '../parse.js';
-import { pollAction } from '../poll-action.js';
+import { actionTiming, pollAction, type ActionTimingOptions } from '../poll-action.js';
 import { moveIdempotently } from '../idempotent-move.js';
+import { readPages } from '../paged-list.js';
 import { createProviderCall, moveContext, type HttpProviderOptions } from '../provider-client.js';
 import { createServerDirectory, type ServerEntry } from '../server-directory.js';
 
@@ -19,11 +20,7 @@ import { createServerDirectory, type ServerEntry } from '../server-directory.js'
 export const HETZNER_CLOUD_API_URL = 'https://api.hetzner.cloud/v1';
 
 /** Secret keys: `token` (a Read & Write project API token). */
-export interface HetznerCloudProviderOptions extends HttpProviderOptions {
-  readonly actionPollIntervalMs?: number;
-  /** How long one assign Action may run before the move is reported as failed (transient). */
-  readonly actionTimeoutMs?: number;
-}
+export type HetznerCloudProviderOptions = HttpProviderOptions & ActionTimingOptions;
 
 const floatingIpSchema = z.object({
   id: z.number(),
@@ -32,10 +29,8 @@ const floatingIpSchema = z.object({
 });
 type FloatingIp = z.infer<typeof floatingIpSchema>;
 
-const listSchema = z.object({
-  floating_ips: z.array(floatingIpSchema),
-  meta: z.object({ pagination: z.object({ next_page: z.number().nullable() }) }).optional(),
-});
+const meta = z.object({ pagination: z.object({ next_page: z.number().nullable() }) }).optional();
+const listSchema = z.object({ floating_ips: z.array(floatingIpSchema), meta });
 
 const actionSchema = z.object({
   action: z.object({
@@ -55,7 +50,7 @@ const serverListSchema = z.object({
       private_net: z.array(z.object({ ip: z.string() })).optional(),
     }),
   ),
-  meta: z.object({ pagination: z.object({ next_page: z.number().nullable() }) }).optional(),
+  meta,
 });
 
 const PAGE_SIZE = 50;
@@ -68,35 +63,26 @@ export function createHetznerCloudProvider(options: HetznerCloudProviderOptions)
     authorize: () => bearerAuthorization(options.credentials, provider),
   });
 
-  async function listFloatingIps(operation: HttpRequest['operation'], signal?: AbortSignal): Promise<FloatingIp[]> {
-    const all: FloatingIp[] = [];
-    for (let page = 1; page <= MAX_PAGES; page++) {
-      const response = await call({
-        method: 'GET',
-        path: '/floating_ips',
-        query: { page, per_page: PAGE_SIZE },
-        operation,
-        signal,
-      });
-      const answer = parseAnswer(listSchema, response.body, `${provider} GET /floating_ips`);
-      all.push(...answer.floating_ips);
-      if (!answer.meta?.pagination.next_page) break;
-    }
-    return all;
+  const timing = actionTiming(options);
+
+  function listFloatingIps(operation: HttpRequest['operation'], signal?: AbortSignal): Promise<FloatingIp[]> {
+    const page = (body: unknown) => {
+      const answer = parseAnswer(listSchema, body, `${provider} GET /floating_ips`);
+      return { items: answer.floating_ips, more: Boolean(answer.meta?.pagination.next_page) };
+    };
+    return readPages(call, { path: '/floating_ips', operation, pageSize: PAGE_SIZE, maxPages: MAX_PAGES, page }, signal);
   }
 
-  const directory = createServerDirectory(async (signal) => {
-    const entries: ServerEntry[] = [];
-    for (let page = 1; page <= MAX_PAGES; page++) {
-      const response = await call({ method: 'GET', path: '/servers', query: { page, per_page: PAGE_SIZE }, operation: 'discover_server', signal });
-      const answer = parseAnswer(serverListSchema, response.body, `${provider} GET /servers`);
-      for (const server of answer.servers) {
+  const directory = createServerDirectory((signal) => {
+    const page = (body: unknown) => {
+      const answer = parseAnswer(serverListSchema, body, `${provider} GET /servers`);
+      const items = answer.servers.map((server): ServerEntry => {
         const addresses = [server.public_net?.ipv4?.ip, ...(server.private_net ?? []).map((n) => n.ip)];
-        entries.push({ id: String(server.id), name: server.name, addresses: addresses.filter((a): a is string => a !== undefined) });
-      }
-      if (!answer.meta?.pagination.next_page) break;
-    }
-    return entries;
+        return { id: String(server.id), name: server.name, addresses: addresses.filter((a): a is string => a !== undefined) };
+      });
+      return { items, more: Boolean(answer.meta?.pagination.next_page) };
+    };
+    return readPages(call, { path: '/servers', operation: 'discover_server', pageSize: PAGE_SIZE, maxPages: MAX_PAGES, page }, signal);
   }, options.clock);
 
   function pick(all: readonly FloatingIp[], address: string): FloatingIp {
@@ -109,8 +95,7 @@ export function createHetznerCloudProvider(options: HetznerCloudProviderOptions)
     const done = await pollAction(action, {
       what: `${provider} action ${action.id}`,
       clock: options.clock,
-      intervalMs: options.actionPollIntervalMs ?? 1_000,
-      timeoutMs: options.actionTimeoutMs ?? 120_000,
+      ...timing.poll,
       signal,
       running: (a) => a.status === 'running',
       fetch: async (a) => {
@@ -166,8 +151,7 @@ export function createHetznerCloudProvider(options: HetznerCloudProviderOptions)
             logger.info('floating IP assigned', { failoverIP: address, serverId, previousServerId: fip.server, actionId: action.id });
           },
         };
-        const pollMs = options.actionPollIntervalMs ?? 1_000;
-        await moveIdempotently(step, serverId, moveContext(options, logger, signal, { pollMs, timeoutMs: 10 * pollMs }));
+        await moveIdempotently(step, serverId, moveContext(options, logger, signal, timing.settle));
       }
     },
 
