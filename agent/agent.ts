@@ -136,7 +136,7 @@ export class NodeAgent {
       try {
         await this.syncOnce();
       } catch (error) {
-        this.log.error('sync failed unexpectedly', { error: classify(error).message });
+        this.log.error('sync failed unexpectedly', { err: error });
       }
     } while (this.pending && !this.abort.signal.aborted);
   }
@@ -174,7 +174,7 @@ export class NodeAgent {
       return true;
     } catch (error) {
       this.deps.metrics.error('ledger-write');
-      this.log.error('cannot write the ledger', { error: classify(error).message });
+      this.log.error('cannot write the ledger', { err: error });
       return false;
     }
   }
@@ -259,7 +259,7 @@ export class NodeAgent {
       interfaces = await link.listInterfaces();
     } catch (error) {
       metrics.error('list-interfaces');
-      this.log.error('cannot list interfaces', { error: classify(error).message });
+      this.log.error('cannot list interfaces', { err: error });
       return finish();
     }
 
@@ -269,7 +269,7 @@ export class NodeAgent {
     } catch (error) {
       // Without the routes the gateway check cannot be made: change nothing rather than guess.
       metrics.error('list-routes');
-      this.log.error('cannot list routes', { error: classify(error).message });
+      this.log.error('cannot list routes', { err: error });
       return finish();
     }
 
@@ -364,7 +364,7 @@ export class NodeAgent {
         after = await link.listInterfaces();
       } catch (error) {
         metrics.error('list-interfaces');
-        this.log.error('cannot list interfaces', { error: classify(error).message });
+        this.log.error('cannot list interfaces', { err: error });
       }
     }
     metrics.setAddresses(

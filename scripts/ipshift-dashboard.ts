@@ -50,8 +50,18 @@ const valueMap = (entries: Record<string, [string, string]>): Json => ({
 });
 
 const rate = (metric: string, selector: string, by: string): string => `sum by (${by}) (rate(${metric}{${selector}}[$__rate_interval]))`;
+const increase = (metric: string, selector: string, by: string): string => `sum by (${by}) (increase(${metric}{${selector}}[$__rate_interval]))`;
 const quantile = (q: number, metric: string, selector: string, by: string): string =>
   `histogram_quantile(${q}, sum by (le${by === '' ? '' : `, ${by}`}) (rate(${metric}_bucket{${selector}}[$__rate_interval])))`;
+
+/** Two instant stats of a 0/1 gauge per FailoverIP: how many say 1 (`legend`), and of how many (`total`). */
+const ofAllFailoverIPs = (metric: string, legend: string): Target[] => {
+  const perFailoverIP = `max by (cluster, failover_ip) (${metric}{${C}, ${F}})`;
+  return [
+    { expr: `sum(${perFailoverIP})`, legendFormat: legend, instant: true },
+    { expr: `count(${perFailoverIP})`, legendFormat: 'total', instant: true },
+  ];
+};
 
 const ROWS: readonly RowSpec[] = [
   {
@@ -75,10 +85,7 @@ const ROWS: readonly RowSpec[] = [
         type: 'stat',
         title: 'FailoverIPs routed',
         description: 'FailoverIPs the provider routes to one of our nodes, of all FailoverIPs.',
-        targets: [
-          { expr: `sum(max by (cluster, failover_ip) (ipshift_failover_ip_routed{${C}, ${F}}))`, legendFormat: 'routed', instant: true },
-          { expr: `count(max by (cluster, failover_ip) (ipshift_failover_ip_routed{${C}, ${F}}))`, legendFormat: 'total', instant: true },
-        ],
+        targets: ofAllFailoverIPs('ipshift_failover_ip_routed', 'routed'),
         w: 5,
         h: 4,
         options: { textMode: 'value_and_name', colorMode: 'none' },
@@ -87,10 +94,7 @@ const ROWS: readonly RowSpec[] = [
         type: 'stat',
         title: 'Holders healthy',
         description: 'FailoverIPs whose holder has no issue that calls for a move, of all FailoverIPs.',
-        targets: [
-          { expr: `sum(max by (cluster, failover_ip) (ipshift_failover_ip_holder_healthy{${C}, ${F}}))`, legendFormat: 'healthy', instant: true },
-          { expr: `count(max by (cluster, failover_ip) (ipshift_failover_ip_holder_healthy{${C}, ${F}}))`, legendFormat: 'total', instant: true },
-        ],
+        targets: ofAllFailoverIPs('ipshift_failover_ip_holder_healthy', 'healthy'),
         w: 5,
         h: 4,
         options: { textMode: 'value_and_name', colorMode: 'none' },
@@ -231,7 +235,7 @@ const ROWS: readonly RowSpec[] = [
         description:
           "ipshift's own TCP probes per second by path (internal: a node's InternalIP; failover-ip: a held failover address) and result. Silent probes of a holder on every path for three rounds make it unresponsive. Rounds not counted: nobody answered, so ipshift's fast detection was blind (check the controller's network or the probe port).",
         targets: [
-          { expr: `sum by (path, result) (rate(ipshift_node_probes_total{${C}}[$__rate_interval]))`, legendFormat: '{{path}} {{result}}' },
+          { expr: rate('ipshift_node_probes_total', C, 'path, result'), legendFormat: '{{path}} {{result}}' },
           { expr: `sum(rate(ipshift_node_probe_rounds_total{${C}, counted="false"}[$__rate_interval]))`, legendFormat: 'rounds not counted' },
         ],
         w: 24,
@@ -257,9 +261,7 @@ const ROWS: readonly RowSpec[] = [
         type: 'timeseries',
         title: 'Moves by reason and result',
         description: 'Moves applied through the provider in each interval.',
-        targets: [
-          { expr: `sum by (reason, result) (increase(ipshift_moves_total{${C}, ${F}}[$__rate_interval])) > 0`, legendFormat: '{{reason}} / {{result}}' },
-        ],
+        targets: [{ expr: `${increase('ipshift_moves_total', `${C}, ${F}`, 'reason, result')} > 0`, legendFormat: '{{reason}} / {{result}}' }],
         w: 8,
         h: 8,
         custom: { drawStyle: 'bars', fillOpacity: 80 },
@@ -373,9 +375,9 @@ const ROWS: readonly RowSpec[] = [
         title: 'Unmapped alerts and Alertmanager syncs',
         description: 'Alerts naming no known node, by alertname; Alertmanager API syncs by result.',
         targets: [
-          { expr: `sum by (alertname) (increase(ipshift_alerts_unmapped_total{${C}}[$__rate_interval])) > 0`, legendFormat: 'unmapped {{alertname}}' },
+          { expr: `${increase('ipshift_alerts_unmapped_total', C, 'alertname')} > 0`, legendFormat: 'unmapped {{alertname}}' },
           { expr: rate('ipshift_alertmanager_sync_total', C, 'result'), legendFormat: 'sync {{result}}' },
-          { expr: `sum by (status) (rate(ipshift_alerts_received_total{${C}}[$__rate_interval]))`, legendFormat: 'received {{status}}' },
+          { expr: rate('ipshift_alerts_received_total', C, 'status'), legendFormat: 'received {{status}}' },
         ],
         w: 6,
         h: 8,
@@ -431,7 +433,7 @@ const ROWS: readonly RowSpec[] = [
         targets: [
           { expr: `max by (instance) (ipshift_leader{${C}})`, legendFormat: 'leader {{instance}}' },
           { expr: `sum(increase(ipshift_leader_transitions_total{${C}}[$__rate_interval]))`, legendFormat: 'leader changes' },
-          { expr: `sum by (operation) (increase(ipshift_kube_api_errors_total{${C}}[$__rate_interval]))`, legendFormat: 'API errors {{operation}}' },
+          { expr: increase('ipshift_kube_api_errors_total', C, 'operation'), legendFormat: 'API errors {{operation}}' },
         ],
         w: 6,
         h: 8,
@@ -442,11 +444,11 @@ const ROWS: readonly RowSpec[] = [
         description: 'Watch streams re-opened and full re-lists, by resource and reason; objects in the local caches.',
         targets: [
           {
-            expr: `sum by (resource, reason) (increase(ipshift_kube_watch_restarts_total{${C}}[$__rate_interval])) > 0`,
+            expr: `${increase('ipshift_kube_watch_restarts_total', C, 'resource, reason')} > 0`,
             legendFormat: 'restart {{resource}} {{reason}}',
           },
           {
-            expr: `sum by (resource, reason) (increase(ipshift_kube_relists_total{${C}}[$__rate_interval])) > 0`,
+            expr: `${increase('ipshift_kube_relists_total', C, 'resource, reason')} > 0`,
             legendFormat: 'relist {{resource}} {{reason}}',
           },
         ],

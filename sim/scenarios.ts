@@ -58,28 +58,46 @@ function chooseTarget(world: World, holderDraw: number, pickDraw: number, holder
   return others.length === 0 ? null : (others[Math.floor(pickDraw * others.length)] as string);
 }
 
+/**
+ * The node one incident holds in each world: claimed at its start (chooseTarget, then marked
+ * busy so that no other incident takes it), released at its end.
+ */
+function incidentNode(holderDraw: number, pickDraw: number, holderShare: number) {
+  const chosen = new WeakMap<World, string>();
+  return {
+    claim(world: World): string | null {
+      const node = chooseTarget(world, holderDraw, pickDraw, holderShare);
+      if (node === null) return null;
+      chosen.set(world, node);
+      busyIn(world).add(node);
+      return node;
+    },
+    of: (world: World): string | undefined => chosen.get(world),
+    release(world: World): string | undefined {
+      const node = chosen.get(world);
+      if (node !== undefined) busyIn(world).delete(node);
+      return node;
+    },
+  };
+}
+
 /** One incident: `start` breaks the chosen node, `end` (after `durationMs`) heals it. */
 function incident(at: number, durationMs: number, holderDraw: number, pickDraw: number, holderShare: number, broken: Partial<NodeTruth>): ScheduledEvent[] {
-  const chosen = new WeakMap<World, string>();
+  const target = incidentNode(holderDraw, pickDraw, holderShare);
   const healed: Partial<NodeTruth> = Object.fromEntries(Object.keys(broken).map((k) => [k, k === 'memoryPressure' || k === 'diskPressure' ? false : true]));
   return [
     {
       at,
       apply: (world) => {
-        const node = chooseTarget(world, holderDraw, pickDraw, holderShare);
-        if (node === null) return;
-        chosen.set(world, node);
-        busyIn(world).add(node);
-        world.setTruth(node, broken);
+        const node = target.claim(world);
+        if (node !== null) world.setTruth(node, broken);
       },
     },
     {
       at: at + durationMs,
       apply: (world) => {
-        const node = chosen.get(world);
-        if (node === undefined) return;
-        busyIn(world).delete(node);
-        world.setTruth(node, healed);
+        const node = target.release(world);
+        if (node !== undefined) world.setTruth(node, healed);
       },
     },
   ];
@@ -151,32 +169,18 @@ const burstScenario = (
     for (const at of incidentTimes(random, durationMs)) {
       const holderDraw = random();
       const pickDraw = random();
-      const chosen = new WeakMap<World, string>();
-      events.push({
-        at,
-        apply: (world) => {
-          const node = chooseTarget(world, holderDraw, pickDraw, HOLDER_SHARE);
-          if (node === null) return;
-          chosen.set(world, node);
-          busyIn(world).add(node);
-        },
-      });
+      const target = incidentNode(holderDraw, pickDraw, HOLDER_SHARE);
+      events.push({ at, apply: (world) => target.claim(world) });
       let t = at + Math.round(uniform(random, 5, 60) * 1000);
       while (t < at + 60 * MIN) {
         const burst = Math.round(uniform(random, burstS[0], burstS[1]) * 1000);
         const patch = broken(random);
         const healed: Partial<NodeTruth> = Object.fromEntries(Object.keys(patch).map((k) => [k, true]));
-        events.push({ at: t, apply: (world) => flap(world, chosen, patch) });
-        events.push({ at: t + burst, apply: (world) => flap(world, chosen, healed) });
+        events.push({ at: t, apply: (world) => flap(world, target.of(world), patch) });
+        events.push({ at: t + burst, apply: (world) => flap(world, target.of(world), healed) });
         t += burst + Math.round(uniform(random, 60, 300) * 1000);
       }
-      events.push({
-        at: t,
-        apply: (world) => {
-          const node = chosen.get(world);
-          if (node !== undefined) busyIn(world).delete(node);
-        },
-      });
+      events.push({ at: t, apply: (world) => target.release(world) });
     }
     return events;
   },
@@ -200,8 +204,7 @@ export const blips = burstScenario(
   () => ({ controlPlane: false, scrapePath: false }),
 );
 
-function flap(world: World, chosen: WeakMap<World, string>, patch: Partial<NodeTruth>): void {
-  const node = chosen.get(world);
+function flap(world: World, node: string | undefined, patch: Partial<NodeTruth>): void {
   if (node !== undefined) world.setTruth(node, patch);
 }
 

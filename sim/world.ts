@@ -279,62 +279,45 @@ export class World {
       this.#rules.push(instance);
       return instance;
     };
+    /** A scraped series (at a random phase of its period) and the rule that fires while it reads false; a change it shows re-evaluates the rule. */
+    const alertWhileFalse = (periodMs: number, read: () => boolean, failLatencyMs: number, forMs: number, labels: Record<string, string>): ScrapedSeries => {
+      // The series tells the rule only once sampling runs, when both exist.
+      const series = new ScrapedSeries(this.engine, periodMs, Math.floor(random() * periodMs), read, failLatencyMs, () => firing.touch());
+      const firing = rule(forMs, labels, () => !series.value);
+      return series;
+    };
     const common = { severity: 'none', ipshift_class: 'down' };
     this.names.forEach((node, i) => {
-      const notReady: { rule?: RuleInstance } = {};
-      const ksm = new ScrapedSeries(
-        this.engine,
-        t.scrapeIntervalMs,
-        Math.floor(random() * t.scrapeIntervalMs),
-        () => this.kube.snapshot()[i]?.conditions['Ready'] === 'True',
-        0,
-        () => notReady.rule?.touch(),
-      );
-      notReady.rule = rule(t.forMs.IpshiftNodeNotReady, { alertname: 'IpshiftNodeNotReady', node, ...common }, () => !ksm.value);
+      const ksm = alertWhileFalse(t.scrapeIntervalMs, () => this.kube.snapshot()[i]?.conditions['Ready'] === 'True', 0, t.forMs.IpshiftNodeNotReady, {
+        alertname: 'IpshiftNodeNotReady',
+        node,
+        ...common,
+      });
       this.#ksm.set(node, ksm);
-      const exporterDown: { rule?: RuleInstance } = {};
-      const exporter = new ScrapedSeries(
-        this.engine,
-        t.scrapeIntervalMs,
-        Math.floor(random() * t.scrapeIntervalMs),
-        () => exporterUp(this.truth(node)),
-        t.scrapeTimeoutMs,
-        () => exporterDown.rule?.touch(),
-      );
-      exporterDown.rule = rule(
-        t.forMs.IpshiftNodeExporterDown,
-        { alertname: 'IpshiftNodeExporterDown', instance: `${nodeAddress(i)}:9100`, job: 'node-exporter', ...common },
-        () => !exporter.value,
-      );
+      const exporter = alertWhileFalse(t.scrapeIntervalMs, () => exporterUp(this.truth(node)), t.scrapeTimeoutMs, t.forMs.IpshiftNodeExporterDown, {
+        alertname: 'IpshiftNodeExporterDown',
+        instance: `${nodeAddress(i)}:9100`,
+        job: 'node-exporter',
+        ...common,
+      });
       this.#exporters.set(node, exporter);
       // The agent's uplink gauge, scraped like node-exporter (nothing to scrape when the node is off or cut off).
-      const uplinkDown: { rule?: RuleInstance } = {};
-      const agent = new ScrapedSeries(
-        this.engine,
+      const agent = alertWhileFalse(
         t.scrapeIntervalMs,
-        Math.floor(random() * t.scrapeIntervalMs),
         () => !(this.truth(node).powered && this.truth(node).scrapePath && !this.uplinkReported(node)),
         0,
-        () => uplinkDown.rule?.touch(),
+        t.forMs.IpshiftNodeUplinkDown,
+        { alertname: 'IpshiftNodeUplinkDown', node, ...common },
       );
-      uplinkDown.rule = rule(t.forMs.IpshiftNodeUplinkDown, { alertname: 'IpshiftNodeUplinkDown', node, ...common }, () => !agent.value);
       this.#agentSeries.set(node, agent);
       this.#scheduleArpLoss(node, 0);
     });
-    const probeFailed: { rule?: RuleInstance } = {};
-    this.#probe = new ScrapedSeries(
-      this.engine,
+    this.#probe = alertWhileFalse(
       t.probeIntervalMs,
-      Math.floor(random() * t.probeIntervalMs),
       () => !this.externalFailoverProbe || serving(this.truth(this.provider.routed)),
       t.probeTimeoutMs,
-      () => probeFailed.rule?.touch(),
-    );
-    const probe = this.#probe;
-    probeFailed.rule = rule(
       t.forMs.IpshiftFailoverIPProbeFailed,
       { alertname: 'IpshiftFailoverIPProbeFailed', failover_ip: FAILOVER_IP, ...common },
-      () => !probe.value,
     );
   }
 }

@@ -94,6 +94,19 @@ function copyUnknown(input: Loose, known: ReadonlySet<string>, out: Loose): void
 // The object walks below follow zod's rules for an absent key: an optional one stays absent, a
 // defaulted one takes its default, a present `undefined` stays present (never from JSON).
 
+const isFingerprint = (value: unknown): boolean =>
+  typeof value === 'string' && value.length >= FINGERPRINT_LENGTH.min && value.length <= FINGERPRINT_LENGTH.max;
+
+/** Copies an optional field by those rules; false when it is present and fails `valid`. */
+function copyOptional(input: Loose, key: string, valid: (value: unknown) => boolean, out: Loose): boolean {
+  const value = input[key];
+  if (value !== undefined) {
+    if (!valid(value)) return false;
+    out[key] = value;
+  } else if (key in input) out[key] = undefined;
+  return true;
+}
+
 function alert(input: unknown): Alert | typeof NO {
   if (!isObject(input)) return NO;
   const status = input['status'];
@@ -113,16 +126,8 @@ function alert(input: unknown): Alert | typeof NO {
     if (read === NO) return NO;
     out['endsAt'] = endsAt = read;
   } else if ('endsAt' in input) out['endsAt'] = undefined;
-  const generatorURL = input['generatorURL'];
-  if (generatorURL !== undefined) {
-    if (!shortString(generatorURL)) return NO;
-    out['generatorURL'] = generatorURL;
-  } else if ('generatorURL' in input) out['generatorURL'] = undefined;
+  if (!copyOptional(input, 'generatorURL', shortString, out) || !copyOptional(input, 'fingerprint', isFingerprint, out)) return NO;
   const fingerprintIn = input['fingerprint'];
-  if (fingerprintIn !== undefined) {
-    if (typeof fingerprintIn !== 'string' || fingerprintIn.length < FINGERPRINT_LENGTH.min || fingerprintIn.length > FINGERPRINT_LENGTH.max) return NO;
-    out['fingerprint'] = fingerprintIn;
-  } else if ('fingerprint' in input) out['fingerprint'] = undefined;
   copyUnknown(input, ALERT_FIELDS, out);
   // The schema's transform: assigning keeps a present key's place and appends an absent one, as its spread does.
   out['endsAt'] = endsAt === undefined || endsAt <= ZERO_TIME_MS ? null : endsAt;
@@ -148,11 +153,7 @@ export function fastWebhookPayload(body: unknown): WebhookPayload | undefined {
     alerts[i] = read;
   }
   const out: Loose = { version, status, receiver, alerts };
-  const groupKey = body['groupKey'];
-  if (groupKey !== undefined) {
-    if (!shortString(groupKey)) return undefined;
-    out['groupKey'] = groupKey;
-  } else if ('groupKey' in body) out['groupKey'] = undefined;
+  if (!copyOptional(body, 'groupKey', shortString, out)) return undefined;
   const truncated = body['truncatedAlerts'];
   if (truncated !== undefined && !(typeof truncated === 'number' && Number.isSafeInteger(truncated) && truncated >= 0)) return undefined;
   out['truncatedAlerts'] = truncated ?? 0;
@@ -162,11 +163,7 @@ export function fastWebhookPayload(body: unknown): WebhookPayload | undefined {
     if (set === NO) return undefined;
     out[key] = set;
   }
-  const externalURL = body['externalURL'];
-  if (externalURL !== undefined) {
-    if (!shortString(externalURL)) return undefined;
-    out['externalURL'] = externalURL;
-  } else if ('externalURL' in body) out['externalURL'] = undefined;
+  if (!copyOptional(body, 'externalURL', shortString, out)) return undefined;
   copyUnknown(body, PAYLOAD_FIELDS, out);
   return out as WebhookPayload;
 }

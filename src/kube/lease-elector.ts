@@ -210,6 +210,18 @@ export function createLeaseElector(options: LeaseElectorOptions): LeaseElector {
 
   const durationSeconds = Math.max(1, Math.ceil(leaseDurationMs / 1000));
 
+  /** Creates or replaces the Lease with us as holder: true when written, false when another replica wrote first (409). */
+  async function writeHeld(operation: 'create_lease' | 'update_lease', write: () => Promise<V1Lease>, now: number): Promise<boolean> {
+    try {
+      observe(await call(operation, write), now);
+      lastRenewAt = now;
+      return true;
+    } catch (error) {
+      if (isConflict(error)) return false;
+      throw error;
+    }
+  }
+
   /** One attempt, as client-go's tryAcquireOrRenew: true when we hold the Lease afterwards. A resigned replica only reads. */
   async function tryAcquireOrRenew(): Promise<boolean> {
     const now = mono();
@@ -219,17 +231,8 @@ export function createLeaseElector(options: LeaseElectorOptions): LeaseElector {
       current = await call('get_lease', () => api.readNamespacedLease({ name, namespace }));
     } catch (error) {
       if (!isNotFound(error) || holdingOff()) throw error;
-      try {
-        const created = await call('create_lease', () =>
-          api.createNamespacedLease({ namespace, body: leaseBody(null, wall, identity, durationSeconds, 0, new Date(wall)) }),
-        );
-        observe(created, now);
-        lastRenewAt = now;
-        return true;
-      } catch (createError) {
-        if (isConflict(createError)) return false;
-        throw createError;
-      }
+      const body = leaseBody(null, wall, identity, durationSeconds, 0, new Date(wall));
+      return writeHeld('create_lease', () => api.createNamespacedLease({ namespace, body }), now);
     }
     const record = observe(current, now);
     if (holdingOff()) return false;
@@ -237,17 +240,8 @@ export function createLeaseElector(options: LeaseElectorOptions): LeaseElector {
     if (heldByOther && record.observedAt + record.leaseDurationMs > now) return false;
     const transitions = (current.spec?.leaseTransitions ?? 0) + (record.holder === identity ? 0 : 1);
     const acquiredAt = record.holder === identity && current.spec?.acquireTime !== undefined ? new Date(current.spec.acquireTime) : new Date(wall);
-    try {
-      const updated = await call('update_lease', () =>
-        api.replaceNamespacedLease({ name, namespace, body: leaseBody(current, wall, identity, durationSeconds, transitions, acquiredAt) }),
-      );
-      observe(updated, now);
-      lastRenewAt = now;
-      return true;
-    } catch (error) {
-      if (isConflict(error)) return false;
-      throw error;
-    }
+    const body = leaseBody(current, wall, identity, durationSeconds, transitions, acquiredAt);
+    return writeHeld('update_lease', () => api.replaceNamespacedLease({ name, namespace, body }), now);
   }
 
   /** A hung request must not keep a leader past its deadline: give up on it (its late success only delays a takeover). */

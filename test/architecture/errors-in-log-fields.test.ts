@@ -23,7 +23,10 @@ function sources(dir: string): string[] {
   });
 }
 
-const isCaught = (node: ts.Node): boolean => ts.isIdentifier(node) && CAUGHT.test(node.text);
+/** A caught value by its name, or passed through classify() (whose message drops the cause as well). */
+const isCaught = (node: ts.Node): boolean =>
+  (ts.isIdentifier(node) && CAUGHT.test(node.text)) ||
+  (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'classify' && node.arguments.some(isCaught));
 
 /** What in a log call's fields cuts a caught value down to text, if anything. */
 function cutDown(node: ts.Node): string | null {
@@ -67,10 +70,11 @@ describe('errors travel whole in log fields', () => {
       'log.error(`c`, { why: `failed: ${err}` });',
       "this.logger.info('d', { detail: errorMessage(caught) });",
       "logger.warn('e', { code: classified.code, error: classified.message });",
+      "this.log.error('f', { error: classify(error).message });",
       "logger.warn('fine', { err: error, message: other.message });",
     ].join('\n');
     const found = offendersIn('sample.ts', sample).map((line) => line.slice(line.indexOf(' ') + 1));
-    expect(found).toEqual(['String(error)', 'error.message', '${err}', 'errorMessage(caught)', 'classified.message']);
+    expect(found).toEqual(['String(error)', 'error.message', '${err}', 'errorMessage(caught)', 'classified.message', 'classify(error).message']);
   });
 
   it('no log call passes a caught value as text', () => {
