@@ -2,7 +2,7 @@ import { inspect } from 'node:util';
 import type { EmulatorControl } from '../../src/emulators/fault-layer.js';
 import type { IpshiftError } from '../../src/errors.js';
 import type { FailoverIpProvider } from '../../src/ports/provider.js';
-import { createCapturingLogger } from './capturing-logger.js';
+import { createCapturingLogger } from '../support/capturing-logger.js';
 import { CONFORMANCE_ADAPTER_OPTIONS, type ConformanceAdapterOptions } from './conformance-settings.js';
 import { rejectionOf } from './rejection-of.js';
 
