@@ -1,2 +1,5 @@
 /** Epoch milliseconds as RFC 3339 (UTC), the form Kubernetes status, the state page and Alertmanager use. */
 export const isoTime = (ms: number): string => new Date(ms).toISOString();
+
+/** isoTime of a time that may be unknown: null (a JSON null in status and on the state page) when it is. */
+export const isoTimeOrNull = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : isoTime(ms));
