@@ -29,7 +29,17 @@ const endpointOf = (identity: string): string => `http://${POD_IP[identity] ?? '
 
 beforeEach(async () => {
   api = await startFakeKubeApi({ unidentifiedCallers: 'full-access' });
-  api.setEndpointSlice(makeEndpointSlice({ namespace: 'ipshift', service: 'ipshift', pods: { 'pod-a': '10.0.0.1', 'pod-b': '10.0.0.2' } }));
+  api.setEndpointSlice(
+    makeEndpointSlice({
+      namespace: 'ipshift',
+      service: 'ipshift',
+      endpoints: [
+        { pod: 'pod-a', address: '10.0.0.1' },
+        { pod: 'pod-b', address: '10.0.0.2' },
+      ],
+      port: { name: 'http', port: 8080 },
+    }),
+  );
   candidates = [];
   overlapSeen = false;
   sampler = setInterval(() => {

@@ -1,4 +1,5 @@
 import type { FailoverIPObject } from '../core/model.js';
+import { SANDBOX_SERVICE } from '../sandbox/start-sandbox.js';
 import { bindServices, resolveReference } from './service-binding.js';
 import { ingressFor, type ServiceFacts } from './load-balancer-service.js';
 
@@ -21,19 +22,14 @@ const fip = (
   status: {},
 });
 
+/** The sandbox's Service of ipshift's class, as web/NAME with externalTrafficPolicy Cluster. */
 const svc = (name: string, overrides: Partial<ServiceFacts> = {}): ServiceFacts => ({
+  ...SANDBOX_SERVICE,
   namespace: 'web',
   name,
   uid: `uid-${name}`,
-  type: 'LoadBalancer',
-  loadBalancerClass: 'ipshift.dev/failover-ip',
-  labels: {},
-  annotations: {},
   externalTrafficPolicy: 'Cluster',
-  ipFamilies: ['IPv4'],
-  ingress: [],
   createdAt: 1000,
-  deleting: false,
   ...overrides,
 });
 

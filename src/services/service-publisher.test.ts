@@ -1,9 +1,11 @@
-import type { FailoverIPObject, NodeFacts } from '../core/model.js';
+import { nodeFacts } from '../../agent/test-fixtures.js';
+import type { FailoverIPObject } from '../core/model.js';
 import { silentLogger } from '../ports/logger.js';
 import { freshMemory } from '../reconcile/failover-ip-state.js';
 import type { ReconcileSnapshot } from '../reconcile/reconciler.js';
 import { MemoryServices } from '../sandbox/memory-services.js';
-import { LOAD_BALANCER_CLASS, type ServiceFacts } from './load-balancer-service.js';
+import { SANDBOX_SERVICE } from '../sandbox/start-sandbox.js';
+import type { ServiceFacts } from './load-balancer-service.js';
 import { ServicePublisher } from './service-publisher.js';
 
 const fip: FailoverIPObject = {
@@ -15,38 +17,14 @@ const fip: FailoverIPObject = {
   status: {},
 };
 
-const service = (overrides: Partial<ServiceFacts> = {}): ServiceFacts => ({
-  namespace: 'shop',
-  name: 'front',
-  uid: 'u1',
-  type: 'LoadBalancer',
-  loadBalancerClass: LOAD_BALANCER_CLASS,
-  labels: {},
-  annotations: {},
-  externalTrafficPolicy: 'Local',
-  ipFamilies: ['IPv4'],
-  ingress: [],
-  createdAt: 0,
-  deleting: false,
-  ...overrides,
-});
-
-const node = (name: string): NodeFacts => ({
-  name,
-  labels: {},
-  annotations: {},
-  addresses: [],
-  conditions: { Ready: 'True' },
-  taints: [],
-  unschedulable: false,
-  deleting: false,
-});
+/** The sandbox's Service (a fresh Local LoadBalancer Service of ipshift's class), as shop/front. */
+const service = (overrides: Partial<ServiceFacts> = {}): ServiceFacts => ({ ...SANDBOX_SERVICE, namespace: 'shop', name: 'front', uid: 'u1', ...overrides });
 
 const snapshot = (holder: string | null, fips: FailoverIPObject[] = [fip]): ReconcileSnapshot => ({
   at: 1,
   pass: null,
   failoverIPs: fips.map((object) => ({ object, memory: { ...freshMemory(), assignedNode: holder } })),
-  nodes: [node('a'), node('b')],
+  nodes: [nodeFacts('a'), nodeFacts('b')],
   moves: [],
 });
 

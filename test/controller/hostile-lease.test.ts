@@ -67,7 +67,15 @@ async function replica(identity: string): Promise<Replica> {
     forwardTimeoutMs: 2000,
   });
   const port = Number(new URL(server.url).port);
-  api.setEndpointSlice(makeEndpointSlice({ namespace: 'ipshift', service: 'ipshift', name: `ipshift-${identity}`, pods: { [identity]: '127.0.0.1' }, port }));
+  api.setEndpointSlice(
+    makeEndpointSlice({
+      namespace: 'ipshift',
+      service: 'ipshift',
+      name: `ipshift-${identity}`,
+      endpoints: [{ pod: identity, address: '127.0.0.1' }],
+      port: { name: 'http', port },
+    }),
+  );
   elector = createLeaseElector({
     kubeConfig: api.kubeConfig(identity, CONTROLLER_SA),
     namespace: 'ipshift',

@@ -1,4 +1,4 @@
-import { CONTROLLER_SA, deployRbac, makeService, makeServiceEndpoints, withoutVerb, type RbacObject } from '../fake-kube-api/index.js';
+import { CONTROLLER_SA, deployRbac, makeService, makeEndpointSlice, withoutVerb, type RbacObject } from '../fake-kube-api/index.js';
 import { waitFor } from '../support/controller-harness.js';
 import { KUBE_SERVER_OF, seededFailoverIP, useKubeCluster } from '../support/kube-controller.js';
 import { lineText, recordingLogger, type LogLine } from '../support/recording-logger.js';
@@ -22,7 +22,7 @@ describe(`ClusterRole ${ROLE} under the fake API server's RBAC`, () => {
     const { api } = cluster;
     api.upsertFailoverIP(seededFailoverIP({ spec: { serviceAllocation: { namespaces: ['shop'] } } }));
     api.setService(makeService({ namespace: 'shop', name: 'shop', externalTrafficPolicy: 'Local' }));
-    api.setEndpointSlice(makeServiceEndpoints({ namespace: 'shop', service: 'shop', endpoints: [{ node: 'node-2' }] }));
+    api.setEndpointSlice(makeEndpointSlice({ namespace: 'shop', service: 'shop', endpoints: [{ node: 'node-2' }] }));
     await cluster.start({ logger: recordingLogger(lines) });
   };
   const forbidden = (lines: LogLine[]): LogLine[] => lines.filter((l) => /forbidden/i.test(lineText(l)));

@@ -1,4 +1,4 @@
-import { makeFailoverIP, makeService, makeServiceEndpoints, type FakeKubeApi, type KubeObject, type ServiceInput } from '../fake-kube-api/index.js';
+import { makeFailoverIP, makeService, makeEndpointSlice, type FakeKubeApi, type KubeObject, type ServiceInput } from '../fake-kube-api/index.js';
 import { sleep, waitFor } from '../support/controller-harness.js';
 import { KUBE_SERVER_OF, seededFailoverIP, useKubeCluster, type KubeCluster } from '../support/kube-controller.js';
 
@@ -53,7 +53,7 @@ describe('LoadBalancer Services of class ipshift.dev/failover-ip', () => {
     const { api, emulator } = await start();
     service({ name: 'shop', externalTrafficPolicy: 'Local' });
     api.setEndpointSlice(
-      makeServiceEndpoints({
+      makeEndpointSlice({
         namespace: 'default',
         service: 'shop',
         endpoints: [{ node: 'node-2' }, { node: 'node-3', ready: false }],
@@ -74,10 +74,10 @@ describe('LoadBalancer Services of class ipshift.dev/failover-ip', () => {
   it('endpoints moving away: the IP follows, but only after the cooldown', async () => {
     const { api, emulator } = await start(4);
     service({ name: 'shop', externalTrafficPolicy: 'Local' });
-    api.setEndpointSlice(makeServiceEndpoints({ namespace: 'default', service: 'shop', endpoints: [{ node: 'node-2' }] }));
+    api.setEndpointSlice(makeEndpointSlice({ namespace: 'default', service: 'shop', endpoints: [{ node: 'node-2' }] }));
     await cluster.start();
     await waitFor(() => emulator.routing(ADDRESS) === KUBE_SERVER_OF['node-2'], 5000, 'routing to node-2');
-    api.setEndpointSlice(makeServiceEndpoints({ namespace: 'default', service: 'shop', endpoints: [{ node: 'node-3' }] }));
+    api.setEndpointSlice(makeEndpointSlice({ namespace: 'default', service: 'shop', endpoints: [{ node: 'node-3' }] }));
     await waitFor(() => decisionOf(api).outcome === 'wait-cooldown', 3000, 'the decision waiting for the cooldown');
     expect(decisionOf(api).reason).toBe('holder-ineligible');
     expect(decisionOf(api).message).toContain('no-ready-endpoint');

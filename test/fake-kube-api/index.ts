@@ -15,18 +15,8 @@ export { deployRbac, failoverIpNamespaceBinding, withoutVerb, type RbacObject, t
 /** The ServiceAccounts deploy/ runs ipshift as. */
 export const CONTROLLER_SA: ServiceAccountRef = { namespace: 'ipshift', name: 'ipshift-controller' };
 export const AGENT_SA: ServiceAccountRef = { namespace: 'ipshift-agent', name: 'ipshift-agent' };
-export { makeService, makeServiceEndpoints, type ServiceInput, type ServiceEndpointsInput } from './service-objects.js';
-export {
-  makeNode,
-  makeFailoverIP,
-  makePod,
-  makeEndpointSlice,
-  heartbeat,
-  type NodeSpecInput,
-  type FailoverIPInput,
-  type PodInput,
-  type EndpointSliceInput,
-} from './objects.js';
+export { makeService, makeEndpointSlice, type ServiceInput, type EndpointSliceInput } from './service-objects.js';
+export { makeNode, makeFailoverIP, makePod, heartbeat, type NodeSpecInput, type FailoverIPInput, type PodInput } from './objects.js';
 
 /**
  * An HTTP-level fake of the Kubernetes API server, enough for the ipshift adapter: list with

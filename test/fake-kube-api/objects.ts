@@ -119,33 +119,3 @@ export function makePod(input: PodInput): KubeObject {
     },
   };
 }
-
-export interface EndpointSliceInput {
-  readonly namespace: string;
-  /** The Service the slice belongs to (label kubernetes.io/service-name). */
-  readonly service: string;
-  readonly name?: string;
-  /** Pod name to its addresses, as the EndpointSlice controller writes them. */
-  readonly pods: Readonly<Record<string, string>>;
-  readonly port?: number;
-}
-
-/** An EndpointSlice as the EndpointSlice controller publishes it for a Service's pods. */
-export function makeEndpointSlice(input: EndpointSliceInput): KubeObject {
-  return {
-    apiVersion: 'discovery.k8s.io/v1',
-    kind: 'EndpointSlice',
-    metadata: {
-      name: input.name ?? `${input.service}-abcde`,
-      namespace: input.namespace,
-      labels: { 'kubernetes.io/service-name': input.service, 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io' },
-    },
-    addressType: 'IPv4',
-    endpoints: Object.entries(input.pods).map(([pod, address]) => ({
-      addresses: [address],
-      conditions: { ready: true },
-      targetRef: { kind: 'Pod', namespace: input.namespace, name: pod },
-    })),
-    ports: [{ name: 'http', port: input.port ?? 8080, protocol: 'TCP' }],
-  };
-}

@@ -44,16 +44,22 @@ export function makeService(input: ServiceInput): KubeObject {
   };
 }
 
-export interface ServiceEndpointsInput {
+export interface EndpointSliceInput {
   readonly namespace: string;
+  /** The Service the slice belongs to (label kubernetes.io/service-name). */
   readonly service: string;
   readonly name?: string;
-  /** One endpoint per entry: the node it runs on and whether it is ready (default true). */
-  readonly endpoints: ReadonlyArray<{ readonly node: string; readonly ready?: boolean }>;
+  /**
+   * One endpoint per entry: its pod (default SERVICE-i), its address (default 10.244.(i+1).10),
+   * the node it runs on (none: no nodeName) and whether it is ready (default true).
+   */
+  readonly endpoints: ReadonlyArray<{ readonly pod?: string; readonly address?: string; readonly node?: string; readonly ready?: boolean }>;
+  /** The slice's one port (default https 443). */
+  readonly port?: { readonly name: string; readonly port: number };
 }
 
-/** An EndpointSlice with nodeName and conditions.ready per endpoint, as the EndpointSlice controller writes it. */
-export function makeServiceEndpoints(input: ServiceEndpointsInput): KubeObject {
+/** An EndpointSlice of a Service's pods, as the EndpointSlice controller writes it. */
+export function makeEndpointSlice(input: EndpointSliceInput): KubeObject {
   return {
     apiVersion: 'discovery.k8s.io/v1',
     kind: 'EndpointSlice',
@@ -64,11 +70,11 @@ export function makeServiceEndpoints(input: ServiceEndpointsInput): KubeObject {
     },
     addressType: 'IPv4',
     endpoints: input.endpoints.map((e, i) => ({
-      addresses: [`10.244.${i + 1}.10`],
+      addresses: [e.address ?? `10.244.${i + 1}.10`],
       conditions: { ready: e.ready !== false, serving: e.ready !== false, terminating: false },
-      nodeName: e.node,
-      targetRef: { kind: 'Pod', namespace: input.namespace, name: `${input.service}-${i}` },
+      ...(e.node === undefined ? {} : { nodeName: e.node }),
+      targetRef: { kind: 'Pod', namespace: input.namespace, name: e.pod ?? `${input.service}-${i}` },
     })),
-    ports: [{ name: 'https', port: 443, protocol: 'TCP' }],
+    ports: [{ ...(input.port ?? { name: 'https', port: 443 }), protocol: 'TCP' }],
   };
 }
