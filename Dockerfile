@@ -29,6 +29,10 @@ FROM ${NODE_IMAGE} AS runtime
 RUN rm -rf /usr/local/lib/node_modules /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack /opt/yarn-* /usr/local/bin/yarn /usr/local/bin/yarnpkg
 WORKDIR /app
 ENV NODE_ENV=production
+# glibc gives each thread that allocates its own malloc arena, and V8's GC and libuv threads keep
+# freed memory in theirs: measured under the memory bench (256Mi cgroup, 5,000 nodes, a webhook
+# flood), two arenas took the controller's peak from 255 MiB to 215 MiB at no measurable cost.
+ENV MALLOC_ARENA_MAX=2
 COPY --from=build /src/package.json ./package.json
 COPY --from=production-deps /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist

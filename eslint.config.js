@@ -20,7 +20,7 @@ const coreRestrictions = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '*.js', 'scripts/*.mjs'] },
+  { ignores: ['dist/**', '.tmp/**', 'node_modules/**', 'coverage/**', '*.js', 'scripts/*.mjs'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],

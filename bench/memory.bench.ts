@@ -1,111 +1,28 @@
 /**
  * Memory of the controller process under load, against the Deployment's limit (256Mi,
  * deploy/controller/deployment.yaml). The controller runs in a child process (its RSS is its
- * own): the composition root (createApp) over an in-memory cluster of 5,000 nodes and 100
- * FailoverIPs (dry-run provider), fed 20,000 alerts through its webhook; then a webhook flood
- * with 20 clients reading /api/v1/state at the same time. Peak RSS is the kernel's (maxRSS);
- * "after GC" is the RSS right after a full collection. Run: `npx tsx bench/memory.bench.ts` (about 40 s).
+ * own), compiled as the image runs it (memory-server.ts): the composition root over an
+ * in-memory cluster of 5,000 nodes and 100 FailoverIPs (dry-run provider), fed 20,000 alerts
+ * through its webhook; then a webhook flood with 20 clients reading /api/v1/state and a
+ * Prometheus-like client scraping /metrics at the same time. Peak RSS is the kernel's (maxRSS);
+ * "after GC" is the RSS right after a full collection. Run: `npm run bench -- memory` (about 60 s).
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { createMemoryCgroup } from './memory-cgroup.js';
-import { createWriteStream } from 'node:fs';
+import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { createApp } from '../src/app.js';
-import { loadAlertPolicy } from '../src/config/load-alert-policy.js';
-import { loadConfig } from '../src/config/load-config.js';
-import { SERVER_ID_ANNOTATION, type FailoverIPObject, type NodeFacts } from '../src/core/model.js';
-import { createLogger } from '../src/logging/winston-logger.js';
-import { systemClock } from '../src/ports/clock.js';
-import { createDryRunProvider } from '../src/providers/dry-run/dry-run-provider.js';
-import { MemoryCluster, StaticLeadership } from '../src/sandbox/memory-cluster.js';
+import { createMemoryCgroup } from './memory-cgroup.js';
+import { FIPS, NODES, TOKEN, type Ask, type Memory } from './memory-server.js';
 import { mib } from './stats.js';
 
-const NODES = 5000;
-const FIPS = 100;
 const ALERTS = 20_000;
 const PER_PAYLOAD = 100;
-const TOKEN = 'bench-token';
 const LIMIT_BYTES = 256 * 2 ** 20;
 const FLOOD_MS = Number(process.env['BENCH_FLOOD_MS'] ?? 10_000);
 const WEBHOOK_CLIENTS = 8;
 const STATE_READERS = 20;
-
-interface Memory {
-  rss: number;
-  heapUsed: number;
-  heapTotal: number;
-  external: number;
-  maxRss: number;
-}
-
-type Ask = { ask: 'memory' } | { ask: 'gc' } | { ask: 'idle' };
-
-function measureSelf(): Memory {
-  const usage = process.memoryUsage();
-  return { rss: usage.rss, heapUsed: usage.heapUsed, heapTotal: usage.heapTotal, external: usage.external, maxRss: process.resourceUsage().maxRSS * 1024 };
-}
-
-function node(i: number): NodeFacts {
-  return {
-    name: `node-${i}`,
-    labels: { 'kubernetes.io/hostname': `node-${i}`, zone: `zone-${i % 3}`, pool: i % 10 === 0 ? 'edge' : 'general' },
-    annotations: { [SERVER_ID_ANNOTATION]: String(100000 + i) },
-    addresses: [`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`],
-    conditions: { Ready: i % 50 === 7 ? 'False' : 'True', MemoryPressure: 'False', DiskPressure: 'False', PIDPressure: 'False' },
-    taints: [],
-    unschedulable: false,
-    deleting: false,
-  };
-}
-
-function failoverIP(i: number): FailoverIPObject {
-  return {
-    namespace: `ns-${i % 7}`,
-    name: `fip-${i}`,
-    generation: 1,
-    annotations: {},
-    spec: {
-      addresses: [`198.51.${100 + (i >> 8)}.${i & 255}`],
-      provider: { type: 'dry-run', secretRef: { name: 'none' } },
-      ...(i % 4 === 0 ? { nodeSelector: { matchLabels: { pool: 'edge' } } } : { nodeSelector: { matchLabels: { zone: `zone-${i % 3}` } } }),
-      policy: { cooldownSeconds: 300, gracePeriodSeconds: 60, spread: true },
-    },
-    status: {},
-  };
-}
-
-async function runServer(): Promise<void> {
-  const cluster = new MemoryCluster();
-  for (let i = 0; i < NODES; i++) cluster.setNode(node(i));
-  for (let i = 0; i < FIPS; i++) cluster.setFailoverIP(failoverIP(i));
-  // As shipped: JSON lines at info (to /dev/null here, so the terminal does not pace the process).
-  const logger = createLogger({ level: 'info', format: 'json', stream: createWriteStream('/dev/null') });
-  const provider = createDryRunProvider({ logger, clock: systemClock });
-  const app = createApp(loadConfig({ IPSHIFT_WEBHOOK_TOKEN: TOKEN }), {
-    cluster,
-    writer: cluster,
-    leadership: new StaticLeadership(true),
-    providers: { forFailoverIP: async () => provider },
-    policy: loadAlertPolicy(),
-    logger,
-    sandbox: false,
-    version: 'bench',
-  });
-  const url = await app.start(0, '127.0.0.1');
-  process.on('message', (message: Ask) => {
-    if (message.ask === 'gc') (globalThis as { gc?: () => void }).gc?.();
-    if (message.ask === 'idle') {
-      void app.loop.idle().then(() => process.send?.({ idle: true }));
-      return;
-    }
-    process.send?.(measureSelf());
-  });
-  process.send?.({ port: Number(new URL(url).port) });
-  process.on('disconnect', () => {
-    void app.stop(1000).then(() => process.exit(0));
-  });
-}
+const SCRAPE_EVERY_MS = 2_000;
 
 function ask<T>(child: ChildProcess, message: Ask): Promise<T> {
   return new Promise((resolve) => {
@@ -156,22 +73,40 @@ function call(agent: Agent, port: number, method: string, path: string, body?: B
   });
 }
 
+/** The controller as the image runs it: tsc's output, plain node (no loader). Returns the entry file. */
+function compileServer(): string {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const out = `${root}.tmp/bench-build`;
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  execFileSync(process.execPath, [tsc, '-p', `${root}tsconfig.bench.json`], { stdio: 'inherit', timeout: 120_000 });
+  execFileSync(process.execPath, [`${root}scripts/copy-assets.mjs`, out], { stdio: 'inherit', cwd: root });
+  return `${out}/bench/memory-server.js`;
+}
+
+/** The environment the image sets (its ENV lines: NODE_ENV, MALLOC_ARENA_MAX), so the process allocates as in the pod. */
+function imageEnvironment(): Record<string, string> {
+  const dockerfile = readFileSync(fileURLToPath(new URL('../Dockerfile', import.meta.url)), 'utf8');
+  return Object.fromEntries([...dockerfile.matchAll(/^ENV (\w+)=(\S+)$/gm)].map((m) => [m[1] as string, m[2] as string]));
+}
+
 const pct = (bytes: number): string => `${((100 * bytes) / LIMIT_BYTES).toFixed(0)} % of the 256Mi limit`;
 
 async function main(): Promise<void> {
-  const execArgv = process.execArgv.length > 0 ? [...process.execArgv] : ['--import', 'tsx'];
-  if (!execArgv.includes('--expose-gc')) execArgv.push('--expose-gc');
+  const script = compileServer();
+  const execArgv = ['--expose-gc'];
   // e.g. BENCH_SERVER_NODE_ARGS="--max-old-space-size=160" (what a container limit does), or --cpu-prof.
   if (process.env['BENCH_SERVER_NODE_ARGS'] !== undefined) execArgv.push(...process.env['BENCH_SERVER_NODE_ARGS'].split(' ').filter(Boolean));
   // As root with a cgroup memory controller, the controller runs under the Deployment's own limit
   // (256Mi): Node sizes its heap from that limit as it does in the pod, and the kernel kills it if
   // the limit does not hold. Elsewhere it runs unconstrained and only its RSS is reported.
-  const cgroup = createMemoryCgroup(LIMIT_BYTES);
-  const script = fileURLToPath(import.meta.url);
+  // BENCH_CGROUP=0 runs it unconstrained (for a heap snapshot, which needs as much again).
+  const cgroup = process.env['BENCH_CGROUP'] === '0' ? null : createMemoryCgroup(LIMIT_BYTES);
+  const env = { ...process.env, ...imageEnvironment() };
   const child =
     cgroup === null
-      ? fork(script, ['server'], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+      ? fork(script, ['server'], { execArgv, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
       : spawn('/bin/sh', ['-c', 'echo $$ > "$0" && exec "$@"', cgroup.procs, process.execPath, ...execArgv, script, 'server'], {
+          env,
           stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
         });
   const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? `exit ${code}`)));
@@ -231,12 +166,26 @@ async function main(): Promise<void> {
       }
       own.destroy();
     };
-    await Promise.all([...Array.from({ length: WEBHOOK_CLIENTS }, (_, w) => flood(w)), ...Array.from({ length: STATE_READERS }, read)]);
+    // Prometheus scrapes every 30 s (deploy/controller/servicemonitor.yaml); every 2 s here.
+    let scrapes = 0;
+    let scrapeBytes = 0;
+    const scrape = async (): Promise<void> => {
+      const own = new Agent({ keepAlive: true, maxSockets: 1 });
+      while (performance.now() < until) {
+        const { status, bytes } = await call(own, port, 'GET', '/metrics');
+        if (status !== 200) throw new Error(`metrics answered ${status}`);
+        scrapes++;
+        scrapeBytes = bytes;
+        await new Promise((resolve) => setTimeout(resolve, SCRAPE_EVERY_MS));
+      }
+      own.destroy();
+    };
+    await Promise.all([...Array.from({ length: WEBHOOK_CLIENTS }, (_, w) => flood(w)), ...Array.from({ length: STATE_READERS }, read), scrape()]);
     const flooded = await ask<Memory>(child, { ask: 'memory' });
     await ask(child, { ask: 'gc' });
     const after = await ask<Memory>(child, { ask: 'memory' });
     rows.push(
-      `| controller RSS, the same under a ${FLOOD_MS / 1000} s webhook flood (${WEBHOOK_CLIENTS} clients, ${webhooks} requests of ${PER_PAYLOAD} alerts) with ${STATE_READERS} clients reading /api/v1/state (${reads} reads, ${mib(readBytes)}) | peak ${mib(flooded.maxRss)} (${pct(flooded.maxRss)}), ${mib(after.rss)} after GC (heap ${mib(after.heapUsed)} used of ${mib(after.heapTotal)}, external ${mib(after.external)}) | < 256Mi |`,
+      `| controller RSS, the same under a ${FLOOD_MS / 1000} s webhook flood (${WEBHOOK_CLIENTS} clients, ${webhooks} requests of ${PER_PAYLOAD} alerts) with ${STATE_READERS} clients reading /api/v1/state (${reads} reads, ${mib(readBytes)}) and /metrics scraped every ${SCRAPE_EVERY_MS / 1000} s (${scrapes} scrapes of ${mib(scrapeBytes)}) | peak ${mib(flooded.maxRss)} (${pct(flooded.maxRss)}), ${mib(after.rss)} after GC (heap ${mib(after.heapUsed)} used of ${mib(after.heapTotal)}, external ${mib(after.external)}) | < 256Mi |`,
     );
     agent.destroy();
   } catch (error) {
@@ -257,5 +206,4 @@ async function main(): Promise<void> {
   console.log(rows.join('\n'));
 }
 
-if (process.argv[2] === 'server') await runServer();
-else await main();
+await main();

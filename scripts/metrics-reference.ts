@@ -66,11 +66,9 @@ export async function controllerSeriesAtScale(nodeCount: number, fipCount: numbe
     const ineligibility = eligibility[i % eligibility.length] ?? null;
     return { eligible: ineligibility === null, ineligibility };
   });
+  // A bad day: one node in ten has two issues (a healthy node has no series at all).
   for (const [i, node] of nodes.entries())
-    controller.setNodeIssues(
-      node,
-      ISSUES.filter((_, k) => (i + k) % 5 === 0),
-    );
+    controller.setNodeIssues(node, i % 10 === 0 ? ISSUES.filter((_, k) => k === i % ISSUES.length || k === (i + 1) % ISSUES.length) : []);
   for (let f = 0; f < fipCount; f += 1) {
     const fip = `default/fip-${f}`;
     controller.decision(fip, 'keep', 'holder-healthiest');
@@ -127,8 +125,9 @@ export async function renderMetricsReference(): Promise<string> {
     `The controller exports **${number(total)}** \`ipshift_\` series at that scale (measured by`,
     'driving the metrics as a reconcile pass does and counting the exposition, histogram bucket',
     "lines included; the agents' metrics and `process_*` come on top). Only",
-    '`ipshift_node_health_issue` grows with the nodes',
-    `(nodes × ${ISSUES.length} issue classes); nothing is per node × FailoverIP: which node may hold which`,
+    '`ipshift_node_health_issue` grows with the nodes: one series per issue a node has now, counted here',
+    `for a bad day (one node in ten with two issues; at most nodes × ${ISSUES.length} issue classes, which was its`,
+    `size when it exported a 0 for every class); nothing is per node × FailoverIP: which node may hold which`,
     'FailoverIP, and why not, is on the status page and in `/api/v1/state`, while',
     `\`ipshift_failover_ip_nodes\` counts them per FailoverIP (${1 + INELIGIBILITY.length} series each). Its predecessor`,
     `\`ipshift_node_eligible{failover_ip, node}\` alone had ${number(SCALE.nodes * SCALE.failoverIPs)} series at this scale.`,

@@ -50,7 +50,6 @@ describe('AlertStore', () => {
       {
         fingerprint: 'd784274104f05781',
         labels: { alertname: 'KubeNodeNotReady', node: 'node-1', severity: 'critical' },
-        annotations: expect.objectContaining({ summary: 'Node node-1 is not ready' }),
         startsAt: Date.parse('2026-11-22T10:55:38.006Z'),
         lastSeenAt: T0,
         source: 'webhook',
@@ -127,9 +126,9 @@ describe('AlertStore', () => {
     const startsAt = Date.parse('2026-11-22T10:30:00Z');
     store.ingestWebhook(build([{ fingerprint: 'a', labels, startsAt: '2026-11-22T10:30:00Z' }]), T0);
     store.ingestWebhook(build([{ fingerprint: 'a', labels, status: 'resolved', startsAt: '2026-11-22T10:30:00Z', endsAt: '2026-11-22T10:59:00Z' }]), T0 + 10);
-    store.replaceFromApi([{ fingerprint: 'a', labels, annotations: {}, startsAt }], T0 + 20, T0 + 5);
+    store.replaceFromApi([{ fingerprint: 'a', labels, startsAt }], T0 + 20, T0 + 5);
     expect(store.active(T0 + 20)).toEqual([]);
-    store.replaceFromApi([{ fingerprint: 'a', labels, annotations: {}, startsAt }], T0 + 40, T0 + 30);
+    store.replaceFromApi([{ fingerprint: 'a', labels, startsAt }], T0 + 40, T0 + 30);
     expect(store.active(T0 + 40).map((a) => [a.fingerprint, a.source])).toEqual([['a', 'api']]);
   });
 
@@ -145,7 +144,7 @@ describe('AlertStore', () => {
       T0,
     );
     await settle();
-    const result = store.replaceFromApi([{ fingerprint: 'b', labels: node2, annotations: {}, startsAt: T0 - MINUTE }], T0 + MINUTE, T0 + MINUTE - 50);
+    const result = store.replaceFromApi([{ fingerprint: 'b', labels: node2, startsAt: T0 - MINUTE }], T0 + MINUTE, T0 + MINUTE - 50);
     expect(result).toEqual({ firing: 1, resolved: 1, changed: true });
     expect(store.active(T0 + MINUTE).map((a) => [a.fingerprint, a.source, a.lastSeenAt])).toEqual([['b', 'api', T0 + MINUTE]]);
     expect(store.freshness(T0 + MINUTE)).toMatchObject({ lastWebhookAt: T0, lastSyncAt: T0 + MINUTE, stale: false });
@@ -181,7 +180,7 @@ describe('AlertStore', () => {
     await settle();
     expect(trigger.reasons).toEqual(['alerts']);
     // An API sync refreshes too.
-    store.replaceFromApi([{ fingerprint: 'a', labels, annotations: {}, startsAt: T0 }], T0 + 17 * MINUTE);
+    store.replaceFromApi([{ fingerprint: 'a', labels, startsAt: T0 }], T0 + 17 * MINUTE);
     expect(store.active(T0 + 26 * MINUTE).map((a) => a.fingerprint)).toEqual(['a']);
     expect(store.active(T0 + 28 * MINUTE)).toEqual([]);
   });
@@ -201,7 +200,7 @@ describe('AlertStore', () => {
     await settle();
     expect(trigger.reasons).toEqual(['alerts']);
     // The API sync seeing the watchdog counts too.
-    store.replaceFromApi([{ fingerprint: 'w', labels: { alertname: 'Watchdog' }, annotations: {}, startsAt: T0 }], T0 + 11 * MINUTE);
+    store.replaceFromApi([{ fingerprint: 'w', labels: { alertname: 'Watchdog' }, startsAt: T0 }], T0 + 11 * MINUTE);
     expect(store.freshness(T0 + 11 * MINUTE).stale).toBe(false);
     expect(await metricValue(registry, 'ipshift_alert_source_stale')).toBe(0);
     // The watchdog never counts as unmapped: the policy ignores it.

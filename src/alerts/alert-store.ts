@@ -7,10 +7,13 @@ import type { WebhookPayload } from './alertmanager-payload.js';
 
 export type AlertSource = 'webhook' | 'api';
 
+/**
+ * What the view keeps of an alert. Not its annotations: nothing decides or shows by them, and
+ * kept for 20,000 alerts they were a tenth of the controller's heap.
+ */
 export interface ActiveAlert {
   readonly fingerprint: string;
   readonly labels: Readonly<Record<string, string>>;
-  readonly annotations: Readonly<Record<string, string>>;
   /** ms since the epoch. */
   readonly startsAt: number;
   /** When a webhook or an API sync last listed it as firing (ms). */
@@ -28,7 +31,6 @@ export interface ClassifiedAlert extends ActiveAlert {
 export interface ApiAlert {
   readonly fingerprint: string;
   readonly labels: Readonly<Record<string, string>>;
-  readonly annotations: Readonly<Record<string, string>>;
   readonly startsAt: number;
 }
 
@@ -59,7 +61,7 @@ export interface AlertStoreOptions {
   /** Bounds memory against a flood of distinct alerts; the least recently seen is dropped first. Default 20,000. */
   readonly maxAlerts?: number;
   /**
-   * The same bound in bytes (labels and annotations, as stored): the count alone allows 20,000
+   * The same bound in bytes (the labels, as stored): the count alone allows 20,000
    * alerts at the intake's per-alert limits, far above the pod's memory. Default 48 MiB.
    */
   readonly maxBytes?: number;
@@ -77,7 +79,6 @@ export interface IngestResult {
 interface Entry {
   fingerprint: string;
   labels: Readonly<Record<string, string>>;
-  annotations: Readonly<Record<string, string>>;
   startsAt: number;
   lastSeenAt: number;
   source: AlertSource;
@@ -88,9 +89,9 @@ interface Entry {
 }
 
 /** Two bytes per UTF-16 unit at worst, plus the entry and map overhead. */
-function sizeOf(labels: Readonly<Record<string, string>>, annotations: Readonly<Record<string, string>>): number {
+function sizeOf(labels: Readonly<Record<string, string>>): number {
   let units = 0;
-  for (const set of [labels, annotations]) for (const key in set) units += key.length + (set[key] as string).length;
+  for (const key in labels) units += key.length + (labels[key] as string).length;
   return 2 * units + 512;
 }
 
@@ -203,8 +204,8 @@ export class AlertStore {
     const out: ActiveAlert[] = [];
     for (const entry of this.#entries.values()) {
       if (entry.lastSeenAt < cutoff) continue;
-      const { fingerprint, labels, annotations, startsAt, lastSeenAt, source } = entry;
-      out.push({ fingerprint, labels, annotations, startsAt, lastSeenAt, source });
+      const { fingerprint, labels, startsAt, lastSeenAt, source } = entry;
+      out.push({ fingerprint, labels, startsAt, lastSeenAt, source });
     }
     return out.sort((a, b) => a.startsAt - b.startsAt || a.fingerprint.localeCompare(b.fingerprint));
   }
@@ -310,16 +311,12 @@ export class AlertStore {
     if (existing !== undefined) {
       if (alert.startsAt >= existing.startsAt) {
         existing.startsAt = alert.startsAt;
-        existing.annotations = alert.annotations;
-        const bytes = sizeOf(existing.labels, alert.annotations);
-        this.#bytes += bytes - existing.bytes;
-        existing.bytes = bytes;
       }
       existing.lastSeenAt = Math.max(existing.lastSeenAt, now);
       existing.source = source;
       return false;
     }
-    const bytes = sizeOf(alert.labels, alert.annotations);
+    const bytes = sizeOf(alert.labels);
     if (this.#entries.size >= this.#maxAlerts || this.#bytes + bytes > this.#maxBytes) this.#evictLeastRecentlySeen();
     const { node, cls } = this.#options.resolveAlert(alert.labels);
     this.#bytes += bytes;
@@ -327,7 +324,6 @@ export class AlertStore {
       bytes,
       fingerprint: alert.fingerprint,
       labels: alert.labels,
-      annotations: alert.annotations,
       startsAt: alert.startsAt,
       lastSeenAt: now,
       source,

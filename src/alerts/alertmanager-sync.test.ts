@@ -75,7 +75,7 @@ describe('AlertmanagerSync', () => {
 
     // The next answer no longer lists it: resolved.
     const next = harness([json([])]);
-    next.store.replaceFromApi([{ fingerprint: 'x', labels: { alertname: 'A' }, annotations: {}, startsAt: 0 }], next.clock.now() - 10);
+    next.store.replaceFromApi([{ fingerprint: 'x', labels: { alertname: 'A' }, startsAt: 0 }], next.clock.now() - 10);
     await next.sync.syncNow('schedule');
     expect(next.store.active(next.clock.now())).toEqual([]);
   });
@@ -126,7 +126,7 @@ describe('AlertmanagerSync', () => {
     ],
   ])('classifies %s, counts it, and leaves the view alone', async (_name, reply, result) => {
     const h = harness([reply], { backoff: { initialMs: 60_000, maxMs: 60_000 }, maxResponseBytes: 100_000 });
-    h.store.replaceFromApi([{ fingerprint: 'x', labels: { alertname: 'KubeNodeNotReady', node: 'node-1' }, annotations: {}, startsAt: 0 }], h.clock.now());
+    h.store.replaceFromApi([{ fingerprint: 'x', labels: { alertname: 'KubeNodeNotReady', node: 'node-1' }, startsAt: 0 }], h.clock.now());
     const outcome = await h.sync.syncNow('start');
     expect(outcome.result).toBe(result);
     expect(outcome.error?.message).not.toContain('alertmanager.test');

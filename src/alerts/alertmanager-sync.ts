@@ -230,7 +230,6 @@ export class AlertmanagerSync {
         alerts.push({
           fingerprint: alert.fingerprint ?? labelFingerprint(alert.labels),
           labels: alert.labels,
-          annotations: alert.annotations,
           startsAt: alert.startsAt,
         });
         continue;

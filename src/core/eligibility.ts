@@ -67,8 +67,20 @@ export function candidate(
   position = -1,
 ): Candidate {
   const reason = ineligibility(node, health, rules, selected);
+  return {
+    name: node.name,
+    mask: candidateMask(health, reason, rules.onCordon),
+    eligible: reason === null,
+    ineligibility: reason,
+    infoWeight: health.infoWeight,
+    nameHash,
+    position,
+  };
+}
+
+/** The candidate's mask: the node's health, plus `not-eligible` when a per-FailoverIP rule excludes it. */
+export function candidateMask(health: NodeHealth, reason: Ineligibility | null, onCordon: OnCordon | undefined): HealthMask {
   // A down node is ineligible for its health alone: its mask already says so.
-  const own = rules.onCordon === 'keep' ? health.mask & ~CORDONED : health.mask;
-  const mask = reason === null || reason === 'down' ? own : own | NOT_ELIGIBLE;
-  return { name: node.name, mask, eligible: reason === null, ineligibility: reason, infoWeight: health.infoWeight, nameHash, position };
+  const own = onCordon === 'keep' ? health.mask & ~CORDONED : health.mask;
+  return reason === null || reason === 'down' ? own : own | NOT_ELIGIBLE;
 }

@@ -139,6 +139,26 @@ describe('planPass shares work only where the rules are the same', () => {
     expect(changed.plans.find((p) => p.key === 'ns/web')?.candidates.find((c) => c.name === 'b')?.ineligibility).toBe('no-server-id');
   });
 
+  it('lists of different selectors share the candidate object of a node they judge alike, within a pass and across passes', () => {
+    const nodes = [nodeFacts('a', { labels: { pool: 'x' } }), nodeFacts('b', { labels: { pool: 'y' } }), nodeFacts('c')];
+    const failoverIPs = [fip('ns/x', { nodeSelector: { matchLabels: { pool: 'x' } } }), fip('ns/y', { nodeSelector: { matchLabels: { pool: 'y' } } })];
+    const memo = createPassMemo();
+    const first = planPass({ now: NOW, nodes, alerts: [], policy, failoverIPs, memo });
+    const [x, y] = first.plans.map((p) => p.candidates);
+    // c is outside both selectors: one object. a and b are judged differently: two each.
+    expect(x?.[2]).toBe(y?.[2]);
+    expect(x?.[0]).not.toBe(y?.[0]);
+    expect(x?.[0]).toMatchObject({ name: 'a', eligible: true });
+    expect(y?.[0]).toMatchObject({ name: 'a', eligible: false, ineligibility: 'not-selected' });
+    // A pass that rebuilds the lists (one node's health changed) reuses the unchanged nodes' objects.
+    const down = [{ fingerprint: 'f1', labels: { alertname: 'KubeNodeNotReady', node: 'b', severity: 'critical' } }];
+    const next = planPass({ now: NOW, nodes, alerts: down, policy, failoverIPs, memo });
+    expect(next.plans[0]?.candidates).not.toBe(x);
+    expect(next.plans[0]?.candidates[0]).toBe(x?.[0]);
+    expect(next.plans[1]?.candidates[1]).toMatchObject({ name: 'b', ineligibility: 'down' });
+    expect(next.plans).toEqual(planPass({ now: NOW, nodes, alerts: down, policy, failoverIPs }).plans);
+  });
+
   describe('a stale alert view', () => {
     const down = (node: string, fingerprint: string) => ({ fingerprint, labels: { alertname: 'KubeNodeNotReady', node, severity: 'critical' } });
     const pass = (overrides: Partial<PassInput>) =>

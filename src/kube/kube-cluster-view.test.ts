@@ -47,6 +47,29 @@ const nodeLists = (): number => api.requests().filter((r) => r.method === 'GET' 
 const nodeWatches = (): number => api.requests().filter((r) => r.path === '/api/v1/nodes' && r.query['watch'] === 'true').length;
 
 describe('node watch', () => {
+  it('lists in pages of 500, as client-go does: a 1,201-node cluster comes in three answers, not one', async () => {
+    for (let i = 0; i < 1201; i++) api.setNode(makeNode({ name: `n${String(i).padStart(4, '0')}`, internalIP: `10.0.${i >> 8}.${i & 255}` }));
+    const { view } = startView();
+    await view.start();
+    expect(view.nodes()).toHaveLength(1201);
+    const lists = api.requests().filter((r) => r.method === 'GET' && r.path === '/api/v1/nodes' && r.query['watch'] === undefined);
+    expect(lists.map((r) => [r.query['limit'], r.query['continue'] === undefined])).toEqual([
+      ['500', true],
+      ['500', false],
+      ['500', false],
+    ]);
+  });
+
+  it('lists again from the first page when a continue token expired (410), and loses no node', async () => {
+    for (let i = 0; i < 1201; i++) api.setNode(makeNode({ name: `n${String(i).padStart(4, '0')}`, internalIP: `10.0.${i >> 8}.${i & 255}` }));
+    api.failNext({ method: 'GET', path: '/api/v1/nodes', query: /continue=/, status: 410 });
+    const { view } = startView();
+    await view.start();
+    expect(view.nodes()).toHaveLength(1201);
+    const lists = api.requests().filter((r) => r.method === 'GET' && r.path === '/api/v1/nodes' && r.query['watch'] === undefined);
+    expect(lists.map((r) => r.query['continue'] === undefined)).toEqual([true, false, true, false, false]);
+  });
+
   it('converts nodes and reports add, update and delete', async () => {
     api.setNode(
       makeNode({
@@ -231,6 +254,13 @@ describe('node watch', () => {
 });
 
 describe('FailoverIP watch', () => {
+  it('follows the continue token of a custom-resource list (raw JSON: metadata.continue) past the first 500', async () => {
+    for (let i = 0; i < 501; i++) api.upsertFailoverIP(makeFailoverIP({ name: `fip-${i}`, addresses: [`198.51.${100 + (i >> 8)}.${i & 255}/32`] }));
+    const { view } = startView();
+    await view.start();
+    expect(view.failoverIPs()).toHaveLength(501);
+  });
+
   it('converts FailoverIPs and ignores status-only updates', async () => {
     api.upsertFailoverIP(
       makeFailoverIP({

@@ -9,7 +9,7 @@ import type { Logger } from '../ports/logger.js';
 import { parseFailoverIP, toNodeFacts, toPodFacts, type PodFacts } from './convert.js';
 import { FAILOVERIP_GROUP, FAILOVERIP_PLURAL, FAILOVERIP_VERSION } from './crd.js';
 import { makeKubeClient } from './kube-client.js';
-import { listResult, Reflector, reportListProblems, sharedReflectorOptions, syncNamespaceReflectors, type ListProblem } from './reflector.js';
+import { listPageOf, pageParams, Reflector, reportListProblems, sharedReflectorOptions, syncNamespaceReflectors, type ListProblem } from './reflector.js';
 import { failoverIPChanged, failoverIPStatusChanged, labelKeysInUse, nodeChanged, podChanged } from './relevance.js';
 
 export const DEFAULT_RESYNC_SCHEDULE = '* * * * *';
@@ -96,7 +96,8 @@ export function createKubeClusterView(options: KubeClusterViewOptions): KubeClus
     ...common,
     resource: 'nodes',
     path: '/api/v1/nodes',
-    list: async () => listResult(await core.listNode(fieldSelector === undefined ? {} : { fieldSelector })),
+    list: async (page) => listPageOf(await core.listNode({ ...pageParams(page), ...(fieldSelector === undefined ? {} : { fieldSelector }) })),
+    watch,
     ...(fieldSelector === undefined ? {} : { fieldSelector }),
     convert: toNodeFacts,
     onEvent: (event, value, previous) => {
@@ -108,9 +109,14 @@ export function createKubeClusterView(options: KubeClusterViewOptions): KubeClus
     ...common,
     resource: 'failoverips',
     path: `/apis/${FAILOVERIP_GROUP}/${FAILOVERIP_VERSION}/${FAILOVERIP_PLURAL}`,
-    list: async () =>
-      listResult(
-        (await custom.listCustomObjectForAllNamespaces({ group: FAILOVERIP_GROUP, version: FAILOVERIP_VERSION, resourcePlural: FAILOVERIP_PLURAL })) as never,
+    list: async (page) =>
+      listPageOf(
+        (await custom.listCustomObjectForAllNamespaces({
+          group: FAILOVERIP_GROUP,
+          version: FAILOVERIP_VERSION,
+          resourcePlural: FAILOVERIP_PLURAL,
+          ...pageParams(page),
+        })) as never,
       ),
     convert: (raw) => {
       const parsed = parseFailoverIP(raw);
@@ -150,7 +156,8 @@ export function createKubeClusterView(options: KubeClusterViewOptions): KubeClus
       ...common,
       resource: 'pods',
       path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
-      list: async () => listResult(await core.listNamespacedPod({ namespace })),
+      list: async (page) => listPageOf(await core.listNamespacedPod({ namespace, ...pageParams(page) })),
+      watch,
       convert: toPodFacts,
       onEvent: (event, value, previous) => {
         if (event !== 'update' || previous === undefined || podChanged(previous, value)) notify('pod');

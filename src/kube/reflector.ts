@@ -13,16 +13,48 @@ import { backoffDelayMs } from '../retry/backoff.js';
 
 export type ReflectorEvent = 'add' | 'update' | 'delete';
 
+/** One page of a list: the items, the list's version, and the token for the next page (none on the last). */
 export interface ListResult {
   readonly items: readonly unknown[];
   readonly resourceVersion: string;
+  readonly continue?: string;
 }
+
+/** What to ask for: at most `limit` items, from `continue` on (the API server's pagination). */
+export interface ListPage {
+  readonly limit: number;
+  readonly continue?: string;
+}
+
+/**
+ * Objects per list request, as client-go's reflector asks. Why pages: one answer with every Node
+ * of a 5,000-node cluster is tens of MiB of JSON (kubelets report images and addresses) parsed
+ * at once, several times the controller's whole working set; a page at a time, only the
+ * converted facts stay.
+ */
+export const LIST_PAGE_SIZE = 500;
+
+/** The page of a list answer as the client library returns it (items and metadata of any kind). */
+export function listPageOf(list: { items?: unknown; metadata?: { resourceVersion?: string; _continue?: string; continue?: string } }): ListResult {
+  // Typed lists name it _continue; a custom resource's list is the raw JSON, with `continue`.
+  const next = list.metadata?._continue ?? list.metadata?.continue;
+  return {
+    items: Array.isArray(list.items) ? (list.items as unknown[]) : [],
+    resourceVersion: list.metadata?.resourceVersion ?? '',
+    ...(next === undefined || next === '' ? {} : { continue: next }),
+  };
+}
+
+/** The request fields of a page, as the client library names them. */
+export const pageParams = (page: ListPage): { limit: number; _continue?: string } =>
+  page.continue === undefined ? { limit: page.limit } : { limit: page.limit, _continue: page.continue };
 
 export interface ReflectorOptions<T> {
   readonly resource: WatchedResource;
   /** Watch path, e.g. `/api/v1/nodes`. */
   readonly path: string;
-  readonly list: () => Promise<ListResult>;
+  /** One page of the list (see LIST_PAGE_SIZE); the reflector follows the continue tokens. */
+  readonly list: (page: ListPage) => Promise<ListResult>;
   readonly watch: Watch;
   readonly fieldSelector?: string;
   readonly labelSelector?: string;
@@ -224,16 +256,28 @@ export class Reflector<T> {
   private async listNow(reason: RelistReason): Promise<void> {
     const { resource, metrics, convert, onEvent } = this.options;
     metrics.relist(resource, reason);
-    const result = await this.options.list();
-    if (this.stopped) return;
     const seen = new Set<string>();
-    for (const raw of result.items) {
-      const ref = objectRef(raw);
-      if (ref === null) continue;
-      const key = `${ref.namespace}/${ref.name}`;
-      seen.add(key);
-      this.apply(key, ref.resourceVersion, convert(raw), onEvent);
-    }
+    let result: ListResult | null = null;
+    let restarts = 0;
+    do {
+      try {
+        result = await this.options.list(result?.continue === undefined ? { limit: LIST_PAGE_SIZE } : { limit: LIST_PAGE_SIZE, continue: result.continue });
+      } catch (error) {
+        // The continue token outlived the API server's snapshot (410 Expired): the pages so far
+        // are still true, so list again from the start; what is gone is found at the end.
+        if (!isGone(error) || result === null || restarts++ > 2) throw error;
+        result = null;
+        continue;
+      }
+      if (this.stopped) return;
+      for (const raw of result.items) {
+        const ref = objectRef(raw);
+        if (ref === null) continue;
+        const key = `${ref.namespace}/${ref.name}`;
+        seen.add(key);
+        this.apply(key, ref.resourceVersion, convert(raw), onEvent);
+      }
+    } while (result === null || result.continue !== undefined);
     for (const [key, entry] of [...this.entries]) {
       if (seen.has(key)) continue;
       this.entries.delete(key);
@@ -375,12 +419,6 @@ export function syncNamespaceReflectors<T>(
     void reflector.stop().then(onStopped);
   }
 }
-
-/** A Kubernetes list answer as a reflector takes it (the client returns typed lists; only items and version matter here). */
-export const listResult = (list: { items?: unknown; metadata?: { resourceVersion?: string } }): ListResult => ({
-  items: Array.isArray(list.items) ? (list.items as unknown[]) : [],
-  resourceVersion: list.metadata?.resourceVersion ?? '',
-});
 
 type SharedReflectorOptions = Pick<ReflectorOptions<unknown>, 'watch' | 'logger' | 'clock' | 'metrics' | 'backoff' | 'watchConnectMs' | 'onListProblem'>;
 

@@ -4,7 +4,7 @@ import type { ServiceView } from '../ports/services.js';
 import { isOurs, type ServiceFacts } from '../services/load-balancer-service.js';
 import { makeKubeClient } from './kube-client.js';
 import { DEFAULT_RESYNC_SCHEDULE, LIST_DEADLINE_MS, type KubeViewOptions } from './kube-cluster-view.js';
-import { listResult, Reflector, reportListProblems, sharedReflectorOptions, syncNamespaceReflectors, type ListProblem } from './reflector.js';
+import { listPageOf, pageParams, Reflector, reportListProblems, sharedReflectorOptions, syncNamespaceReflectors, type ListProblem } from './reflector.js';
 import { SERVICE_NAME_LABEL, toEndpointSliceFacts, toServiceFacts, type EndpointSliceFacts } from './service-convert.js';
 
 /** The same knobs as the Nodes' and FailoverIPs' view (the resync schedule too). */
@@ -45,7 +45,7 @@ export function createKubeServiceView(options: KubeServiceViewOptions): KubeServ
     ...common,
     resource: 'services',
     path: '/api/v1/services',
-    list: async () => listResult(await core.listServiceForAllNamespaces()),
+    list: async (page) => listPageOf(await core.listServiceForAllNamespaces(pageParams(page))),
     convert: toServiceFacts,
     onEvent: () => {
       syncSliceWatches();
@@ -60,7 +60,7 @@ export function createKubeServiceView(options: KubeServiceViewOptions): KubeServ
       resource: 'endpointslices',
       path: `/apis/discovery.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/endpointslices`,
       labelSelector: SERVICE_NAME_LABEL,
-      list: async () => listResult(await discovery.listNamespacedEndpointSlice({ namespace, labelSelector: SERVICE_NAME_LABEL })),
+      list: async (page) => listPageOf(await discovery.listNamespacedEndpointSlice({ namespace, labelSelector: SERVICE_NAME_LABEL, ...pageParams(page) })),
       convert: toEndpointSliceFacts,
       onEvent: (event, value, previous) => {
         if (event !== 'update' || previous === undefined || !sameNodes(previous, value)) notify('endpoints');

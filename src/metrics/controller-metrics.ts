@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { INELIGIBILITY, ISSUES, type Ineligibility, type Issue } from '../core/issues.js';
+import { INELIGIBILITY, type Ineligibility, type Issue } from '../core/issues.js';
 import { MOVE_RESULTS, REASONS, type MoveResult, type Outcome, type Reason } from '../core/reasons.js';
 
 /** Trigger signal → provider reports the IP routed: 10 ms (emulator, a no-op) up to netcup's 10-minute task deadline. */
@@ -12,7 +12,10 @@ export const RECONCILE_DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.
  * - per FailoverIP: one `assigned` series (the holder only), routed, holder_healthy, cooldown,
  *   last move, and the |REASONS| × |MOVE_RESULTS| move counters (pre-initialised so that
  *   `increase()` sees the first move);
- * - per node: one `node_health_issue` series per issue class (0 or 1), so nodes × |ISSUES|;
+ * - per node: one `node_health_issue` series per issue the node has now (value 1); a healthy
+ *   node has none. Why not a 0 for every class, as kube-state-metrics does for conditions: at
+ *   5,000 nodes that was 65,000 series, a third of the controller's heap between passes and a
+ *   5 MiB scrape, almost all saying "0";
  * - per FailoverIP: how many nodes are eligible, and how many are not by the rule they break
  *   (1 + |INELIGIBILITY| series). No series is per FailoverIP × node: at 5,000 nodes and 100
  *   FailoverIPs that would be 500,000 series saying mostly "still eligible"; which node is
@@ -36,6 +39,8 @@ export interface ControllerMetrics {
   forgetFailoverIP(failoverIP: string): void;
   forgetNode(node: string): void;
 }
+
+const NO_ISSUES: readonly Issue[] = [];
 
 export function createControllerMetrics(registry: Registry): ControllerMetrics {
   const registers = [registry];
@@ -78,7 +83,7 @@ export function createControllerMetrics(registry: Registry): ControllerMetrics {
   });
   const nodeIssue = new Gauge({
     name: 'ipshift_node_health_issue',
-    help: 'Per node and issue class: 1 when the node has the issue, else 0 (every class is always exported).',
+    help: 'Per node: 1 for each issue class the node has now; no series for the classes it does not have (a healthy node has none).',
     labelNames: ['node', 'issue'] as const,
     registers,
   });
@@ -126,7 +131,8 @@ export function createControllerMetrics(registry: Registry): ControllerMetrics {
   const holders = new Map<string, string>();
   const knownFailoverIPs = new Set<string>();
   const decisionKeys = new Map<string, Set<string>>();
-  const knownNodes = new Set<string>();
+  /** Per node, the issues it has series for (the health's own array: the same one while unchanged). */
+  const nodeIssues = new Map<string, readonly Issue[]>();
 
   const ELIGIBILITY = ['eligible', ...INELIGIBILITY] as const;
   const touchFailoverIP = (failoverIP: string): void => {
@@ -169,9 +175,12 @@ export function createControllerMetrics(registry: Registry): ControllerMetrics {
       holderHealthy.set({ failover_ip: failoverIP }, healthy ? 1 : 0);
     },
     setNodeIssues(node, issues) {
-      knownNodes.add(node);
-      const present = new Set<Issue>(issues);
-      for (const issue of ISSUES) nodeIssue.set({ node, issue }, present.has(issue) ? 1 : 0);
+      const before = nodeIssues.get(node) ?? NO_ISSUES;
+      if (before === issues) return;
+      for (const issue of before) if (!issues.includes(issue)) nodeIssue.remove({ node, issue });
+      for (const issue of issues) if (!before.includes(issue)) nodeIssue.set({ node, issue }, 1);
+      if (issues.length === 0) nodeIssues.delete(node);
+      else nodeIssues.set(node, issues);
     },
     setCandidates(failoverIP, candidates) {
       touchFailoverIP(failoverIP);
@@ -214,7 +223,8 @@ export function createControllerMetrics(registry: Registry): ControllerMetrics {
       lastMove.remove({ failover_ip: failoverIP });
     },
     forgetNode(node) {
-      if (knownNodes.delete(node)) for (const issue of ISSUES) nodeIssue.remove({ node, issue });
+      for (const issue of nodeIssues.get(node) ?? NO_ISSUES) nodeIssue.remove({ node, issue });
+      nodeIssues.delete(node);
     },
   };
 }

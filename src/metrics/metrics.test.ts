@@ -64,7 +64,8 @@ describe('createMetrics', () => {
     const otherAreas = /^ipshift_(webhook|alert|provider|kube|leader|node_probe|move_checks)/;
     expect(Object.fromEntries([...counts].filter(([name]) => name.startsWith('ipshift_') && !otherAreas.test(name)))).toEqual({
       ipshift_build_info: 1,
-      ipshift_node_health_issue: 1000 * ISSUES.length,
+      // Only the issues a node has now (the last pass's): every fourth class, never all of them.
+      ipshift_node_health_issue: nodes.reduce((sum, _, i) => sum + ISSUES.filter((_, k) => (i + 19 + k) % 4 === 0).length, 0),
       // Counted per FailoverIP, never per FailoverIP × node.
       ipshift_failover_ip_nodes: 5 * (1 + INELIGIBILITY.length),
       ipshift_failover_ip_assigned: 5,

@@ -42,6 +42,8 @@ export interface FailureRule {
   readonly user?: string;
   readonly status?: number;
   readonly fault?: Fault;
+  /** Only requests whose query string matches (e.g. /continue=/ for the later pages of a list). */
+  readonly query?: RegExp;
   times?: number;
 }
 
@@ -187,7 +189,9 @@ export async function handle(state: HandlerState, req: IncomingMessage, res: Ser
     fail(res, 503, 'the fake API server is partitioned from this client');
     return;
   }
-  const ruleIndex = state.failures.findIndex((r) => matchesRule(r, method, url.pathname) && (r.user === undefined || r.user === user));
+  const ruleIndex = state.failures.findIndex(
+    (r) => matchesRule(r, method, url.pathname) && (r.query === undefined || r.query.test(url.search)) && (r.user === undefined || r.user === user),
+  );
   const rule = state.failures[ruleIndex];
   let fault: Fault | undefined;
   if (rule !== undefined) {
@@ -330,8 +334,18 @@ async function dispatch(
         serveWatch(state, type, matches, params, req, res);
         return;
       }
-      const items = store.list(type.plural, namespace).filter(matches);
-      sendJson(res, 200, { apiVersion: type.apiVersion, kind: `${type.kind}List`, metadata: { resourceVersion: store.currentVersion() }, items });
+      const page = store.listPage(type.plural, namespace, matches, Number(params.get('limit') ?? 0), params.get('continue'));
+      if (page === null) {
+        fail(res, 410, 'The provided continue parameter is too old to display a consistent list result.', 'Expired');
+        return;
+      }
+      const { items, resourceVersion } = page;
+      sendJson(res, 200, {
+        apiVersion: type.apiVersion,
+        kind: `${type.kind}List`,
+        metadata: { resourceVersion, ...(page.continue === undefined ? {} : { continue: page.continue }) },
+        items,
+      });
       return;
     }
     if (method === 'POST') {

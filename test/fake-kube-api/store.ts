@@ -86,6 +86,37 @@ export class ObjectStore {
     return [...this.bucket(resource).values()].filter((o) => namespace === undefined || o.metadata.namespace === namespace).map(clone);
   }
 
+  /**
+   * One page of a list, as the API server paginates (limit and continue). The token carries the
+   * version of the first page; after a compaction above it the token is too old (null: 410
+   * Expired), as etcd's compaction makes it. Later pages are served from the objects as they are
+   * now, not from the first page's snapshot: enough for a client that merges pages by name.
+   */
+  listPage(
+    resource: string,
+    namespace: string | undefined,
+    matches: (o: KubeObject) => boolean,
+    limit: number,
+    token: string | null,
+  ): { items: KubeObject[]; resourceVersion: string; continue?: string } | null {
+    let from: { rv: number; after: string } = { rv: this.rv, after: '' };
+    if (token !== null && token !== '') {
+      from = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { rv: number; after: string };
+      if (from.rv < this.compactedBelow) return null;
+    }
+    const all = [...this.bucket(resource).entries()]
+      .filter(([key, o]) => key > from.after && (namespace === undefined || o.metadata.namespace === namespace) && matches(o))
+      .sort(([a], [b]) => (a < b ? -1 : 1));
+    const page = limit > 0 ? all.slice(0, limit) : all;
+    const last = page.at(-1)?.[0];
+    const more = limit > 0 && all.length > limit && last !== undefined;
+    return {
+      items: page.map(([, o]) => clone(o)),
+      resourceVersion: String(from.rv),
+      ...(more ? { continue: Buffer.from(JSON.stringify({ rv: from.rv, after: last })).toString('base64url') } : {}),
+    };
+  }
+
   get(resource: string, namespace: string | undefined, name: string): KubeObject | undefined {
     const found = this.bucket(resource).get(keyOf(namespace, name));
     return found === undefined ? undefined : clone(found);
