@@ -16,13 +16,23 @@ export const DEFAULT_RESYNC_SCHEDULE = '* * * * *';
 /** One full list of nodes, FailoverIPs or pods may take this long before it is aborted and retried. */
 export const LIST_DEADLINE_MS = 30_000;
 
-export interface KubeClusterViewOptions {
+/** What every watched view of the cluster takes (this one, and the Service view in service-view.ts). */
+export interface KubeViewOptions {
   readonly kubeConfig: KubeConfig;
   readonly logger: Logger;
   readonly clock: Clock;
   readonly metrics: KubeMetrics;
   /** node-cron expression of the full re-list (default every minute). */
   readonly resyncSchedule?: string;
+  /** Deadline of one list request (default LIST_DEADLINE_MS); tests shorten it. */
+  readonly listDeadlineMs?: number;
+  /** Backoff of watch restarts; tests shorten it. */
+  readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
+  /** A watch request not answered within this is abandoned and retried (default 30 s); tests shorten it. */
+  readonly watchConnectMs?: number;
+}
+
+export interface KubeClusterViewOptions extends KubeViewOptions {
   /** Watch only this Node (the node agent); all Nodes when absent. */
   readonly nodeName?: string;
   /** FailoverIPs outside these namespaces are ignored (issue 15.1: read only where the install says); absent: all. */
@@ -36,12 +46,6 @@ export interface KubeClusterViewOptions {
    * decide on pods and its RBAC grants none: it sets false.
    */
   readonly watchPods?: boolean;
-  /** Deadline of one list request (default LIST_DEADLINE_MS); tests shorten it. */
-  readonly listDeadlineMs?: number;
-  /** Backoff of watch restarts; tests shorten it. */
-  readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
-  /** A watch request not answered within this is abandoned and retried (default 30 s); tests shorten it. */
-  readonly watchConnectMs?: number;
 }
 
 /** The cluster as the reconciler sees it, plus the lifecycle the composition root drives. */
