@@ -9,6 +9,7 @@ import { createKubeClusterView, type KubeClusterView, type KubeClusterViewOption
 import { createKubeClusterWriter } from './kube-cluster-writer.js';
 import { createKubeSecretAccess } from './kube-secret-access.js';
 import { rejectionOf } from '../../test/support/rejection-of.js';
+import { metricValue } from '../../test/support/metric-value.js';
 
 /** Short deadlines keep the tests fast; production uses KUBE_REQUEST_DEADLINE_MS and LIST_DEADLINE_MS. */
 const DEADLINE_MS = 300;
@@ -39,11 +40,6 @@ function startView(extra: Partial<KubeClusterViewOptions> = {}): { view: KubeClu
   });
   views.push(view);
   return { view, registry };
-}
-
-async function gauge(registry: Registry, name: string, labels: Record<string, string>): Promise<number | undefined> {
-  const metric = (await registry.getMetricsAsJSON()).find((m) => m.name === name);
-  return metric?.values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))?.value;
 }
 
 const secret = (namespace: string, name: string, value: string): Parameters<FakeKubeApi['setSecret']>[0] => ({
@@ -147,7 +143,7 @@ describe('a collection that cannot be listed', () => {
     await waitFor(() => view.listProblems().length === 1, 'the pod list problem reported');
     expect(view.listProblems()[0]).toMatchObject({ resource: 'pods', path: '/api/v1/namespaces/ingress/pods', status: 403 });
     expect(view.listProblems()[0]?.message).toMatch(/RBAC/);
-    expect(await gauge(registry, 'ipshift_kube_list_failing', { resource: 'pods' })).toBe(1);
+    expect(await metricValue(registry, 'ipshift_kube_list_failing', { resource: 'pods' })).toBe(1);
     // What the cron job runs every minute: it must end, or node-cron skips every later run.
     await view.resync();
     await view.resync();
@@ -157,7 +153,7 @@ describe('a collection that cannot be listed', () => {
     api.clearFailures();
     await view.resync();
     await waitFor(() => view.listProblems().length === 0, 'problem cleared');
-    expect(await gauge(registry, 'ipshift_kube_list_failing', { resource: 'pods' })).toBe(0);
+    expect(await metricValue(registry, 'ipshift_kube_list_failing', { resource: 'pods' })).toBe(0);
   });
 
   it('the agent view (watchPods false) never asks for pods, whatever the FailoverIPs select', async () => {
