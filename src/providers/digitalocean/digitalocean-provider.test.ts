@@ -10,15 +10,17 @@ const TOKEN = 'dop_v1_unit_token';
 
 describe('DigitalOcean provider against its emulator', () => {
   let emulator: DigitalOceanEmulator;
-  const build = () =>
+  /** A provider on emulator `e`: quick retries and action polls. */
+  const on = (e: DigitalOceanEmulator) =>
     createDigitalOceanProvider({
-      apiUrl: emulator.url,
+      apiUrl: e.url,
       credentials: staticCredentials({ token: secret(TOKEN) }),
       logger: silentLogger,
       clock: systemClock,
       retry: { deadlineMs: 3_000, maxAttempts: 30, baseDelayMs: 20, maxDelayMs: 60 },
       actionPollIntervalMs: 10,
     });
+  const build = () => on(emulator);
 
   beforeEach(async () => {
     emulator = await startDigitalOceanEmulator({
@@ -80,15 +82,6 @@ describe('DigitalOcean provider against its emulator', () => {
 
   describe('one reserved IP per Droplet', () => {
     let crowded: DigitalOceanEmulator;
-    const on = (e: DigitalOceanEmulator) =>
-      createDigitalOceanProvider({
-        apiUrl: e.url,
-        credentials: staticCredentials({ token: secret(TOKEN) }),
-        logger: silentLogger,
-        clock: systemClock,
-        retry: { deadlineMs: 3_000, maxAttempts: 30, baseDelayMs: 20, maxDelayMs: 60 },
-        actionPollIntervalMs: 10,
-      });
     const start = (inUseMessage?: string) =>
       startDigitalOceanEmulator({
         token: TOKEN,
