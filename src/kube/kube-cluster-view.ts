@@ -97,7 +97,6 @@ export function createKubeClusterView(options: KubeClusterViewOptions): KubeClus
     resource: 'nodes',
     path: '/api/v1/nodes',
     list: async (page) => listPageOf(await core.listNode({ ...pageParams(page), ...(fieldSelector === undefined ? {} : { fieldSelector }) })),
-    watch,
     ...(fieldSelector === undefined ? {} : { fieldSelector }),
     convert: toNodeFacts,
     onEvent: (event, value, previous) => {
@@ -157,7 +156,6 @@ export function createKubeClusterView(options: KubeClusterViewOptions): KubeClus
       resource: 'pods',
       path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
       list: async (page) => listPageOf(await core.listNamespacedPod({ namespace, ...pageParams(page) })),
-      watch,
       convert: toPodFacts,
       onEvent: (event, value, previous) => {
         if (event !== 'update' || previous === undefined || podChanged(previous, value)) notify('pod');

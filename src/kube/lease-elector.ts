@@ -7,6 +7,7 @@ import type { KubeMetrics, KubeOperation } from '../metrics/kube-metrics.js';
 import type { Clock } from '../ports/clock.js';
 import type { Leadership } from '../ports/cluster.js';
 import type { Logger } from '../ports/logger.js';
+import { errorMessage } from '../errors.js';
 import { makeKubeClient } from './kube-client.js';
 import { isConflict, isNotFound } from './kube-errors.js';
 import type { EndpointVerdict, LeaderEndpointCheck } from './leader-endpoint-check.js';
@@ -169,7 +170,7 @@ export function createLeaseElector(options: LeaseElectorOptions): LeaseElector {
     if (verdict !== null && verdict.holder === holder && verdict.endpoint === endpoint && mono() - verdict.checkedAt < VERDICT_TTL_MS) return;
     checking = options
       .checkLeaderEndpoint(holder, endpoint)
-      .catch((error: unknown): EndpointVerdict => ({ trusted: false, why: error instanceof Error ? error.message : String(error) }))
+      .catch((error: unknown): EndpointVerdict => ({ trusted: false, why: errorMessage(error) }))
       .then((result) => {
         const known = verdict !== null && verdict.holder === holder && verdict.endpoint === endpoint && verdict.verdict.trusted === result.trusted;
         verdict = { holder, endpoint, verdict: result, checkedAt: mono() };

@@ -93,7 +93,7 @@ export async function moveFailoverIP(args: MoveArgs): Promise<MoveOutcome> {
       desiredNode: target,
       lastSyncAttempt: isoTime(startedAt),
       lastMoveTime: isoTime(startedAt),
-      nextMoveAllowedAt: isoTime(startedAt + args.cooldownMs),
+      nextMoveAllowedAt: isoTimeOrNull(nextMoveAllowedAt(startedAt, args.cooldownMs, null)),
     })
     .catch((error: unknown) => log.warn('could not persist the move attempt', { err: error }));
   deps.recordEvent(fip, 'Normal', decision.reason, `moving to ${target}: ${decision.message}`);
@@ -120,7 +120,7 @@ export async function moveFailoverIP(args: MoveArgs): Promise<MoveOutcome> {
         desiredNode: target,
         lastSyncSuccess: isoTime(end),
         lastMoveTime: isoTime(end),
-        nextMoveAllowedAt: isoTime(end + args.cooldownMs),
+        nextMoveAllowedAt: isoTimeOrNull(nextMoveAllowedAt(end, args.cooldownMs, null)),
       })
       .catch((error: unknown) => log.warn('could not record the move in status', { err: error }));
     deps.recordEvent(fip, 'Normal', decision.reason, `moved to ${target} in ${end - startedAt} ms`);
