@@ -6,6 +6,7 @@ import { silentLogger } from '../ports/logger.js';
 import { heartbeat, makeFailoverIP, makeNode, makePod, startFakeKubeApi, type FakeKubeApi } from '../../test/fake-kube-api/index.js';
 import { waitFor } from '../../test/fake-kube-api/wait.js';
 import { createKubeClusterView, type KubeClusterView, type KubeClusterViewOptions } from './kube-cluster-view.js';
+import { metricValue } from '../../test/support/metric-value.js';
 
 let api: FakeKubeApi;
 const views: KubeClusterView[] = [];
@@ -36,12 +37,6 @@ function startView(extra: Partial<KubeClusterViewOptions> = {}): { view: KubeClu
 }
 
 const count = (changes: ClusterChange[], kind: ClusterChange): number => changes.filter((c) => c === kind).length;
-
-async function metricValue(registry: Registry, name: string, labels: Record<string, string>): Promise<number> {
-  const metric = (await registry.getMetricsAsJSON()).find((m) => m.name === name);
-  const value = metric?.values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l));
-  return value?.value ?? 0;
-}
 
 const nodeLists = (): number => api.requests().filter((r) => r.method === 'GET' && r.path === '/api/v1/nodes' && r.query['watch'] === undefined).length;
 const nodeWatches = (): number => api.requests().filter((r) => r.path === '/api/v1/nodes' && r.query['watch'] === 'true').length;
@@ -205,8 +200,8 @@ describe('node watch', () => {
     await view.start();
     await waitFor(() => api.activeWatches('nodes') === 1, 'watch open after failures');
     const errors =
-      (await metricValue(registry, 'ipshift_kube_api_errors_total', { operation: 'list_nodes' })) +
-      (await metricValue(registry, 'ipshift_kube_api_errors_total', { operation: 'watch_nodes' }));
+      ((await metricValue(registry, 'ipshift_kube_api_errors_total', { operation: 'list_nodes' })) ?? 0) +
+      ((await metricValue(registry, 'ipshift_kube_api_errors_total', { operation: 'watch_nodes' })) ?? 0);
     expect(errors).toBe(3);
     api.setNode(makeNode({ name: 'n2' }));
     await waitFor(() => view.nodes().length === 2, 'watch works after the errors');

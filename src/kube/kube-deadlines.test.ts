@@ -8,6 +8,8 @@ import { waitFor } from '../../test/fake-kube-api/wait.js';
 import { createKubeClusterView, type KubeClusterView, type KubeClusterViewOptions } from './kube-cluster-view.js';
 import { createKubeClusterWriter } from './kube-cluster-writer.js';
 import { createKubeSecretAccess } from './kube-secret-access.js';
+import { rejectionOf } from '../../test/support/rejection-of.js';
+import { metricValue } from '../../test/support/metric-value.js';
 
 /** Short deadlines keep the tests fast; production uses KUBE_REQUEST_DEADLINE_MS and LIST_DEADLINE_MS. */
 const DEADLINE_MS = 300;
@@ -40,20 +42,6 @@ function startView(extra: Partial<KubeClusterViewOptions> = {}): { view: KubeClu
   return { view, registry };
 }
 
-async function gauge(registry: Registry, name: string, labels: Record<string, string>): Promise<number | undefined> {
-  const metric = (await registry.getMetricsAsJSON()).find((m) => m.name === name);
-  return metric?.values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))?.value;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
-
 const secret = (namespace: string, name: string, value: string): Parameters<FakeKubeApi['setSecret']>[0] => ({
   apiVersion: 'v1',
   kind: 'Secret',
@@ -75,7 +63,7 @@ describe('a deadline on every Kubernetes call', () => {
     // One answered read first: on a loaded machine, undici's first request in a process (its
     // code loaded, a connection opened) can take longer than this test's short deadline.
     await secrets.read('b', 'fine').catch(() => undefined);
-    const hung = rejection(secrets.read('a', 'hung'));
+    const hung = rejectionOf(secrets.read('a', 'hung'));
     expect((await secrets.read('b', 'fine'))['token']?.reveal()).toBe('y');
     const error = await hung;
     expect(error).toBeInstanceOf(IpshiftError);
@@ -94,7 +82,7 @@ describe('a deadline on every Kubernetes call', () => {
       instance: 'test',
       deadlineMs: DEADLINE_MS,
     });
-    const error = await rejection(writer.patchStatus('ipshift', 'web', { assignedNode: 'n1' }));
+    const error = await rejectionOf(writer.patchStatus('ipshift', 'web', { assignedNode: 'n1' }));
     expect((error as IpshiftError).kind).toBe('transient');
     // The API answers again: the next write goes through.
     await writer.patchStatus('ipshift', 'web', { assignedNode: 'n2' });
@@ -111,7 +99,7 @@ describe('a deadline on every Kubernetes call', () => {
       metrics: createKubeMetrics(new Registry()),
       instance: 't',
     });
-    const error = await rejection(writer.patchStatus('ipshift', 'web', { assignedNode: 'n1' }));
+    const error = await rejectionOf(writer.patchStatus('ipshift', 'web', { assignedNode: 'n1' }));
     expect((error as IpshiftError).kind).toBe('transient');
     expect(api.getFailoverIP('ipshift', 'web')?.['status']).toMatchObject({ assignedNode: 'n1' });
   });
@@ -120,13 +108,13 @@ describe('a deadline on every Kubernetes call', () => {
     api.setSecret(secret('a', 's', 'x'));
     const secrets = createKubeSecretAccess({ kubeConfig: api.kubeConfig(), clock: systemClock, metrics: createKubeMetrics(new Registry()) });
     api.failNext({ path: '/secrets/s', fault: { kind: 'rate-limit', retryAfterSeconds: 7 } });
-    const limited = (await rejection(secrets.read('a', 's'))) as IpshiftError;
+    const limited = (await rejectionOf(secrets.read('a', 's'))) as IpshiftError;
     expect(limited.kind).toBe('rate-limited');
     expect(limited.retryAfterMs).toBeGreaterThanOrEqual(6000);
     api.failNext({ path: '/secrets/s', status: 401 });
-    expect(((await rejection(secrets.read('a', 's'))) as IpshiftError).kind).toBe('terminal');
+    expect(((await rejectionOf(secrets.read('a', 's'))) as IpshiftError).kind).toBe('terminal');
     api.failNext({ path: '/secrets/s', fault: { kind: 'reset' } });
-    expect(((await rejection(secrets.read('a', 's'))) as IpshiftError).kind).toBe('transient');
+    expect(((await rejectionOf(secrets.read('a', 's'))) as IpshiftError).kind).toBe('transient');
     expect((await secrets.read('a', 's'))['token']?.reveal()).toBe('x');
   });
 
@@ -155,7 +143,7 @@ describe('a collection that cannot be listed', () => {
     await waitFor(() => view.listProblems().length === 1, 'the pod list problem reported');
     expect(view.listProblems()[0]).toMatchObject({ resource: 'pods', path: '/api/v1/namespaces/ingress/pods', status: 403 });
     expect(view.listProblems()[0]?.message).toMatch(/RBAC/);
-    expect(await gauge(registry, 'ipshift_kube_list_failing', { resource: 'pods' })).toBe(1);
+    expect(await metricValue(registry, 'ipshift_kube_list_failing', { resource: 'pods' })).toBe(1);
     // What the cron job runs every minute: it must end, or node-cron skips every later run.
     await view.resync();
     await view.resync();
@@ -165,7 +153,7 @@ describe('a collection that cannot be listed', () => {
     api.clearFailures();
     await view.resync();
     await waitFor(() => view.listProblems().length === 0, 'problem cleared');
-    expect(await gauge(registry, 'ipshift_kube_list_failing', { resource: 'pods' })).toBe(0);
+    expect(await metricValue(registry, 'ipshift_kube_list_failing', { resource: 'pods' })).toBe(0);
   });
 
   it('the agent view (watchPods false) never asks for pods, whatever the FailoverIPs select', async () => {

@@ -7,6 +7,7 @@ import { makeEndpointSlice, startFakeKubeApi, type FakeKubeApi } from '../../tes
 import { delay, waitFor } from '../../test/fake-kube-api/wait.js';
 import { createEndpointSliceCheck } from './leader-endpoint-check.js';
 import { createLeaseElector, LEADER_ENDPOINT_ANNOTATION, type LeaseElector } from './lease-elector.js';
+import { metricValue } from '../../test/support/metric-value.js';
 
 /** Short settings keep the tests fast; the ratios are client-go's. */
 const FAST = { leaseDurationMs: 2000, renewDeadlineMs: 1000, retryPeriodMs: 250 };
@@ -90,10 +91,6 @@ async function aLeadsBFollows(settings: Partial<typeof FAST> = FAST, bClock: Clo
   return [a, b];
 }
 
-async function gauge(registry: Registry, name: string): Promise<number> {
-  return (await registry.getSingleMetric(name)?.get())?.values[0]?.value ?? NaN;
-}
-
 /** Leadership intervals of two candidates must never overlap. */
 function assertDisjoint(a: Candidate, b: Candidate): void {
   const intervals = (c: Candidate): Array<[number, number]> => {
@@ -131,9 +128,9 @@ describe('lease leader election', () => {
     expect(lease?.['spec']).toMatchObject({ holderIdentity: leaderName, leaseDurationSeconds: 2 });
     expect(lease?.metadata.annotations?.[LEADER_ENDPOINT_ANNOTATION]).toBe(endpointOf(leaderName));
     expect(String((lease?.['spec'] as { renewTime: string }).renewTime)).toMatch(/\.\d{6}Z$/);
-    expect(await gauge(leader.registry, 'ipshift_leader')).toBe(1);
-    expect(await gauge(follower.registry, 'ipshift_leader')).toBe(0);
-    expect(await gauge(leader.registry, 'ipshift_leader_transitions_total')).toBe(1);
+    expect(await metricValue(leader.registry, 'ipshift_leader')).toBe(1);
+    expect(await metricValue(follower.registry, 'ipshift_leader')).toBe(0);
+    expect(await metricValue(leader.registry, 'ipshift_leader_transitions_total')).toBe(1);
   });
 
   it('takes over within lease duration + retry period after the leader stops renewing, never overlapping', async () => {

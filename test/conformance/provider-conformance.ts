@@ -4,7 +4,7 @@ import type { IpshiftError } from '../../src/errors.js';
 import type { FailoverIpProvider } from '../../src/ports/provider.js';
 import { createCapturingLogger } from '../support/capturing-logger.js';
 import { CONFORMANCE_ADAPTER_OPTIONS, type ConformanceAdapterOptions } from './conformance-settings.js';
-import { rejectionOf } from './rejection-of.js';
+import { rejectionOf } from '../support/rejection-of.js';
 
 /**
  * The one contract every FailoverIpProvider meets, run against each adapter wired to its

@@ -4,7 +4,7 @@ import { systemClock } from '../../ports/clock.js';
 import { silentLogger } from '../../ports/logger.js';
 import { staticCredentials } from '../credentials.js';
 import { createDigitalOceanProvider } from './digitalocean-provider.js';
-import { rejectionOf } from '../../../test/conformance/rejection-of.js';
+import { rejectionOf } from '../../../test/support/rejection-of.js';
 
 const TOKEN = 'dop_v1_unit_token';
 
