@@ -8,6 +8,7 @@ import type { ClusterChange, ClusterView } from '../ports/cluster.js';
 import type { Logger } from '../ports/logger.js';
 import { parseFailoverIP, toNodeFacts, toPodFacts, type PodFacts } from './convert.js';
 import { FAILOVERIP_GROUP, FAILOVERIP_PLURAL, FAILOVERIP_VERSION } from './crd.js';
+import { Listeners } from '../listeners.js';
 import { makeKubeClient } from './kube-client.js';
 import { listPageOf, pageParams, Reflector, reportListProblems, sharedReflectorOptions, syncNamespaceReflectors, type ListProblem } from './reflector.js';
 import { failoverIPChanged, failoverIPStatusChanged, labelKeysInUse, nodeChanged, podChanged } from './relevance.js';
@@ -74,7 +75,7 @@ export function createKubeClusterView(options: KubeClusterViewOptions): KubeClus
   const core = makeKubeClient(kubeConfig, CoreV1Api, options.listDeadlineMs ?? LIST_DEADLINE_MS);
   const custom = makeKubeClient(kubeConfig, CustomObjectsApi, options.listDeadlineMs ?? LIST_DEADLINE_MS);
   const watch = new Watch(kubeConfig);
-  const listeners = new Set<(change: ClusterChange) => void>();
+  const listeners = new Listeners<ClusterChange>((error, change) => logger.error('cluster change listener failed', { change, err: error }));
   const resyncSchedule = options.resyncSchedule ?? DEFAULT_RESYNC_SCHEDULE;
   const common = sharedReflectorOptions(options, watch, () => reportProblems());
   if (!validate(resyncSchedule)) throw new Error(`invalid node resync schedule (cron expression): ${resyncSchedule}`);
@@ -82,15 +83,7 @@ export function createKubeClusterView(options: KubeClusterViewOptions): KubeClus
 
   let fipCache: readonly CachedFailoverIP[] = [];
   let labelKeys = new Set<string>();
-  const notify = (change: ClusterChange): void => {
-    for (const listener of [...listeners]) {
-      try {
-        listener(change);
-      } catch (error) {
-        logger.error('cluster change listener failed', { change, err: error });
-      }
-    }
-  };
+  const notify = (change: ClusterChange): void => listeners.notify(change);
 
   const nodes = new Reflector<NodeFacts>({
     ...common,
@@ -195,8 +188,7 @@ export function createKubeClusterView(options: KubeClusterViewOptions): KubeClus
       return result;
     },
     onChange(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
+      return listeners.add(listener);
     },
     async start() {
       if (running) return;

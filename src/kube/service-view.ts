@@ -2,6 +2,7 @@ import { CoreV1Api, DiscoveryV1Api, Watch } from '@kubernetes/client-node';
 import { schedule, type ScheduledTask } from 'node-cron';
 import type { ServiceView } from '../ports/services.js';
 import { isOurs, type ServiceFacts } from '../services/load-balancer-service.js';
+import { Listeners } from '../listeners.js';
 import { makeKubeClient } from './kube-client.js';
 import { DEFAULT_RESYNC_SCHEDULE, LIST_DEADLINE_MS, type KubeViewOptions } from './kube-cluster-view.js';
 import { listPageOf, pageParams, Reflector, reportListProblems, sharedReflectorOptions, syncNamespaceReflectors, type ListProblem } from './reflector.js';
@@ -33,10 +34,8 @@ export function createKubeServiceView(options: KubeServiceViewOptions): KubeServ
   const core = makeKubeClient(kubeConfig, CoreV1Api, deadline);
   const discovery = makeKubeClient(kubeConfig, DiscoveryV1Api, deadline);
   const watch = new Watch(kubeConfig);
-  const listeners = new Set<(change: 'service' | 'endpoints') => void>();
-  const notify = (change: 'service' | 'endpoints'): void => {
-    for (const listener of [...listeners]) listener(change);
-  };
+  const listeners = new Listeners<'service' | 'endpoints'>((error, change) => options.logger.error('service change listener failed', { change, err: error }));
+  const notify = (change: 'service' | 'endpoints'): void => listeners.notify(change);
   const common = sharedReflectorOptions(options, watch, () => reportProblems());
   let running = false;
   let task: ScheduledTask | null = null;
@@ -94,8 +93,7 @@ export function createKubeServiceView(options: KubeServiceViewOptions): KubeServ
       return nodes;
     },
     onChange(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
+      return listeners.add(listener);
     },
     start() {
       if (running) return;

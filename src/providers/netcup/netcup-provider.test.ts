@@ -163,7 +163,7 @@ describe('netcup provider against the emulator', () => {
     const provider = await setup({ taskDurationMs: 10_000 }, undefined, { taskDeadlineMs: 150 });
     const started = Date.now();
     const error = await rejectionOf(provider.route([V4], '111002'));
-    expect(error).toMatchObject({ kind: 'transient', code: 'task-timeout' });
+    expect(error).toMatchObject({ kind: 'transient', code: 'action-timeout' });
     expect(Date.now() - started).toBeLessThan(1500);
   });
 
