@@ -10,15 +10,10 @@ import { FakeIpLink } from './fake-ip-link.js';
 import { MemoryLedgerStore, type LedgerStore } from './ledger.js';
 import type { AddressOnInterface } from './reconcile-addresses.js';
 import { failoverIP, nodeFacts } from './test-fixtures.js';
+import { metricValue } from '../test/support/metric-value.js';
 
 const MAC_A = '52:54:00:aa:00:01';
 const MAC_B = '52:54:00:bb:00:01';
-
-async function metricValue(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number | undefined> {
-  const metric = (await registry.getMetricsAsJSON()).find((m) => m.name === name);
-  const values = (metric?.values ?? []) as { value: number; labels: Record<string, string | number> }[];
-  return values.find((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val))?.value;
-}
 
 // The tests use documentation addresses, accepted only in the tests mode.
 const TESTS_MODE = { addressPolicy: { allowDocumentation: true }, clusterCidrs: [] } as const;

@@ -62,10 +62,8 @@ export interface DesiredResult {
 }
 
 /** Unique local (fc00::/7) and link-local (fe80::/10) addresses are no provider's native prefix. */
-const isPublicIPv6 = (address: string): boolean => {
-  const top = (addressToBigInt(address) ?? 0n) >> 112n;
-  return (top & 0xfe00n) !== 0xfc00n && (top & 0xffc0n) !== 0xfe80n;
-};
+const NOT_NATIVE = ['fc00::/7', 'fe80::/10'].map((text) => parseCidr(text) as Cidr);
+const isPublicIPv6 = (address: string): boolean => !NOT_NATIVE.some((range) => cidrContains(range, address));
 
 /**
  * The node's native /64: the configured one, else the first (lowest) global IPv6 /64 on the

@@ -1,9 +1,10 @@
 import type { FailoverIPObject, NodeFacts } from '../src/core/model.js';
 import type { ClusterChange, ClusterView } from '../src/ports/cluster.js';
+import { Listeners } from '../src/listeners.js';
 
 /** A ClusterView the test edits directly; `emit` plays the watch event. */
 export class FakeClusterView implements ClusterView {
-  private readonly listeners = new Set<(change: ClusterChange) => void>();
+  private readonly listeners = new Listeners<ClusterChange>();
 
   constructor(
     public nodeList: NodeFacts[] = [],
@@ -23,8 +24,7 @@ export class FakeClusterView implements ClusterView {
   }
 
   onChange(listener: (change: ClusterChange) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.add(listener);
   }
 
   listenerCount(): number {
@@ -32,7 +32,7 @@ export class FakeClusterView implements ClusterView {
   }
 
   emit(change: ClusterChange): void {
-    for (const listener of this.listeners) listener(change);
+    this.listeners.notify(change);
   }
 }
 

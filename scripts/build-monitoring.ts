@@ -5,13 +5,13 @@
  * Run `npx tsx scripts/build-monitoring.ts` after editing a source; a test fails while the
  * committed files differ from what this renders.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
+import { REPO_ROOT, writeWhenRun } from './generated-files.js';
 import { ipshiftDashboard } from './ipshift-dashboard.js';
 
-export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+export { REPO_ROOT } from './generated-files.js';
 
 /** The rule files that become PrometheusRule objects (the test files are not rules). */
 export const RULE_FILES = ['rules/ipshift.rules.yaml', 'rules/node-signals.rules.yaml'] as const;
@@ -63,9 +63,4 @@ export function renderMonitoringFiles(): Map<string, string> {
   return files;
 }
 
-if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
-  for (const [path, content] of renderMonitoringFiles()) {
-    writeFileSync(join(REPO_ROOT, path), content);
-    console.log(`wrote ${path}`);
-  }
-}
+await writeWhenRun(import.meta.url, renderMonitoringFiles);

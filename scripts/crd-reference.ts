@@ -2,11 +2,8 @@
  * Writes docs/crd-reference.md from the FailoverIP schema (src/core/failover-ip-schema.ts), the
  * same source as the CRD: `npx tsx scripts/crd-reference.ts`. A test fails while it is stale.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { failoverIPOpenAPISchema } from './crd.js';
-import { REPO_ROOT } from './build-monitoring.js';
+import { writeWhenRun } from './generated-files.js';
 
 export const CRD_REFERENCE_PATH = 'docs/crd-reference.md';
 
@@ -104,7 +101,4 @@ export function renderCrdReference(): string {
   ].join('\n');
 }
 
-if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
-  writeFileSync(join(REPO_ROOT, CRD_REFERENCE_PATH), renderCrdReference());
-  console.log(`wrote ${CRD_REFERENCE_PATH}`);
-}
+await writeWhenRun(import.meta.url, () => [[CRD_REFERENCE_PATH, renderCrdReference()]]);

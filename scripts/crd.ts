@@ -3,14 +3,11 @@
  * (src/core/failover-ip-schema.ts): `npx tsx scripts/crd.ts`. A test fails while the committed
  * file is stale (test/deploy/crd.test.ts).
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { z } from 'zod';
 import { failoverIPResourceSchema } from '../src/core/failover-ip-schema.js';
 import { FAILOVERIP_GROUP, FAILOVERIP_KIND, FAILOVERIP_PLURAL, FAILOVERIP_VERSION } from '../src/kube/crd.js';
-import { REPO_ROOT } from './build-monitoring.js';
+import { writeWhenRun } from './generated-files.js';
 
 export const CRD_PATH = 'deploy/crd-failoverip.yaml';
 
@@ -141,7 +138,4 @@ export function renderCrd(): string {
   ].join('\n');
 }
 
-if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
-  writeFileSync(join(REPO_ROOT, CRD_PATH), renderCrd());
-  console.log(`wrote ${CRD_PATH}`);
-}
+await writeWhenRun(import.meta.url, () => [[CRD_PATH, renderCrd()]]);

@@ -2,14 +2,11 @@
  * Writes docs/metrics.md, the metrics reference, from the registries themselves so it cannot
  * drift: `npx tsx scripts/metrics-reference.ts`. A test fails while the committed file is stale.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Registry } from 'prom-client';
 import { createAgentMetrics } from '../src/metrics/agent-metrics.js';
 import { INELIGIBILITY, ISSUES } from '../src/core/issues.js';
 import { createMetrics } from '../src/metrics/metrics.js';
-import { REPO_ROOT } from './build-monitoring.js';
+import { writeWhenRun } from './generated-files.js';
 
 export interface CatalogueEntry {
   readonly component: 'controller' | 'agent';
@@ -143,7 +140,4 @@ export async function renderMetricsReference(): Promise<string> {
 
 export const METRICS_REFERENCE_PATH = 'docs/metrics.md';
 
-if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
-  writeFileSync(join(REPO_ROOT, METRICS_REFERENCE_PATH), await renderMetricsReference());
-  console.log(`wrote ${METRICS_REFERENCE_PATH}`);
-}
+await writeWhenRun(import.meta.url, async () => [[METRICS_REFERENCE_PATH, await renderMetricsReference()]]);

@@ -1,7 +1,9 @@
 // Writes the configuration table into README.md from src/config/settings.ts.
 // Run: npx tsx scripts/readme-config.ts   (test/docs/readme.test.ts fails while it is stale)
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { settingsTable } from '../src/config/load-config.js';
+import { REPO_ROOT, writeWhenRun } from './generated-files.js';
 
 export const START = '<!-- config-table:start -->';
 export const END = '<!-- config-table:end -->';
@@ -13,7 +15,4 @@ export function withConfigTable(readme: string): string {
   return `${readme.slice(0, start + START.length)}\n${settingsTable()}\n${readme.slice(end)}`;
 }
 
-if (process.argv[1]?.endsWith('readme-config.ts') === true) {
-  const path = new URL('../README.md', import.meta.url);
-  writeFileSync(path, withConfigTable(readFileSync(path, 'utf8')));
-}
+await writeWhenRun(import.meta.url, () => [['README.md', withConfigTable(readFileSync(join(REPO_ROOT, 'README.md'), 'utf8'))]]);

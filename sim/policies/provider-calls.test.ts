@@ -23,7 +23,10 @@ function run(policy: Policy, script: (world: World) => void, untilMs: number, se
   return world;
 }
 
-const crashHolderAt = (world: World, at: number): void => world.engine.at(at, () => world.setTruth(world.provider.routed, { powered: false }));
+/** At each moment, whichever node holds the IP then loses power. */
+const crashHolderAt = (world: World, ...moments: number[]): void => {
+  for (const at of moments) world.engine.at(at, () => world.setTruth(world.provider.routed, { powered: false }));
+};
 const of = (world: World, client: string, op?: ApiCall['op']): ApiCall[] =>
   world.provider.calls.filter((c) => c.client === client && (op === undefined || c.op === op));
 
@@ -36,14 +39,7 @@ describe('netcup-failover-controller and the provider', () => {
   });
 
   it('after a 429 it PATCHes again at once (its status update re-queues it), then exactly 5 min later, whatever the Retry-After', () => {
-    const world = run(
-      policy,
-      (w) => {
-        crashHolderAt(w, 600 * S);
-        crashHolderAt(w, 720 * S);
-      },
-      1_500 * S,
-    );
+    const world = run(policy, (w) => crashHolderAt(w, 600 * S, 720 * S), 1_500 * S);
     const routes = of(world, NETCUP_CONTROLLER_CLIENT, 'route');
     expect(routes.map((c) => c.outcome)).toEqual(['accepted', 'refused', 'refused', 'accepted']);
     const [first, refused, again, last] = routes as [ApiCall, ApiCall, ApiCall, ApiCall];
@@ -98,14 +94,7 @@ describe('netcup-failover-controller and the provider', () => {
 
 describe('foip-operator and the provider', () => {
   it('every reconcile refreshes the token and reads the routing first; a 429 is an error retried with the per-item backoff', () => {
-    const world = run(
-      foipOperatorPolicy,
-      (w) => {
-        crashHolderAt(w, 600 * S);
-        crashHolderAt(w, 720 * S);
-      },
-      1_500 * S,
-    );
+    const world = run(foipOperatorPolicy, (w) => crashHolderAt(w, 600 * S, 720 * S), 1_500 * S);
     const calls = of(world, FOIP_CLIENT);
     const starts = calls.map((c, i) => (c.op === 'token' ? i : -1)).filter((i) => i >= 0);
     for (const i of starts) expect(calls[i + 1]?.op).toBe('get-routing');

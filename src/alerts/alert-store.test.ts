@@ -1,4 +1,5 @@
-import { fixture, makeStore, metricValue, settle, type FixtureName } from '../../test/alertmanager/helpers.js';
+import { fixture, makeStore, settle, type FixtureName } from '../../test/alertmanager/helpers.js';
+import { metricValue } from '../../test/support/metric-value.js';
 import type { AlertClass } from '../core/alert-policy.js';
 import type { LogFields, Logger } from '../ports/logger.js';
 import { parseWebhookPayload, type WebhookPayload } from './alertmanager-payload.js';

@@ -1,6 +1,7 @@
 import { Secret } from '../config/secret.js';
 import { silentLogger } from '../ports/logger.js';
-import { makeStore, metricValue, settle, type StoreKit } from '../../test/alertmanager/helpers.js';
+import { makeStore, settle, type StoreKit } from '../../test/alertmanager/helpers.js';
+import { metricValue } from '../../test/support/metric-value.js';
 import { AlertmanagerSync, type AlertmanagerSyncOptions } from './alertmanager-sync.js';
 
 const NOT_READY = {

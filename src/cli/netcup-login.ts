@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as oidc from 'openid-client';
 import { Secret } from '../config/secret.js';
+import { errorMessage } from '../errors.js';
 import { systemClock } from '../ports/clock.js';
 import { discoveryOptions, idClaim, numericId } from '../providers/netcup/netcup-auth.js';
 import { NETCUP_DEFAULT_ISSUER_URL } from '../providers/netcup/netcup-provider.js';
@@ -76,7 +77,7 @@ export async function runNetcupLogin(argv: readonly string[], io: NetcupLoginIo)
     };
     new URL(flags.issuer);
   } catch (error) {
-    io.stderr.write(`ipshift netcup-login: ${error instanceof Error ? error.message : String(error)}\n\n${NETCUP_LOGIN_USAGE}`);
+    io.stderr.write(`ipshift netcup-login: ${errorMessage(error)}\n\n${NETCUP_LOGIN_USAGE}`);
     return 2;
   }
   if (flags.help) {

@@ -1,3 +1,5 @@
+import { causeChain } from '../errors.js';
+
 /**
  * What a failure at start means, in one line for the person who runs ipshift: the setting to
  * change, the value and why. Never a stack trace: that goes to the log at debug level.
@@ -24,12 +26,4 @@ export function describeStartError(error: unknown, settings: ListenSettings): st
 }
 
 /** The message and the messages of its causes, without stacks. */
-function chain(error: unknown): string {
-  const parts: string[] = [];
-  let current: unknown = error;
-  for (let depth = 0; current !== undefined && current !== null && depth < 5; depth++) {
-    parts.push(current instanceof Error ? current.message : String(current));
-    current = current instanceof Error ? current.cause : undefined;
-  }
-  return parts.join(': caused by: ');
-}
+const chain = (error: unknown): string => causeChain(error).join(': caused by: ');

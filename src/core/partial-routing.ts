@@ -1,4 +1,5 @@
 import type { Decision } from './decide.js';
+import { isoTime } from './time.js';
 
 /**
  * A FailoverIP whose addresses the provider routes to different servers (it took a move in
@@ -10,7 +11,7 @@ export function healPartialRouting(decision: Decision, holder: string | null, pa
   if (!partial || holder === null || holder.startsWith('server:') || decision.outcome !== 'keep') return decision;
   const message = `partial routing: not every address is on ${holder}; routing the rest there`;
   if (providerBlockedUntil !== null && now < providerBlockedUntil) {
-    const until = new Date(providerBlockedUntil).toISOString();
+    const until = isoTime(providerBlockedUntil);
     return {
       outcome: 'wait-cooldown',
       reason: 'partial-routing',

@@ -3,7 +3,8 @@ import { Secret } from '../config/secret.js';
 import { AlertmanagerSync } from '../alerts/alertmanager-sync.js';
 import type { Leadership } from '../ports/cluster.js';
 import { silentLogger } from '../ports/logger.js';
-import { fixtureText, makeStore, metricValue, serveWebhook, type StoreKit } from '../../test/alertmanager/helpers.js';
+import { fixtureText, makeStore, serveWebhook, type StoreKit } from '../../test/alertmanager/helpers.js';
+import { metricValue } from '../../test/support/metric-value.js';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { createAlertmanagerWebhookHandler, FORWARDED_HEADER, webhookFirst, type AlertmanagerWebhookOptions } from './alertmanager-webhook.js';
 import { createForwardProof, FORWARD_PROOF_HEADER, PROOF_MAX_AGE_MS } from './forward-proof.js';
@@ -311,6 +312,18 @@ describe('POST /webhook/alertmanager', () => {
       onChange: () => () => undefined,
       resign: () => Promise.resolve(),
     });
+    /** A follower whose every forward is counted (and answered 200). */
+    const countingFollower = async () => {
+      let forwards = 0;
+      const replica = await start(BEARER, {
+        leadership: follower('http://leader.test:8080'),
+        fetch: () => {
+          forwards++;
+          return Promise.resolve(new Response('{}', { status: 200 }));
+        },
+      });
+      return { replica, forwarded: () => forwards };
+    };
 
     it('forwards the raw body with its own proof to the leader, and records locally too', async () => {
       const leader = await start(BEARER);
@@ -409,30 +422,16 @@ describe('POST /webhook/alertmanager', () => {
     });
 
     it('a forwarded request reaching a replica that is no longer leader gets 503, not another hop', async () => {
-      let forwarded = 0;
-      const replica = await start(BEARER, {
-        leadership: follower('http://leader.test:8080'),
-        fetch: () => {
-          forwarded++;
-          return Promise.resolve(new Response('{}', { status: 200 }));
-        },
-      });
+      const { replica, forwarded } = await countingFollower();
       const proof = createForwardProof(BEARER)?.sign(Buffer.from(fixtureText('firing')), replica.clock.now()) ?? '';
       expect((await post(replica.url, fixtureText('firing'), { [FORWARDED_HEADER]: '1', [FORWARD_PROOF_HEADER]: proof })).status).toBe(503);
-      expect(forwarded).toBe(0);
+      expect(forwarded()).toBe(0);
     });
 
     it('does not forward invalid payloads', async () => {
-      let forwarded = 0;
-      const replica = await start(BEARER, {
-        leadership: follower('http://leader.test:8080'),
-        fetch: () => {
-          forwarded++;
-          return Promise.resolve(new Response('{}', { status: 200 }));
-        },
-      });
+      const { replica, forwarded } = await countingFollower();
       expect((await post(replica.url, '{}')).status).toBe(400);
-      expect(forwarded).toBe(0);
+      expect(forwarded()).toBe(0);
     });
   });
 });

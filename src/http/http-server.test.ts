@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Secret } from '../config/secret.js';
-import { createCapturingLogger } from '../../test/conformance/capturing-logger.js';
+import { createCapturingLogger } from '../../test/support/capturing-logger.js';
 import { makeStore, fixtureText } from '../../test/alertmanager/helpers.js';
 import { createAlertmanagerWebhookHandler, webhookFirst } from './alertmanager-webhook.js';
 import { createHttpServer } from './http-server.js';

@@ -1,7 +1,7 @@
 import type { AlertFreshness, ClassifiedAlert } from '../alerts/alert-store.js';
 import { hasDownIssue } from '../core/health.js';
 import type { ReconcileSnapshot } from '../reconcile/reconciler.js';
-import { isoTime } from '../core/time.js';
+import { isoTimeOrNull } from '../core/time.js';
 import type { ServiceState } from '../services/service-publisher.js';
 
 export interface StateSources {
@@ -50,8 +50,6 @@ function candidateView(candidates: Candidates, holder: string | null, target: st
   };
 }
 
-const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : isoTime(ms));
-
 /** The document behind GET /api/v1/state and the status page (its shape is the public contract in the README). */
 export function buildState(sources: StateSources) {
   const now = sources.now();
@@ -91,7 +89,9 @@ export function buildState(sources: StateSources) {
       lastMoveTime: object.status.lastMoveTime ?? null,
       moveInFlight: memory.moveInFlight,
       lastDecision:
-        decision === null ? null : { outcome: decision.outcome, reason: decision.reason, message: decision.message, time: iso(memory.lastDecisionAt) },
+        decision === null
+          ? null
+          : { outcome: decision.outcome, reason: decision.reason, message: decision.message, time: isoTimeOrNull(memory.lastDecisionAt) },
       ...candidateView(plan?.candidates ?? [], memory.assignedNode, decision?.target ?? object.status.desiredNode ?? null),
     };
   });
@@ -108,7 +108,7 @@ export function buildState(sources: StateSources) {
       alerts: (alertsByNode.get(node.name) ?? []).map((a) => ({
         alertname: a.labels['alertname'] ?? '',
         class: a.cls,
-        startsAt: iso(a.startsAt),
+        startsAt: isoTimeOrNull(a.startsAt),
         fingerprint: a.fingerprint,
       })),
       holds: holds.get(node.name) ?? [],
@@ -117,14 +117,14 @@ export function buildState(sources: StateSources) {
   return {
     leader: sources.isLeader(),
     sandbox: sources.sandbox,
-    generatedAt: iso(now),
-    lastReconcileAt: iso(snapshot.at),
+    generatedAt: isoTimeOrNull(now),
+    lastReconcileAt: isoTimeOrNull(snapshot.at),
     failoverIPs,
     services: [...(sources.services?.() ?? [])],
     nodes,
-    alertSource: { lastWebhookAt: iso(freshness.lastWebhookAt), lastSyncAt: iso(freshness.lastSyncAt), stale: freshness.stale },
+    alertSource: { lastWebhookAt: isoTimeOrNull(freshness.lastWebhookAt), lastSyncAt: isoTimeOrNull(freshness.lastSyncAt), stale: freshness.stale },
     unmappedAlerts: sources.unmapped(),
-    recentMoves: [...snapshot.moves].reverse().map((m) => ({ ...m, at: iso(m.at) })),
+    recentMoves: [...snapshot.moves].reverse().map((m) => ({ ...m, at: isoTimeOrNull(m.at) })),
   };
 }
 

@@ -1,59 +1,27 @@
-import { Registry } from 'prom-client';
-import { createKubeMetrics } from '../metrics/kube-metrics.js';
-import { systemClock } from '../ports/clock.js';
 import type { ClusterChange } from '../ports/cluster.js';
-import { silentLogger } from '../ports/logger.js';
-import { heartbeat, makeFailoverIP, makeNode, makePod, startFakeKubeApi, type FakeKubeApi } from '../../test/fake-kube-api/index.js';
+import { heartbeat, makeFailoverIP, makeNode, makePod } from '../../test/fake-kube-api/index.js';
 import { waitFor } from '../../test/fake-kube-api/wait.js';
-import { createKubeClusterView, type KubeClusterView, type KubeClusterViewOptions } from './kube-cluster-view.js';
+import type { KubeClusterViewOptions } from './kube-cluster-view.js';
 import { LIST_PAGE_SIZE } from './reflector.js';
+import { metricValue } from '../../test/support/metric-value.js';
+import { useKubeViews, type StartedView } from '../../test/support/kube-views.js';
 
-let api: FakeKubeApi;
-const views: KubeClusterView[] = [];
-
-beforeEach(async () => {
-  api = await startFakeKubeApi({ unidentifiedCallers: 'full-access' });
-});
-
-afterEach(async () => {
-  await Promise.all(views.splice(0).map((v) => v.stop()));
-  await api.stop();
-});
-
-function startView(extra: Partial<KubeClusterViewOptions> = {}): { view: KubeClusterView; changes: ClusterChange[]; registry: Registry } {
-  const registry = new Registry();
-  const view = createKubeClusterView({
-    kubeConfig: api.kubeConfig(),
-    logger: silentLogger,
-    clock: systemClock,
-    metrics: createKubeMetrics(registry),
-    backoff: { initialMs: 20, maxMs: 200 },
-    ...extra,
-  });
-  views.push(view);
-  const changes: ClusterChange[] = [];
-  view.onChange((c) => changes.push(c));
-  return { view, changes, registry };
-}
+const kube = useKubeViews();
+const startView = (extra: Partial<KubeClusterViewOptions> = {}): StartedView => kube.startView(extra);
 
 const count = (changes: ClusterChange[], kind: ClusterChange): number => changes.filter((c) => c === kind).length;
 
-async function metricValue(registry: Registry, name: string, labels: Record<string, string>): Promise<number> {
-  const metric = (await registry.getMetricsAsJSON()).find((m) => m.name === name);
-  const value = metric?.values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l));
-  return value?.value ?? 0;
-}
-
-const nodeLists = (): number => api.requests().filter((r) => r.method === 'GET' && r.path === '/api/v1/nodes' && r.query['watch'] === undefined).length;
-const nodeWatches = (): number => api.requests().filter((r) => r.path === '/api/v1/nodes' && r.query['watch'] === 'true').length;
+const nodeLists = (): number => kube.api.requests().filter((r) => r.method === 'GET' && r.path === '/api/v1/nodes' && r.query['watch'] === undefined).length;
+const nodeWatches = (): number => kube.api.requests().filter((r) => r.path === '/api/v1/nodes' && r.query['watch'] === 'true').length;
 
 describe('node watch', () => {
   it('lists in pages: a cluster of two pages and one node comes in three answers, not one', async () => {
-    for (let i = 0; i < 2 * LIST_PAGE_SIZE + 1; i++) api.setNode(makeNode({ name: `n${String(i).padStart(4, '0')}`, internalIP: `10.0.${i >> 8}.${i & 255}` }));
+    for (let i = 0; i < 2 * LIST_PAGE_SIZE + 1; i++)
+      kube.api.setNode(makeNode({ name: `n${String(i).padStart(4, '0')}`, internalIP: `10.0.${i >> 8}.${i & 255}` }));
     const { view } = startView();
     await view.start();
     expect(view.nodes()).toHaveLength(2 * LIST_PAGE_SIZE + 1);
-    const lists = api.requests().filter((r) => r.method === 'GET' && r.path === '/api/v1/nodes' && r.query['watch'] === undefined);
+    const lists = kube.api.requests().filter((r) => r.method === 'GET' && r.path === '/api/v1/nodes' && r.query['watch'] === undefined);
     const limit = String(LIST_PAGE_SIZE);
     expect(lists.map((r) => [r.query['limit'], r.query['continue'] === undefined])).toEqual([
       [limit, true],
@@ -63,17 +31,18 @@ describe('node watch', () => {
   });
 
   it('lists again from the first page when a continue token expired (410), and loses no node', async () => {
-    for (let i = 0; i < 2 * LIST_PAGE_SIZE + 1; i++) api.setNode(makeNode({ name: `n${String(i).padStart(4, '0')}`, internalIP: `10.0.${i >> 8}.${i & 255}` }));
-    api.failNext({ method: 'GET', path: '/api/v1/nodes', query: /continue=/, status: 410 });
+    for (let i = 0; i < 2 * LIST_PAGE_SIZE + 1; i++)
+      kube.api.setNode(makeNode({ name: `n${String(i).padStart(4, '0')}`, internalIP: `10.0.${i >> 8}.${i & 255}` }));
+    kube.api.failNext({ method: 'GET', path: '/api/v1/nodes', query: /continue=/, status: 410 });
     const { view } = startView();
     await view.start();
     expect(view.nodes()).toHaveLength(2 * LIST_PAGE_SIZE + 1);
-    const lists = api.requests().filter((r) => r.method === 'GET' && r.path === '/api/v1/nodes' && r.query['watch'] === undefined);
+    const lists = kube.api.requests().filter((r) => r.method === 'GET' && r.path === '/api/v1/nodes' && r.query['watch'] === undefined);
     expect(lists.map((r) => r.query['continue'] === undefined)).toEqual([true, false, true, false, false]);
   });
 
   it('converts nodes and reports add, update and delete', async () => {
-    api.setNode(
+    kube.api.setNode(
       makeNode({
         name: 'n1',
         internalIP: '10.0.0.1',
@@ -102,29 +71,29 @@ describe('node watch', () => {
       },
     ]);
 
-    api.setNode(makeNode({ name: 'n2', internalIP: '10.0.0.2' }));
+    kube.api.setNode(makeNode({ name: 'n2', internalIP: '10.0.0.2' }));
     await waitFor(() => view.nodes().length === 2, 'n2 added');
-    api.setNode(makeNode({ name: 'n2', internalIP: '10.0.0.2', conditions: { Ready: 'False' } }));
+    kube.api.setNode(makeNode({ name: 'n2', internalIP: '10.0.0.2', conditions: { Ready: 'False' } }));
     await waitFor(() => view.nodes().find((n) => n.name === 'n2')?.conditions['Ready'] === 'False', 'n2 NotReady');
-    api.setNode(makeNode({ name: 'n2', internalIP: '10.0.0.2', unschedulable: true, deleting: true }));
+    kube.api.setNode(makeNode({ name: 'n2', internalIP: '10.0.0.2', unschedulable: true, deleting: true }));
     await waitFor(() => view.nodes().find((n) => n.name === 'n2')?.deleting === true, 'n2 deleting');
     expect(view.nodes().find((n) => n.name === 'n2')?.unschedulable).toBe(true);
-    api.deleteNode('n2');
+    kube.api.deleteNode('n2');
     await waitFor(() => view.nodes().length === 1, 'n2 deleted');
     expect(count(changes, 'node')).toBe(4);
   });
 
   it('does not report kubelet heartbeats or unrelated annotations, but does report what the model reads', async () => {
     const node = makeNode({ name: 'n1', internalIP: '10.0.0.1' });
-    api.setNode(node);
+    kube.api.setNode(node);
     const { view, changes } = startView();
     await view.start();
     changes.length = 0; // the initial list reports every object once
-    for (let i = 0; i < 5; i += 1) api.setNode(heartbeat(node, `2026-01-01T00:00:0${i}Z`));
-    api.setNode({ ...node, metadata: { ...node.metadata, annotations: { 'flannel.alpha.coreos.com/public-ip': '10.0.0.1' } } });
-    api.setNode(makeNode({ name: 'n1', internalIP: '10.0.0.1', labels: { 'unused-label': 'x' } }));
+    for (let i = 0; i < 5; i += 1) kube.api.setNode(heartbeat(node, `2026-01-01T00:00:0${i}Z`));
+    kube.api.setNode({ ...node, metadata: { ...node.metadata, annotations: { 'flannel.alpha.coreos.com/public-ip': '10.0.0.1' } } });
+    kube.api.setNode(makeNode({ name: 'n1', internalIP: '10.0.0.1', labels: { 'unused-label': 'x' } }));
     // The watch is ordered: once this relevant change arrives, every event above was seen too.
-    api.setNode(makeNode({ name: 'n1', internalIP: '10.0.0.1', conditions: { MemoryPressure: 'True' } }));
+    kube.api.setNode(makeNode({ name: 'n1', internalIP: '10.0.0.1', conditions: { MemoryPressure: 'True' } }));
     await waitFor(() => count(changes, 'node') >= 1, 'the memory pressure change');
     await waitFor(() => view.nodes()[0]?.conditions['MemoryPressure'] === 'True', 'facts updated');
     expect(changes).toEqual(['node']);
@@ -135,37 +104,37 @@ describe('node watch', () => {
       makeNode({ name: 'n1', internalIP: '10.0.0.9', annotations: { 'ipshift.dev/server-id': '7' }, taints: [{ key: 'k', effect: 'NoSchedule' }] }),
     ];
     for (const [i, n] of relevant.entries()) {
-      api.setNode(n);
+      kube.api.setNode(n);
       await waitFor(() => count(changes, 'node') === i + 2, `relevant change ${i}`);
     }
   });
 
   it('reports a change of a label that a FailoverIP nodeSelector reads', async () => {
-    api.upsertFailoverIP(makeFailoverIP({ name: 'fip', nodeSelector: { matchExpressions: [{ key: 'ingress', operator: 'Exists' }] } }));
-    api.setNode(makeNode({ name: 'n1' }));
+    kube.api.upsertFailoverIP(makeFailoverIP({ name: 'fip', nodeSelector: { matchExpressions: [{ key: 'ingress', operator: 'Exists' }] } }));
+    kube.api.setNode(makeNode({ name: 'n1' }));
     const { view, changes } = startView();
     await view.start();
     changes.length = 0; // the initial list reports every object once
-    api.setNode(makeNode({ name: 'n1', labels: { ingress: 'yes' } }));
+    kube.api.setNode(makeNode({ name: 'n1', labels: { ingress: 'yes' } }));
     await waitFor(() => count(changes, 'node') === 1, 'label change');
     expect(view.nodes()[0]?.labels['ingress']).toBe('yes');
   });
 
   it('resumes a dropped watch from the last resourceVersion without a re-list', async () => {
-    api.setNode(makeNode({ name: 'n1' }));
+    kube.api.setNode(makeNode({ name: 'n1' }));
     const { view, changes, registry } = startView();
     await view.start();
     changes.length = 0; // the initial list reports every object once
-    await waitFor(() => api.activeWatches('nodes') === 1, 'watch open');
+    await waitFor(() => kube.api.activeWatches('nodes') === 1, 'watch open');
     const lists = nodeLists();
-    api.dropWatches();
+    kube.api.dropWatches();
     // A change while the stream is down: the resumed watch must replay it.
-    api.setNode(makeNode({ name: 'n1', conditions: { Ready: 'False' } }));
+    kube.api.setNode(makeNode({ name: 'n1', conditions: { Ready: 'False' } }));
     await waitFor(() => view.nodes()[0]?.conditions['Ready'] === 'False', 'change made during the drop');
-    await waitFor(() => api.activeWatches('nodes') === 1, 'watch re-opened');
+    await waitFor(() => kube.api.activeWatches('nodes') === 1, 'watch re-opened');
     expect(nodeLists()).toBe(lists);
     expect(nodeWatches()).toBeGreaterThanOrEqual(2);
-    const resumed = api
+    const resumed = kube.api
       .requests()
       .filter((r) => r.path === '/api/v1/nodes' && r.query['watch'] === 'true')
       .at(-1);
@@ -175,17 +144,17 @@ describe('node watch', () => {
   });
 
   it('re-lists after 410 Gone and reconciles deletions missed while away', async () => {
-    api.setNode(makeNode({ name: 'n1' }));
-    api.setNode(makeNode({ name: 'n2' }));
+    kube.api.setNode(makeNode({ name: 'n1' }));
+    kube.api.setNode(makeNode({ name: 'n2' }));
     const { view, registry } = startView();
     await view.start();
-    await waitFor(() => api.activeWatches('nodes') === 1, 'watch open');
-    api.store.watchers.clear(); // the stream stays open but hears nothing: events are lost
-    api.deleteNode('n2');
-    api.setNode(makeNode({ name: 'n3' }));
-    api.compact();
+    await waitFor(() => kube.api.activeWatches('nodes') === 1, 'watch open');
+    kube.api.store.watchers.clear(); // the stream stays open but hears nothing: events are lost
+    kube.api.deleteNode('n2');
+    kube.api.setNode(makeNode({ name: 'n3' }));
+    kube.api.compact();
     const lists = nodeLists();
-    api.dropWatches();
+    kube.api.dropWatches();
     await waitFor(
       () =>
         view
@@ -201,26 +170,26 @@ describe('node watch', () => {
   });
 
   it('restarts a failing watch with backoff and counts the API errors', async () => {
-    api.setNode(makeNode({ name: 'n1' }));
-    api.failNext({ method: 'GET', path: /^\/api\/v1\/nodes$/, status: 500, times: 3 });
+    kube.api.setNode(makeNode({ name: 'n1' }));
+    kube.api.failNext({ method: 'GET', path: /^\/api\/v1\/nodes$/, status: 500, times: 3 });
     const { view, registry } = startView();
     await view.start();
-    await waitFor(() => api.activeWatches('nodes') === 1, 'watch open after failures');
+    await waitFor(() => kube.api.activeWatches('nodes') === 1, 'watch open after failures');
     const errors =
-      (await metricValue(registry, 'ipshift_kube_api_errors_total', { operation: 'list_nodes' })) +
-      (await metricValue(registry, 'ipshift_kube_api_errors_total', { operation: 'watch_nodes' }));
+      ((await metricValue(registry, 'ipshift_kube_api_errors_total', { operation: 'list_nodes' })) ?? 0) +
+      ((await metricValue(registry, 'ipshift_kube_api_errors_total', { operation: 'watch_nodes' })) ?? 0);
     expect(errors).toBe(3);
-    api.setNode(makeNode({ name: 'n2' }));
+    kube.api.setNode(makeNode({ name: 'n2' }));
     await waitFor(() => view.nodes().length === 2, 'watch works after the errors');
   });
 
   it('runs a full re-list on resync and reports it', async () => {
-    api.setNode(makeNode({ name: 'n1' }));
+    kube.api.setNode(makeNode({ name: 'n1' }));
     const { view, changes } = startView();
     await view.start();
     changes.length = 0; // the initial list reports every object once
-    api.store.watchers.clear(); // a silently dead stream
-    api.setNode(makeNode({ name: 'n2' }));
+    kube.api.store.watchers.clear(); // a silently dead stream
+    kube.api.setNode(makeNode({ name: 'n2' }));
     await view.resync();
     expect(
       view
@@ -236,18 +205,18 @@ describe('node watch', () => {
   });
 
   it('watches one node only when given a nodeName', async () => {
-    api.setNode(makeNode({ name: 'n1' }));
-    api.setNode(makeNode({ name: 'n2' }));
+    kube.api.setNode(makeNode({ name: 'n1' }));
+    kube.api.setNode(makeNode({ name: 'n2' }));
     const { view } = startView({ nodeName: 'n2', watchFailoverIPs: false });
     await view.start();
     expect(view.nodes().map((n) => n.name)).toEqual(['n2']);
-    api.setNode(makeNode({ name: 'n1', conditions: { Ready: 'False' } }));
-    api.setNode(makeNode({ name: 'n2', conditions: { Ready: 'False' } }));
+    kube.api.setNode(makeNode({ name: 'n1', conditions: { Ready: 'False' } }));
+    kube.api.setNode(makeNode({ name: 'n2', conditions: { Ready: 'False' } }));
     await waitFor(() => view.nodes()[0]?.conditions['Ready'] === 'False', 'n2 update');
     expect(view.nodes().map((n) => n.name)).toEqual(['n2']);
-    expect(api.requests().some((r) => r.path.includes('failoverips'))).toBe(false);
+    expect(kube.api.requests().some((r) => r.path.includes('failoverips'))).toBe(false);
     expect(
-      api
+      kube.api
         .requests()
         .filter((r) => r.path === '/api/v1/nodes')
         .every((r) => r.query['fieldSelector'] === 'metadata.name=n2'),
@@ -258,14 +227,14 @@ describe('node watch', () => {
 describe('FailoverIP watch', () => {
   it('follows the continue token of a custom-resource list (raw JSON: metadata.continue) past the first page', async () => {
     for (let i = 0; i < LIST_PAGE_SIZE + 1; i++)
-      api.upsertFailoverIP(makeFailoverIP({ name: `fip-${i}`, addresses: [`198.51.${100 + (i >> 8)}.${i & 255}/32`] }));
+      kube.api.upsertFailoverIP(makeFailoverIP({ name: `fip-${i}`, addresses: [`198.51.${100 + (i >> 8)}.${i & 255}/32`] }));
     const { view } = startView();
     await view.start();
     expect(view.failoverIPs()).toHaveLength(LIST_PAGE_SIZE + 1);
   });
 
   it('converts FailoverIPs and ignores status-only updates', async () => {
-    api.upsertFailoverIP(
+    kube.api.upsertFailoverIP(
       makeFailoverIP({
         name: 'web',
         addresses: ['198.51.100.7/32', '2001:db8::/64'],
@@ -294,39 +263,39 @@ describe('FailoverIP watch', () => {
         status: {},
       },
     ]);
-    const stored = api.getFailoverIP('ipshift', 'web');
+    const stored = kube.api.getFailoverIP('ipshift', 'web');
     if (stored === undefined) throw new Error('missing');
-    api.upsertFailoverIP({ ...stored, status: { assignedNode: 'n1' } });
+    kube.api.upsertFailoverIP({ ...stored, status: { assignedNode: 'n1' } });
     await waitFor(() => view.failoverIPs()[0]?.status.assignedNode === 'n1', 'status in the cache');
     expect(changes).toEqual([]);
 
-    api.upsertFailoverIP({ ...stored, metadata: { ...stored.metadata, annotations: { 'ipshift.dev/move-to': 'n2' } } });
+    kube.api.upsertFailoverIP({ ...stored, metadata: { ...stored.metadata, annotations: { 'ipshift.dev/move-to': 'n2' } } });
     await waitFor(() => changes.length === 1, 'annotation change');
-    api.upsertFailoverIP({ ...stored, spec: { ...(stored['spec'] as object), paused: true } });
+    kube.api.upsertFailoverIP({ ...stored, spec: { ...(stored['spec'] as object), paused: true } });
     await waitFor(() => changes.length === 2, 'spec change');
     expect(view.failoverIPs()[0]?.generation).toBe(2);
-    api.deleteFailoverIP('ipshift', 'web');
+    kube.api.deleteFailoverIP('ipshift', 'web');
     await waitFor(() => view.failoverIPs().length === 0, 'deleted');
     expect(changes).toEqual(['failover-ip', 'failover-ip', 'failover-ip']);
     expect(view.uidOf('ipshift', 'web')).toBeUndefined();
   });
 
   it('skips objects that do not match the schema', async () => {
-    api.upsertFailoverIP(makeFailoverIP({ name: 'bad', addresses: [] }));
-    api.upsertFailoverIP(makeFailoverIP({ name: 'good' }));
+    kube.api.upsertFailoverIP(makeFailoverIP({ name: 'bad', addresses: [] }));
+    kube.api.upsertFailoverIP(makeFailoverIP({ name: 'good' }));
     const { view } = startView();
     await view.start();
     expect(view.failoverIPs().map((f) => f.name)).toEqual(['good']);
   });
 
   it('reads FailoverIPs only in the namespaces named (issue 15.1)', async () => {
-    api.upsertFailoverIP(makeFailoverIP({ name: 'ours', namespace: 'ipshift' }));
-    api.upsertFailoverIP(makeFailoverIP({ name: 'tenant', namespace: 'tenant' }));
+    kube.api.upsertFailoverIP(makeFailoverIP({ name: 'ours', namespace: 'ipshift' }));
+    kube.api.upsertFailoverIP(makeFailoverIP({ name: 'tenant', namespace: 'tenant' }));
     const { view } = startView({ failoverIPNamespaces: ['ipshift'] });
     await view.start();
     expect(view.failoverIPs().map((f) => `${f.namespace}/${f.name}`)).toEqual(['ipshift/ours']);
-    api.upsertFailoverIP(makeFailoverIP({ name: 'late', namespace: 'tenant' }));
-    api.upsertFailoverIP(makeFailoverIP({ name: 'later', namespace: 'ipshift' }));
+    kube.api.upsertFailoverIP(makeFailoverIP({ name: 'late', namespace: 'tenant' }));
+    kube.api.upsertFailoverIP(makeFailoverIP({ name: 'later', namespace: 'ipshift' }));
     await waitFor(() => view.failoverIPs().length === 2, 'the later one');
     expect(
       view
@@ -337,11 +306,11 @@ describe('FailoverIP watch', () => {
   });
 
   it('reports status-only changes of the decision when asked (the agent)', async () => {
-    api.upsertFailoverIP(makeFailoverIP({ name: 'web' }));
+    kube.api.upsertFailoverIP(makeFailoverIP({ name: 'web' }));
     const { view, changes } = startView({ failoverIPStatusChanges: true });
     await view.start();
     const before = count(changes, 'failover-ip');
-    api.upsertFailoverIP(makeFailoverIP({ name: 'web', status: { desiredNode: 'n2' } }));
+    kube.api.upsertFailoverIP(makeFailoverIP({ name: 'web', status: { desiredNode: 'n2' } }));
     await waitFor(() => count(changes, 'failover-ip') > before, 'the status-only change reported');
     expect(view.failoverIPs()[0]?.generation).toBe(1);
   });
@@ -349,38 +318,38 @@ describe('FailoverIP watch', () => {
 
 describe('pod watch', () => {
   it('watches no pods while no FailoverIP has a podSelector', async () => {
-    api.upsertFailoverIP(makeFailoverIP({ name: 'plain' }));
+    kube.api.upsertFailoverIP(makeFailoverIP({ name: 'plain' }));
     const { view } = startView();
     await view.start();
     await view.resync();
-    expect(api.requests().some((r) => r.path.includes('/pods'))).toBe(false);
+    expect(kube.api.requests().some((r) => r.path.includes('/pods'))).toBe(false);
   });
 
   it('answers nodesWithReadyPods from a watch started for the podSelector namespace', async () => {
-    api.setPod(makePod({ namespace: 'ingress', name: 'a', nodeName: 'n1', labels: { app: 'ingress' } }));
-    api.setPod(makePod({ namespace: 'ingress', name: 'b', nodeName: 'n2', labels: { app: 'ingress' }, ready: false }));
-    api.setPod(makePod({ namespace: 'ingress', name: 'c', nodeName: 'n3', labels: { app: 'other' } }));
-    api.setPod(makePod({ namespace: 'other', name: 'd', nodeName: 'n4', labels: { app: 'ingress' } }));
+    kube.api.setPod(makePod({ namespace: 'ingress', name: 'a', nodeName: 'n1', labels: { app: 'ingress' } }));
+    kube.api.setPod(makePod({ namespace: 'ingress', name: 'b', nodeName: 'n2', labels: { app: 'ingress' }, ready: false }));
+    kube.api.setPod(makePod({ namespace: 'ingress', name: 'c', nodeName: 'n3', labels: { app: 'other' } }));
+    kube.api.setPod(makePod({ namespace: 'other', name: 'd', nodeName: 'n4', labels: { app: 'ingress' } }));
     const selector = { namespace: 'ingress', matchLabels: { app: 'ingress' } };
-    api.upsertFailoverIP(makeFailoverIP({ name: 'web', podSelector: selector }));
+    kube.api.upsertFailoverIP(makeFailoverIP({ name: 'web', podSelector: selector }));
     const { view, changes } = startView();
     await view.start();
     changes.length = 0; // the initial list reports every object once
     await waitFor(() => view.nodesWithReadyPods(selector).size === 1, 'pods listed');
     expect([...view.nodesWithReadyPods(selector)]).toEqual(['n1']);
     expect(
-      api
+      kube.api
         .requests()
         .filter((r) => r.path.includes('/pods'))
         .every((r) => r.path === '/api/v1/namespaces/ingress/pods'),
     ).toBe(true);
 
     const before = count(changes, 'pod');
-    api.setPod(makePod({ namespace: 'ingress', name: 'b', nodeName: 'n2', labels: { app: 'ingress' }, ready: true }));
+    kube.api.setPod(makePod({ namespace: 'ingress', name: 'b', nodeName: 'n2', labels: { app: 'ingress' }, ready: true }));
     await waitFor(() => view.nodesWithReadyPods(selector).has('n2'), 'b became ready');
     expect(count(changes, 'pod')).toBe(before + 1);
 
-    api.deleteFailoverIP('ipshift', 'web');
-    await waitFor(() => api.activeWatches('pods') === 0, 'pod watch stopped');
+    kube.api.deleteFailoverIP('ipshift', 'web');
+    await waitFor(() => kube.api.activeWatches('pods') === 0, 'pod watch stopped');
   });
 });

@@ -8,6 +8,7 @@ import type { ClusterChange, ClusterView } from '../ports/cluster.js';
 import type { Logger } from '../ports/logger.js';
 import { parseFailoverIP, toNodeFacts, toPodFacts, type PodFacts } from './convert.js';
 import { FAILOVERIP_GROUP, FAILOVERIP_PLURAL, FAILOVERIP_VERSION } from './crd.js';
+import { Listeners } from '../listeners.js';
 import { makeKubeClient } from './kube-client.js';
 import { listPageOf, pageParams, Reflector, reportListProblems, sharedReflectorOptions, syncNamespaceReflectors, type ListProblem } from './reflector.js';
 import { failoverIPChanged, failoverIPStatusChanged, labelKeysInUse, nodeChanged, podChanged } from './relevance.js';
@@ -16,13 +17,23 @@ export const DEFAULT_RESYNC_SCHEDULE = '* * * * *';
 /** One full list of nodes, FailoverIPs or pods may take this long before it is aborted and retried. */
 export const LIST_DEADLINE_MS = 30_000;
 
-export interface KubeClusterViewOptions {
+/** What every watched view of the cluster takes (this one, and the Service view in service-view.ts). */
+export interface KubeViewOptions {
   readonly kubeConfig: KubeConfig;
   readonly logger: Logger;
   readonly clock: Clock;
   readonly metrics: KubeMetrics;
   /** node-cron expression of the full re-list (default every minute). */
   readonly resyncSchedule?: string;
+  /** Deadline of one list request (default LIST_DEADLINE_MS); tests shorten it. */
+  readonly listDeadlineMs?: number;
+  /** Backoff of watch restarts; tests shorten it. */
+  readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
+  /** A watch request not answered within this is abandoned and retried (default 30 s); tests shorten it. */
+  readonly watchConnectMs?: number;
+}
+
+export interface KubeClusterViewOptions extends KubeViewOptions {
   /** Watch only this Node (the node agent); all Nodes when absent. */
   readonly nodeName?: string;
   /** FailoverIPs outside these namespaces are ignored (issue 15.1: read only where the install says); absent: all. */
@@ -36,12 +47,6 @@ export interface KubeClusterViewOptions {
    * decide on pods and its RBAC grants none: it sets false.
    */
   readonly watchPods?: boolean;
-  /** Deadline of one list request (default LIST_DEADLINE_MS); tests shorten it. */
-  readonly listDeadlineMs?: number;
-  /** Backoff of watch restarts; tests shorten it. */
-  readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
-  /** A watch request not answered within this is abandoned and retried (default 30 s); tests shorten it. */
-  readonly watchConnectMs?: number;
 }
 
 /** The cluster as the reconciler sees it, plus the lifecycle the composition root drives. */
@@ -70,7 +75,7 @@ export function createKubeClusterView(options: KubeClusterViewOptions): KubeClus
   const core = makeKubeClient(kubeConfig, CoreV1Api, options.listDeadlineMs ?? LIST_DEADLINE_MS);
   const custom = makeKubeClient(kubeConfig, CustomObjectsApi, options.listDeadlineMs ?? LIST_DEADLINE_MS);
   const watch = new Watch(kubeConfig);
-  const listeners = new Set<(change: ClusterChange) => void>();
+  const listeners = new Listeners<ClusterChange>((error, change) => logger.error('cluster change listener failed', { change, err: error }));
   const resyncSchedule = options.resyncSchedule ?? DEFAULT_RESYNC_SCHEDULE;
   const common = sharedReflectorOptions(options, watch, () => reportProblems());
   if (!validate(resyncSchedule)) throw new Error(`invalid node resync schedule (cron expression): ${resyncSchedule}`);
@@ -78,22 +83,13 @@ export function createKubeClusterView(options: KubeClusterViewOptions): KubeClus
 
   let fipCache: readonly CachedFailoverIP[] = [];
   let labelKeys = new Set<string>();
-  const notify = (change: ClusterChange): void => {
-    for (const listener of [...listeners]) {
-      try {
-        listener(change);
-      } catch (error) {
-        logger.error('cluster change listener failed', { change, err: error });
-      }
-    }
-  };
+  const notify = (change: ClusterChange): void => listeners.notify(change);
 
   const nodes = new Reflector<NodeFacts>({
     ...common,
     resource: 'nodes',
     path: '/api/v1/nodes',
     list: async (page) => listPageOf(await core.listNode({ ...pageParams(page), ...(fieldSelector === undefined ? {} : { fieldSelector }) })),
-    watch,
     ...(fieldSelector === undefined ? {} : { fieldSelector }),
     convert: toNodeFacts,
     onEvent: (event, value, previous) => {
@@ -153,7 +149,6 @@ export function createKubeClusterView(options: KubeClusterViewOptions): KubeClus
       resource: 'pods',
       path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
       list: async (page) => listPageOf(await core.listNamespacedPod({ namespace, ...pageParams(page) })),
-      watch,
       convert: toPodFacts,
       onEvent: (event, value, previous) => {
         if (event !== 'update' || previous === undefined || podChanged(previous, value)) notify('pod');
@@ -193,8 +188,7 @@ export function createKubeClusterView(options: KubeClusterViewOptions): KubeClus
       return result;
     },
     onChange(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
+      return listeners.add(listener);
     },
     async start() {
       if (running) return;

@@ -1,12 +1,12 @@
 import { Registry } from 'prom-client';
 import { secret } from '../config/secret.js';
-import { IpshiftError } from '../errors.js';
 import { createKubeMetrics, type KubeMetrics } from '../metrics/kube-metrics.js';
 import { systemClock } from '../ports/clock.js';
 import { silentLogger } from '../ports/logger.js';
 import { makeFailoverIP, startFakeKubeApi, type FakeKubeApi } from '../../test/fake-kube-api/index.js';
 import { createKubeClusterWriter } from './kube-cluster-writer.js';
 import { createKubeSecretAccess } from './kube-secret-access.js';
+import { rejectionOf } from '../../test/support/rejection-of.js';
 
 let api: FakeKubeApi;
 let registry: Registry;
@@ -30,16 +30,6 @@ function writer(): ReturnType<typeof createKubeClusterWriter> {
     instance: 'ipshift-controller-abc',
     uidOf: (ns, name) => api.getFailoverIP(ns, name)?.metadata.uid,
   });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<IpshiftError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof IpshiftError) return error;
-    throw new Error(`expected an IpshiftError, got ${String(error)}`);
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('patchStatus', () => {
@@ -72,16 +62,16 @@ describe('patchStatus', () => {
   it('gives up after repeated conflicts with a terminal error', async () => {
     api.upsertFailoverIP(makeFailoverIP({ name: 'web' }));
     api.failNext({ method: 'PATCH', path: '/status', status: 409, times: 10 });
-    const error = await rejection(writer().patchStatus('ipshift', 'web', { desiredNode: 'n2' }));
+    const error = await rejectionOf(writer().patchStatus('ipshift', 'web', { desiredNode: 'n2' }));
     expect(error).toMatchObject({ kind: 'terminal', code: 'conflict' });
     expect(api.requests().filter((r) => r.method === 'PATCH')).toHaveLength(5);
   });
 
   it('classifies a missing object and a server error', async () => {
-    expect(await rejection(writer().patchStatus('ipshift', 'missing', {}))).toMatchObject({ kind: 'terminal', code: 'not-found' });
+    expect(await rejectionOf(writer().patchStatus('ipshift', 'missing', {}))).toMatchObject({ kind: 'terminal', code: 'not-found' });
     api.upsertFailoverIP(makeFailoverIP({ name: 'web' }));
     api.failNext({ method: 'PATCH', status: 503 });
-    expect(await rejection(writer().patchStatus('ipshift', 'web', {}))).toMatchObject({ kind: 'transient', code: 'http-503' });
+    expect(await rejectionOf(writer().patchStatus('ipshift', 'web', {}))).toMatchObject({ kind: 'transient', code: 'http-503' });
     const errors = (await registry.getSingleMetric('ipshift_kube_api_errors_total')?.get())?.values ?? [];
     expect(errors.find((v) => v.labels['operation'] === 'patch_status')?.value).toBe(2);
   });
@@ -140,10 +130,10 @@ describe('SecretAccess', () => {
   });
 
   it('fails with not-found for a missing Secret and never echoes a value', async () => {
-    const error = await rejection(access().read('ipshift', 'absent'));
+    const error = await rejectionOf(access().read('ipshift', 'absent'));
     expect(error).toMatchObject({ kind: 'terminal', code: 'not-found' });
     api.failNext({ method: 'PATCH', status: 403 });
-    const denied = await rejection(access().write('ipshift', 'absent', { token: secret('s3cr3t-value') }));
+    const denied = await rejectionOf(access().write('ipshift', 'absent', { token: secret('s3cr3t-value') }));
     expect(denied).toMatchObject({ kind: 'terminal', code: 'forbidden' });
     expect(denied.message).not.toContain('s3cr3t-value');
   });

@@ -7,6 +7,7 @@ import { makeEndpointSlice, startFakeKubeApi, type FakeKubeApi } from '../../tes
 import { delay, waitFor } from '../../test/fake-kube-api/wait.js';
 import { createEndpointSliceCheck } from './leader-endpoint-check.js';
 import { createLeaseElector, LEADER_ENDPOINT_ANNOTATION, type LeaseElector } from './lease-elector.js';
+import { metricValue } from '../../test/support/metric-value.js';
 
 /** Short settings keep the tests fast; the ratios are client-go's. */
 const FAST = { leaseDurationMs: 2000, renewDeadlineMs: 1000, retryPeriodMs: 250 };
@@ -73,8 +74,21 @@ function candidate(identity: string, settings: Partial<typeof FAST> = FAST, cloc
   return c;
 }
 
-async function gauge(registry: Registry, name: string): Promise<number> {
-  return (await registry.getSingleMetric(name)?.get())?.values[0]?.value ?? NaN;
+/** pod-a started alone and leading. */
+async function aLeads(settings: Partial<typeof FAST> = FAST): Promise<Candidate> {
+  const a = candidate('pod-a', settings);
+  a.elector.start();
+  await waitFor(() => a.elector.isLeader(), 'a leads');
+  return a;
+}
+
+/** pod-a leading, then pod-b started and following it: b has seen a's endpoint. */
+async function aLeadsBFollows(settings: Partial<typeof FAST> = FAST, bClock: Clock = systemClock): Promise<[Candidate, Candidate]> {
+  const a = await aLeads(settings);
+  const b = candidate('pod-b', settings, bClock);
+  b.elector.start();
+  await waitFor(() => b.elector.leaderEndpoint() === endpointOf('pod-a'), 'b observed a');
+  return [a, b];
 }
 
 /** Leadership intervals of two candidates must never overlap. */
@@ -114,15 +128,13 @@ describe('lease leader election', () => {
     expect(lease?.['spec']).toMatchObject({ holderIdentity: leaderName, leaseDurationSeconds: 2 });
     expect(lease?.metadata.annotations?.[LEADER_ENDPOINT_ANNOTATION]).toBe(endpointOf(leaderName));
     expect(String((lease?.['spec'] as { renewTime: string }).renewTime)).toMatch(/\.\d{6}Z$/);
-    expect(await gauge(leader.registry, 'ipshift_leader')).toBe(1);
-    expect(await gauge(follower.registry, 'ipshift_leader')).toBe(0);
-    expect(await gauge(leader.registry, 'ipshift_leader_transitions_total')).toBe(1);
+    expect(await metricValue(leader.registry, 'ipshift_leader')).toBe(1);
+    expect(await metricValue(follower.registry, 'ipshift_leader')).toBe(0);
+    expect(await metricValue(leader.registry, 'ipshift_leader_transitions_total')).toBe(1);
   });
 
   it('takes over within lease duration + retry period after the leader stops renewing, never overlapping', async () => {
-    const a = candidate('pod-a');
-    a.elector.start();
-    await waitFor(() => a.elector.isLeader(), 'a leads');
+    const a = await aLeads();
     const b = candidate('pod-b');
     b.elector.start();
     await delay(600);
@@ -148,12 +160,7 @@ describe('lease leader election', () => {
   });
 
   it('hands over in under 3 s when the leader releases the Lease on stop (client-go default timings)', async () => {
-    const a = candidate('pod-a', {});
-    a.elector.start();
-    await waitFor(() => a.elector.isLeader(), 'a leads');
-    const b = candidate('pod-b', {});
-    b.elector.start();
-    await waitFor(() => b.elector.leaderEndpoint() === endpointOf('pod-a'), 'b observed a');
+    const [a, b] = await aLeadsBFollows({});
     const stoppedAt = Date.now();
     await a.elector.stop();
     expect(a.elector.isLeader()).toBe(false);
@@ -166,9 +173,7 @@ describe('lease leader election', () => {
   });
 
   it('releases the Lease on stop: no holder, no endpoint', async () => {
-    const a = candidate('pod-a');
-    a.elector.start();
-    await waitFor(() => a.elector.isLeader(), 'a leads');
+    const a = await aLeads();
     await a.elector.stop();
     const released = api.getLease('ipshift', 'ipshift-controller');
     expect(released?.['spec']).toMatchObject({ holderIdentity: '', leaseDurationSeconds: 1 });
@@ -177,12 +182,7 @@ describe('lease leader election', () => {
   });
 
   it('resign hands the Lease to the follower at once and stays out of the election for the hold-off', async () => {
-    const a = candidate('pod-a', {});
-    a.elector.start();
-    await waitFor(() => a.elector.isLeader(), 'a leads');
-    const b = candidate('pod-b', {});
-    b.elector.start();
-    await waitFor(() => b.elector.leaderEndpoint() === endpointOf('pod-a'), 'b observed a');
+    const [a, b] = await aLeadsBFollows({});
     const resignedAt = Date.now();
     await a.elector.resign('the leader runs on the holder node', 6000);
     expect(a.elector.isLeader()).toBe(false);
@@ -209,12 +209,7 @@ describe('lease leader election', () => {
   it('a 120 s backward wall-clock step on the standby does not delay its takeover (expiry on the monotonic clock)', async () => {
     let step = 0;
     const stepped: Clock = { now: () => Date.now() - step, sleep: (ms, signal) => systemClock.sleep(ms, signal) };
-    const a = candidate('pod-a');
-    a.elector.start();
-    await waitFor(() => a.elector.isLeader(), 'a leads');
-    const b = candidate('pod-b', FAST, stepped);
-    b.elector.start();
-    await waitFor(() => b.elector.leaderEndpoint() === endpointOf('pod-a'), 'b observed a');
+    const [a, b] = await aLeadsBFollows(FAST, stepped);
     step = 120_000;
     const cutAt = Date.now();
     api.partition('pod-a', true);

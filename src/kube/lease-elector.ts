@@ -7,6 +7,8 @@ import type { KubeMetrics, KubeOperation } from '../metrics/kube-metrics.js';
 import type { Clock } from '../ports/clock.js';
 import type { Leadership } from '../ports/cluster.js';
 import type { Logger } from '../ports/logger.js';
+import { errorMessage } from '../errors.js';
+import { Listeners } from '../listeners.js';
 import { makeKubeClient } from './kube-client.js';
 import { isConflict, isNotFound } from './kube-errors.js';
 import type { EndpointVerdict, LeaderEndpointCheck } from './leader-endpoint-check.js';
@@ -101,7 +103,7 @@ export function createLeaseElector(options: LeaseElectorOptions): LeaseElector {
   const mono = options.monotonic ?? (() => performance.now());
   // Each request is aborted at the renew deadline: a hung socket must not outlive the attempt.
   const api = makeKubeClient(options.kubeConfig, CoordinationV1Api, renewDeadlineMs);
-  const listeners = new Set<(isLeader: boolean) => void>();
+  const listeners = new Listeners<boolean>((error) => logger.error('leadership listener failed', { err: error }));
   const stopController = new AbortController();
   const lease = `${namespace}/${name}`;
 
@@ -128,13 +130,7 @@ export function createLeaseElector(options: LeaseElectorOptions): LeaseElector {
     metrics.leader(value);
     metrics.leaderTransition();
     logger.info(value ? 'became leader' : 'stopped leading', { lease, identity });
-    for (const listener of [...listeners]) {
-      try {
-        listener(value);
-      } catch (error) {
-        logger.error('leadership listener failed', { err: error });
-      }
-    }
+    listeners.notify(value);
   };
 
   const holdsLease = (): boolean => leading && mono() - lastRenewAt < renewDeadlineMs;
@@ -169,7 +165,7 @@ export function createLeaseElector(options: LeaseElectorOptions): LeaseElector {
     if (verdict !== null && verdict.holder === holder && verdict.endpoint === endpoint && mono() - verdict.checkedAt < VERDICT_TTL_MS) return;
     checking = options
       .checkLeaderEndpoint(holder, endpoint)
-      .catch((error: unknown): EndpointVerdict => ({ trusted: false, why: error instanceof Error ? error.message : String(error) }))
+      .catch((error: unknown): EndpointVerdict => ({ trusted: false, why: errorMessage(error) }))
       .then((result) => {
         const known = verdict !== null && verdict.holder === holder && verdict.endpoint === endpoint && verdict.verdict.trusted === result.trusted;
         verdict = { holder, endpoint, verdict: result, checkedAt: mono() };
@@ -341,8 +337,7 @@ export function createLeaseElector(options: LeaseElectorOptions): LeaseElector {
       wake.abort();
     },
     onChange(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
+      return listeners.add(listener);
     },
     start() {
       if (loop !== null) return;

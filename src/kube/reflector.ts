@@ -348,16 +348,9 @@ export class Reflector<T> {
         if (ref.resourceVersion !== '') this.resourceVersion = ref.resourceVersion;
         if (phase === 'BOOKMARK') return;
         const key = `${ref.namespace}/${ref.name}`;
-        if (phase === 'DELETED') {
-          const previous = this.entries.get(key);
-          if (previous !== undefined) {
-            this.entries.delete(key);
-            this.valuesCache = null;
-            onEvent('delete', previous.value, previous.value);
-          }
-        } else if (phase === 'ADDED' || phase === 'MODIFIED') {
-          this.apply(key, ref.resourceVersion, convert(obj), onEvent);
-        }
+        // A deletion is applied as "no usable value": the entry goes, with a delete event.
+        if (phase === 'DELETED') this.apply(key, ref.resourceVersion, null, onEvent);
+        else if (phase === 'ADDED' || phase === 'MODIFIED') this.apply(key, ref.resourceVersion, convert(obj), onEvent);
         metrics.cachedObjects(resource, this.entries.size);
       };
       const done = (error: unknown): void => {

@@ -1,26 +1,15 @@
-import { CoreV1Api, DiscoveryV1Api, Watch, type KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, DiscoveryV1Api, Watch } from '@kubernetes/client-node';
 import { schedule, type ScheduledTask } from 'node-cron';
-import type { KubeMetrics } from '../metrics/kube-metrics.js';
-import type { Clock } from '../ports/clock.js';
-import type { Logger } from '../ports/logger.js';
 import type { ServiceView } from '../ports/services.js';
 import { isOurs, type ServiceFacts } from '../services/load-balancer-service.js';
+import { Listeners } from '../listeners.js';
 import { makeKubeClient } from './kube-client.js';
-import { DEFAULT_RESYNC_SCHEDULE, LIST_DEADLINE_MS } from './kube-cluster-view.js';
+import { DEFAULT_RESYNC_SCHEDULE, LIST_DEADLINE_MS, type KubeViewOptions } from './kube-cluster-view.js';
 import { listPageOf, pageParams, Reflector, reportListProblems, sharedReflectorOptions, syncNamespaceReflectors, type ListProblem } from './reflector.js';
 import { SERVICE_NAME_LABEL, toEndpointSliceFacts, toServiceFacts, type EndpointSliceFacts } from './service-convert.js';
 
-export interface KubeServiceViewOptions {
-  readonly kubeConfig: KubeConfig;
-  readonly logger: Logger;
-  readonly clock: Clock;
-  readonly metrics: KubeMetrics;
-  /** node-cron expression of the full re-list (default every minute), as for Nodes and FailoverIPs. */
-  readonly resyncSchedule?: string;
-  readonly listDeadlineMs?: number;
-  readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
-  readonly watchConnectMs?: number;
-}
+/** The same knobs as the Nodes' and FailoverIPs' view (the resync schedule too). */
+export type KubeServiceViewOptions = KubeViewOptions;
 
 export interface KubeServiceView extends ServiceView {
   /** Starts the Service watch; never waits for it (Services must not hold up failover). */
@@ -45,10 +34,8 @@ export function createKubeServiceView(options: KubeServiceViewOptions): KubeServ
   const core = makeKubeClient(kubeConfig, CoreV1Api, deadline);
   const discovery = makeKubeClient(kubeConfig, DiscoveryV1Api, deadline);
   const watch = new Watch(kubeConfig);
-  const listeners = new Set<(change: 'service' | 'endpoints') => void>();
-  const notify = (change: 'service' | 'endpoints'): void => {
-    for (const listener of [...listeners]) listener(change);
-  };
+  const listeners = new Listeners<'service' | 'endpoints'>((error, change) => options.logger.error('service change listener failed', { change, err: error }));
+  const notify = (change: 'service' | 'endpoints'): void => listeners.notify(change);
   const common = sharedReflectorOptions(options, watch, () => reportProblems());
   let running = false;
   let task: ScheduledTask | null = null;
@@ -106,8 +93,7 @@ export function createKubeServiceView(options: KubeServiceViewOptions): KubeServ
       return nodes;
     },
     onChange(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
+      return listeners.add(listener);
     },
     start() {
       if (running) return;

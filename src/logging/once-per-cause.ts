@@ -1,4 +1,5 @@
 import type { LogFields, Logger } from '../ports/logger.js';
+import { errorMessage } from '../errors.js';
 
 export interface OncePerCause {
   /** The write worked: after failures, the recovery is logged and the warning re-armed. */
@@ -21,7 +22,7 @@ export function oncePerCause(logger: Logger, lines: { readonly failing: string; 
       failing = null;
     },
     failed(error, fields) {
-      const cause = error instanceof Error ? error.message : String(error);
+      const cause = errorMessage(error);
       if (cause === failing) return;
       failing = cause;
       logger.warn(lines.failing, { ...fields, err: error });

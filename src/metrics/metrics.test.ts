@@ -1,17 +1,7 @@
 import { INELIGIBILITY, ISSUES } from '../core/issues.js';
 import { MOVE_RESULTS, OUTCOMES, REASONS } from '../core/reasons.js';
+import { seriesByFamily } from '../../scripts/metrics-reference.js';
 import { createMetrics } from './metrics.js';
-
-/** Series in the exposition, per metric family name (histograms count every bucket line). */
-async function seriesByFamily(text: string): Promise<Map<string, number>> {
-  const counts = new Map<string, number>();
-  let family = '';
-  for (const line of text.split('\n')) {
-    if (line.startsWith('# TYPE ')) family = line.split(' ')[2] ?? '';
-    else if (line !== '' && !line.startsWith('#')) counts.set(family, (counts.get(family) ?? 0) + 1);
-  }
-  return counts;
-}
 
 describe('createMetrics', () => {
   it('exports build info, default metrics and the cluster label on every series', async () => {
@@ -58,7 +48,7 @@ describe('createMetrics', () => {
       );
     }
 
-    const counts = await seriesByFamily(await registry.metrics());
+    const counts = seriesByFamily(await registry.metrics());
     const moveHistogramLines = MOVE_HISTOGRAM_LINES;
     // Other areas' metrics (alerts, provider, kube, node probe, move checks) carry no node or FailoverIP label.
     const otherAreas = /^ipshift_(webhook|alert|provider|kube|leader|node_probe|move_checks)/;
@@ -85,7 +75,7 @@ describe('createMetrics', () => {
     // Deleting every node and FailoverIP leaves only the fixed series.
     for (const node of nodes) controller.forgetNode(node);
     for (const fip of fips) controller.forgetFailoverIP(fip);
-    const after = await seriesByFamily(await registry.metrics());
+    const after = seriesByFamily(await registry.metrics());
     expect(after.get('ipshift_node_health_issue') ?? 0).toBe(0);
     expect(after.get('ipshift_failover_ip_nodes') ?? 0).toBe(0);
     expect(after.get('ipshift_failover_ip_assigned') ?? 0).toBe(0);

@@ -5,7 +5,7 @@ import { createProviderMetrics } from '../metrics/provider-metrics.js';
 import { systemClock, type Clock } from '../ports/clock.js';
 import { rateLimitWaitMs } from '../retry/retry-after.js';
 import { classifyHttpFailure, createProviderHttp, type HttpFailure, type ProviderHttpOptions } from './http.js';
-import { rejectionOf } from '../../test/conformance/rejection-of.js';
+import { rejectionOf } from '../../test/support/rejection-of.js';
 
 const NOW = Date.parse('2026-11-23T10:00:00Z');
 const fixedClock: Clock = { now: () => NOW, sleep: () => Promise.resolve() };

@@ -13,16 +13,17 @@ export interface PollActionOptions<A> {
 }
 
 /**
- * Polls an async provider action (Hetzner Action, DigitalOcean action) until it leaves its
- * running state, at a fixed interval, within a time limit. Running too long is transient: the
- * action may still finish, and the next reconcile reads the truth.
+ * Polls an async provider action (Hetzner Action, DigitalOcean action, netcup task) until it
+ * leaves its running state, at a fixed interval, within a time limit: it gives up rather than
+ * sleep past the limit. Running too long is transient: the action may still finish, and the
+ * next reconcile reads the truth.
  */
 export async function pollAction<A>(first: A, options: PollActionOptions<A>): Promise<A> {
   const deadline = options.clock.now() + options.timeoutMs;
   let current = first;
   while (options.running(current)) {
-    if (options.clock.now() >= deadline) {
-      throw transientError(`${options.what}: still running after ${options.timeoutMs} ms`, 'action-timeout');
+    if (options.clock.now() + options.intervalMs > deadline) {
+      throw transientError(`${options.what}: not done within ${options.timeoutMs} ms`, 'action-timeout');
     }
     await options.clock.sleep(options.intervalMs, options.signal).catch(() => {
       throw transientError(`${options.what}: waiting cancelled`, 'aborted');

@@ -1,8 +1,9 @@
 import { Registry } from 'prom-client';
+import { createCapturingLogger } from '../../test/support/capturing-logger.js';
 import { nodeFacts } from '../../test/support/node-facts.js';
 import type { ProbeAnswer } from '../core/reachability.js';
 import { createReachabilityMetrics } from '../metrics/reachability-metrics.js';
-import { silentLogger, type Logger } from '../ports/logger.js';
+import { silentLogger } from '../ports/logger.js';
 import { NodeProber, type NodeProberOptions } from './node-prober.js';
 
 const id = (node: string, bootId = 'b1'): ProbeAnswer => ({ kind: 'identified', node, bootId });
@@ -38,6 +39,12 @@ describe('NodeProber', () => {
     });
     return { prober, probed, changes, registry };
   }
+
+  /** The holder's own Node addresses stop answering (its failover address as it was). */
+  const silenceHolderAddresses = (answers: Record<string, ProbeAnswer>): void => {
+    answers['10.0.0.1'] = SILENT;
+    answers['203.0.113.1'] = SILENT;
+  };
 
   const healthy = (): Record<string, ProbeAnswer> => ({
     '10.0.0.1': id('holder'),
@@ -85,8 +92,7 @@ describe('NodeProber', () => {
     const answers: Record<string, ProbeAnswer> = { ...healthy(), [FAILOVER]: id('other') };
     const { prober, registry } = setup(answers, { self: 'other' });
     await prober.roundOnce();
-    answers['10.0.0.1'] = SILENT;
-    answers['203.0.113.1'] = SILENT;
+    silenceHolderAddresses(answers);
     await prober.roundOnce();
     await prober.roundOnce();
     expect([...prober.unresponsive()]).toEqual(['holder']);
@@ -97,8 +103,7 @@ describe('NodeProber', () => {
     const answers: Record<string, ProbeAnswer> = { ...healthy(), [FAILOVER]: RESET };
     const { prober } = setup(answers, { self: 'third' });
     await prober.roundOnce();
-    answers['10.0.0.1'] = SILENT;
-    answers['203.0.113.1'] = SILENT;
+    silenceHolderAddresses(answers);
     await prober.roundOnce();
     await prober.roundOnce();
     expect([...prober.unresponsive()]).toEqual(['holder']);
@@ -109,8 +114,7 @@ describe('NodeProber', () => {
     const known = resets();
     const withSelf = setup(known, { self: 'third' });
     await withSelf.prober.roundOnce();
-    known['10.0.0.1'] = SILENT;
-    known['203.0.113.1'] = SILENT;
+    silenceHolderAddresses(known);
     await withSelf.prober.roundOnce();
     await withSelf.prober.roundOnce();
     expect([...withSelf.prober.unresponsive()]).toEqual(['holder']);
@@ -118,8 +122,7 @@ describe('NodeProber', () => {
     const unknown = resets();
     const withoutSelf = setup(unknown);
     await withoutSelf.prober.roundOnce();
-    unknown['10.0.0.1'] = SILENT;
-    unknown['203.0.113.1'] = SILENT;
+    silenceHolderAddresses(unknown);
     for (let i = 0; i < 4; i++) await withoutSelf.prober.roundOnce();
     expect(withoutSelf.prober.unresponsive().size).toBe(0);
   });
@@ -142,8 +145,7 @@ describe('NodeProber', () => {
     const { prober } = setup(answers);
     for (let i = 0; i < 4; i++) await prober.roundOnce();
     expect(prober.unresponsive().size).toBe(0);
-    answers['10.0.0.1'] = SILENT;
-    answers['203.0.113.1'] = SILENT;
+    silenceHolderAddresses(answers);
     await prober.roundOnce();
     await prober.roundOnce();
     expect([...prober.unresponsive()]).toEqual(['holder']);
@@ -164,15 +166,14 @@ describe('NodeProber', () => {
   });
 
   it('a new boot id is logged: the node restarted between two answers', async () => {
-    const lines: string[] = [];
-    const logger: Logger = { ...silentLogger, info: (message) => lines.push(message), child: () => logger };
+    const logger = createCapturingLogger();
     const answers = healthy();
     const { prober } = setup(answers, { logger });
     await prober.roundOnce();
     for (const address of ['10.0.0.1', '203.0.113.1', FAILOVER]) answers[address] = id('holder', 'b2');
     await prober.roundOnce();
     await prober.roundOnce();
-    expect(lines).toEqual(['node rebooted since its last answer']);
+    expect(logger.records.filter((r) => r.level === 'info').map((r) => r.message)).toEqual(['node rebooted since its last answer']);
   });
 
   it('a round with nothing to probe counts nowhere', async () => {

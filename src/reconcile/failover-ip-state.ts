@@ -3,6 +3,7 @@ import type { Decision } from '../core/decide.js';
 import type { Candidate } from '../core/eligibility.js';
 import type { FailoverIPObject } from '../core/model.js';
 import type { Routing } from '../ports/provider.js';
+import { parseIsoTime } from '../core/time.js';
 
 /**
  * What the controller remembers about one FailoverIP between runs (memory only; status persists
@@ -138,8 +139,8 @@ export function applyMoveOutcome(memory: FailoverIPMemory, outcome: MoveOutcome,
  * replica that heard the 429 may have lost the Lease since, and this one never saw it.
  */
 export function adoptPersistedBlock(memory: FailoverIPMemory, fip: FailoverIPObject, now: number): void {
-  const persisted = Date.parse(fip.status.providerBlockedUntil ?? '');
-  if (Number.isNaN(persisted) || persisted <= now) return;
+  const persisted = parseIsoTime(fip.status.providerBlockedUntil);
+  if (persisted === null || persisted <= now) return;
   if (memory.providerBlockedUntil === null || memory.providerBlockedUntil < persisted) memory.providerBlockedUntil = persisted;
 }
 

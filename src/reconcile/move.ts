@@ -11,7 +11,7 @@ import type { FailoverIpProvider, Routing } from '../ports/provider.js';
 import { backoffDelayMs } from '../retry/backoff.js';
 import type { RecordEvent } from './event-recorder.js';
 import { isPartial, nodeOfServer, type FailoverIPMemory, type MoveOutcome, type MoveRecord } from './failover-ip-state.js';
-import { isoTime } from '../core/time.js';
+import { isoTime, isoTimeOrNull, parseIsoTime } from '../core/time.js';
 
 /** What a move needs from the controller (the Reconciler's deps satisfy it). */
 export interface MoveDeps {
@@ -43,14 +43,8 @@ export interface MoveArgs {
   readonly beforeRoute?: (target: string) => Promise<void>;
 }
 
-const isoOrNull = (ms: number | null): string | null => (ms === null ? null : isoTime(ms));
 /** A failed move is usually urgent (the holder is down): retry at least every minute. */
 const MOVE_BACKOFF = { baseDelayMs: 2_000, maxDelayMs: 60_000 };
-const parseTime = (value: string | null | undefined): number | null => {
-  if (value === null || value === undefined) return null;
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? null : ms;
-};
 
 /**
  * One move: read the provider's routing first (someone may have moved the IP: adopt, don't
@@ -99,7 +93,7 @@ export async function moveFailoverIP(args: MoveArgs): Promise<MoveOutcome> {
       desiredNode: target,
       lastSyncAttempt: isoTime(startedAt),
       lastMoveTime: isoTime(startedAt),
-      nextMoveAllowedAt: isoTime(startedAt + args.cooldownMs),
+      nextMoveAllowedAt: isoTimeOrNull(nextMoveAllowedAt(startedAt, args.cooldownMs, null)),
     })
     .catch((error: unknown) => log.warn('could not persist the move attempt', { err: error }));
   deps.recordEvent(fip, 'Normal', decision.reason, `moving to ${target}: ${decision.message}`);
@@ -126,7 +120,7 @@ export async function moveFailoverIP(args: MoveArgs): Promise<MoveOutcome> {
         desiredNode: target,
         lastSyncSuccess: isoTime(end),
         lastMoveTime: isoTime(end),
-        nextMoveAllowedAt: isoTime(end + args.cooldownMs),
+        nextMoveAllowedAt: isoTimeOrNull(nextMoveAllowedAt(end, args.cooldownMs, null)),
       })
       .catch((error: unknown) => log.warn('could not record the move in status', { err: error }));
     deps.recordEvent(fip, 'Normal', decision.reason, `moved to ${target} in ${end - startedAt} ms`);
@@ -146,8 +140,8 @@ export async function moveFailoverIP(args: MoveArgs): Promise<MoveOutcome> {
       .patchStatus(fip.namespace, fip.name, {
         lastSyncAttempt: isoTime(end),
         lastMoveTime: isoTime(end),
-        nextMoveAllowedAt: isoOrNull(nextMoveAllowedAt(end, args.cooldownMs, blockedUntil)),
-        providerBlockedUntil: isoOrNull(blockedUntil),
+        nextMoveAllowedAt: isoTimeOrNull(nextMoveAllowedAt(end, args.cooldownMs, blockedUntil)),
+        providerBlockedUntil: isoTimeOrNull(blockedUntil),
       })
       .catch(() => undefined);
     deps.recordEvent(fip, 'Warning', 'partial-routing', message);
@@ -214,10 +208,10 @@ async function failed(
   if (error.kind === 'rate-limited') {
     retryNotBefore = blockedUntil ?? now + (error.retryAfterMs ?? 60_000);
     providerBlockedUntil = retryNotBefore;
-    const lastMove = parseTime(fip.status.lastMoveTime);
+    const lastMove = parseIsoTime(fip.status.lastMoveTime);
     await deps.writer
       .patchStatus(fip.namespace, fip.name, {
-        nextMoveAllowedAt: isoOrNull(nextMoveAllowedAt(lastMove, args.cooldownMs, retryNotBefore)),
+        nextMoveAllowedAt: isoTimeOrNull(nextMoveAllowedAt(lastMove, args.cooldownMs, retryNotBefore)),
         // In status, not only in memory: a new leader must not hammer a provider that said "wait".
         providerBlockedUntil: isoTime(retryNotBefore),
         lastSyncAttempt: isoTime(now),

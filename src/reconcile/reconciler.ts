@@ -33,6 +33,7 @@ import { serverPinKey } from '../core/server-pin.js';
 import { failoverAddressTest, ServerDirectory } from './server-directory.js';
 import { ServerNodeSets } from './server-node-sets.js';
 import { buildStatus } from './status.js';
+import { parseIsoTime } from '../core/time.js';
 
 export interface AlertSource {
   active(now: number): ReadonlyArray<{ readonly fingerprint: string; readonly labels: Readonly<Record<string, string>>; readonly startsAt: number }>;
@@ -86,11 +87,6 @@ export interface ReconcileSnapshot {
 }
 
 const MAX_TIMELINE = 30;
-const parseTime = (value: string | null | undefined): number | null => {
-  if (value === null || value === undefined) return null;
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? null : ms;
-};
 
 /**
  * Level-triggered: each run re-reads the world (nodes, alerts, FailoverIPs, the provider's
@@ -342,7 +338,7 @@ export class Reconciler {
       ...(readyEndpointNodes === undefined ? {} : { readyEndpointNodes }),
       nodesWithServer,
       assignedNode: memory.assignedNode,
-      holderSince: memory.holderSince ?? parseTime(fip.status.lastMoveTime),
+      holderSince: memory.holderSince ?? parseIsoTime(fip.status.lastMoveTime),
       previousHolder: memory.previousHolder,
       cooldownMs,
       gracePeriodMs: (policy.gracePeriodSeconds ?? 60) * 1000,
@@ -350,7 +346,7 @@ export class Reconciler {
       ...(policy.onCordon === undefined ? {} : { onCordon: policy.onCordon }),
       paused: fip.spec.paused ?? false,
       moveTo: fip.annotations[MOVE_TO_ANNOTATION] ?? null,
-      lastMoveAt: parseTime(fip.status.lastMoveTime),
+      lastMoveAt: parseIsoTime(fip.status.lastMoveTime),
       // The cooldown follows lastMoveTime and today's cooldownSeconds; only the provider's own
       // block is carried separately (status.nextMoveAllowedAt is derived from both, never read back).
       blockedUntil: memory.providerBlockedUntil,
@@ -384,7 +380,7 @@ export class Reconciler {
     metrics.setHolderHealthy(key, holderHealth !== undefined && tierOf(holderHealth.mask) === 'healthy');
     metrics.setCandidates(key, memory.candidates);
     metrics.setCooldownRemaining(key, decision.cooldownEndsAt === null ? 0 : Math.max(0, (decision.cooldownEndsAt - now) / 1000));
-    const lastMove = parseTime(fip.status.lastMoveTime);
+    const lastMove = parseIsoTime(fip.status.lastMoveTime);
     if (lastMove !== null) metrics.setLastMove(key, lastMove / 1000);
     if (!leader) return;
 

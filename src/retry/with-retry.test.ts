@@ -2,7 +2,7 @@ import { IpshiftError, rateLimitedError, terminalError, transientError } from '.
 import type { Clock } from '../ports/clock.js';
 import { backoffDelayMs } from './backoff.js';
 import { withRetry, type RetryPolicy } from './with-retry.js';
-import { rejectionOf } from '../../test/conformance/rejection-of.js';
+import { rejectionOf } from '../../test/support/rejection-of.js';
 
 /** A clock whose sleeps pass instantly and are recorded, so backoff is checked exactly. */
 function steppingClock(): Clock & { sleeps: number[] } {

@@ -2,6 +2,7 @@ import { kubeReason } from '../core/kube-reason.js';
 import type { FailoverIPObject, FailoverIPStatus, NodeFacts, PodSelector } from '../core/model.js';
 import type { Reason } from '../core/reasons.js';
 import type { ClusterChange, ClusterView, ClusterWriter, EventType, Leadership, NodeMetadataPatch } from '../ports/cluster.js';
+import { Listeners } from '../listeners.js';
 
 export interface RecordedEvent {
   readonly namespace: string;
@@ -20,7 +21,7 @@ export class MemoryCluster implements ClusterView, ClusterWriter {
   readonly #nodes = new Map<string, NodeFacts>();
   readonly #fips = new Map<string, FailoverIPObject>();
   readonly #podNodes = new Map<string, Set<string>>();
-  readonly #listeners = new Set<(change: ClusterChange) => void>();
+  readonly #listeners = new Listeners<ClusterChange>();
   readonly events: RecordedEvent[] = [];
   statusPatches = 0;
 
@@ -39,8 +40,7 @@ export class MemoryCluster implements ClusterView, ClusterWriter {
   }
 
   onChange(listener: (change: ClusterChange) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#listeners.add(listener);
   }
 
   setNode(node: NodeFacts): void {
@@ -115,13 +115,13 @@ export class MemoryCluster implements ClusterView, ClusterWriter {
   }
 
   #emit(change: ClusterChange): void {
-    for (const listener of this.#listeners) listener(change);
+    this.#listeners.notify(change);
   }
 }
 
 /** Leadership that is fixed (the sandbox, single-replica tests), or flipped by hand in tests. */
 export class StaticLeadership implements Leadership {
-  readonly #listeners = new Set<(leader: boolean) => void>();
+  readonly #listeners = new Listeners<boolean>();
 
   constructor(
     private leader = true,
@@ -140,12 +140,11 @@ export class StaticLeadership implements Leadership {
     this.endpoint = endpoint;
     if (leader === this.leader) return;
     this.leader = leader;
-    for (const listener of this.#listeners) listener(leader);
+    this.#listeners.notify(leader);
   }
 
   onChange(listener: (leader: boolean) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#listeners.add(listener);
   }
 
   /** Why leadership was given up, oldest first (tests read it). */

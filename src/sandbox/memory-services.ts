@@ -1,4 +1,5 @@
 import { kubeReason } from '../core/kube-reason.js';
+import { Listeners } from '../listeners.js';
 import type { EventType } from '../ports/cluster.js';
 import type { ServiceView, ServiceWriter } from '../ports/services.js';
 import { serviceKey, type LoadBalancerIngress, type ServiceFacts } from '../services/load-balancer-service.js';
@@ -8,7 +9,7 @@ import type { RecordedEvent } from './memory-cluster.js';
 export class MemoryServices implements ServiceView, ServiceWriter {
   readonly #services = new Map<string, ServiceFacts>();
   readonly #endpoints = new Map<string, ReadonlySet<string>>();
-  readonly #listeners = new Set<(change: 'service' | 'endpoints') => void>();
+  readonly #listeners = new Listeners<'service' | 'endpoints'>();
   readonly events: RecordedEvent[] = [];
 
   constructor(private readonly now: () => number = Date.now) {}
@@ -22,8 +23,7 @@ export class MemoryServices implements ServiceView, ServiceWriter {
   }
 
   onChange(listener: (change: 'service' | 'endpoints') => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#listeners.add(listener);
   }
 
   setService(service: ServiceFacts): void {
@@ -56,6 +56,6 @@ export class MemoryServices implements ServiceView, ServiceWriter {
   }
 
   #emit(change: 'service' | 'endpoints'): void {
-    for (const listener of this.#listeners) listener(change);
+    this.#listeners.notify(change);
   }
 }

@@ -82,17 +82,6 @@ export function makeStore(overrides: Partial<AlertStoreOptions> = {}, start = Da
   return { store, clock, trigger, registry, metrics };
 }
 
-export async function metricValue(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number | undefined> {
-  const metric = registry.getSingleMetric(name);
-  if (metric === undefined) return undefined;
-  const data = await metric.get();
-  const hit = data.values.find(
-    (value) =>
-      Object.entries(labels).every(([key, expected]) => String((value.labels as Record<string, unknown>)[key]) === expected) && !('le' in value.labels),
-  );
-  return hit?.value;
-}
-
 export const settle = (ms = 10): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**

@@ -3,7 +3,8 @@ import { silentLogger } from '../../src/ports/logger.js';
 import { alertmanagerConfig, startAlertmanager, type AlertmanagerInstance } from '../support/alertmanager.js';
 import { ControllerHarness, type Replica } from '../support/controller-harness.js';
 import { freePort } from '../support/free-port.js';
-import { makeStore, metricValue, settle } from './helpers.js';
+import { makeStore, settle } from './helpers.js';
+import { metricValue } from '../support/metric-value.js';
 import { isoTime } from '../../src/core/time.js';
 
 /**

@@ -3,10 +3,9 @@ import { Agent, request } from 'node:http';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Secret } from '../../src/config/secret.js';
-import { createAlertmanagerWebhookHandler, webhookFirst } from '../../src/http/alertmanager-webhook.js';
-import { createHttpServer } from '../../src/http/http-server.js';
 import { silentLogger } from '../../src/ports/logger.js';
-import { FIXTURE_NAMES, fixtureText, makeStore } from './helpers.js';
+import { seededRandom } from '../support/node-facts.js';
+import { FIXTURE_NAMES, fixtureText, makeStore, serveWebhook } from './helpers.js';
 
 /**
  * 10,000 seeded mutations of the captured Alertmanager payloads, sent over loopback to the
@@ -17,18 +16,6 @@ const SEED = 20261122;
 const RUNS = 10_000;
 const CONCURRENCY = 8;
 const TOKEN = 'fuzz-token';
-
-/** mulberry32: small, seedable, good enough to pick mutations. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -135,44 +122,19 @@ function mutate(text: string, random: () => number, mutateValue: () => Json): st
   return out;
 }
 
-function send(agent: Agent, url: URL, body: string | Buffer): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, {
-      agent,
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}`, 'content-length': Buffer.byteLength(body) },
-    });
-    req.setTimeout(10_000, () => req.destroy(new Error('request timed out')));
-    req.on('response', (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
 it(`${RUNS} mutated payloads never crash the webhook nor get a 5xx`, async () => {
-  const random = prng(SEED);
+  const random = seededRandom(SEED);
   const values = valueMaker(random);
   const seeds = FIXTURE_NAMES.map((name) => fixtureText(name));
   const bodies = Array.from({ length: RUNS }, () => mutate(seeds[Math.floor(random() * seeds.length)] as string, random, values));
   const kit = makeStore();
   // Mounted as the composition root mounts it: in front of an express app.
-  const handler = createAlertmanagerWebhookHandler({
-    auth: { bearerToken: new Secret(TOKEN) },
-    store: kit.store,
-    clock: kit.clock,
-    logger: silentLogger,
-    metrics: kit.metrics,
-    requestSync: () => undefined,
-  });
-  const server = createHttpServer(webhookFirst(handler, express()));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const serverUrl = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+  const server = await serveWebhook(
+    { auth: { bearerToken: new Secret(TOKEN) }, store: kit.store, clock: kit.clock, logger: silentLogger, metrics: kit.metrics, requestSync: () => undefined },
+    express(),
+  );
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-  const url = new URL(`${serverUrl}/webhook/alertmanager`);
+  const url = new URL(`${server.url}/webhook/alertmanager`);
   const codes = new Map<number, number>();
   const failures: string[] = [];
   let next = 0;
@@ -182,7 +144,7 @@ it(`${RUNS} mutated payloads never crash the webhook nor get a 5xx`, async () =>
         while (next < RUNS) {
           const index = next++;
           const body = bodies[index] as string | Buffer;
-          const code = await send(agent, url, body);
+          const { code } = await post(agent, url, body);
           codes.set(code, (codes.get(code) ?? 0) + 1);
           if (code >= 500 || ![200, 400, 413].includes(code)) failures.push(`#${index} → ${code}: ${body.toString().slice(0, 200)}`);
         }
@@ -191,8 +153,7 @@ it(`${RUNS} mutated payloads never crash the webhook nor get a 5xx`, async () =>
   } finally {
     agent.destroy();
     kit.store.stop();
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+    await server.close();
   }
   expect(failures).toEqual([]);
   // The mutations reach both sides of validation, or the fuzz would prove little.
@@ -216,17 +177,11 @@ function collect(): void {
 
 it('oversized values are refused with 400 naming the limit and leave nothing behind (memory measured)', async () => {
   const kit = makeStore();
-  const handler = createAlertmanagerWebhookHandler({
-    auth: { bearerToken: new Secret(TOKEN) },
-    store: kit.store,
-    clock: kit.clock,
-    logger: silentLogger,
-    metrics: kit.metrics,
-  });
-  const server = createHttpServer(webhookFirst(handler, express()));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const url = new URL(`http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}/webhook/alertmanager`);
+  const server = await serveWebhook(
+    { auth: { bearerToken: new Secret(TOKEN) }, store: kit.store, clock: kit.clock, logger: silentLogger, metrics: kit.metrics },
+    express(),
+  );
+  const url = new URL(`${server.url}/webhook/alertmanager`);
   const agent = new Agent({ keepAlive: true, maxSockets: 4 });
   const seed = JSON.parse(fixtureText('firing')) as { alerts: Array<Record<string, unknown>> };
   const withAlert = (i: number, patch: Record<string, unknown>): string =>
@@ -246,7 +201,7 @@ it('oversized values are refused with 400 naming the limit and leave nothing beh
     const answers = new Map<string, number>();
     for (let i = 0; i < attacks.length; i += 4) {
       const batch = attacks.slice(i, i + 4);
-      const replies = await Promise.all(batch.map((body) => sendForAnswer(agent, url, body())));
+      const replies = await Promise.all(batch.map((body) => post(agent, url, body())));
       for (const reply of replies) {
         const key = `${reply.code} ${reply.error.replace(/, got ".*$/, '')}`;
         answers.set(key, (answers.get(key) ?? 0) + 1);
@@ -269,12 +224,12 @@ it('oversized values are refused with 400 naming the limit and leave nothing beh
   } finally {
     agent.destroy();
     kit.store.stop();
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+    await server.close();
   }
 }, 90_000);
 
-function sendForAnswer(agent: Agent, url: URL, body: string): Promise<{ code: number; error: string }> {
+/** One POST with the token; the status code and the error the answer names (its text when not JSON). */
+function post(agent: Agent, url: URL, body: string | Buffer): Promise<{ code: number; error: string }> {
   return new Promise((resolve, reject) => {
     const req = request(url, {
       agent,

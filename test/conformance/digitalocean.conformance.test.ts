@@ -2,15 +2,13 @@ import { secret } from '../../src/config/secret.js';
 import { startDigitalOceanEmulator } from '../../src/emulators/digitalocean/digitalocean-emulator.js';
 import { staticCredentials } from '../../src/providers/credentials.js';
 import { createDigitalOceanProvider } from '../../src/providers/digitalocean/digitalocean-provider.js';
-import { createCapturingLogger } from './capturing-logger.js';
-import { CONFORMANCE_ADAPTER_OPTIONS, CONFORMANCE_TIMING } from './conformance-settings.js';
 import { runProviderConformance } from './provider-conformance.js';
 
 const TOKEN = 'dop_v1_conformance_8c2e5a1f9d';
 
 runProviderConformance({
   name: 'digitalocean',
-  async setup() {
+  async setup(adapter) {
     const emulator = await startDigitalOceanEmulator({
       token: TOKEN,
       reservedIps: [
@@ -21,12 +19,10 @@ runProviderConformance({
       droplets: [{ id: 4001 }, { id: 4002 }],
       actionDurationMs: 30,
     });
-    const logger = createCapturingLogger();
     const provider = createDigitalOceanProvider({
       apiUrl: emulator.url,
       credentials: staticCredentials({ token: secret(TOKEN) }),
-      logger,
-      ...CONFORMANCE_ADAPTER_OPTIONS,
+      ...adapter,
       actionPollIntervalMs: 10,
     });
     return {
@@ -34,9 +30,7 @@ runProviderConformance({
       addresses: ['203.0.113.50/32', '2001:db8:50::5/128'],
       servers: ['4001', '4002'],
       faults: emulator.control,
-      logs: logger.lines,
       secrets: [TOKEN],
-      ...CONFORMANCE_TIMING,
       teardown: () => emulator.close(),
     };
   },

@@ -5,8 +5,6 @@ import { systemClock } from '../../src/ports/clock.js';
 import { staticCredentials } from '../../src/providers/credentials.js';
 import { createDryRunProvider, type DryRunCall } from '../../src/providers/dry-run/dry-run-provider.js';
 import { classifyHttpFailure } from '../../src/providers/http.js';
-import { createCapturingLogger } from './capturing-logger.js';
-import { CONFORMANCE_ADAPTER_OPTIONS, CONFORMANCE_TIMING } from './conformance-settings.js';
 import { runProviderConformance } from './provider-conformance.js';
 
 const UNUSED_TOKEN = 'dry-run-secret-never-used-3b8f';
@@ -59,24 +57,20 @@ function inMemoryTransport(): { control: EmulatorControl; transport: (call: DryR
 
 runProviderConformance({
   name: 'dry-run',
-  setup() {
+  setup(adapter) {
     const { control, transport } = inMemoryTransport();
-    const logger = createCapturingLogger();
     const provider = createDryRunProvider({
-      logger,
       initialRouting: { '198.51.100.77': 'node-a', '2001:db8:77::/64': 'node-a' },
       credentials: staticCredentials({ token: secret(UNUSED_TOKEN) }),
       transport,
-      ...CONFORMANCE_ADAPTER_OPTIONS,
+      ...adapter,
     });
     return Promise.resolve({
       provider,
       addresses: ['198.51.100.77/32', '2001:db8:77::/64'],
       servers: ['node-a', 'node-b'] as const,
       faults: control,
-      logs: logger.lines,
       secrets: [UNUSED_TOKEN],
-      ...CONFORMANCE_TIMING,
       teardown: () => Promise.resolve(),
     });
   },

@@ -2,15 +2,13 @@ import { secret } from '../../src/config/secret.js';
 import { startHetznerCloudEmulator } from '../../src/emulators/hetzner-cloud/hetzner-cloud-emulator.js';
 import { staticCredentials } from '../../src/providers/credentials.js';
 import { createHetznerCloudProvider } from '../../src/providers/hetzner-cloud/hetzner-cloud-provider.js';
-import { createCapturingLogger } from './capturing-logger.js';
-import { CONFORMANCE_ADAPTER_OPTIONS, CONFORMANCE_TIMING } from './conformance-settings.js';
 import { runProviderConformance } from './provider-conformance.js';
 
 const TOKEN = 'hcloud-test-token-4f9a2c7e1b';
 
 runProviderConformance({
   name: 'hetzner-cloud',
-  async setup() {
+  async setup(adapter) {
     const emulator = await startHetznerCloudEmulator({
       token: TOKEN,
       floatingIps: [
@@ -21,12 +19,10 @@ runProviderConformance({
       servers: [1001, 1002],
       actionDurationMs: 30,
     });
-    const logger = createCapturingLogger();
     const provider = createHetznerCloudProvider({
       apiUrl: `${emulator.url}/v1`,
       credentials: staticCredentials({ token: secret(TOKEN) }),
-      logger,
-      ...CONFORMANCE_ADAPTER_OPTIONS,
+      ...adapter,
       actionPollIntervalMs: 10,
     });
     return {
@@ -34,9 +30,7 @@ runProviderConformance({
       addresses: ['203.0.113.10', '2001:db8:10::/64'],
       servers: ['1001', '1002'],
       faults: emulator.control,
-      logs: logger.lines,
       secrets: [TOKEN],
-      ...CONFORMANCE_TIMING,
       teardown: () => emulator.close(),
     };
   },

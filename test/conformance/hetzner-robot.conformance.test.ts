@@ -2,8 +2,6 @@ import { secret } from '../../src/config/secret.js';
 import { startHetznerRobotEmulator } from '../../src/emulators/hetzner-robot/hetzner-robot-emulator.js';
 import { staticCredentials } from '../../src/providers/credentials.js';
 import { createHetznerRobotProvider } from '../../src/providers/hetzner-robot/hetzner-robot-provider.js';
-import { createCapturingLogger } from './capturing-logger.js';
-import { CONFORMANCE_ADAPTER_OPTIONS, CONFORMANCE_TIMING } from './conformance-settings.js';
 import { runProviderConformance } from './provider-conformance.js';
 
 const USER = '#ws+robotuser';
@@ -11,7 +9,7 @@ const PASSWORD = 'robot-pass-7d1e9b3a5c';
 
 runProviderConformance({
   name: 'hetzner-robot',
-  async setup() {
+  async setup(adapter) {
     const emulator = await startHetznerRobotEmulator({
       user: USER,
       password: PASSWORD,
@@ -25,22 +23,18 @@ runProviderConformance({
       ],
       routeDurationMs: 20,
     });
-    const logger = createCapturingLogger();
     const provider = createHetznerRobotProvider({
       apiUrl: emulator.url,
       credentials: staticCredentials({ user: secret(USER), password: secret(PASSWORD) }),
-      logger,
-      ...CONFORMANCE_ADAPTER_OPTIONS,
-      routeTimeoutMs: CONFORMANCE_TIMING.requestTimeoutMs,
+      ...adapter,
+      routeTimeoutMs: adapter.requestTimeoutMs,
     });
     return {
       provider,
       addresses: ['198.51.100.200/32', '2a01:4f8:fff0:4::/64'],
       servers: ['198.51.100.11', '198.51.100.12'],
       faults: emulator.control,
-      logs: logger.lines,
       secrets: [PASSWORD, Buffer.from(`${USER}:${PASSWORD}`).toString('base64')],
-      ...CONFORMANCE_TIMING,
       teardown: () => emulator.close(),
     };
   },

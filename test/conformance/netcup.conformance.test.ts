@@ -2,8 +2,6 @@ import { secret } from '../../src/config/secret.js';
 import { staticCredentials } from '../../src/providers/credentials.js';
 import { createNetcupProvider } from '../../src/providers/netcup/netcup-provider.js';
 import { startNetcupEmulator } from '../../src/emulators/netcup/netcup-emulator.js';
-import { createCapturingLogger } from './capturing-logger.js';
-import { CONFORMANCE_ADAPTER_OPTIONS, CONFORMANCE_TIMING } from './conformance-settings.js';
 import { runProviderConformance } from './provider-conformance.js';
 
 /** Collects every access token the issuer hands out, so the suite can check none leaks. */
@@ -22,18 +20,16 @@ function tokenRecordingFetch(sink: string[]): typeof fetch {
 
 runProviderConformance({
   name: 'netcup',
-  setup: async () => {
+  setup: async (adapter) => {
     // The suite moves IPs back and forth within seconds: the 5-minute rule is tested elsewhere.
     const emulator = await startNetcupEmulator({ taskDurationMs: 60, moveIntervalMs: 0 });
-    const logger = createCapturingLogger();
     const secrets: string[] = [emulator.refreshToken];
     const provider = createNetcupProvider({
       apiUrl: emulator.apiUrl,
       issuerUrl: emulator.issuerUrl,
       credentials: staticCredentials({ refreshToken: secret(emulator.refreshToken) }),
-      logger,
       fetch: tokenRecordingFetch(secrets),
-      ...CONFORMANCE_ADAPTER_OPTIONS,
+      ...adapter,
       taskPollIntervalMs: 25,
     });
     // Other providers hold a static token; warm netcup's OIDC exchange so every test starts equal
@@ -44,9 +40,7 @@ runProviderConformance({
       addresses: ['198.51.100.10', '2001:db8:a:20::/64'],
       servers: ['111001', '111002'],
       faults: emulator.faults,
-      logs: logger.lines,
       secrets,
-      ...CONFORMANCE_TIMING,
       teardown: () => emulator.close(),
     };
   },

@@ -2,27 +2,31 @@ import { inspect } from 'node:util';
 import type { EmulatorControl } from '../../src/emulators/fault-layer.js';
 import type { IpshiftError } from '../../src/errors.js';
 import type { FailoverIpProvider } from '../../src/ports/provider.js';
-import { rejectionOf } from './rejection-of.js';
+import { createCapturingLogger } from '../support/capturing-logger.js';
+import { CONFORMANCE_ADAPTER_OPTIONS, type ConformanceAdapterOptions } from './conformance-settings.js';
+import { rejectionOf } from '../support/rejection-of.js';
 
 /**
  * The one contract every FailoverIpProvider meets, run against each adapter wired to its
  * emulator (issue 5, point 5). A target file does:
  *
- *   runProviderConformance({ name: 'hetzner-cloud', setup: async () => ({ ... }) });
+ *   runProviderConformance({ name: 'hetzner-cloud', setup: async (adapter) => ({ ... }) });
  *
- * Requirements on `setup()` (called before every test, `teardown()` after it):
+ * Requirements on `setup(adapter)` (called before every test, `teardown()` after it):
  * - a fresh emulator and a fresh provider; every address in `addresses` routed to `servers[0]`;
- * - the provider wired with a short retry policy: deadline between 3 s and 10 s, at least 4
- *   attempts, backoff base of tens of ms; a per-request timeout of at least 1 s and at most 2 s;
+ * - the provider built with `adapter` spread into its options: the logger that captures every
+ *   level, and the short retry policy and per-request timeout of conformance-settings.ts;
  *   task/action polling every few tens of ms;
- * - `logs` fed by a logger that captures every level (see capturing-logger.ts);
  * - `faults` acting on the provider API requests in arrival order (a token endpoint on another
  *   server is not counted and not faulted).
  */
 export interface ConformanceTarget {
   readonly name: string;
-  setup(): Promise<ConformanceContext>;
+  setup(adapter: ConformanceAdapterOptions): Promise<ConformanceSetup>;
 }
+
+/** What a target's setup() returns; the suite adds the logs and the timing it built the provider with. */
+export type ConformanceSetup = Omit<ConformanceContext, 'logs' | 'retryDeadlineMs' | 'requestTimeoutMs'>;
 
 /** The fault API every emulator exposes (src/emulators/fault-layer.ts). */
 export type ConformanceFaults = EmulatorControl;
@@ -53,7 +57,14 @@ export function runProviderConformance(target: ConformanceTarget): void {
     let ctx: ConformanceContext;
 
     beforeEach(async () => {
-      ctx = await target.setup();
+      const logger = createCapturingLogger();
+      const setup = await target.setup({ logger, ...CONFORMANCE_ADAPTER_OPTIONS });
+      ctx = {
+        ...setup,
+        logs: logger.lines,
+        retryDeadlineMs: CONFORMANCE_ADAPTER_OPTIONS.retry.deadlineMs,
+        requestTimeoutMs: CONFORMANCE_ADAPTER_OPTIONS.requestTimeoutMs,
+      };
     });
     afterEach(async () => {
       await ctx.teardown();

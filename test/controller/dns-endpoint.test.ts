@@ -1,7 +1,7 @@
 import type { KubeObject } from '../fake-kube-api/index.js';
 import { waitFor } from '../support/controller-harness.js';
 import { KUBE_SERVER_OF, seededFailoverIP, seededNode, useKubeCluster } from '../support/kube-controller.js';
-import { recordingLogger, type LogLine } from '../support/recording-logger.js';
+import { createCapturingLogger, type CapturingLogger } from '../support/capturing-logger.js';
 
 /**
  * spec.dns end to end: the controller as in a cluster (under deploy/'s RBAC) against the fake
@@ -25,11 +25,11 @@ interface Endpoint {
 describe('DNS records through external-dns DNSEndpoint objects', () => {
   const cluster = useKubeCluster();
 
-  const start = async (options: { unserved?: string[] } = {}, lines?: LogLine[]): Promise<void> => {
+  const start = async (options: { unserved?: string[] } = {}, logger?: CapturingLogger): Promise<void> => {
     await cluster.seed(options.unserved === undefined ? {} : { api: { unserved: options.unserved } });
     for (const name of ['node-1', 'node-2', 'node-3']) cluster.api.setNode(node(name));
     cluster.api.upsertFailoverIP(webWithDns({ hostname: 'web.example.com', ttl: 60, nodeRecords: { hostname: 'nodes.example.com' } }));
-    const controller = await cluster.start(lines === undefined ? {} : { logger: recordingLogger(lines) });
+    const controller = await cluster.start(logger === undefined ? {} : { logger });
     await waitFor(() => controller.elector.isLeader(), 5000, 'leadership');
   };
 
@@ -92,8 +92,8 @@ describe('DNS records through external-dns DNSEndpoint objects', () => {
   });
 
   it('without the DNSEndpoint CRD: says so once (log and Event) and keeps failing over', async () => {
-    const lines: LogLine[] = [];
-    await start({ unserved: ['dnsendpoints'] }, lines);
+    const logger = createCapturingLogger();
+    await start({ unserved: ['dnsendpoints'] }, logger);
     const { api, emulator } = cluster;
     await waitFor(() => api.events('default').some((e) => e['reason'] === 'DnsEndpointCrdMissing'), 5000, 'the Warning Event');
     api.setNode(node('node-1', { Ready: 'False' }));
@@ -101,7 +101,7 @@ describe('DNS records through external-dns DNSEndpoint objects', () => {
     await waitFor(() => api.events('default').some((e) => e['reason'] === 'HolderDown'), 5000, 'the move Event');
     expect(api.events('default').filter((e) => e['reason'] === 'DnsEndpointCrdMissing')).toHaveLength(1);
     expect(api.events('default').find((e) => e['reason'] === 'DnsEndpointCrdMissing')?.['type']).toBe('Warning');
-    expect(lines.filter((l) => l.level === 'warn' && /DNSEndpoint CRD is not installed/.test(l.message))).toHaveLength(1);
+    expect(logger.records.filter((l) => l.level === 'warn' && /DNSEndpoint CRD is not installed/.test(l.message))).toHaveLength(1);
     // It looked once and remembered: no list per reconcile while the CRD is missing.
     expect(api.requests().filter((r) => r.path === '/apis/externaldns.k8s.io/v1alpha1/namespaces/default/dnsendpoints').length).toBe(1);
   });

@@ -1,7 +1,7 @@
 import { CONTROLLER_SA, deployRbac, makeFailoverIP, withoutVerb } from '../fake-kube-api/index.js';
 import { waitFor } from '../support/controller-harness.js';
 import { failoverIPStatus, useKubeCluster, type KubeController } from '../support/kube-controller.js';
-import { recordingLogger, type LogLine } from '../support/recording-logger.js';
+import { createCapturingLogger, type CapturingLogger } from '../support/capturing-logger.js';
 
 /**
  * The fake API server holds the controller to the RBAC rendered from deploy/. These tests prove
@@ -19,7 +19,7 @@ const podsListFailing = async (url: string): Promise<number | undefined> => {
 describe('the controller under the RBAC of deploy/', () => {
   const cluster = useKubeCluster();
 
-  const start = async (rbac: Awaited<ReturnType<typeof deployRbac>>, lines: LogLine[]): Promise<KubeController> => {
+  const start = async (rbac: Awaited<ReturnType<typeof deployRbac>>, logger: CapturingLogger): Promise<KubeController> => {
     await cluster.seed({ api: { rbac } });
     // A FailoverIP that follows pods: the controller must list them in `ingress`.
     cluster.api.upsertFailoverIP(
@@ -30,12 +30,12 @@ describe('the controller under the RBAC of deploy/', () => {
         podSelector: { namespace: 'ingress', matchLabels: { app: 'ingress' } },
       }),
     );
-    return cluster.start({ logger: recordingLogger(lines) });
+    return cluster.start({ logger });
   };
 
   it('as shipped: every request is the ServiceAccount’s and none is refused', async () => {
-    const lines: LogLine[] = [];
-    const controller = await start(await deployRbac(), lines);
+    const logger = createCapturingLogger();
+    const controller = await start(await deployRbac(), logger);
     const { api } = cluster;
     await waitFor(() => controller.elector.isLeader(), 5000, 'leadership');
     await waitFor(() => failoverIPStatus(api)['assignedNode'] !== undefined, 5000, 'status written');
@@ -43,14 +43,14 @@ describe('the controller under the RBAC of deploy/', () => {
     expect(api.requests().some((r) => r.method === 'GET' && r.path === '/api/v1/namespaces/ingress/pods')).toBe(true);
     expect((await podsListFailing(controller.url)) ?? 0).toBe(0);
     expect(api.requests().filter((r) => r.path !== '/version' && r.serviceAccount?.name !== CONTROLLER_SA.name)).toEqual([]);
-    expect(lines.filter((l) => /forbidden/i.test(`${l.message} ${JSON.stringify(l.fields)}`))).toEqual([]);
+    expect(logger.records.filter((l) => /forbidden/i.test(`${l.message} ${JSON.stringify(l.fields)}`))).toEqual([]);
   });
 
   it('without `list pods` in ClusterRole ipshift-controller: the 403 reaches the log and ipshift_kube_list_failing', async () => {
-    const lines: LogLine[] = [];
-    const controller = await start(withoutVerb(await deployRbac(), 'ClusterRole', 'ipshift-controller', 'pods', 'list'), lines);
+    const logger = createCapturingLogger();
+    const controller = await start(withoutVerb(await deployRbac(), 'ClusterRole', 'ipshift-controller', 'pods', 'list'), logger);
     await waitFor(async () => (await podsListFailing(controller.url)) === 1, 5000, 'ipshift_kube_list_failing{resource="pods"} = 1');
-    const logged = lines.filter((l) => /forbidden/i.test(`${l.message} ${JSON.stringify(l.fields)}`));
+    const logged = logger.records.filter((l) => /forbidden/i.test(`${l.message} ${JSON.stringify(l.fields)}`));
     expect(logged.length).toBeGreaterThan(0);
     expect(logged[0]?.fields).toMatchObject({ resource: 'pods', path: '/api/v1/namespaces/ingress/pods', status: 403 });
     // The rest of the controller is unaffected: it still leads and writes status.

@@ -9,7 +9,7 @@ import { createDryRunProvider } from '../../src/providers/dry-run/dry-run-provid
 import { MemoryCluster, StaticLeadership } from '../../src/sandbox/memory-cluster.js';
 import { sandboxFailoverIP } from '../../src/sandbox/start-sandbox.js';
 import { ADDRESS, ControllerHarness, harnessNode, sleep, waitFor } from '../support/controller-harness.js';
-import { recordingLogger, type LogLine } from '../support/recording-logger.js';
+import { createCapturingLogger } from '../support/capturing-logger.js';
 
 /**
  * Moves end to end (createApp, the netcup emulator behind its fault layer, the in-memory
@@ -146,8 +146,8 @@ describe('moves', () => {
 
   it('logs a failed Event write once per cause, not once per Event', async () => {
     // Before: failures were swallowed without a log line.
-    const lines: LogLine[] = [];
-    h = await ControllerHarness.start({ logger: recordingLogger(lines) });
+    const logger = createCapturingLogger();
+    h = await ControllerHarness.start({ logger });
     h.cluster.recordEvent = () => Promise.reject(new Error('events is forbidden'));
     const { url, app } = await h.addReplica();
     await app.loop.idle();
@@ -155,7 +155,7 @@ describe('moves', () => {
     await waitFor(() => h?.acceptedMoves() === 1, 5000, 'the move');
     await sleep(100);
     await app.loop.idle();
-    expect(lines.filter((line) => line.level !== 'debug' && line.message.startsWith('could not record a Kubernetes Event'))).toHaveLength(1);
+    expect(logger.records.filter((line) => line.level !== 'debug' && line.message.startsWith('could not record a Kubernetes Event'))).toHaveLength(1);
   });
 
   it('a provider that never answers delays neither readiness nor an unrelated dry-run FailoverIP', async () => {

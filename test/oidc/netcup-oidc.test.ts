@@ -4,7 +4,7 @@ import { systemClock } from '../../src/ports/clock.js';
 import type { CredentialStore } from '../../src/ports/provider.js';
 import { startNetcupEmulator, type NetcupEmulator } from '../../src/emulators/netcup/netcup-emulator.js';
 import { createNetcupProvider } from '../../src/providers/netcup/netcup-provider.js';
-import { createCapturingLogger } from '../conformance/capturing-logger.js';
+import { createCapturingLogger } from '../support/capturing-logger.js';
 import { startOidcHarness, type OidcHarness, type OidcHarnessOptions } from './oidc-provider-harness.js';
 import { refreshTokenFrom, runLoginAgainst } from './device-login.js';
 

@@ -68,6 +68,15 @@ describe('netcup emulator', () => {
     ]);
   });
 
+  it('lists an IPv6 prefix with a short inner zero run in valid compressed form (only the longest run compressed)', async () => {
+    await emulator.close();
+    emulator = await startNetcupEmulator({ now: () => now, failoverIps: [{ address: '2001:db8:0:0:1::/80', serverId: 111001 }] });
+    const response = await tokenRequest({ grant_type: 'refresh_token', client_id: 'scp', refresh_token: emulator.refreshToken });
+    token = ((await response.json()) as { access_token: string }).access_token;
+    const v6 = await api('GET', `/api/v1/users/${emulator.userId}/failoverips/v6`);
+    expect(v6.body).toEqual([expect.objectContaining({ networkPrefix: '2001:db8:0:0:1::', networkPrefixLength: 80 })]);
+  });
+
   it('routes through an async task, then refuses every further move of that IP for 5 minutes with 429, a repeat included', async () => {
     const [entry] = (await api('GET', `/api/v1/users/${emulator.userId}/failoverips/v4?ip=198.51.100.10`)).body as Array<{ id: number }>;
     const path = `/api/v1/users/${emulator.userId}/failoverips/v4/${entry?.id}`;

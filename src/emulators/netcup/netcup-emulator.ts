@@ -180,7 +180,8 @@ export async function startNetcupEmulator(options: NetcupEmulatorOptions = {}): 
             id,
             family: 6,
             address: seed.address,
-            ip: compressIPv6(parsed.prefix),
+            // netcup lists prefixes in compressed form (2001:db8:a:20:33d::): the canonical RFC 5952 text.
+            ip: parsed.prefix,
             prefixLength: parsed.prefixLength,
             siteId: seed.siteId ?? 1,
             serverId: seed.serverId,
@@ -515,23 +516,4 @@ async function readJson(request: IncomingMessage): Promise<unknown> {
 
 function sameIPv6(a: string, b: string): boolean {
   return addressKey(a) === addressKey(b);
-}
-
-/** netcup lists prefixes in compressed form (2001:db8:a:20:33d::). */
-function compressIPv6(canonical: string): string {
-  const groups = canonical.split(':').map((group) => group.replace(/^0+(?=.)/, ''));
-  let bestStart = -1;
-  let bestLength = 0;
-  for (let start = 0; start < groups.length; start += 1) {
-    let length = 0;
-    while (groups[start + length] === '0') length += 1;
-    if (length > bestLength && length > 1) {
-      bestStart = start;
-      bestLength = length;
-    }
-  }
-  if (bestStart === -1) return groups.join(':');
-  const head = groups.slice(0, bestStart).join(':');
-  const tail = groups.slice(bestStart + bestLength).join(':');
-  return `${head}::${tail}`;
 }

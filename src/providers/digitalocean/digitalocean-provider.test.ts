@@ -4,21 +4,23 @@ import { systemClock } from '../../ports/clock.js';
 import { silentLogger } from '../../ports/logger.js';
 import { staticCredentials } from '../credentials.js';
 import { createDigitalOceanProvider } from './digitalocean-provider.js';
-import { rejectionOf } from '../../../test/conformance/rejection-of.js';
+import { rejectionOf } from '../../../test/support/rejection-of.js';
 
 const TOKEN = 'dop_v1_unit_token';
 
 describe('DigitalOcean provider against its emulator', () => {
   let emulator: DigitalOceanEmulator;
-  const build = () =>
+  /** A provider on emulator `e`: quick retries and action polls. */
+  const on = (e: DigitalOceanEmulator) =>
     createDigitalOceanProvider({
-      apiUrl: emulator.url,
+      apiUrl: e.url,
       credentials: staticCredentials({ token: secret(TOKEN) }),
       logger: silentLogger,
       clock: systemClock,
       retry: { deadlineMs: 3_000, maxAttempts: 30, baseDelayMs: 20, maxDelayMs: 60 },
       actionPollIntervalMs: 10,
     });
+  const build = () => on(emulator);
 
   beforeEach(async () => {
     emulator = await startDigitalOceanEmulator({
@@ -80,15 +82,6 @@ describe('DigitalOcean provider against its emulator', () => {
 
   describe('one reserved IP per Droplet', () => {
     let crowded: DigitalOceanEmulator;
-    const on = (e: DigitalOceanEmulator) =>
-      createDigitalOceanProvider({
-        apiUrl: e.url,
-        credentials: staticCredentials({ token: secret(TOKEN) }),
-        logger: silentLogger,
-        clock: systemClock,
-        retry: { deadlineMs: 3_000, maxAttempts: 30, baseDelayMs: 20, maxDelayMs: 60 },
-        actionPollIntervalMs: 10,
-      });
     const start = (inUseMessage?: string) =>
       startDigitalOceanEmulator({
         token: TOKEN,

@@ -1,6 +1,6 @@
 import { systemClock } from '../../ports/clock.js';
 import type { CredentialStore } from '../../ports/provider.js';
-import { createCapturingLogger } from '../../../test/conformance/capturing-logger.js';
+import { createCapturingLogger } from '../../../test/support/capturing-logger.js';
 import { createDryRunProvider } from './dry-run-provider.js';
 
 describe('dry-run provider', () => {

@@ -8,7 +8,7 @@ import { silentLogger } from '../../ports/logger.js';
 import { staticCredentials } from '../credentials.js';
 import type { RetryPolicy } from '../../retry/with-retry.js';
 import { createHetznerCloudProvider, type HetznerCloudProviderOptions } from './hetzner-cloud-provider.js';
-import { rejectionOf } from '../../../test/conformance/rejection-of.js';
+import { rejectionOf } from '../../../test/support/rejection-of.js';
 
 const TOKEN = 'hcloud-unit-token-1234';
 const FAST: RetryPolicy = { deadlineMs: 3_000, maxAttempts: 20, baseDelayMs: 20, maxDelayMs: 100 };

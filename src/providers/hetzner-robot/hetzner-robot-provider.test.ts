@@ -4,7 +4,7 @@ import { systemClock } from '../../ports/clock.js';
 import { silentLogger } from '../../ports/logger.js';
 import { staticCredentials } from '../credentials.js';
 import { createHetznerRobotProvider } from './hetzner-robot-provider.js';
-import { rejectionOf } from '../../../test/conformance/rejection-of.js';
+import { rejectionOf } from '../../../test/support/rejection-of.js';
 
 describe('Hetzner Robot provider against its emulator', () => {
   let emulator: HetznerRobotEmulator;

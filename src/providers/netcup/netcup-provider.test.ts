@@ -1,12 +1,12 @@
 import { Registry } from 'prom-client';
 import { secret, type Secret } from '../../config/secret.js';
-import { IpshiftError } from '../../errors.js';
 import { createProviderMetrics } from '../../metrics/provider-metrics.js';
 import { systemClock, type Clock } from '../../ports/clock.js';
 import type { CredentialStore } from '../../ports/provider.js';
 import { silentLogger } from '../../ports/logger.js';
 import { type NetcupEmulator, startNetcupEmulator, type NetcupEmulatorOptions } from '../../emulators/netcup/netcup-emulator.js';
 import { NETCUP_READ_REUSE_MS, createNetcupProvider, type NetcupProviderOptions } from './netcup-provider.js';
+import { rejectionOf } from '../../../test/support/rejection-of.js';
 
 const V4 = '198.51.100.10';
 const V6 = '2001:db8:a:20::/64';
@@ -43,16 +43,6 @@ function memoryCredentials(
     values: () => Object.fromEntries(Object.entries(current).map(([k, v]) => [k, v.reveal()])),
   };
   return store;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<IpshiftError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(IpshiftError);
-    return error as IpshiftError;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('netcup provider against the emulator', () => {
@@ -102,7 +92,7 @@ describe('netcup provider against the emulator', () => {
     expect(provider.minMoveIntervalMs).toBe(300_000);
     await provider.route([V4], '111002');
     clock.advance(60_000);
-    const error = await rejection(provider.route([V4], '111003'));
+    const error = await rejectionOf(provider.route([V4], '111003'));
     expect(error.kind).toBe('rate-limited');
     expect(error.retryAfterMs).toBe(240_000);
     expect(error.message).toContain('once every 5 minutes');
@@ -125,7 +115,7 @@ describe('netcup provider against the emulator', () => {
   it('a 401 on the move changes nothing and the next call succeeds with a new token', async () => {
     const provider = await setup();
     emulator.faults.failNext(1, 401, 'mutation');
-    expect(await rejection(provider.route([V4], '111002'))).toMatchObject({ kind: 'terminal', code: 'auth' });
+    expect(await rejectionOf(provider.route([V4], '111002'))).toMatchObject({ kind: 'terminal', code: 'auth' });
     expect(emulator.routing(V4)).toBe(111001);
     expect(emulator.tasks).toHaveLength(0);
   });
@@ -133,7 +123,7 @@ describe('netcup provider against the emulator', () => {
   it('resumes a partly done move: addresses already on the target are skipped', async () => {
     const provider = await setup();
     await provider.route([V6], '111003');
-    expect((await rejection(provider.route([V4, V6], '111002'))).kind).toBe('rate-limited');
+    expect((await rejectionOf(provider.route([V4, V6], '111002'))).kind).toBe('rate-limited');
     expect([emulator.routing(V4), emulator.routing(V6)]).toEqual([111002, 111003]);
     clock.advance(300_000);
     await provider.route([V4, V6], '111002');
@@ -147,7 +137,7 @@ describe('netcup provider against the emulator', () => {
 
   it('reports the same-site rule as terminal and does not retry it', async () => {
     const provider = await setup();
-    const error = await rejection(provider.route([V4], '111009'));
+    const error = await rejectionOf(provider.route([V4], '111009'));
     expect(error).toMatchObject({ kind: 'terminal', code: 'same-site' });
     expect(emulator.patches).toHaveLength(1);
     expect(emulator.routing(V4)).toBe(111001);
@@ -155,15 +145,15 @@ describe('netcup provider against the emulator', () => {
 
   it('rejects bad input before sending anything', async () => {
     const provider = await setup();
-    expect(await rejection(provider.route([V4], 'hcloud://7'))).toMatchObject({ kind: 'terminal', code: 'validation' });
-    expect(await rejection(provider.getRouting(['not-an-ip']))).toMatchObject({ kind: 'terminal', code: 'validation' });
+    expect(await rejectionOf(provider.route([V4], 'hcloud://7'))).toMatchObject({ kind: 'terminal', code: 'validation' });
+    expect(await rejectionOf(provider.getRouting(['not-an-ip']))).toMatchObject({ kind: 'terminal', code: 'validation' });
     expect(emulator.faults.requestCount()).toBe(0);
   });
 
   it('turns a failed routing task into a transient error and leaves routing alone', async () => {
     const provider = await setup();
     emulator.faults.failNextTask('ROLLBACK');
-    const error = await rejection(provider.route([V4], '111002'));
+    const error = await rejectionOf(provider.route([V4], '111002'));
     expect(error).toMatchObject({ kind: 'transient', code: 'task-failed' });
     expect(error.message).toContain('ROLLBACK');
     expect(emulator.routing(V4)).toBe(111001);
@@ -172,8 +162,8 @@ describe('netcup provider against the emulator', () => {
   it('gives up on a task that outlives the task deadline', async () => {
     const provider = await setup({ taskDurationMs: 10_000 }, undefined, { taskDeadlineMs: 150 });
     const started = Date.now();
-    const error = await rejection(provider.route([V4], '111002'));
-    expect(error).toMatchObject({ kind: 'transient', code: 'task-timeout' });
+    const error = await rejectionOf(provider.route([V4], '111002'));
+    expect(error).toMatchObject({ kind: 'transient', code: 'action-timeout' });
     expect(Date.now() - started).toBeLessThan(1500);
   });
 
@@ -197,7 +187,7 @@ describe('netcup provider against the emulator', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
     const started = Date.now();
-    expect(await rejection(provider.getRouting([V4], controller.signal))).toMatchObject({ kind: 'transient', code: 'aborted' });
+    expect(await rejectionOf(provider.getRouting([V4], controller.signal))).toMatchObject({ kind: 'transient', code: 'aborted' });
     expect(Date.now() - started).toBeLessThan(500);
     expect(emulator.faults.requestCount()).toBe(0);
     await new Promise((resolve) => setTimeout(resolve, 700));
@@ -209,7 +199,7 @@ describe('netcup provider against the emulator', () => {
     const provider = await setup();
     await provider.getRouting([V4]);
     emulator.faults.expireTokens();
-    const error = await rejection(provider.getRouting([V4]));
+    const error = await rejectionOf(provider.getRouting([V4]));
     expect(error).toMatchObject({ kind: 'terminal', code: 'auth' });
     await expect(provider.getRouting([V4])).resolves.toEqual([{ address: V4, serverId: '111001' }]);
     expect(emulator.refreshGrants()).toBe(2);
@@ -220,7 +210,7 @@ describe('netcup provider against the emulator', () => {
     const metrics = createProviderMetrics(registry);
     const provider = await setup({}, undefined, { metrics });
     emulator.faults.revokeRefreshToken();
-    const error = await rejection(provider.getRouting([V4]));
+    const error = await rejectionOf(provider.getRouting([V4]));
     expect(error).toMatchObject({ kind: 'terminal', code: 'auth' });
     expect(error.message).toContain('ipshift netcup-login');
     expect(error.message).toContain('invalid_grant');
@@ -317,7 +307,7 @@ describe('netcup provider against the emulator', () => {
     emulator.faults.failNext(1000, 503, 'api');
     emulator.faults.failNext(1000, 503, 'token');
     expireOnNextApiFailure = true;
-    expect((await rejection(provider.route([V4], '111002'))).kind).toBe('transient');
+    expect((await rejectionOf(provider.route([V4], '111002'))).kind).toBe('transient');
     // One grant per remaining attempt of the call that met the expiry (a retried refresh inside
     // each attempt would cost maxAttempts more per attempt).
     expect(tokenRequests).toBeGreaterThan(0);
@@ -336,7 +326,7 @@ describe('netcup provider against the emulator', () => {
       clock,
       requestTimeoutMs: 5000,
     });
-    expect(await rejection(withWrongId.getRouting([V4]))).toMatchObject({ kind: 'terminal', code: 'auth' });
+    expect(await rejectionOf(withWrongId.getRouting([V4]))).toMatchObject({ kind: 'terminal', code: 'auth' });
     expect(emulator.faults.requestCount()).toBe(1); // the path with user 999 was refused (403), not retried
     const fromClaim = createNetcupProvider({
       apiUrl: emulator.apiUrl,

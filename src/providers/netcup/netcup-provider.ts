@@ -4,6 +4,7 @@ import { rateLimitWaitMs } from '../../retry/retry-after.js';
 import { noProviderMetrics } from '../../metrics/provider-metrics.js';
 import { type HttpFailure, type HttpRequest } from '../http.js';
 import { parseAnswer } from '../parse.js';
+import { pollAction } from '../poll-action.js';
 import { moveIdempotently } from '../idempotent-move.js';
 import { DEFAULT_RETRY_POLICY, withRetry } from '../../retry/with-retry.js';
 import { createProviderCall, moveContext, type HttpProviderOptions } from '../provider-client.js';
@@ -133,24 +134,21 @@ export function createNetcupProvider(options: NetcupProviderOptions): FailoverIp
   }
 
   async function waitForTask(first: TaskInfo, text: string, signal?: AbortSignal): Promise<void> {
-    const deadline = clock.now() + taskDeadlineMs;
-    let task = first;
-    for (;;) {
-      if (task.state === 'FINISHED') return;
-      if (TASK_FAILED.has(task.state)) {
-        const reason = (task.responseError?.message ?? task.message ?? 'no message').slice(0, 200);
-        throw transientError(`netcup routing task for ${text} ended ${task.state}: ${reason}`, 'task-failed');
-      }
-      if (clock.now() + pollMs > deadline) {
-        throw transientError(`netcup routing task for ${text} still ${task.state} after ${taskDeadlineMs} ms`, 'task-timeout');
-      }
-      try {
-        await clock.sleep(pollMs, signal);
-      } catch {
-        throw abortedError('netcup poll_task');
-      }
-      const body = await call({ method: 'GET', path: `/api/v1/tasks/${encodeURIComponent(task.uuid)}`, operation: 'poll_task', signal });
-      task = parseAnswer(taskInfoSchema, body, 'netcup GET tasks');
+    const task = await pollAction(first, {
+      what: `netcup routing task for ${text}`,
+      clock,
+      intervalMs: pollMs,
+      timeoutMs: taskDeadlineMs,
+      signal,
+      running: (t) => t.state !== 'FINISHED' && !TASK_FAILED.has(t.state),
+      fetch: async (t) => {
+        const body = await call({ method: 'GET', path: `/api/v1/tasks/${encodeURIComponent(t.uuid)}`, operation: 'poll_task', signal });
+        return parseAnswer(taskInfoSchema, body, 'netcup GET tasks');
+      },
+    });
+    if (TASK_FAILED.has(task.state)) {
+      const reason = (task.responseError?.message ?? task.message ?? 'no message').slice(0, 200);
+      throw transientError(`netcup routing task for ${text} ended ${task.state}: ${reason}`, 'task-failed');
     }
   }
 
