@@ -3,20 +3,18 @@
  * the real iproute2 code inside a throw-away network namespace. Changes reach the agent only
  * through the watches (the resync period is an hour). Needs root for the namespace.
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { silentLogger } from '../src/ports/logger.js';
 import { AGENT_SA, makeFailoverIP, makeNode, startFakeKubeApi, type FakeKubeApi } from '../test/fake-kube-api/index.js';
 import { AgentOptionsError } from './agent-options.js';
 import { startAgentFromEnv, type StartedAgent } from './agent-command.js';
 import { Iproute2Link } from './iproute2-link.js';
 import { describeAsRoot as asRoot } from '../test/support/as-root.js';
+import { ip, sysctlIn, NO_DAD } from '../test/support/netns.js';
 
-const run = promisify(execFile);
 const describeAsRoot = asRoot('agent/agent-command.test.ts (namespace part)');
 
 const ACCEPTED = (generation: number) => ({
@@ -28,7 +26,7 @@ const ACCEPTED = (generation: number) => ({
 const NS = `ipshift-t-${randomBytes(4).toString('hex')}-e`;
 
 async function addressesIn(ns: string): Promise<string[]> {
-  const { stdout } = await run('ip', ['-n', ns, '-j', 'addr', 'show', 'dev', 'eth0'], { timeout: 10_000 });
+  const stdout = await ip('-n', ns, '-j', 'addr', 'show', 'dev', 'eth0');
   const links = JSON.parse(stdout) as { addr_info: { local: string; prefixlen: number }[] }[];
   return (links[0]?.addr_info ?? []).map((a) => `${a.local}/${a.prefixlen}`);
 }
@@ -62,21 +60,21 @@ describeAsRoot('ipshift agent against a fake API server and a real network names
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'ipshift-agent-e2e-'));
-    await run('ip', ['netns', 'add', NS]);
+    await ip('netns', 'add', NS);
     nsCreated = true;
-    await run('ip', ['netns', 'exec', NS, 'sysctl', '-q', '-w', 'net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0']);
-    await run('ip', ['-n', NS, 'link', 'add', 'eth0', 'address', '02:00:5e:20:00:01', 'type', 'veth', 'peer', 'name', 'peer0']);
-    await run('ip', ['-n', NS, 'addr', 'add', '10.98.0.1/24', 'dev', 'eth0']);
-    await run('ip', ['-n', NS, 'addr', 'add', '2001:db8:eeee:1::1/64', 'dev', 'eth0', 'nodad']);
-    await run('ip', ['-n', NS, 'link', 'set', 'eth0', 'up']);
-    await run('ip', ['-n', NS, 'link', 'set', 'peer0', 'up']);
+    await sysctlIn(NS, ...NO_DAD);
+    await ip('-n', NS, 'link', 'add', 'eth0', 'address', '02:00:5e:20:00:01', 'type', 'veth', 'peer', 'name', 'peer0');
+    await ip('-n', NS, 'addr', 'add', '10.98.0.1/24', 'dev', 'eth0');
+    await ip('-n', NS, 'addr', 'add', '2001:db8:eeee:1::1/64', 'dev', 'eth0', 'nodad');
+    await ip('-n', NS, 'link', 'set', 'eth0', 'up');
+    await ip('-n', NS, 'link', 'set', 'peer0', 'up');
     api = await startFakeKubeApi();
   });
 
   afterAll(async () => {
     await started?.stop();
     await api?.stop();
-    if (nsCreated) await run('ip', ['netns', 'del', NS]).catch(() => undefined);
+    if (nsCreated) await ip('netns', 'del', NS).catch(() => undefined);
     if (dir !== '') await rm(dir, { recursive: true, force: true });
   });
 

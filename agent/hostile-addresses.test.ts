@@ -7,12 +7,10 @@
  * why in its metrics, and still add the one acceptable address beside them.
  * Needs root (CAP_SYS_ADMIN for `ip netns add`); CI runs as root.
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { Registry } from 'prom-client';
 import { parseCidr, type Cidr } from '../src/core/address.js';
 import { createAgentMetrics } from '../src/metrics/agent-metrics.js';
@@ -23,8 +21,8 @@ import { FakeClusterView, ManualClock } from './fake-cluster-view.js';
 import { Iproute2Link } from './iproute2-link.js';
 import { FileLedgerStore } from './ledger.js';
 import { failoverIP, nodeFacts } from './test-fixtures.js';
+import { ip, sysctlIn, NO_DAD } from '../test/support/netns.js';
 
-const run = promisify(execFile);
 const describeAsRoot = asRoot('agent/hostile-addresses.test.ts');
 
 const suffix = randomBytes(4).toString('hex');
@@ -32,11 +30,6 @@ const NS_R = `ipshift-h-${suffix}-r`;
 const NS_A = `ipshift-h-${suffix}-a`;
 const NS_B = `ipshift-h-${suffix}-b`;
 const GATEWAY = '203.0.113.254';
-
-async function ip(...args: string[]): Promise<string> {
-  const { stdout } = await run('ip', args, { timeout: 10_000 });
-  return stdout;
-}
 
 /** Everything of a namespace's network state a bad address would change, without counters. */
 async function snapshot(ns: string): Promise<string> {
@@ -47,9 +40,8 @@ async function snapshot(ns: string): Promise<string> {
 
 /** The link-layer addresses that answer an ARP request for `target`, asked from `ns`. */
 async function arpAnswerers(ns: string, iface: string, target: string): Promise<string[]> {
-  const { stdout } = await run('ip', ['netns', 'exec', ns, 'arping', '-c', '2', '-w', '2', '-i', iface, target], { timeout: 10_000 }).catch(
-    (error: { stdout?: string }) => ({ stdout: error.stdout ?? '' }),
-  );
+  // arping exits non-zero when nobody answers: what it printed is the answer all the same.
+  const stdout = await ip('netns', 'exec', ns, 'arping', '-c', '2', '-w', '2', '-i', iface, target).catch((error: { stdout?: string }) => error.stdout ?? '');
   return [...new Set([...stdout.matchAll(/from ([0-9a-f:]{17}) /g)].map((m) => m[1] ?? ''))].sort();
 }
 
@@ -64,7 +56,7 @@ describeAsRoot('a hostile FailoverIP changes nothing on the node', () => {
     for (const ns of [NS_R, NS_A, NS_B]) {
       await ip('netns', 'add', ns);
       created.push(ns);
-      await run('ip', ['netns', 'exec', ns, 'sysctl', '-q', '-w', 'net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0']);
+      await sysctlIn(ns, ...NO_DAD);
       await ip('-n', ns, 'link', 'set', 'lo', 'up');
     }
     await ip('-n', NS_R, 'link', 'add', 'br0', 'type', 'bridge');

@@ -4,12 +4,10 @@
  * agent's iproute2 link runs inside each namespace through `ip netns exec`.
  * Needs root (CAP_SYS_ADMIN for `ip netns add`); CI runs as root.
  */
-import { execFile } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { promisify } from 'node:util';
 import { Registry } from 'prom-client';
 import { PRIMARY_MAC_ANNOTATION, type FailoverIPObject } from '../src/core/model.js';
 import { createAgentMetrics } from '../src/metrics/agent-metrics.js';
@@ -21,8 +19,8 @@ import { Iproute2Link } from './iproute2-link.js';
 import { FileLedgerStore } from './ledger.js';
 import { failoverIP, nodeFacts } from './test-fixtures.js';
 import { describeAsRoot as asRoot } from '../test/support/as-root.js';
+import { ip, sysctlIn, NO_DAD } from '../test/support/netns.js';
 
-const run = promisify(execFile);
 const describeAsRoot = asRoot('agent/netns.test.ts');
 
 const suffix = randomBytes(4).toString('hex');
@@ -35,11 +33,6 @@ const NATIVE_A = '2001:db8:aaaa:1::a/64';
 const NATIVE_B = '2001:db8:bbbb:1::b/64';
 const EUI64_A = '2001:db8:aaaa:1:0:5eff:fe10:1/64';
 const EUI64_B = '2001:db8:bbbb:1:0:5eff:fe10:2/64';
-
-async function ip(...args: string[]): Promise<string> {
-  const { stdout } = await run('ip', args, { timeout: 10_000 });
-  return stdout;
-}
 
 /** `address/prefix` of every address on eth0 in a namespace, as the kernel reports them. */
 async function addressesIn(ns: string): Promise<string[]> {
@@ -88,7 +81,7 @@ describeAsRoot('agent in real network namespaces', () => {
       await ip('netns', 'add', ns);
       created.push(ns);
       // DAD would leave fresh IPv6 addresses tentative for a moment: switch it off for new interfaces.
-      await run('ip', ['netns', 'exec', ns, 'sysctl', '-q', '-w', 'net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0']);
+      await sysctlIn(ns, ...NO_DAD);
     }
     await ip('-n', NS_A, 'link', 'add', 'eth0', 'address', MAC_A, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', NS_B, 'address', MAC_B);
     for (const [ns, v4, v6] of [

@@ -1,6 +1,4 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { promisify } from 'node:util';
 import { Registry } from 'prom-client';
 import { createAgentMetrics } from '../src/metrics/agent-metrics.js';
 import { silentLogger } from '../src/ports/logger.js';
@@ -9,8 +7,8 @@ import { ManualClock } from './fake-cluster-view.js';
 import type { GatewayCheck } from './ip-link.js';
 import { Iproute2Link } from './iproute2-link.js';
 import { UplinkMonitor } from './uplink-monitor.js';
+import { ip } from '../test/support/netns.js';
 
-const run = promisify(execFile);
 const describeAsRoot = asRoot('agent/uplink-monitor.test.ts');
 const REACHABLE: GatewayCheck = { kind: 'reachable', iface: 'eth0', gateway: '203.0.113.1' };
 const UNREACHABLE: GatewayCheck = { kind: 'unreachable', iface: 'eth0', gateway: '203.0.113.1' };
@@ -48,9 +46,6 @@ describeAsRoot('Iproute2Link.checkGateway against a real gateway', () => {
   const suffix = randomBytes(4).toString('hex');
   const NODE = `ipshift-u-${suffix}-n`;
   const GW = `ipshift-u-${suffix}-g`;
-  const ip = async (...args: string[]): Promise<void> => {
-    await run('ip', args, { timeout: 10_000 });
-  };
 
   beforeAll(async () => {
     await ip('netns', 'add', NODE);

@@ -19,6 +19,16 @@ const kube = useKubeViews();
 const startView = (extra: Partial<KubeClusterViewOptions> = {}): StartedView =>
   kube.startView({ listDeadlineMs: DEADLINE_MS, watchConnectMs: DEADLINE_MS, ...extra }, 'ipshift-controller');
 
+const statusWriter = (extra: { deadlineMs?: number } = {}) =>
+  createKubeClusterWriter({
+    kubeConfig: kube.api.kubeConfig(),
+    logger: silentLogger,
+    clock: systemClock,
+    metrics: createKubeMetrics(new Registry()),
+    instance: 'test',
+    ...extra,
+  });
+
 const secret = (namespace: string, name: string, value: string): Parameters<FakeKubeApi['setSecret']>[0] => ({
   apiVersion: 'v1',
   kind: 'Secret',
@@ -44,23 +54,16 @@ describe('a deadline on every Kubernetes call', () => {
     expect((await secrets.read('b', 'fine'))['token']?.reveal()).toBe('y');
     const error = await hung;
     expect(error).toBeInstanceOf(IpshiftError);
-    expect((error as IpshiftError).kind).toBe('transient');
-    expect((error as IpshiftError).message).toMatch(/get_secret: no answer/);
+    expect(error.kind).toBe('transient');
+    expect(error.message).toMatch(/get_secret: no answer/);
   });
 
   it('an unanswered status PATCH fails at the deadline instead of holding its caller forever', async () => {
     kube.api.upsertFailoverIP(makeFailoverIP({ name: 'web' }));
     kube.api.failNext({ method: 'PATCH', path: '/status', fault: { kind: 'hang' } });
-    const writer = createKubeClusterWriter({
-      kubeConfig: kube.api.kubeConfig(),
-      logger: silentLogger,
-      clock: systemClock,
-      metrics: createKubeMetrics(new Registry()),
-      instance: 'test',
-      deadlineMs: DEADLINE_MS,
-    });
+    const writer = statusWriter({ deadlineMs: DEADLINE_MS });
     const error = await rejectionOf(writer.patchStatus('ipshift', 'web', { assignedNode: 'n1' }));
-    expect((error as IpshiftError).kind).toBe('transient');
+    expect(error.kind).toBe('transient');
     // The API answers again: the next write goes through.
     await writer.patchStatus('ipshift', 'web', { assignedNode: 'n2' });
     expect(kube.api.getFailoverIP('ipshift', 'web')?.['status']).toMatchObject({ assignedNode: 'n2' });
@@ -69,15 +72,9 @@ describe('a deadline on every Kubernetes call', () => {
   it('a status PATCH whose answer is lost was applied all the same (the fault layer processes it)', async () => {
     kube.api.upsertFailoverIP(makeFailoverIP({ name: 'web' }));
     kube.api.failNext({ method: 'PATCH', path: '/status', fault: { kind: 'lose-answer' } });
-    const writer = createKubeClusterWriter({
-      kubeConfig: kube.api.kubeConfig(),
-      logger: silentLogger,
-      clock: systemClock,
-      metrics: createKubeMetrics(new Registry()),
-      instance: 't',
-    });
+    const writer = statusWriter();
     const error = await rejectionOf(writer.patchStatus('ipshift', 'web', { assignedNode: 'n1' }));
-    expect((error as IpshiftError).kind).toBe('transient');
+    expect(error.kind).toBe('transient');
     expect(kube.api.getFailoverIP('ipshift', 'web')?.['status']).toMatchObject({ assignedNode: 'n1' });
   });
 

@@ -7,13 +7,12 @@
  * The identity-checked topology (agents, pods, provider router) is topology.test.ts.
  * Needs root (CAP_SYS_ADMIN for `ip netns add`); CI runs as root.
  */
-import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createInterface, type Interface } from 'node:readline';
-import { promisify } from 'node:util';
 import { describeAsRoot as asRoot } from '../support/as-root.js';
+import { ip } from '../support/netns.js';
 
-const run = promisify(execFile);
 const describeAsRoot = asRoot('test/reachability/netns-probe.test.ts');
 
 const suffix = randomBytes(4).toString('hex');
@@ -22,10 +21,6 @@ const NS_NODES = `ipshift-p-${suffix}-n`;
 const HOLDER = '10.97.0.2';
 const WITNESS = '10.97.0.3';
 const FAILOVER = '10.97.0.10';
-
-const ip = async (...args: string[]): Promise<void> => {
-  await run('ip', args, { timeout: 10_000 });
-};
 
 interface Round {
   readonly unresponsive: string[];

@@ -34,6 +34,7 @@ import { silentLogger } from '../../src/ports/logger.js';
 import { describeAsRoot as asRoot } from '../support/as-root.js';
 import { firstChoiceWhenDown } from '../support/decision-fixtures.js';
 import type { ControllerSetup, ControllerState } from './topology-controller.js';
+import { ip, sysctlIn } from '../support/netns.js';
 
 const run = promisify(execFile);
 const describeAsRoot = asRoot('test/reachability/topology.test.ts');
@@ -57,13 +58,6 @@ const FAILOVER = '198.51.100.10';
 const PORT = 9102;
 /** A boot id as the kernel writes it (hex and dashes). */
 const BOOT = (n: Node): string => `00000000-0000-4000-8000-00000000000${index(n)}`;
-
-const ip = async (...args: string[]): Promise<void> => {
-  await run('ip', args, { timeout: 10_000 });
-};
-const sysctl = async (namespace: string, ...settings: string[]): Promise<void> => {
-  await run('ip', ['netns', 'exec', namespace, 'sysctl', '-q', '-w', ...settings], { timeout: 10_000 });
-};
 
 /** A child process that answers one JSON line per command line. */
 class LineChild {
@@ -100,7 +94,7 @@ describeAsRoot('the node probe in the cluster as deployed', () => {
     await ip('-n', ROUTER, 'link', 'add', 'br0', 'type', 'bridge');
     await ip('-n', ROUTER, 'addr', 'add', '203.0.113.254/24', 'dev', 'br0');
     await ip('-n', ROUTER, 'link', 'set', 'br0', 'up');
-    await sysctl(ROUTER, 'net.ipv4.ip_forward=1');
+    await sysctlIn(ROUTER, 'net.ipv4.ip_forward=1');
     for (const n of NODES) {
       const i = index(n);
       const node = NODE_NS(n);
@@ -111,7 +105,7 @@ describeAsRoot('the node probe in the cluster as deployed', () => {
       await ip('-n', LAN, 'link', 'set', `l${i}`, 'master', 'br0', 'up');
       await ip('-n', ROUTER, 'link', 'set', `u${i}`, 'master', 'br0', 'up');
       // Routes over a link without carrier are ignored, so a cut LAN falls back to the uplink.
-      await sysctl(
+      await sysctlIn(
         node,
         'net.ipv4.ip_forward=1',
         'net.ipv4.conf.all.rp_filter=0',
@@ -143,7 +137,7 @@ describeAsRoot('the node probe in the cluster as deployed', () => {
   async function placeAddresses(mode: AgentMode): Promise<void> {
     const nodes = await Promise.all(
       NODES.map(async (n) => {
-        const { stdout } = await run('ip', ['-n', NODE_NS(n), '-j', 'link', 'show', 'up0']);
+        const stdout = await ip('-n', NODE_NS(n), '-j', 'link', 'show', 'up0');
         const mac = (JSON.parse(stdout) as Array<{ address: string }>)[0]?.address as string;
         return nodeFacts(n, {
           labels: ELIGIBLE.includes(n) ? { edge: 'true' } : {},
@@ -171,7 +165,7 @@ describeAsRoot('the node probe in the cluster as deployed', () => {
   }
 
   const holdsFailover = async (n: Node): Promise<boolean> => {
-    const { stdout } = await run('ip', ['-n', NODE_NS(n), '-4', '-o', 'addr', 'show', 'dev', 'up0']);
+    const stdout = await ip('-n', NODE_NS(n), '-4', '-o', 'addr', 'show', 'dev', 'up0');
     return stdout.includes(`${FAILOVER}/32`);
   };
 
@@ -203,11 +197,13 @@ describeAsRoot('the node probe in the cluster as deployed', () => {
 
   /** Where the provider router sends the failover IP now (the node behind the next hop). */
   const routedTo = async (): Promise<Node | null> => {
-    const { stdout } = await run('ip', ['-n', ROUTER, '-j', 'route', 'show', `${FAILOVER}/32`], { timeout: 10_000 });
+    const stdout = await ip('-n', ROUTER, '-j', 'route', 'show', `${FAILOVER}/32`);
     const gateway = (JSON.parse(stdout) as Array<{ gateway?: string }>)[0]?.gateway;
     return NODES.find((n) => external(n) === gateway) ?? null;
   };
-  const routeTo = async (n: Node): Promise<void> => ip('-n', ROUTER, 'route', 'replace', `${FAILOVER}/32`, 'via', external(n));
+  const routeTo = async (n: Node): Promise<void> => {
+    await ip('-n', ROUTER, 'route', 'replace', `${FAILOVER}/32`, 'via', external(n));
+  };
 
   const stopController = async (): Promise<void> => {
     if (controller === null) return;
@@ -393,14 +389,14 @@ describeAsRoot('the node probe in the cluster as deployed', () => {
   it('2 % packet loss (nftables on the router and the LAN): nobody is flagged and nothing moves, not on blips either; a crash still moves the IP exactly once', async () => {
     await run('nft', ['--version'], { timeout: 10_000 });
     const drop = ['numgen', 'random', 'mod', '100', '<', '2', 'counter', 'drop'];
-    await run('ip', ['netns', 'exec', ROUTER, 'nft', 'add', 'table', 'inet', 'loss']);
-    await run('ip', ['netns', 'exec', ROUTER, 'nft', 'add', 'chain', 'inet', 'loss', 'drops', '{ type filter hook forward priority 0; }']);
-    await run('ip', ['netns', 'exec', ROUTER, 'nft', 'add', 'rule', 'inet', 'loss', 'drops', ...drop]);
-    await run('ip', ['netns', 'exec', LAN, 'nft', 'add', 'table', 'bridge', 'loss']);
-    await run('ip', ['netns', 'exec', LAN, 'nft', 'add', 'chain', 'bridge', 'loss', 'drops', '{ type filter hook forward priority 0; }']);
-    await run('ip', ['netns', 'exec', LAN, 'nft', 'add', 'rule', 'bridge', 'loss', 'drops', ...drop]);
+    await ip('netns', 'exec', ROUTER, 'nft', 'add', 'table', 'inet', 'loss');
+    await ip('netns', 'exec', ROUTER, 'nft', 'add', 'chain', 'inet', 'loss', 'drops', '{ type filter hook forward priority 0; }');
+    await ip('netns', 'exec', ROUTER, 'nft', 'add', 'rule', 'inet', 'loss', 'drops', ...drop);
+    await ip('netns', 'exec', LAN, 'nft', 'add', 'table', 'bridge', 'loss');
+    await ip('netns', 'exec', LAN, 'nft', 'add', 'chain', 'bridge', 'loss', 'drops', '{ type filter hook forward priority 0; }');
+    await ip('netns', 'exec', LAN, 'nft', 'add', 'rule', 'bridge', 'loss', 'drops', ...drop);
     const dropped = async (namespace: string, family: string): Promise<number> => {
-      const { stdout } = await run('ip', ['netns', 'exec', namespace, 'nft', 'list', 'table', family, 'loss']);
+      const stdout = await ip('netns', 'exec', namespace, 'nft', 'list', 'table', family, 'loss');
       return Number(/counter packets (\d+)/.exec(stdout)?.[1] ?? 'NaN');
     };
     try {
@@ -427,8 +423,8 @@ describeAsRoot('the node probe in the cluster as deployed', () => {
       expect(await routedTo()).toBe(holder);
       expect(moved.unresponsive).toEqual(['n1']);
     } finally {
-      await run('ip', ['netns', 'exec', ROUTER, 'nft', 'delete', 'table', 'inet', 'loss']).catch(() => undefined);
-      await run('ip', ['netns', 'exec', LAN, 'nft', 'delete', 'table', 'bridge', 'loss']).catch(() => undefined);
+      await ip('netns', 'exec', ROUTER, 'nft', 'delete', 'table', 'inet', 'loss').catch(() => undefined);
+      await ip('netns', 'exec', LAN, 'nft', 'delete', 'table', 'bridge', 'loss').catch(() => undefined);
       await stopController();
       await routeTo('n1');
     }
