@@ -1,18 +1,11 @@
 import type { FailoverIPObject, FailoverIPSpec, FailoverIPStatus, NodeFacts } from '../src/core/model.js';
+import { nodeFacts as baseNodeFacts } from '../test/support/node-facts.js';
 
 /** Builders for the agent's tests: only the fields a test cares about need naming. */
+
+/** A healthy node (test/support/node-facts.ts) with no labels unless given. */
 export function nodeFacts(name: string, overrides: Partial<NodeFacts> = {}): NodeFacts {
-  return {
-    name,
-    labels: {},
-    annotations: {},
-    addresses: [],
-    conditions: { Ready: 'True' },
-    taints: [],
-    unschedulable: false,
-    deleting: false,
-    ...overrides,
-  };
+  return { ...baseNodeFacts(name), labels: {}, ...overrides };
 }
 
 export function failoverIP(

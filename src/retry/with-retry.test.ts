@@ -1,24 +1,8 @@
 import { IpshiftError, rateLimitedError, terminalError, transientError } from '../errors.js';
-import type { Clock } from '../ports/clock.js';
 import { backoffDelayMs } from './backoff.js';
 import { withRetry, type RetryPolicy } from './with-retry.js';
 import { rejectionOf } from '../../test/support/rejection-of.js';
-
-/** A clock whose sleeps pass instantly and are recorded, so backoff is checked exactly. */
-function steppingClock(): Clock & { sleeps: number[] } {
-  let now = 1_000_000;
-  const sleeps: number[] = [];
-  return {
-    sleeps,
-    now: () => now,
-    sleep: (ms, signal) => {
-      if (signal?.aborted) return Promise.reject(signal.reason);
-      sleeps.push(ms);
-      now += ms;
-      return Promise.resolve();
-    },
-  };
-}
+import { steppingClock } from '../../test/support/stepping-clock.js';
 
 const policy: RetryPolicy = { deadlineMs: 10_000, maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 1_000 };
 

@@ -56,9 +56,7 @@ describe('the controller when Kubernetes calls hang', () => {
 
   it("the leader's Lease renewal hangs: it steps down within the renew deadline, the standby takes over and fails over", async () => {
     const { api, emulator } = cluster;
-    const a = await cluster.start('ipshift-a');
-    await waitFor(() => a.elector.isLeader(), 5000, 'a leads');
-    const b = await cluster.start('ipshift-b');
+    const [a, b] = await cluster.startLeaderAndStandby();
     await waitFor(() => b.app.reconciler.snapshot().failoverIPs[0]?.memory.routingReadAt != null, 5000, 'b has a view');
     expect(b.elector.isLeader()).toBe(false);
 

@@ -10,9 +10,7 @@ describe('a provider block across a leader hand-over', () => {
 
   it('the leader hears 429 Retry-After 60 s and hands over: the new leader waits for it and does not call the provider to move', async () => {
     const { api, emulator } = cluster;
-    const a = await cluster.start('ipshift-a');
-    await waitFor(() => a.elector.isLeader(), 5000, 'a leads');
-    const b = await cluster.start('ipshift-b');
+    const [a, b] = await cluster.startLeaderAndStandby();
     await waitFor(() => a.app.reconciler.snapshot().failoverIPs[0]?.memory.routingReadAt != null, 5000, 'a has read the routing');
 
     emulator.faults.rateLimitNext(60, 'mutation');

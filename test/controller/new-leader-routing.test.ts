@@ -13,9 +13,7 @@ describe('a new leader reads the routing before it decides', () => {
 
   it('the IP moved behind the follower, the real holder fails, the leader is lost: the new leader moves the IP off the failed node', async () => {
     const { api, emulator } = cluster;
-    const a = await cluster.start('ipshift-a');
-    await waitFor(() => a.elector.isLeader(), 5000, 'a leads');
-    const b = await cluster.start('ipshift-b');
+    const [a, b] = await cluster.startLeaderAndStandby();
     const bMemory = () => b.app.reconciler.snapshot().failoverIPs[0]?.memory;
     await waitFor(() => bMemory()?.routingReadAt != null, 5000, 'b has read the routing');
     expect(bMemory()?.assignedNode).toBe('node-1');

@@ -2,6 +2,7 @@ import { startClusterController, type ClusterController, type ClusterControllerP
 import { loadConfig } from '../../src/config/load-config.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import { silentLogger, type Logger } from '../../src/ports/logger.js';
+import { waitFor } from './controller-harness.js';
 import { startNetcupEmulator, type NetcupEmulator, type NetcupEmulatorOptions } from '../../src/emulators/netcup/netcup-emulator.js';
 import {
   CONTROLLER_SA,
@@ -148,6 +149,8 @@ export interface KubeCluster {
   start(identityOrOptions?: string | KubeControllerOptions): Promise<KubeController>;
   /** Stops a replica during the test (it releases the Lease). */
   stop(controller: KubeController): Promise<void>;
+  /** Two replicas: ipshift-a started and leading, then ipshift-b started as its standby. */
+  startLeaderAndStandby(): Promise<[KubeController, KubeController]>;
 }
 
 /**
@@ -171,6 +174,11 @@ export function useKubeCluster(): KubeCluster {
     if (value === undefined) throw new Error('useKubeCluster: the cluster is not seeded');
     return value;
   };
+  const start = async (identityOrOptions: string | KubeControllerOptions = {}): Promise<KubeController> => {
+    const controller = await startKubeController(started(api), started(emulator), identityOrOptions);
+    controllers.push(controller);
+    return controller;
+  };
   return {
     get api() {
       return started(api);
@@ -183,14 +191,15 @@ export function useKubeCluster(): KubeCluster {
       emulator = await startNetcupEmulator({ taskDurationMs: 30, moveIntervalMs: 0, ...options.emulator });
       seedCluster(api, emulator, options.cooldownSeconds, options.byAddress);
     },
-    async start(identityOrOptions = {}) {
-      const controller = await startKubeController(started(api), started(emulator), identityOrOptions);
-      controllers.push(controller);
-      return controller;
-    },
+    start,
     async stop(controller) {
       controllers.splice(controllers.indexOf(controller), 1);
       await controller.stop();
+    },
+    async startLeaderAndStandby() {
+      const a = await start('ipshift-a');
+      await waitFor(() => a.elector.isLeader(), 5000, 'a leads');
+      return [a, await start('ipshift-b')];
     },
   };
 }
