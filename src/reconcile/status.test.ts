@@ -6,6 +6,7 @@ import { OUTCOMES, REASONS } from '../core/reasons.js';
 import { nodeFacts, type NodeSpec } from '../../test/support/node-facts.js';
 import { freshMemory } from './failover-ip-state.js';
 import { buildStatus } from './status.js';
+import { parseFailoverIP } from '../kube/convert.js';
 
 const NOW = Date.parse('2026-11-23T12:00:00Z');
 
@@ -56,6 +57,26 @@ function conditions(args: {
   const byType = Object.fromEntries((status?.conditions ?? []).map((c) => [c.type, `${c.status}/${c.reason}`]));
   return { status, byType };
 }
+
+describe('status writes', () => {
+  it("writes nothing when the status read back from the API server says the same (the watch hands it back in the schema's key order)", () => {
+    const memory = { ...freshMemory(), assignedNode: 'a' };
+    const input = { memory, decision: decision(), decisionAt: NOW, holderHealth: nodeHealth(nodeFacts('a')), now: NOW, nextMoveAllowedAt: null };
+    const written = buildStatus({ ...input, fip: fip() });
+    expect(written).not.toBeNull();
+    // The object as a FailoverIP watch delivers it after the status write.
+    const raw = {
+      apiVersion: 'ipshift.dev/v1alpha1',
+      kind: 'FailoverIP',
+      metadata: { namespace: 'ipshift', name: 'web', generation: 4, uid: 'u1', resourceVersion: '7' },
+      spec: fip().spec,
+      status: JSON.parse(JSON.stringify(written)) as unknown,
+    };
+    const parsed = parseFailoverIP(raw);
+    if (!parsed.ok) throw new Error(parsed.problem);
+    expect(buildStatus({ ...input, fip: parsed.fip, now: NOW + 5_000 })).toBeNull();
+  });
+});
 
 describe('status conditions', () => {
   it.each<[string, Parameters<typeof conditions>[0], Record<string, string>]>([

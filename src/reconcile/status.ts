@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Decision } from '../core/decide.js';
 import { hasDownIssue, issuesOf, tierOf, type NodeHealth } from '../core/health.js';
 import type { Tier } from '../core/issues.js';
@@ -129,8 +130,11 @@ export function buildStatus(input: StatusInput): Partial<FailoverIPStatus> | nul
     fip.status.observedGeneration === status.observedGeneration &&
     (fip.status.nextMoveAllowedAt ?? null) === status.nextMoveAllowedAt &&
     (fip.status.providerBlockedUntil ?? null) === status.providerBlockedUntil &&
-    JSON.stringify(fip.status.lastDecision) === JSON.stringify(status.lastDecision) &&
-    JSON.stringify(fip.status.conditions) === JSON.stringify(conditions);
+    // Compared by value, not as JSON text: the watch hands the status back with its keys in the
+    // schema's order, and a text compare then rewrote every FailoverIP's status on every pass
+    // (4,600 writes in 20 s at 100 FailoverIPs in the memory bench).
+    isDeepStrictEqual(fip.status.lastDecision, status.lastDecision) &&
+    isDeepStrictEqual(fip.status.conditions, conditions);
   return same ? null : status;
 }
 
