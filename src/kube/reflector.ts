@@ -3,6 +3,7 @@
 // (kubernetes-client/javascript#596, #958, #364), and it reports no list failure to its caller.
 // A failover controller that silently stops seeing Node changes is worse than none, so this
 // small list+watch loop owns its timeouts, relists and metrics.
+import { isDeepStrictEqual } from 'node:util';
 import type { Watch } from '@kubernetes/client-node';
 import type { Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
@@ -310,6 +311,12 @@ export class Reflector<T> {
       return;
     }
     if (previous !== undefined && previous.resourceVersion === resourceVersion && resourceVersion !== '') return;
+    if (previous !== undefined && isDeepStrictEqual(previous.value, value)) {
+      // A write that changed nothing the adapter keeps (a kubelet's status heartbeat): the same
+      // object and the same list stay, so what is memoised by them downstream stays valid.
+      this.entries.set(key, { resourceVersion, value: previous.value });
+      return;
+    }
     this.entries.set(key, { resourceVersion, value });
     this.valuesCache = null;
     onEvent(previous === undefined ? 'add' : 'update', value, previous?.value);

@@ -140,8 +140,8 @@ export function createControllerMetrics(registry: Registry): ControllerMetrics {
     knownFailoverIPs.add(failoverIP);
     for (const reason of REASONS) for (const result of MOVE_RESULTS) moves.inc({ failover_ip: failoverIP, reason, result }, 0);
   };
-  // Reused per call: counting candidates allocates nothing per pass.
-  const counts = new Map<string, number>(ELIGIBILITY.map((e) => [e, 0]));
+  // Counts per candidate list: lists are shared by FailoverIPs and reused between passes (plan.ts).
+  const countsOf = new WeakMap<object, ReadonlyMap<string, number>>();
 
   return {
     decision(failoverIP, outcome, reason) {
@@ -184,12 +184,17 @@ export function createControllerMetrics(registry: Registry): ControllerMetrics {
     },
     setCandidates(failoverIP, candidates) {
       touchFailoverIP(failoverIP);
-      for (const key of ELIGIBILITY) counts.set(key, 0);
-      for (const c of candidates) {
-        const key = c.eligible ? 'eligible' : (c.ineligibility ?? 'down');
-        counts.set(key, (counts.get(key) ?? 0) + 1);
+      // FailoverIPs with the same selector share one list (plan.ts): count it once.
+      let counted = countsOf.get(candidates);
+      if (counted === undefined) {
+        const counts = new Map<string, number>(ELIGIBILITY.map((key) => [key, 0]));
+        for (const c of candidates) {
+          const key = c.eligible ? 'eligible' : (c.ineligibility ?? 'down');
+          counts.set(key, (counts.get(key) ?? 0) + 1);
+        }
+        countsOf.set(candidates, (counted = counts));
       }
-      for (const key of ELIGIBILITY) candidateNodes.set({ failover_ip: failoverIP, eligibility: key }, counts.get(key) ?? 0);
+      for (const key of ELIGIBILITY) candidateNodes.set({ failover_ip: failoverIP, eligibility: key }, counted.get(key) ?? 0);
     },
     setCooldownRemaining(failoverIP, seconds) {
       touchFailoverIP(failoverIP);
