@@ -83,6 +83,20 @@ describe('node watch', () => {
     expect(count(changes, 'node')).toBe(4);
   });
 
+  it('keeps the same node objects and list through heartbeats, so what is memoised by them stays valid', async () => {
+    const node = makeNode({ name: 'n1', internalIP: '10.0.0.1' });
+    kube.api.setNode(node);
+    kube.api.setNode(makeNode({ name: 'n2', internalIP: '10.0.0.2' }));
+    const { view } = startView();
+    await view.start();
+    const before = view.nodes();
+    for (let i = 0; i < 3; i += 1) kube.api.setNode(heartbeat(node, `2026-01-01T00:00:0${i}Z`));
+    // The watch is ordered: once this change of n2 is seen, the heartbeats were too.
+    kube.api.setNode(makeNode({ name: 'n2', internalIP: '10.0.0.2', conditions: { DiskPressure: 'True' } }));
+    await waitFor(() => view.nodes().find((n) => n.name === 'n2')?.conditions['DiskPressure'] === 'True', 'the n2 change');
+    expect(view.nodes().find((n) => n.name === 'n1')).toBe(before.find((n) => n.name === 'n1'));
+  });
+
   it('does not report kubelet heartbeats or unrelated annotations, but does report what the model reads', async () => {
     const node = makeNode({ name: 'n1', internalIP: '10.0.0.1' });
     kube.api.setNode(node);
