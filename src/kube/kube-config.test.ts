@@ -5,7 +5,7 @@ import { connect, createServer as createNetServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { startFakeKubeApi, type FakeKubeApi } from '../../test/fake-kube-api/index.js';
-import { waitFor } from '../../test/fake-kube-api/wait.js';
+import { waitFor } from '../../test/support/wait.js';
 import { systemClock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import { discoverKubeConfig, probeCluster, waitForApiServer } from './kube-config.js';
@@ -178,7 +178,7 @@ describe('waitForApiServer', () => {
       probeTimeoutMs: 200,
       backoff: { baseDelayMs: 50, maxDelayMs: 100 },
     }).then(() => (done = true));
-    await waitFor(() => logger.lines.filter((l) => l.message.includes('does not answer')).length >= 2, 'two attempts logged');
+    await waitFor(() => logger.lines.filter((l) => l.message.includes('does not answer')).length >= 2, 5000, 'two attempts logged');
     expect(done).toBe(false);
     open = true;
     await waiting;

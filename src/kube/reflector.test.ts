@@ -4,7 +4,7 @@ import { createKubeMetrics } from '../metrics/kube-metrics.js';
 import { systemClock } from '../ports/clock.js';
 import { silentLogger, type Logger } from '../ports/logger.js';
 import { makeNode, startFakeKubeApi, type FakeKubeApi } from '../../test/fake-kube-api/index.js';
-import { waitFor } from '../../test/fake-kube-api/wait.js';
+import { waitFor } from '../../test/support/wait.js';
 import { makeKubeClient } from './kube-client.js';
 import { Reflector } from './reflector.js';
 
@@ -50,9 +50,9 @@ describe('reflector on client-node 2.x', () => {
     });
     await reflector.start();
     const watches = (): number => api.requests().filter((r) => r.path === '/api/v1/nodes' && r.query['watch'] === 'true').length;
-    await waitFor(() => watches() >= 3, 'the quiet watch ended twice and was re-opened');
+    await waitFor(() => watches() >= 3, 5000, 'the quiet watch ended twice and was re-opened');
     api.setNode(makeNode({ name: 'n2' }));
-    await waitFor(() => reflector?.values().includes('n2') === true, 'a change after the silences is seen');
+    await waitFor(() => reflector?.values().includes('n2') === true, 5000, 'a change after the silences is seen');
     const lists = api.requests().filter((r) => r.path === '/api/v1/nodes' && r.query['watch'] === undefined).length;
     expect(lists).toBe(1);
     expect(warnings).toEqual([]);
