@@ -2,6 +2,7 @@ import type { ClusterChange } from '../ports/cluster.js';
 import { heartbeat, makeFailoverIP, makeNode, makePod } from '../../test/fake-kube-api/index.js';
 import { waitFor } from '../../test/support/wait.js';
 import type { KubeClusterViewOptions } from './kube-cluster-view.js';
+import { LIST_PAGE_SIZE } from './reflector.js';
 import { metricValue } from '../../test/support/metric-value.js';
 import { useKubeViews, type StartedView } from '../../test/support/kube-views.js';
 
@@ -14,25 +15,28 @@ const nodeLists = (): number => kube.api.requests().filter((r) => r.method === '
 const nodeWatches = (): number => kube.api.requests().filter((r) => r.path === '/api/v1/nodes' && r.query['watch'] === 'true').length;
 
 describe('node watch', () => {
-  it('lists in pages of 500, as client-go does: a 1,201-node cluster comes in three answers, not one', async () => {
-    for (let i = 0; i < 1201; i++) kube.api.setNode(makeNode({ name: `n${String(i).padStart(4, '0')}`, internalIP: `10.0.${i >> 8}.${i & 255}` }));
+  it('lists in pages: a cluster of two pages and one node comes in three answers, not one', async () => {
+    for (let i = 0; i < 2 * LIST_PAGE_SIZE + 1; i++)
+      kube.api.setNode(makeNode({ name: `n${String(i).padStart(4, '0')}`, internalIP: `10.0.${i >> 8}.${i & 255}` }));
     const { view } = startView();
     await view.start();
-    expect(view.nodes()).toHaveLength(1201);
+    expect(view.nodes()).toHaveLength(2 * LIST_PAGE_SIZE + 1);
     const lists = kube.api.requests().filter((r) => r.method === 'GET' && r.path === '/api/v1/nodes' && r.query['watch'] === undefined);
+    const limit = String(LIST_PAGE_SIZE);
     expect(lists.map((r) => [r.query['limit'], r.query['continue'] === undefined])).toEqual([
-      ['500', true],
-      ['500', false],
-      ['500', false],
+      [limit, true],
+      [limit, false],
+      [limit, false],
     ]);
   });
 
   it('lists again from the first page when a continue token expired (410), and loses no node', async () => {
-    for (let i = 0; i < 1201; i++) kube.api.setNode(makeNode({ name: `n${String(i).padStart(4, '0')}`, internalIP: `10.0.${i >> 8}.${i & 255}` }));
+    for (let i = 0; i < 2 * LIST_PAGE_SIZE + 1; i++)
+      kube.api.setNode(makeNode({ name: `n${String(i).padStart(4, '0')}`, internalIP: `10.0.${i >> 8}.${i & 255}` }));
     kube.api.failNext({ method: 'GET', path: '/api/v1/nodes', query: /continue=/, status: 410 });
     const { view } = startView();
     await view.start();
-    expect(view.nodes()).toHaveLength(1201);
+    expect(view.nodes()).toHaveLength(2 * LIST_PAGE_SIZE + 1);
     const lists = kube.api.requests().filter((r) => r.method === 'GET' && r.path === '/api/v1/nodes' && r.query['watch'] === undefined);
     expect(lists.map((r) => r.query['continue'] === undefined)).toEqual([true, false, true, false, false]);
   });
@@ -222,11 +226,12 @@ describe('node watch', () => {
 });
 
 describe('FailoverIP watch', () => {
-  it('follows the continue token of a custom-resource list (raw JSON: metadata.continue) past the first 500', async () => {
-    for (let i = 0; i < 501; i++) kube.api.upsertFailoverIP(makeFailoverIP({ name: `fip-${i}`, addresses: [`198.51.${100 + (i >> 8)}.${i & 255}/32`] }));
+  it('follows the continue token of a custom-resource list (raw JSON: metadata.continue) past the first page', async () => {
+    for (let i = 0; i < LIST_PAGE_SIZE + 1; i++)
+      kube.api.upsertFailoverIP(makeFailoverIP({ name: `fip-${i}`, addresses: [`198.51.${100 + (i >> 8)}.${i & 255}/32`] }));
     const { view } = startView();
     await view.start();
-    expect(view.failoverIPs()).toHaveLength(501);
+    expect(view.failoverIPs()).toHaveLength(LIST_PAGE_SIZE + 1);
   });
 
   it('converts FailoverIPs and ignores status-only updates', async () => {
