@@ -7,27 +7,8 @@ import { delimiter, join } from 'node:path';
 import { startFakeKubeApi, type FakeKubeApi } from '../../test/fake-kube-api/index.js';
 import { waitFor } from '../../test/support/wait.js';
 import { systemClock } from '../ports/clock.js';
-import type { Logger } from '../ports/logger.js';
 import { discoverKubeConfig, probeCluster, waitForApiServer } from './kube-config.js';
-
-interface Line {
-  readonly level: string;
-  readonly message: string;
-  readonly fields: Record<string, unknown>;
-}
-
-function recordingLogger(): Logger & { lines: Line[] } {
-  const lines: Line[] = [];
-  const make = (): Logger & { lines: Line[] } => ({
-    lines,
-    debug: (message, fields = {}) => lines.push({ level: 'debug', message, fields }),
-    info: (message, fields = {}) => lines.push({ level: 'info', message, fields }),
-    warn: (message, fields = {}) => lines.push({ level: 'warn', message, fields }),
-    error: (message, fields = {}) => lines.push({ level: 'error', message, fields }),
-    child: () => make(),
-  });
-  return make();
-}
+import { createCapturingLogger } from '../../test/support/capturing-logger.js';
 
 let api: FakeKubeApi;
 let silent: Server;
@@ -169,7 +150,7 @@ describe('waitForApiServer', () => {
     await writeFile(path, kubeconfigFor(`http://127.0.0.1:${(proxy.address() as AddressInfo).port}`));
     const found = discoverKubeConfig({ kubeconfig: path });
     if (found === null) throw new Error('no config');
-    const logger = recordingLogger();
+    const logger = createCapturingLogger();
     let done = false;
     const waiting = waitForApiServer(found.kubeConfig, {
       source: found.source,
@@ -178,11 +159,11 @@ describe('waitForApiServer', () => {
       probeTimeoutMs: 200,
       backoff: { baseDelayMs: 50, maxDelayMs: 100 },
     }).then(() => (done = true));
-    await waitFor(() => logger.lines.filter((l) => l.message.includes('does not answer')).length >= 2, 5000, 'two attempts logged');
+    await waitFor(() => logger.records.filter((l) => l.message.includes('does not answer')).length >= 2, 5000, 'two attempts logged');
     expect(done).toBe(false);
     open = true;
     await waiting;
-    expect(logger.lines.find((l) => l.message.includes('does not answer'))).toMatchObject({ level: 'warn', fields: { source: 'KUBECONFIG' } });
+    expect(logger.records.find((l) => l.message.includes('does not answer'))).toMatchObject({ level: 'warn', fields: { source: 'KUBECONFIG' } });
     for (const socket of held) socket.destroy();
     await new Promise<void>((resolve) => proxy.close(() => resolve()));
   });
