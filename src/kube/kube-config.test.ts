@@ -9,6 +9,7 @@ import { waitFor } from '../../test/support/wait.js';
 import { systemClock } from '../ports/clock.js';
 import { discoverKubeConfig, probeCluster, waitForApiServer } from './kube-config.js';
 import { createCapturingLogger } from '../../test/support/capturing-logger.js';
+import { listenOnLoopback } from '../../test/support/listen.js';
 
 let api: FakeKubeApi;
 let silent: Server;
@@ -18,7 +19,7 @@ beforeAll(async () => {
   api = await startFakeKubeApi({ unidentifiedCallers: 'full-access' });
   // Accepts connections and never answers: a black-holed API server.
   silent = createServer(() => undefined);
-  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  await listenOnLoopback(silent);
   dir = await mkdtemp(join(tmpdir(), 'ipshift-kubeconfig-'));
 });
 
@@ -145,9 +146,9 @@ describe('waitForApiServer', () => {
       socket.on('error', () => upstream.destroy());
       upstream.on('error', () => socket.destroy());
     });
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const { url: proxyUrl } = await listenOnLoopback(proxy);
     const path = join(dir, 'late');
-    await writeFile(path, kubeconfigFor(`http://127.0.0.1:${(proxy.address() as AddressInfo).port}`));
+    await writeFile(path, kubeconfigFor(proxyUrl));
     const found = discoverKubeConfig({ kubeconfig: path });
     if (found === null) throw new Error('no config');
     const logger = createCapturingLogger();
@@ -176,8 +177,7 @@ describe('probeCluster', () => {
 
   it('is false when nothing listens', async () => {
     const closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const port = (closed.address() as AddressInfo).port;
+    const { port } = await listenOnLoopback(closed);
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     const path = join(dir, 'closed');
     await writeFile(path, kubeconfigFor(`http://127.0.0.1:${port}`));

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { CONTROLLER_SA, startFakeKubeApi, type FakeKubeApi } from '../fake-kube-api/index.js';
 import { waitFor } from '../support/wait.js';
 import { freePort } from '../support/free-port.js';
+import { listenOnLoopback } from '../support/listen.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -48,8 +49,7 @@ async function blackHoleProxy(api: FakeKubeApi): Promise<{ server: Server; url: 
     upstream.on('error', () => socket.destroy());
     socket.pipe(upstream).pipe(socket);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
+  const { port } = await listenOnLoopback(server);
   return {
     server,
     url: `http://127.0.0.1:${port}`,

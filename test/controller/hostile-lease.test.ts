@@ -1,5 +1,4 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { Secret } from '../../src/config/secret.js';
 import { createEndpointSliceCheck, createLeaseElector, LEADER_ENDPOINT_ANNOTATION, type LeaseElector } from '../../src/kube/index.js';
@@ -10,6 +9,7 @@ import { silentLogger } from '../../src/ports/logger.js';
 import { fixtureText, makeStore, serveWebhook } from '../alertmanager/helpers.js';
 import { CONTROLLER_SA, makeEndpointSlice, startFakeKubeApi, type FakeKubeApi } from '../fake-kube-api/index.js';
 import { sleep, waitFor } from '../support/wait.js';
+import { listenOnLoopback } from '../support/listen.js';
 
 const TOKEN = 'alertmanager-secret-token';
 const FAST = { leaseDurationMs: 2000, renewDeadlineMs: 1000, retryPeriodMs: 250 };
@@ -36,8 +36,7 @@ beforeEach(async () => {
     stolen.push(`${req.method ?? ''} ${req.url ?? ''} ${JSON.stringify(req.headers)}`);
     res.writeHead(200).end('{"status":"recorded"}');
   });
-  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
-  listenerUrl = `http://127.0.0.1:${(listener.address() as AddressInfo).port}`;
+  ({ url: listenerUrl } = await listenOnLoopback(listener));
 });
 
 afterEach(async () => {

@@ -1,0 +1,8 @@
+import type { AddressInfo, Server } from 'node:net';
+
+/** Listens on an ephemeral port of 127.0.0.1: the port, and the http:// URL of it. */
+export async function listenOnLoopback(server: Server): Promise<{ port: number; url: string }> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { port, url: `http://127.0.0.1:${port}` };
+}
