@@ -10,7 +10,7 @@ import { createAlertmanagerWebhookHandler, FORWARDED_HEADER, webhookFirst, type 
 import { createForwardProof, FORWARD_PROOF_HEADER, PROOF_MAX_AGE_MS } from './forward-proof.js';
 import { constantTimeEquals, createAuthChecker, parseBasicAuthSetting, type WebhookAuth } from './webhook-auth.js';
 import { errorMessage } from '../errors.js';
-import { listenOnLoopback } from '../../test/support/listen.js';
+import { listenOnLoopback, serveOnLoopback } from '../../test/support/listen.js';
 
 const TOKEN = 'test-token-123';
 const BEARER = { bearerToken: new Secret(TOKEN) };
@@ -440,7 +440,7 @@ describe('webhookFirst (the webhook in front of express)', () => {
     const kit = makeStore();
     const handler = createAlertmanagerWebhookHandler({ auth: BEARER, store: kit.store, clock: kit.clock, logger: silentLogger, metrics: kit.metrics });
     const server = createServer(webhookFirst(handler, (_req, res) => res.writeHead(418).end()));
-    const { url } = await listenOnLoopback(server);
+    const { url, close } = await serveOnLoopback(server);
     try {
       expect((await post(url, fixtureText('firing'))).status).toBe(200);
       const withQuery = await fetch(`${url}/webhook/alertmanager?from=am`, {
@@ -453,8 +453,7 @@ describe('webhookFirst (the webhook in front of express)', () => {
       expect((await fetch(`${url}/metrics`)).status).toBe(418);
       expect((await fetch(`${url}/webhook/alertmanager/x`)).status).toBe(418);
     } finally {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
+      await close();
       kit.store.stop();
     }
   });

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { createPublicKey, generateKeyPairSync, verify, type JsonWebKey } from 'node:crypto';
 import Provider from 'oidc-provider';
 import { createMemoryAdapterFactory } from './memory-adapter.js';
-import { listenOnLoopback } from '../support/listen.js';
+import { serveOnLoopback } from '../support/listen.js';
 
 /**
  * A real OIDC server (oidc-provider 9) on 127.0.0.1:0 set up like netcup's Keycloak realm:
@@ -50,7 +50,7 @@ export async function startOidcHarness(options: OidcHarnessOptions): Promise<Oid
   const publicKey = createPublicKey({ key: signingKey, format: 'jwk' });
 
   const server = createServer();
-  const { url: issuerUrl } = await listenOnLoopback(server);
+  const { url: issuerUrl, close } = await serveOnLoopback(server);
 
   const page = (body: string) => `<!DOCTYPE html><html><body>${body}</body></html>`;
   const resourceIndicators =
@@ -204,10 +204,6 @@ export async function startOidcHarness(options: OidcHarnessOptions): Promise<Oid
     approveDevice,
     userIdForAccessToken,
     revokeRefreshToken,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close,
   };
 }
