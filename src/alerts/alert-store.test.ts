@@ -1,8 +1,9 @@
 import { fixture, makeStore, settle, type FixtureName } from '../../test/alertmanager/helpers.js';
 import { metricValue } from '../../test/support/metric-value.js';
 import type { AlertClass } from '../core/alert-policy.js';
-import type { LogFields, Logger } from '../ports/logger.js';
+import type { LogFields } from '../ports/logger.js';
 import { parseWebhookPayload, type WebhookPayload } from './alertmanager-payload.js';
+import { createCapturingLogger } from '../../test/support/capturing-logger.js';
 
 const T0 = Date.parse('2026-11-22T11:00:00Z');
 const MINUTE = 60_000;
@@ -337,31 +338,18 @@ describe('AlertStore', () => {
   });
 
   it('logs each change of a small delivery, and one summary line for a storm', () => {
-    const lines: Array<[string, LogFields | undefined]> = [];
-    const logger: Logger = {
-      debug: () => undefined,
-      info: (message, fields) => lines.push([message, fields]),
-      warn: (message, fields) => lines.push([message, fields]),
-      error: (message, fields) => lines.push([message, fields]),
-      child: () => logger,
-    };
+    const logger = createCapturingLogger();
+    const lines = (): Array<[string, LogFields]> => logger.records.filter((r) => r.level !== 'debug').map((r) => [r.message, r.fields]);
     const { store } = makeStore({ logger });
     store.ingestWebhook(build([{ fingerprint: 'a', labels: { alertname: 'KubeNodeNotReady', node: 'node-1' } }]), T0);
-    expect(lines).toEqual([['alert firing', { alertname: 'KubeNodeNotReady', fingerprint: 'a', node: 'node-1', cls: 'down', source: 'webhook' }]]);
-    lines.length = 0;
+    expect(lines()).toEqual([['alert firing', { alertname: 'KubeNodeNotReady', fingerprint: 'a', node: 'node-1', cls: 'down', source: 'webhook' }]]);
+    logger.records.length = 0;
     store.ingestWebhook(build(Array.from({ length: 30 }, (_, i) => ({ fingerprint: `s${i}`, labels: { alertname: 'NodeDiskFull', node: 'node-2' } }))), T0);
-    expect(lines).toEqual([['alert view changed', { source: 'webhook', firing: 30, resolved: 0, alertnames: ['NodeDiskFull'] }]]);
+    expect(lines()).toEqual([['alert view changed', { source: 'webhook', firing: 30, resolved: 0, alertnames: ['NodeDiskFull'] }]]);
   });
 
   it('alerts expiring together are one log line, not one per alert', () => {
-    const lines: Array<[string, LogFields | undefined]> = [];
-    const logger: Logger = {
-      debug: () => undefined,
-      info: () => undefined,
-      warn: (message, fields) => lines.push([message, fields]),
-      error: (message, fields) => lines.push([message, fields]),
-      child: () => logger,
-    };
+    const logger = createCapturingLogger();
     const { store } = makeStore({ logger, maxAgeMs: MINUTE });
     store.ingestWebhook(
       build(Array.from({ length: 10_003 }, (_, i) => ({ fingerprint: `e${i}`, labels: { alertname: `Stale${i % 12}`, node: 'node-1' } }))),
@@ -369,9 +357,10 @@ describe('AlertStore', () => {
     );
     store.sweep(T0 + 2 * MINUTE);
     expect(store.active(T0 + 2 * MINUTE)).toEqual([]);
+    const lines = logger.records.filter((r) => r.level === 'warn' || r.level === 'error');
     expect(lines).toHaveLength(1);
-    expect(lines[0]?.[0]).toBe('alerts expired: not refreshed by a webhook or an API sync within the maximum age');
-    expect(lines[0]?.[1]).toMatchObject({ expired: 10_003, maxAgeSeconds: 60 });
-    expect((lines[0]?.[1]?.['alertnames'] as string[]).length).toBe(10);
+    expect(lines[0]?.message).toBe('alerts expired: not refreshed by a webhook or an API sync within the maximum age');
+    expect(lines[0]?.fields).toMatchObject({ expired: 10_003, maxAgeSeconds: 60 });
+    expect((lines[0]?.fields['alertnames'] as string[]).length).toBe(10);
   });
 });

@@ -10,6 +10,7 @@ import { createAlertmanagerWebhookHandler, FORWARDED_HEADER, webhookFirst, type 
 import { createForwardProof, FORWARD_PROOF_HEADER, PROOF_MAX_AGE_MS } from './forward-proof.js';
 import { constantTimeEquals, createAuthChecker, parseBasicAuthSetting, type WebhookAuth } from './webhook-auth.js';
 import { errorMessage } from '../errors.js';
+import { listenOnLoopback, serveOnLoopback } from '../../test/support/listen.js';
 
 const TOKEN = 'test-token-123';
 const BEARER = { bearerToken: new Secret(TOKEN) };
@@ -345,10 +346,8 @@ describe('POST /webhook/alertmanager', () => {
           res.writeHead(200).end('{}');
         });
       });
-      await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+      const { url: listenerUrl } = await listenOnLoopback(listener);
       open.push(() => new Promise<void>((resolve) => listener.close(() => resolve())));
-      const address = listener.address();
-      const listenerUrl = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
       const leader = await start(BEARER);
       // Two replicas sharing the token; the Lease now names the listener instead of the leader.
       const replica = await start(BEARER, { leadership: follower(listenerUrl) });
@@ -441,9 +440,7 @@ describe('webhookFirst (the webhook in front of express)', () => {
     const kit = makeStore();
     const handler = createAlertmanagerWebhookHandler({ auth: BEARER, store: kit.store, clock: kit.clock, logger: silentLogger, metrics: kit.metrics });
     const server = createServer(webhookFirst(handler, (_req, res) => res.writeHead(418).end()));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const address = server.address();
-    const url = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+    const { url, close } = await serveOnLoopback(server);
     try {
       expect((await post(url, fixtureText('firing'))).status).toBe(200);
       const withQuery = await fetch(`${url}/webhook/alertmanager?from=am`, {
@@ -456,8 +453,7 @@ describe('webhookFirst (the webhook in front of express)', () => {
       expect((await fetch(`${url}/metrics`)).status).toBe(418);
       expect((await fetch(`${url}/webhook/alertmanager/x`)).status).toBe(418);
     } finally {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
+      await close();
       kit.store.stop();
     }
   });

@@ -1,10 +1,10 @@
 import { connect, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { Secret } from '../config/secret.js';
 import { createCapturingLogger } from '../../test/support/capturing-logger.js';
 import { makeStore, fixtureText } from '../../test/alertmanager/helpers.js';
 import { createAlertmanagerWebhookHandler, webhookFirst } from './alertmanager-webhook.js';
 import { createHttpServer } from './http-server.js';
+import { serveOnLoopback } from '../../test/support/listen.js';
 
 /** Resolves with what the server sent once it closes the connection (bounded: the test's own timeout). */
 function untilServerCloses(socket: Socket): Promise<string> {
@@ -29,16 +29,14 @@ async function start(timeouts = { headersMs: 300, requestMs: 600, keepAliveMs: 3
     webhookFirst(handler, (_req, res) => res.writeHead(404).end()),
     timeouts,
   );
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
+  const served = await serveOnLoopback(server);
   return {
     kit,
     logger,
-    port,
+    port: served.port,
     close: async () => {
       kit.store.stop();
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
+      await served.close();
     },
   };
 }

@@ -7,6 +7,7 @@ import { createServer } from './create-server.js';
 import { createHttpServer } from './http-server.js';
 import type { StateCacheSources } from './state-cache.js';
 import { createAuthChecker } from './webhook-auth.js';
+import { serveOnLoopback } from '../../test/support/listen.js';
 
 const T0 = Date.parse('2026-12-01T12:00:00Z');
 const ALERTS = 11_000;
@@ -55,16 +56,8 @@ function sources() {
 
 async function serve(options: Parameters<typeof createServer>[0]): Promise<{ url: string; close: () => Promise<void> }> {
   const server = createHttpServer(createServer(options));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  return {
-    url: `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const { url, close } = await serveOnLoopback(server);
+  return { url, close };
 }
 
 function get(agent: Agent, url: string, headers: Record<string, string> = {}): Promise<{ code: number; body: string }> {

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { CoreV1Api, CoordinationV1Api, KubeConfig } from '@kubernetes/client-node';
 import { makeKubeClient } from './kube-client.js';
+import { listenOnLoopback } from '../../test/support/listen.js';
 
 // A bare API server that counts the TCP connections its clients open.
 let server: Server;
@@ -15,8 +16,7 @@ beforeEach(async () => {
     res.end(body);
   });
   server.on('connection', () => connections++);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  ({ url } = await listenOnLoopback(server));
 });
 
 afterEach(async () => {

@@ -1,6 +1,6 @@
 import type { ClusterChange } from '../ports/cluster.js';
 import { heartbeat, makeFailoverIP, makeNode, makePod } from '../../test/fake-kube-api/index.js';
-import { waitFor } from '../../test/fake-kube-api/wait.js';
+import { waitFor } from '../../test/support/wait.js';
 import type { KubeClusterViewOptions } from './kube-cluster-view.js';
 import { LIST_PAGE_SIZE } from './reflector.js';
 import { metricValue } from '../../test/support/metric-value.js';
@@ -72,14 +72,14 @@ describe('node watch', () => {
     ]);
 
     kube.api.setNode(makeNode({ name: 'n2', internalIP: '10.0.0.2' }));
-    await waitFor(() => view.nodes().length === 2, 'n2 added');
+    await waitFor(() => view.nodes().length === 2, 5000, 'n2 added');
     kube.api.setNode(makeNode({ name: 'n2', internalIP: '10.0.0.2', conditions: { Ready: 'False' } }));
-    await waitFor(() => view.nodes().find((n) => n.name === 'n2')?.conditions['Ready'] === 'False', 'n2 NotReady');
+    await waitFor(() => view.nodes().find((n) => n.name === 'n2')?.conditions['Ready'] === 'False', 5000, 'n2 NotReady');
     kube.api.setNode(makeNode({ name: 'n2', internalIP: '10.0.0.2', unschedulable: true, deleting: true }));
-    await waitFor(() => view.nodes().find((n) => n.name === 'n2')?.deleting === true, 'n2 deleting');
+    await waitFor(() => view.nodes().find((n) => n.name === 'n2')?.deleting === true, 5000, 'n2 deleting');
     expect(view.nodes().find((n) => n.name === 'n2')?.unschedulable).toBe(true);
     kube.api.deleteNode('n2');
-    await waitFor(() => view.nodes().length === 1, 'n2 deleted');
+    await waitFor(() => view.nodes().length === 1, 5000, 'n2 deleted');
     expect(count(changes, 'node')).toBe(4);
   });
 
@@ -108,8 +108,8 @@ describe('node watch', () => {
     kube.api.setNode(makeNode({ name: 'n1', internalIP: '10.0.0.1', labels: { 'unused-label': 'x' } }));
     // The watch is ordered: once this relevant change arrives, every event above was seen too.
     kube.api.setNode(makeNode({ name: 'n1', internalIP: '10.0.0.1', conditions: { MemoryPressure: 'True' } }));
-    await waitFor(() => count(changes, 'node') >= 1, 'the memory pressure change');
-    await waitFor(() => view.nodes()[0]?.conditions['MemoryPressure'] === 'True', 'facts updated');
+    await waitFor(() => count(changes, 'node') >= 1, 5000, 'the memory pressure change');
+    await waitFor(() => view.nodes()[0]?.conditions['MemoryPressure'] === 'True', 5000, 'facts updated');
     expect(changes).toEqual(['node']);
 
     const relevant = [
@@ -119,7 +119,7 @@ describe('node watch', () => {
     ];
     for (const [i, n] of relevant.entries()) {
       kube.api.setNode(n);
-      await waitFor(() => count(changes, 'node') === i + 2, `relevant change ${i}`);
+      await waitFor(() => count(changes, 'node') === i + 2, 5000, `relevant change ${i}`);
     }
   });
 
@@ -130,7 +130,7 @@ describe('node watch', () => {
     await view.start();
     changes.length = 0; // the initial list reports every object once
     kube.api.setNode(makeNode({ name: 'n1', labels: { ingress: 'yes' } }));
-    await waitFor(() => count(changes, 'node') === 1, 'label change');
+    await waitFor(() => count(changes, 'node') === 1, 5000, 'label change');
     expect(view.nodes()[0]?.labels['ingress']).toBe('yes');
   });
 
@@ -139,13 +139,13 @@ describe('node watch', () => {
     const { view, changes, registry } = startView();
     await view.start();
     changes.length = 0; // the initial list reports every object once
-    await waitFor(() => kube.api.activeWatches('nodes') === 1, 'watch open');
+    await waitFor(() => kube.api.activeWatches('nodes') === 1, 5000, 'watch open');
     const lists = nodeLists();
     kube.api.dropWatches();
     // A change while the stream is down: the resumed watch must replay it.
     kube.api.setNode(makeNode({ name: 'n1', conditions: { Ready: 'False' } }));
-    await waitFor(() => view.nodes()[0]?.conditions['Ready'] === 'False', 'change made during the drop');
-    await waitFor(() => kube.api.activeWatches('nodes') === 1, 'watch re-opened');
+    await waitFor(() => view.nodes()[0]?.conditions['Ready'] === 'False', 5000, 'change made during the drop');
+    await waitFor(() => kube.api.activeWatches('nodes') === 1, 5000, 'watch re-opened');
     expect(nodeLists()).toBe(lists);
     expect(nodeWatches()).toBeGreaterThanOrEqual(2);
     const resumed = kube.api
@@ -162,7 +162,7 @@ describe('node watch', () => {
     kube.api.setNode(makeNode({ name: 'n2' }));
     const { view, registry } = startView();
     await view.start();
-    await waitFor(() => kube.api.activeWatches('nodes') === 1, 'watch open');
+    await waitFor(() => kube.api.activeWatches('nodes') === 1, 5000, 'watch open');
     kube.api.store.watchers.clear(); // the stream stays open but hears nothing: events are lost
     kube.api.deleteNode('n2');
     kube.api.setNode(makeNode({ name: 'n3' }));
@@ -176,6 +176,7 @@ describe('node watch', () => {
           .map((n) => n.name)
           .sort()
           .join() === 'n1,n3',
+      5000,
       'n2 gone and n3 present after the re-list',
     );
     expect(nodeLists()).toBe(lists + 1);
@@ -188,13 +189,13 @@ describe('node watch', () => {
     kube.api.failNext({ method: 'GET', path: /^\/api\/v1\/nodes$/, status: 500, times: 3 });
     const { view, registry } = startView();
     await view.start();
-    await waitFor(() => kube.api.activeWatches('nodes') === 1, 'watch open after failures');
+    await waitFor(() => kube.api.activeWatches('nodes') === 1, 5000, 'watch open after failures');
     const errors =
       ((await metricValue(registry, 'ipshift_kube_api_errors_total', { operation: 'list_nodes' })) ?? 0) +
       ((await metricValue(registry, 'ipshift_kube_api_errors_total', { operation: 'watch_nodes' })) ?? 0);
     expect(errors).toBe(3);
     kube.api.setNode(makeNode({ name: 'n2' }));
-    await waitFor(() => view.nodes().length === 2, 'watch works after the errors');
+    await waitFor(() => view.nodes().length === 2, 5000, 'watch works after the errors');
   });
 
   it('runs a full re-list on resync and reports it', async () => {
@@ -226,7 +227,7 @@ describe('node watch', () => {
     expect(view.nodes().map((n) => n.name)).toEqual(['n2']);
     kube.api.setNode(makeNode({ name: 'n1', conditions: { Ready: 'False' } }));
     kube.api.setNode(makeNode({ name: 'n2', conditions: { Ready: 'False' } }));
-    await waitFor(() => view.nodes()[0]?.conditions['Ready'] === 'False', 'n2 update');
+    await waitFor(() => view.nodes()[0]?.conditions['Ready'] === 'False', 5000, 'n2 update');
     expect(view.nodes().map((n) => n.name)).toEqual(['n2']);
     expect(kube.api.requests().some((r) => r.path.includes('failoverips'))).toBe(false);
     expect(
@@ -280,16 +281,16 @@ describe('FailoverIP watch', () => {
     const stored = kube.api.getFailoverIP('ipshift', 'web');
     if (stored === undefined) throw new Error('missing');
     kube.api.upsertFailoverIP({ ...stored, status: { assignedNode: 'n1' } });
-    await waitFor(() => view.failoverIPs()[0]?.status.assignedNode === 'n1', 'status in the cache');
+    await waitFor(() => view.failoverIPs()[0]?.status.assignedNode === 'n1', 5000, 'status in the cache');
     expect(changes).toEqual([]);
 
     kube.api.upsertFailoverIP({ ...stored, metadata: { ...stored.metadata, annotations: { 'ipshift.dev/move-to': 'n2' } } });
-    await waitFor(() => changes.length === 1, 'annotation change');
+    await waitFor(() => changes.length === 1, 5000, 'annotation change');
     kube.api.upsertFailoverIP({ ...stored, spec: { ...(stored['spec'] as object), paused: true } });
-    await waitFor(() => changes.length === 2, 'spec change');
+    await waitFor(() => changes.length === 2, 5000, 'spec change');
     expect(view.failoverIPs()[0]?.generation).toBe(2);
     kube.api.deleteFailoverIP('ipshift', 'web');
-    await waitFor(() => view.failoverIPs().length === 0, 'deleted');
+    await waitFor(() => view.failoverIPs().length === 0, 5000, 'deleted');
     expect(changes).toEqual(['failover-ip', 'failover-ip', 'failover-ip']);
     expect(view.uidOf('ipshift', 'web')).toBeUndefined();
   });
@@ -310,7 +311,7 @@ describe('FailoverIP watch', () => {
     expect(view.failoverIPs().map((f) => `${f.namespace}/${f.name}`)).toEqual(['ipshift/ours']);
     kube.api.upsertFailoverIP(makeFailoverIP({ name: 'late', namespace: 'tenant' }));
     kube.api.upsertFailoverIP(makeFailoverIP({ name: 'later', namespace: 'ipshift' }));
-    await waitFor(() => view.failoverIPs().length === 2, 'the later one');
+    await waitFor(() => view.failoverIPs().length === 2, 5000, 'the later one');
     expect(
       view
         .failoverIPs()
@@ -325,7 +326,7 @@ describe('FailoverIP watch', () => {
     await view.start();
     const before = count(changes, 'failover-ip');
     kube.api.upsertFailoverIP(makeFailoverIP({ name: 'web', status: { desiredNode: 'n2' } }));
-    await waitFor(() => count(changes, 'failover-ip') > before, 'the status-only change reported');
+    await waitFor(() => count(changes, 'failover-ip') > before, 5000, 'the status-only change reported');
     expect(view.failoverIPs()[0]?.generation).toBe(1);
   });
 });
@@ -349,7 +350,7 @@ describe('pod watch', () => {
     const { view, changes } = startView();
     await view.start();
     changes.length = 0; // the initial list reports every object once
-    await waitFor(() => view.nodesWithReadyPods(selector).size === 1, 'pods listed');
+    await waitFor(() => view.nodesWithReadyPods(selector).size === 1, 5000, 'pods listed');
     expect([...view.nodesWithReadyPods(selector)]).toEqual(['n1']);
     expect(
       kube.api
@@ -360,10 +361,10 @@ describe('pod watch', () => {
 
     const before = count(changes, 'pod');
     kube.api.setPod(makePod({ namespace: 'ingress', name: 'b', nodeName: 'n2', labels: { app: 'ingress' }, ready: true }));
-    await waitFor(() => view.nodesWithReadyPods(selector).has('n2'), 'b became ready');
+    await waitFor(() => view.nodesWithReadyPods(selector).has('n2'), 5000, 'b became ready');
     expect(count(changes, 'pod')).toBe(before + 1);
 
     kube.api.deleteFailoverIP('ipshift', 'web');
-    await waitFor(() => kube.api.activeWatches('pods') === 0, 'pod watch stopped');
+    await waitFor(() => kube.api.activeWatches('pods') === 0, 5000, 'pod watch stopped');
   });
 });

@@ -5,29 +5,11 @@ import { connect, createServer as createNetServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { startFakeKubeApi, type FakeKubeApi } from '../../test/fake-kube-api/index.js';
-import { waitFor } from '../../test/fake-kube-api/wait.js';
+import { waitFor } from '../../test/support/wait.js';
 import { systemClock } from '../ports/clock.js';
-import type { Logger } from '../ports/logger.js';
 import { discoverKubeConfig, probeCluster, waitForApiServer } from './kube-config.js';
-
-interface Line {
-  readonly level: string;
-  readonly message: string;
-  readonly fields: Record<string, unknown>;
-}
-
-function recordingLogger(): Logger & { lines: Line[] } {
-  const lines: Line[] = [];
-  const make = (): Logger & { lines: Line[] } => ({
-    lines,
-    debug: (message, fields = {}) => lines.push({ level: 'debug', message, fields }),
-    info: (message, fields = {}) => lines.push({ level: 'info', message, fields }),
-    warn: (message, fields = {}) => lines.push({ level: 'warn', message, fields }),
-    error: (message, fields = {}) => lines.push({ level: 'error', message, fields }),
-    child: () => make(),
-  });
-  return make();
-}
+import { createCapturingLogger } from '../../test/support/capturing-logger.js';
+import { listenOnLoopback } from '../../test/support/listen.js';
 
 let api: FakeKubeApi;
 let silent: Server;
@@ -37,7 +19,7 @@ beforeAll(async () => {
   api = await startFakeKubeApi({ unidentifiedCallers: 'full-access' });
   // Accepts connections and never answers: a black-holed API server.
   silent = createServer(() => undefined);
-  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  await listenOnLoopback(silent);
   dir = await mkdtemp(join(tmpdir(), 'ipshift-kubeconfig-'));
 });
 
@@ -164,12 +146,12 @@ describe('waitForApiServer', () => {
       socket.on('error', () => upstream.destroy());
       upstream.on('error', () => socket.destroy());
     });
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const { url: proxyUrl } = await listenOnLoopback(proxy);
     const path = join(dir, 'late');
-    await writeFile(path, kubeconfigFor(`http://127.0.0.1:${(proxy.address() as AddressInfo).port}`));
+    await writeFile(path, kubeconfigFor(proxyUrl));
     const found = discoverKubeConfig({ kubeconfig: path });
     if (found === null) throw new Error('no config');
-    const logger = recordingLogger();
+    const logger = createCapturingLogger();
     let done = false;
     const waiting = waitForApiServer(found.kubeConfig, {
       source: found.source,
@@ -178,11 +160,11 @@ describe('waitForApiServer', () => {
       probeTimeoutMs: 200,
       backoff: { baseDelayMs: 50, maxDelayMs: 100 },
     }).then(() => (done = true));
-    await waitFor(() => logger.lines.filter((l) => l.message.includes('does not answer')).length >= 2, 'two attempts logged');
+    await waitFor(() => logger.records.filter((l) => l.message.includes('does not answer')).length >= 2, 5000, 'two attempts logged');
     expect(done).toBe(false);
     open = true;
     await waiting;
-    expect(logger.lines.find((l) => l.message.includes('does not answer'))).toMatchObject({ level: 'warn', fields: { source: 'KUBECONFIG' } });
+    expect(logger.records.find((l) => l.message.includes('does not answer'))).toMatchObject({ level: 'warn', fields: { source: 'KUBECONFIG' } });
     for (const socket of held) socket.destroy();
     await new Promise<void>((resolve) => proxy.close(() => resolve()));
   });
@@ -195,8 +177,7 @@ describe('probeCluster', () => {
 
   it('is false when nothing listens', async () => {
     const closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const port = (closed.address() as AddressInfo).port;
+    const { port } = await listenOnLoopback(closed);
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     const path = join(dir, 'closed');
     await writeFile(path, kubeconfigFor(`http://127.0.0.1:${port}`));

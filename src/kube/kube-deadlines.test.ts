@@ -4,7 +4,7 @@ import { createKubeMetrics } from '../metrics/kube-metrics.js';
 import { systemClock } from '../ports/clock.js';
 import { silentLogger } from '../ports/logger.js';
 import { makeFailoverIP, makeNode, type FakeKubeApi } from '../../test/fake-kube-api/index.js';
-import { waitFor } from '../../test/fake-kube-api/wait.js';
+import { waitFor } from '../../test/support/wait.js';
 import type { KubeClusterViewOptions } from './kube-cluster-view.js';
 import { createKubeClusterWriter } from './kube-cluster-writer.js';
 import { createKubeSecretAccess } from './kube-secret-access.js';
@@ -101,9 +101,9 @@ describe('a deadline on every Kubernetes call', () => {
     // The watch request after a resync hangs once: the reflector gives up on it and watches again.
     kube.api.failNext({ method: 'GET', path: /^\/api\/v1\/nodes$/, fault: { kind: 'hang' }, times: 1 });
     kube.api.dropWatches();
-    await waitFor(() => kube.api.activeWatches('nodes') === 1, 'watching again');
+    await waitFor(() => kube.api.activeWatches('nodes') === 1, 5000, 'watching again');
     kube.api.setNode(makeNode({ name: 'n2' }));
-    await waitFor(() => view.nodes().length === 2, 'n2 seen through the new watch');
+    await waitFor(() => view.nodes().length === 2, 5000, 'n2 seen through the new watch');
   });
 });
 
@@ -114,7 +114,7 @@ describe('a collection that cannot be listed', () => {
     kube.api.failNext({ path: '/namespaces/ingress/pods', status: 403, times: 100_000 });
     const { view, registry } = startView();
     await view.start();
-    await waitFor(() => view.listProblems().length === 1, 'the pod list problem reported');
+    await waitFor(() => view.listProblems().length === 1, 5000, 'the pod list problem reported');
     expect(view.listProblems()[0]).toMatchObject({ resource: 'pods', path: '/api/v1/namespaces/ingress/pods', status: 403 });
     expect(view.listProblems()[0]?.message).toMatch(/RBAC/);
     expect(await metricValue(registry, 'ipshift_kube_list_failing', { resource: 'pods' })).toBe(1);
@@ -122,11 +122,11 @@ describe('a collection that cannot be listed', () => {
     await view.resync();
     await view.resync();
     kube.api.setNode(makeNode({ name: 'n2' }));
-    await waitFor(() => view.nodes().length === 2, 'nodes still followed');
+    await waitFor(() => view.nodes().length === 2, 5000, 'nodes still followed');
     // Access granted: the problem clears.
     kube.api.clearFailures();
     await view.resync();
-    await waitFor(() => view.listProblems().length === 0, 'problem cleared');
+    await waitFor(() => view.listProblems().length === 0, 5000, 'problem cleared');
     expect(await metricValue(registry, 'ipshift_kube_list_failing', { resource: 'pods' })).toBe(0);
   });
 

@@ -4,7 +4,7 @@ import { systemClock } from '../ports/clock.js';
 import { silentLogger } from '../ports/logger.js';
 import type { Clock } from '../ports/clock.js';
 import { makeEndpointSlice, startFakeKubeApi, type FakeKubeApi } from '../../test/fake-kube-api/index.js';
-import { delay, waitFor } from '../../test/fake-kube-api/wait.js';
+import { sleep, waitFor } from '../../test/support/wait.js';
 import { createEndpointSliceCheck } from './leader-endpoint-check.js';
 import { createLeaseElector, LEADER_ENDPOINT_ANNOTATION, type LeaseElector } from './lease-elector.js';
 import { metricValue } from '../../test/support/metric-value.js';
@@ -78,7 +78,7 @@ function candidate(identity: string, settings: Partial<typeof FAST> = FAST, cloc
 async function aLeads(settings: Partial<typeof FAST> = FAST): Promise<Candidate> {
   const a = candidate('pod-a', settings);
   a.elector.start();
-  await waitFor(() => a.elector.isLeader(), 'a leads');
+  await waitFor(() => a.elector.isLeader(), 5000, 'a leads');
   return a;
 }
 
@@ -87,7 +87,7 @@ async function aLeadsBFollows(settings: Partial<typeof FAST> = FAST, bClock: Clo
   const a = await aLeads(settings);
   const b = candidate('pod-b', settings, bClock);
   b.elector.start();
-  await waitFor(() => b.elector.leaderEndpoint() === endpointOf('pod-a'), 'b observed a');
+  await waitFor(() => b.elector.leaderEndpoint() === endpointOf('pod-a'), 5000, 'b observed a');
   return [a, b];
 }
 
@@ -115,9 +115,9 @@ describe('lease leader election', () => {
     const b = candidate('pod-b');
     a.elector.start();
     b.elector.start();
-    await waitFor(() => a.elector.isLeader() || b.elector.isLeader(), 'a leader');
-    await delay(1200);
-    await waitFor(() => (a.elector.isLeader() ? b : a).elector.leaderEndpoint() !== null, 'the follower vouched for the endpoint');
+    await waitFor(() => a.elector.isLeader() || b.elector.isLeader(), 5000, 'a leader');
+    await sleep(1200);
+    await waitFor(() => (a.elector.isLeader() ? b : a).elector.leaderEndpoint() !== null, 5000, 'the follower vouched for the endpoint');
     const [leader, follower] = a.elector.isLeader() ? [a, b] : [b, a];
     expect(follower.elector.isLeader()).toBe(false);
     expect(overlapSeen).toBe(false);
@@ -137,12 +137,12 @@ describe('lease leader election', () => {
     const a = await aLeads();
     const b = candidate('pod-b');
     b.elector.start();
-    await delay(600);
+    await sleep(600);
     expect(b.elector.isLeader()).toBe(false);
 
     const cutAt = Date.now();
     api.partition('pod-a', true); // a can no longer reach the API server
-    await waitFor(() => b.elector.isLeader(), 'b takes over', 6000);
+    await waitFor(() => b.elector.isLeader(), 6000, 'b takes over');
     const takeover = (b.transitions.find(([, leading]) => leading)?.[0] ?? Infinity) - cutAt;
     const stepDown = a.transitions.find(([, leading]) => !leading)?.[0];
     expect(stepDown).toBeDefined();
@@ -155,7 +155,7 @@ describe('lease leader election', () => {
 
     // The old leader comes back as a follower and learns the new endpoint.
     api.partition('pod-a', false);
-    await waitFor(() => a.elector.leaderEndpoint() === endpointOf('pod-b'), 'a sees b', 3000);
+    await waitFor(() => a.elector.leaderEndpoint() === endpointOf('pod-b'), 3000, 'a sees b');
     expect(a.elector.isLeader()).toBe(false);
   });
 
@@ -165,7 +165,7 @@ describe('lease leader election', () => {
     await a.elector.stop();
     expect(a.elector.isLeader()).toBe(false);
     expect(a.transitions.at(-1)?.[1]).toBe(false);
-    await waitFor(() => b.elector.isLeader(), 'b takes over', 3000);
+    await waitFor(() => b.elector.isLeader(), 3000, 'b takes over');
     expect(Date.now() - stoppedAt).toBeLessThan(3000);
     expect(overlapSeen).toBe(false);
     assertDisjoint(a, b);
@@ -187,11 +187,11 @@ describe('lease leader election', () => {
     await a.elector.resign('the leader runs on the holder node', 6000);
     expect(a.elector.isLeader()).toBe(false);
     // Released, not left to expire: b takes it well before a 15 s Lease could run out.
-    await waitFor(() => b.elector.isLeader(), 'b takes over', 5000);
+    await waitFor(() => b.elector.isLeader(), 5000, 'b takes over');
     expect(overlapSeen).toBe(false);
     // b goes away and releases the Lease: a stays out until its hold-off has passed, then leads again.
     await b.elector.stop();
-    await waitFor(() => a.elector.isLeader(), 'a leads again after its hold-off', 12_000);
+    await waitFor(() => a.elector.isLeader(), 12_000, 'a leads again after its hold-off');
     const retookAt = a.transitions.filter(([, leading]) => leading).at(-1)?.[0] ?? 0;
     expect(retookAt - resignedAt).toBeGreaterThanOrEqual(6000);
     assertDisjoint(a, b);
@@ -201,7 +201,7 @@ describe('lease leader election', () => {
     const a = candidate('pod-a');
     await a.elector.resign('stay out', 60_000);
     a.elector.start();
-    await delay(FAST.leaseDurationMs + 3 * FAST.retryPeriodMs);
+    await sleep(FAST.leaseDurationMs + 3 * FAST.retryPeriodMs);
     expect(a.elector.isLeader()).toBe(false);
     expect(api.getLease('ipshift', 'ipshift-controller')).toBeUndefined();
   });
@@ -213,7 +213,7 @@ describe('lease leader election', () => {
     step = 120_000;
     const cutAt = Date.now();
     api.partition('pod-a', true);
-    await waitFor(() => b.elector.isLeader(), 'b takes over despite its clock', 3 * FAST.leaseDurationMs);
+    await waitFor(() => b.elector.isLeader(), 3 * FAST.leaseDurationMs, 'b takes over despite its clock');
     const takeover = (b.transitions.find(([, leading]) => leading)?.[0] ?? Infinity) - cutAt;
     expect(takeover).toBeLessThanOrEqual(FAST.leaseDurationMs + 2 * FAST.retryPeriodMs + 500);
     assertDisjoint(a, b);
@@ -224,7 +224,7 @@ describe('lease leader election', () => {
     const b = candidate('pod-b');
     a.elector.start();
     b.elector.start();
-    await waitFor(() => a.elector.isLeader() || b.elector.isLeader(), 'a leader');
+    await waitFor(() => a.elector.isLeader() || b.elector.isLeader(), 5000, 'a leader');
     const rewritten = api.getLease('ipshift', 'ipshift-controller');
     if (rewritten === undefined) throw new Error('no Lease');
     const hostile = 'http://127.0.0.1:9/';
@@ -237,8 +237,8 @@ describe('lease leader election', () => {
     const offered: Array<string | null> = [];
     const watcher = setInterval(() => offered.push(a.elector.leaderEndpoint(), b.elector.leaderEndpoint()), 5);
     try {
-      await waitFor(() => !a.elector.isLeader() && !b.elector.isLeader(), 'both step down');
-      await waitFor(() => a.elector.isLeader() || b.elector.isLeader(), 'a replica takes the Lease back', 3 * FAST.leaseDurationMs);
+      await waitFor(() => !a.elector.isLeader() && !b.elector.isLeader(), 5000, 'both step down');
+      await waitFor(() => a.elector.isLeader() || b.elector.isLeader(), 3 * FAST.leaseDurationMs, 'a replica takes the Lease back');
     } finally {
       clearInterval(watcher);
     }

@@ -2,11 +2,11 @@ import { CoreV1Api, Watch } from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
 import { createKubeMetrics } from '../metrics/kube-metrics.js';
 import { systemClock } from '../ports/clock.js';
-import { silentLogger, type Logger } from '../ports/logger.js';
 import { makeNode, startFakeKubeApi, type FakeKubeApi } from '../../test/fake-kube-api/index.js';
-import { waitFor } from '../../test/fake-kube-api/wait.js';
+import { waitFor } from '../../test/support/wait.js';
 import { makeKubeClient } from './kube-client.js';
 import { Reflector } from './reflector.js';
+import { createCapturingLogger } from '../../test/support/capturing-logger.js';
 
 let api: FakeKubeApi;
 let reflector: Reflector<string> | null = null;
@@ -31,8 +31,7 @@ describe('reflector on client-node 2.x', () => {
     Object.assign(watch, { requestTimeoutMs: 300 });
     const core = makeKubeClient(kubeConfig, CoreV1Api);
     const registry = new Registry();
-    const warnings: string[] = [];
-    const logger: Logger = { ...silentLogger, warn: (message: string, fields?: unknown) => void warnings.push(`${message} ${JSON.stringify(fields)}`) };
+    const logger = createCapturingLogger();
     reflector = new Reflector<string>({
       resource: 'nodes',
       path: '/api/v1/nodes',
@@ -50,12 +49,12 @@ describe('reflector on client-node 2.x', () => {
     });
     await reflector.start();
     const watches = (): number => api.requests().filter((r) => r.path === '/api/v1/nodes' && r.query['watch'] === 'true').length;
-    await waitFor(() => watches() >= 3, 'the quiet watch ended twice and was re-opened');
+    await waitFor(() => watches() >= 3, 5000, 'the quiet watch ended twice and was re-opened');
     api.setNode(makeNode({ name: 'n2' }));
-    await waitFor(() => reflector?.values().includes('n2') === true, 'a change after the silences is seen');
+    await waitFor(() => reflector?.values().includes('n2') === true, 5000, 'a change after the silences is seen');
     const lists = api.requests().filter((r) => r.path === '/api/v1/nodes' && r.query['watch'] === undefined).length;
     expect(lists).toBe(1);
-    expect(warnings).toEqual([]);
+    expect(logger.lines.filter((line) => line.startsWith('warn '))).toEqual([]);
     const errors = (await registry.getMetricsAsJSON())
       .find((m) => m.name === 'ipshift_kube_watch_restarts_total')
       ?.values.filter((v) => v.labels['reason'] === 'error');

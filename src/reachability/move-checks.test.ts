@@ -1,12 +1,12 @@
 import { createServer as createHttpServer } from 'node:http';
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import type { ProbeAnswer } from '../core/reachability.js';
 import { nodeFacts } from '../../test/support/node-facts.js';
 import { createMoveChecker } from './move-checks.js';
 import type { Probe } from './tcp-probe.js';
+import { listenOnLoopback } from '../../test/support/listen.js';
 
-const listen = (server: Server | ReturnType<typeof createHttpServer>): Promise<number> =>
-  new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
+const listen = async (server: Server | ReturnType<typeof createHttpServer>): Promise<number> => (await listenOnLoopback(server)).port;
 const close = (server: Server | ReturnType<typeof createHttpServer>): Promise<void> => new Promise((resolve) => server.close(() => resolve()));
 
 const identified = (node: string): ProbeAnswer => ({ kind: 'identified', node, bootId: 'b' });

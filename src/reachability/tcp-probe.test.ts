@@ -2,6 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { formatIdentityLine } from '../core/probe-identity.js';
 import { freePort } from '../../test/support/free-port.js';
 import { classifyConnectError, tcpProbe } from './tcp-probe.js';
+import { listenOnLoopback } from '../../test/support/listen.js';
 
 describe('classifyConnectError', () => {
   it.each([
@@ -24,8 +25,7 @@ describe('tcpProbe on loopback', () => {
   const listen = async (onConnect: (socket: Socket) => void): Promise<number> => {
     const server = createServer(onConnect);
     servers.push(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return (server.address() as { port: number }).port;
+    return (await listenOnLoopback(server)).port;
   };
   afterAll(async () => Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())))));
 

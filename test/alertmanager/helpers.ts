@@ -9,6 +9,7 @@ import { createHttpServer } from '../../src/http/http-server.js';
 import { createAlertMetrics, type AlertMetrics } from '../../src/metrics/alert-metrics.js';
 import type { Clock } from '../../src/ports/clock.js';
 import { silentLogger } from '../../src/ports/logger.js';
+import { serveOnLoopback } from '../support/listen.js';
 
 export const FIXTURE_NAMES = ['firing', 'resolved', 'prometheus-firing', 'prometheus-resolved'] as const;
 export type FixtureName = (typeof FIXTURE_NAMES)[number];
@@ -93,15 +94,6 @@ export async function serveWebhook(
   rest: Parameters<typeof webhookFirst>[1] = (_req, res) => res.writeHead(404).end(),
 ): Promise<{ url: string; close: () => Promise<void> }> {
   const server = createHttpServer(webhookFirst(createAlertmanagerWebhookHandler(options), rest));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no address');
-  return {
-    url: `http://127.0.0.1:${address.port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const { url, close } = await serveOnLoopback(server);
+  return { url, close };
 }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CONTROLLER_SA, startFakeKubeApi, type FakeKubeApi } from '../fake-kube-api/index.js';
+import { listenOnLoopback } from '../support/listen.js';
 
 /**
  * The real `ipshift` CLI (src/cli/main.ts through tsx), as a user runs it: help and version
@@ -130,8 +131,7 @@ describe('settings checked at start, with the setting named and no stack trace',
 
   it('a busy port names IPSHIFT_PORT and says what to do', async () => {
     const busy: Server = createServer();
-    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
-    const port = (busy.address() as { port: number }).port;
+    const { port } = await listenOnLoopback(busy);
     try {
       const result = await ipshift(['controller'], { IPSHIFT_SANDBOX: '1', IPSHIFT_BIND: '127.0.0.1', IPSHIFT_PORT: String(port), IPSHIFT_LOG_LEVEL: 'warn' });
       expect(result.status).toBe(1);

@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CONTROLLER_SA, startFakeKubeApi, type FakeKubeApi } from '../fake-kube-api/index.js';
-import { sleep } from '../support/controller-harness.js';
+import { waitFor } from '../support/wait.js';
 import { freePort } from '../support/free-port.js';
+import { listenOnLoopback } from '../support/listen.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -26,14 +27,6 @@ function startController(env: NodeJS.ProcessEnv): { child: ChildProcessWithoutNu
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   return { child, output: () => output };
-}
-
-async function until(what: string, predicate: () => Promise<boolean>, timeoutMs = 25_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
 }
 
 const status = (url: string): Promise<number> =>
@@ -56,8 +49,7 @@ async function blackHoleProxy(api: FakeKubeApi): Promise<{ server: Server; url: 
     upstream.on('error', () => socket.destroy());
     socket.pipe(upstream).pipe(socket);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
+  const { port } = await listenOnLoopback(server);
   return {
     server,
     url: `http://127.0.0.1:${port}`,
@@ -93,14 +85,14 @@ describe('ipshift controller start-up', () => {
       }),
     );
     try {
-      await until('the API server wait to be logged', () => Promise.resolve(output().includes('the Kubernetes API server does not answer')));
+      await waitFor(() => output().includes('the Kubernetes API server does not answer'), 25_000, 'the API server wait to be logged');
       expect(await status(`${base}/healthz`)).toBe(200);
       expect(await status(`${base}/readyz`)).toBe(503);
       const state = (await (await fetch(`${base}/api/v1/state`)).json()) as { sandbox: boolean };
       expect(state.sandbox).toBe(false);
       expect(output()).not.toContain('SANDBOX');
       proxy.open();
-      await until('Ready once the API server answers', async () => (await status(`${base}/readyz`)) === 200);
+      await waitFor(async () => (await status(`${base}/readyz`)) === 200, 25_000, 'Ready once the API server answers');
       expect(output()).toContain('the Kubernetes API server answers now');
     } catch (error) {
       throw new Error(`${String(error)}\n--- controller output ---\n${output()}`);
@@ -115,7 +107,7 @@ describe('ipshift controller start-up', () => {
     const port = await freePort();
     const { child, output } = startController(bareEnv({ IPSHIFT_PORT: String(port), IPSHIFT_LOG_LEVEL: 'info' }));
     try {
-      await until('the sandbox banner', () => Promise.resolve(output().includes('ipshift SANDBOX')));
+      await waitFor(() => output().includes('ipshift SANDBOX'), 25_000, 'the sandbox banner');
       expect(output()).toContain('no cluster configuration');
     } finally {
       child.kill('SIGKILL');

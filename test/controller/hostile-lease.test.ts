@@ -1,5 +1,4 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { Secret } from '../../src/config/secret.js';
 import { createEndpointSliceCheck, createLeaseElector, LEADER_ENDPOINT_ANNOTATION, type LeaseElector } from '../../src/kube/index.js';
@@ -9,7 +8,8 @@ import type { Leadership } from '../../src/ports/cluster.js';
 import { silentLogger } from '../../src/ports/logger.js';
 import { fixtureText, makeStore, serveWebhook } from '../alertmanager/helpers.js';
 import { CONTROLLER_SA, makeEndpointSlice, startFakeKubeApi, type FakeKubeApi } from '../fake-kube-api/index.js';
-import { delay, waitFor } from '../fake-kube-api/wait.js';
+import { sleep, waitFor } from '../support/wait.js';
+import { listenOnLoopback } from '../support/listen.js';
 
 const TOKEN = 'alertmanager-secret-token';
 const FAST = { leaseDurationMs: 2000, renewDeadlineMs: 1000, retryPeriodMs: 250 };
@@ -36,8 +36,7 @@ beforeEach(async () => {
     stolen.push(`${req.method ?? ''} ${req.url ?? ''} ${JSON.stringify(req.headers)}`);
     res.writeHead(200).end('{"status":"recorded"}');
   });
-  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
-  listenerUrl = `http://127.0.0.1:${(listener.address() as AddressInfo).port}`;
+  ({ url: listenerUrl } = await listenOnLoopback(listener));
 });
 
 afterEach(async () => {
@@ -112,9 +111,9 @@ describe('a rewritten Lease', () => {
     const a = await replica('pod-a');
     const b = await replica('pod-b');
     a.elector.start();
-    await waitFor(() => a.elector.isLeader(), 'a leads');
+    await waitFor(() => a.elector.isLeader(), 5000, 'a leads');
     b.elector.start();
-    await waitFor(() => b.elector.leaderEndpoint() === a.url, 'b vouched for a');
+    await waitFor(() => b.elector.leaderEndpoint() === a.url, 5000, 'b vouched for a');
     expect((await post(b.url)).status).toBe(200); // forwarded to the real leader
 
     const current = api.getLease('ipshift', 'ipshift-controller');
@@ -124,19 +123,19 @@ describe('a rewritten Lease', () => {
       metadata: { ...current.metadata, annotations: { [LEADER_ENDPOINT_ANNOTATION]: listenerUrl } },
       spec: { ...(current['spec'] as object), holderIdentity: 'pod-evil', leaseDurationSeconds: 1_000_000_000 },
     });
-    await waitFor(() => !a.elector.isLeader(), 'a sees the foreign holder');
+    await waitFor(() => !a.elector.isLeader(), 5000, 'a sees the foreign holder');
     // Alertmanager keeps sending to both replicas while the forged record stands.
     const statuses: number[] = [];
     for (let i = 0; i < 200 && !(a.elector.isLeader() || b.elector.isLeader()); i += 1) {
       statuses.push((await post(a.url)).status, (await post(b.url)).status);
-      await delay(20);
+      await sleep(20);
     }
     expect(a.elector.isLeader() || b.elector.isLeader()).toBe(true);
     expect(stolen).toEqual([]);
     expect(statuses).toContain(503);
     const leader = a.elector.isLeader() ? a : b;
     const follower = leader === a ? b : a;
-    await waitFor(() => follower.elector.leaderEndpoint() === leader.url, 'the follower vouched for the new leader');
+    await waitFor(() => follower.elector.leaderEndpoint() === leader.url, 5000, 'the follower vouched for the new leader');
     expect((await post(follower.url)).status).toBe(200);
     expect(stolen).toEqual([]);
   });

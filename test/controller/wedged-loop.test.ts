@@ -5,7 +5,7 @@ import { silentLogger } from '../../src/ports/logger.js';
 import { MemoryCluster, StaticLeadership } from '../../src/sandbox/memory-cluster.js';
 import { sandboxFailoverIP } from '../../src/sandbox/start-sandbox.js';
 import { harnessNode } from '../support/controller-harness.js';
-import { waitFor } from '../fake-kube-api/wait.js';
+import { waitFor } from '../support/wait.js';
 
 let app: App | null = null;
 afterEach(async () => {
@@ -34,7 +34,7 @@ describe('a wedged reconcile loop', () => {
     });
     const url = await app.start(0, '127.0.0.1');
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
-    await waitFor(() => leadership.resignations.length > 0, 'the leader resigns', 5000);
+    await waitFor(() => leadership.resignations.length > 0, 5000, 'the leader resigns');
     expect(leadership.resignations[0]).toMatch(/reconcile loop has been stuck/);
     const health = await fetch(`${url}/healthz`);
     expect(health.status).toBe(503);

@@ -1,11 +1,12 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { handle, type FailureRule, type HandlerState, type RecordedRequest } from './http-handler.js';
 import { deployRbac, type RbacObject, type ServiceAccountRef } from './rbac.js';
 import { NotFoundError, ObjectStore, type KubeObject } from './store.js';
 import { FaultLayer } from '../../src/emulators/fault-layer.js';
 import { deployAdmissionPolicies, type AdmissionPolicy } from '../support/admission-policy.js';
+import { listenOnLoopback } from '../support/listen.js';
 
 export type { FailureRule, RecordedRequest } from './http-handler.js';
 export type { Fault } from '../../src/emulators/fault-layer.js';
@@ -133,8 +134,7 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promis
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { url } = await listenOnLoopback(server);
 
   const upsert = (resource: string, obj: KubeObject, keepStatus: boolean): KubeObject => {
     const existing = store.get(resource, obj.metadata.namespace, obj.metadata.name);

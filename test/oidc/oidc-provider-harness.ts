@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createPublicKey, generateKeyPairSync, verify, type JsonWebKey } from 'node:crypto';
 import Provider from 'oidc-provider';
 import { createMemoryAdapterFactory } from './memory-adapter.js';
+import { serveOnLoopback } from '../support/listen.js';
 
 /**
  * A real OIDC server (oidc-provider 9) on 127.0.0.1:0 set up like netcup's Keycloak realm:
@@ -50,8 +50,7 @@ export async function startOidcHarness(options: OidcHarnessOptions): Promise<Oid
   const publicKey = createPublicKey({ key: signingKey, format: 'jwk' });
 
   const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const issuerUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { url: issuerUrl, close } = await serveOnLoopback(server);
 
   const page = (body: string) => `<!DOCTYPE html><html><body>${body}</body></html>`;
   const resourceIndicators =
@@ -205,10 +204,6 @@ export async function startOidcHarness(options: OidcHarnessOptions): Promise<Oid
     approveDevice,
     userIdForAccessToken,
     revokeRefreshToken,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close,
   };
 }

@@ -1,5 +1,4 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { REPO_ROOT, RULE_FILES } from '../../scripts/build-monitoring.js';
@@ -8,6 +7,7 @@ import type { Sandbox } from '../../src/sandbox/start-sandbox.js';
 import { startTestSandbox } from '../support/sandbox.js';
 import { alertRules, committedDashboard, dashboardQueries, substituteGrafanaVariables } from './monitoring-sources.js';
 import { startPrometheus, type RunningPrometheus } from './prometheus-harness.js';
+import { listenOnLoopback } from '../support/listen.js';
 
 /**
  * A real Prometheus scrapes the running sandbox (`npm start`'s in-process cluster and netcup
@@ -33,8 +33,7 @@ async function serve(routes: Record<string, () => Promise<string> | string>): Pr
     }
     void Promise.resolve(route()).then((body) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(body));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+  return { server, url: (await listenOnLoopback(server)).url };
 }
 
 type Panel = { type: string; title: string; targets?: Array<{ expr: string }> };

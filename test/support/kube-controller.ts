@@ -2,7 +2,7 @@ import { startClusterController, type ClusterController, type ClusterControllerP
 import { loadConfig } from '../../src/config/load-config.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import { silentLogger, type Logger } from '../../src/ports/logger.js';
-import { waitFor } from './controller-harness.js';
+import { waitFor } from './wait.js';
 import { startNetcupEmulator, type NetcupEmulator, type NetcupEmulatorOptions } from '../../src/emulators/netcup/netcup-emulator.js';
 import {
   CONTROLLER_SA,
