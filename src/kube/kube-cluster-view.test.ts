@@ -93,7 +93,7 @@ describe('node watch', () => {
     for (let i = 0; i < 3; i += 1) kube.api.setNode(heartbeat(node, `2026-01-01T00:00:0${i}Z`));
     // The watch is ordered: once this change of n2 is seen, the heartbeats were too.
     kube.api.setNode(makeNode({ name: 'n2', internalIP: '10.0.0.2', conditions: { DiskPressure: 'True' } }));
-    await waitFor(() => view.nodes().find((n) => n.name === 'n2')?.conditions['DiskPressure'] === 'True', 'the n2 change');
+    await waitFor(() => view.nodes().find((n) => n.name === 'n2')?.conditions['DiskPressure'] === 'True', 5000, 'the n2 change');
     expect(view.nodes().find((n) => n.name === 'n1')).toBe(before.find((n) => n.name === 'n1'));
   });
 
