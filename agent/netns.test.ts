@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { Registry } from 'prom-client';
 import { PRIMARY_MAC_ANNOTATION, type FailoverIPObject } from '../src/core/model.js';
 import { createAgentMetrics } from '../src/metrics/agent-metrics.js';
-import { silentLogger, type Logger } from '../src/ports/logger.js';
+import { silentLogger } from '../src/ports/logger.js';
 import { NodeAgent } from './agent.js';
 import type { AgentMode } from './desired-addresses.js';
 import { FakeClusterView, ManualClock } from './fake-cluster-view.js';
@@ -20,6 +20,7 @@ import { FileLedgerStore } from './ledger.js';
 import { failoverIP, nodeFacts } from './test-fixtures.js';
 import { describeAsRoot as asRoot } from '../test/support/as-root.js';
 import { ip, sysctlIn, NO_DAD } from '../test/support/netns.js';
+import { createCapturingLogger, type LogRecord } from '../test/support/capturing-logger.js';
 
 const describeAsRoot = asRoot('agent/netns.test.ts');
 
@@ -229,8 +230,8 @@ describeAsRoot('agent in real network namespaces', () => {
 
   it('the tools the agent image ships (Debian arping, ndisc6) put packets on the wire', async () => {
     // scripts/ensure-system-deps.mjs installs both, as the Dockerfile's agent target does.
-    const lines: { message: string; fields: Record<string, unknown> }[] = [];
-    const logger: Logger = { ...silentLogger, debug: (message, fields) => lines.push({ message, fields: fields ?? {} }) };
+    const logger = createCapturingLogger();
+    const lines = (): LogRecord[] => logger.records.filter((r) => r.level === 'debug');
     const link = new Iproute2Link({ netns: NS_A, searchPath: `${process.env['PATH'] ?? ''}:/usr/sbin:/sbin` }, { logger });
     const sent = async (): Promise<number> => {
       const [stats] = JSON.parse(await ip('-n', NS_A, '-s', '-j', 'link', 'show', 'dev', 'eth0')) as { stats64: { tx: { packets: number } } }[];
@@ -246,9 +247,11 @@ describeAsRoot('agent in real network namespaces', () => {
       await link.announce('eth0', '2001:db8:40::1/64');
       expect(await sent()).toBeGreaterThan(before6);
       // both tools really ran (they exit non-zero because nobody answers), none was skipped
-      const tools = lines.filter((l) => typeof l.fields['tool'] === 'string').map((l) => String(l.fields['tool']).split('/').pop());
+      const tools = lines()
+        .filter((l) => typeof l.fields['tool'] === 'string')
+        .map((l) => String(l.fields['tool']).split('/').pop());
       expect(tools).toEqual(['arping', 'ndisc6']);
-      expect(lines.filter((l) => l.message.startsWith('no announcement'))).toEqual([]);
+      expect(lines().filter((l) => l.message.startsWith('no announcement'))).toEqual([]);
     } finally {
       await ip('-n', NS_A, 'addr', 'del', '198.51.100.40/32', 'dev', 'eth0').catch(() => '');
       await ip('-n', NS_A, 'addr', 'del', '2001:db8:40::1/64', 'dev', 'eth0').catch(() => '');
