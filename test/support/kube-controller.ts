@@ -2,6 +2,7 @@ import { startClusterController, type ClusterController, type ClusterControllerP
 import { loadConfig } from '../../src/config/load-config.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import { silentLogger, type Logger } from '../../src/ports/logger.js';
+import { SERVER_OF } from './controller-harness.js';
 import { waitFor } from './wait.js';
 import { startNetcupEmulator, type NetcupEmulator, type NetcupEmulatorOptions } from '../../src/emulators/netcup/netcup-emulator.js';
 import {
@@ -16,7 +17,8 @@ import {
   type NodeSpecInput,
 } from '../fake-kube-api/index.js';
 
-export const KUBE_SERVER_OF: Record<string, number> = { 'node-1': 111001, 'node-2': 111002, 'node-3': 111003 };
+/** The seeded nodes' servers: the same three the in-memory harness uses. */
+export const KUBE_SERVER_OF = SERVER_OF;
 
 export interface SeededNodeOptions {
   /** Condition type → status; Ready unless given. */
