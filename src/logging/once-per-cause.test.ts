@@ -1,15 +1,11 @@
-import type { LogFields, Logger } from '../ports/logger.js';
+import { createCapturingLogger } from '../../test/support/capturing-logger.js';
+import type { LogFields } from '../ports/logger.js';
 import { oncePerCause } from './once-per-cause.js';
 
 describe('oncePerCause', () => {
-  const lines: Array<[string, string, LogFields | undefined]> = [];
-  const logger: Logger = {
-    debug: () => undefined,
-    info: (message, fields) => lines.push(['info', message, fields]),
-    warn: (message, fields) => lines.push(['warn', message, fields]),
-    error: () => undefined,
-    child: () => logger,
-  };
+  const logger = createCapturingLogger();
+  const lines = (): Array<[string, string, LogFields]> =>
+    logger.records.filter((r) => r.level === 'info' || r.level === 'warn').map((r) => [r.level, r.message, r.fields]);
   const failures = oncePerCause(logger, { failing: 'write failed', recovered: 'write works again' });
 
   it('logs a failure once per cause with the error itself, and the recovery once, re-arming the warning', () => {
@@ -21,7 +17,7 @@ describe('oncePerCause', () => {
     failures.succeeded();
     failures.succeeded();
     failures.failed(forbidden, { what: 'd' });
-    expect(lines).toEqual([
+    expect(lines()).toEqual([
       ['warn', 'write failed', { what: 'a', err: forbidden }],
       ['warn', 'write failed', { what: 'c', err: 'socket hang up' }],
       ['info', 'write works again', { previousError: 'socket hang up' }],
