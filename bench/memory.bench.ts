@@ -192,14 +192,6 @@ async function main(): Promise<void> {
     // No agents answer here: the node probe (and the checked moves built on it) off, so the
     // controller sends nothing to the nodes' addresses.
     IPSHIFT_NODE_PROBE_PORT: '0',
-    // client-go's Lease timings (15/10/2 s) instead of the shipped 5/3/1 s: with those, the leader
-    // stopped renewing for over 3 s during the burst of 20,000 alerts and stepped down, while this
-    // fake API server answered another client's Lease reads in 1-3 ms and neither event loop was
-    // held for more than about 0.4 s: a controller-side cause not found yet (README, "Speed").
-    // This bench measures memory, not the Lease.
-    IPSHIFT_LEASE_DURATION_SECONDS: '15',
-    IPSHIFT_LEASE_RENEW_DEADLINE_SECONDS: '10',
-    IPSHIFT_LEASE_RETRY_PERIOD_SECONDS: '2',
   };
   const nodeArgs = (process.env['BENCH_SERVER_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
   const cgroup = process.env['BENCH_CGROUP'] === '0' ? null : createMemoryCgroup(LIMIT.bytes);

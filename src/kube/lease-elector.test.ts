@@ -260,6 +260,22 @@ describe('lease leader election', () => {
     expect(await check('pod-a', 'http://10.0.0.1:8080')).toMatchObject({ trusted: false, why: expect.stringMatching(/HTTP 403/) });
   });
 
+  it('a leader whose renewals each take 40 % of the renew deadline renews from start to start and never stops calling itself leader', async () => {
+    const a = await aLeads();
+    // Every Lease request answered 200 ms late: an attempt (read, then write) takes 400 ms of the
+    // 1,000 ms deadline. Renewing a retry period after each attempt ended spaced the starts of two
+    // renewals 650 ms apart, and the one after next began only after the deadline had passed.
+    api.failNext({ path: '/apis/coordination.k8s.io/v1/namespaces/ipshift/leases/', fault: { kind: 'slow', ms: 200 }, times: 1000 });
+    let gaps = 0;
+    const watch = setInterval(() => {
+      if (!a.elector.isLeader()) gaps++;
+    }, 5);
+    await sleep(3000);
+    clearInterval(watch);
+    api.clearFailures();
+    expect(gaps).toBe(0);
+  });
+
   it('rejects settings that would allow two leaders', () => {
     expect(() => candidate('x', { leaseDurationMs: 1000, renewDeadlineMs: 1000, retryPeriodMs: 100 })).toThrow(/renew deadline/);
   });
